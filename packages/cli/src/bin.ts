@@ -1,0 +1,4 @@
+#!/usr/bin/env -S npx tsx
+import { main } from './main.ts';
+
+await main(process.argv);

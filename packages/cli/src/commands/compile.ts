@@ -1,0 +1,28 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { CompileError } from '@mvkit/compiler';
+import { writeCompiled } from '../write-compiled.ts';
+import { loadAndCompile, parseTarget, projectDir } from '../project-options.ts';
+import { renderText } from '../render-diagnostics.ts';
+
+export function registerCompile(program: Command): void {
+  program
+    .command('compile')
+    .description('Compile the project to SQL: one file per node (in dependency order) plus manifest.json.')
+    .option('-t, --target <target>', 'redshift or postgres', 'redshift')
+    .option('-o, --out <dir>', 'output directory (default: target/<target> in the project)')
+    .action(async (opts: { target: string; out?: string }, cmd: Command) => {
+      const target = parseTarget(opts.target);
+      const { result } = await loadAndCompile(cmd, target);
+      if (!result.ok || !result.manifest) throw new CompileError([...result.diagnostics]);
+      const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
+      if (warnings.length) process.stderr.write(renderText(warnings) + '\n');
+      const out = resolve(opts.out ?? join(projectDir(cmd), 'target', target));
+      rmSync(out, { recursive: true, force: true });
+      mkdirSync(out, { recursive: true });
+      const files = writeCompiled(result.manifest, out);
+      process.stdout.write(`compiled ${result.manifest.nodes.length} nodes for ${target} into ${out} (${files.length} files)\n`);
+    });
+}
+

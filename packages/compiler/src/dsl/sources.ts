@@ -1,0 +1,54 @@
+import { callSite } from '../location.ts';
+import type { ColumnTypes, KeysOfType, ShapeOf } from '../types.ts';
+import { freezeModel, type DimensionModel, type Physical, type StreamModel, type Typed } from './model.ts';
+
+export interface StreamOptions<C extends ColumnTypes> {
+  columns: C;
+  /** Columns that identify an event's entity (the stream-join key). */
+  key: readonly (keyof C & string)[];
+  /** The column every join and aggregate must carry (tenant isolation). */
+  tenant: keyof C & string;
+  eventTime: KeysOfType<ShapeOf<C>, 'timestamp'>;
+  physical?: Physical;
+  description?: string;
+}
+
+/** An append-only event table. */
+export function stream<const C extends ColumnTypes>(name: string, options: StreamOptions<C>): Typed<StreamModel, ShapeOf<C>> {
+  return freezeModel({
+    kind: 'stream',
+    name,
+    loc: callSite(),
+    columns: options.columns,
+    key: options.key,
+    tenant: options.tenant,
+    eventTime: options.eventTime,
+    physical: options.physical ?? {},
+    description: options.description,
+  });
+}
+
+export interface DimensionOptions<C extends ColumnTypes> {
+  columns: C;
+  key: readonly (keyof C & string)[];
+  /** The tenant column, or `{ global: 'why' }` for master data shared by every tenant. */
+  tenant: (keyof C & string) | { global: string };
+  physical?: Physical;
+  description?: string;
+}
+
+/** Keyed, mutable master data, changed through CDC. */
+export function dimension<const C extends ColumnTypes>(name: string, options: DimensionOptions<C>): Typed<DimensionModel, ShapeOf<C>> {
+  return freezeModel({
+    kind: 'dimension',
+    name,
+    loc: callSite(),
+    columns: options.columns,
+    key: options.key,
+    tenant: typeof options.tenant === 'string' ? options.tenant : null,
+    globalReason: typeof options.tenant === 'object' ? options.tenant.global : null,
+    // Master data is small: a copy on every node makes every join with it co-located.
+    physical: { distStyle: 'all', ...options.physical },
+    description: options.description,
+  });
+}

@@ -1,0 +1,118 @@
+import type { ExprNode } from '../expr.ts';
+import type { Model, MeasureSpec } from '../dsl/model.ts';
+import { renderTemplate, type ModelGraph } from '../graph.ts';
+import { renderExpr, type Dialect } from './dialect.ts';
+
+/**
+ * The ONE select of a materialized node, in parts: the Redshift MV body, the local engine's
+ * full-recompute query and the source of its delta programs are all rendered from this.
+ */
+export interface SelectParts {
+  /** The first item is the driving relation; every other is inner-joined with `on`. */
+  readonly from: readonly { readonly relation: string; readonly alias: string | null; readonly on: string | null }[];
+  readonly where: string | null;
+  /** True when the select aggregates: every non-aggregate column is then a group key. */
+  readonly grouped: boolean;
+  readonly columns: readonly SelectColumn[];
+}
+
+export interface SelectColumn {
+  readonly name: string;
+  /** The full expression, aggregate included: `SUM(CASE WHEN ... THEN 1 ELSE 0 END)`. */
+  readonly expr: string;
+  /** For aggregate columns: the function and its argument (filters folded in); null for group keys. */
+  readonly agg: { readonly fn: 'count' | 'sum' | 'min' | 'max' | 'countDistinct'; readonly arg: string | null } | null;
+}
+
+export interface CompiledSelect {
+  readonly sql: string;
+  /** Null for SQL models: their text is parsed by the analyzer and the engine. */
+  readonly parts: SelectParts | null;
+}
+
+/** The relation a model is read from: a joined stream is read from its stream join's landing table. */
+export function relationOf(graph: ModelGraph, name: string): string {
+  const m = graph.models.get(name);
+  if (m?.kind === 'stream') {
+    const join = graph.landedIn.get(name);
+    if (join) {
+      const j = graph.models.get(join);
+      if (j?.kind === 'streamJoin') return j.landing;
+    }
+  }
+  return name;
+}
+
+export function compileSelect(m: Model, graph: ModelGraph, d: Dialect): CompiledSelect | null {
+  const e = (n: ExprNode) => renderExpr(n, d);
+  const measure = (s: MeasureSpec): SelectColumn => aggColumn(s.name, s.fn, s.arg && e(s.arg), s.filter && e(s.filter));
+  let parts: SelectParts;
+  switch (m.kind) {
+    case 'stream': case 'dimension': return null;
+    case 'streamJoin': {
+      const cols: SelectColumn[] = m.key.map((k) => ({ name: k, expr: k, agg: null }));
+      for (const p of m.pivot) {
+        const mine = `${m.discriminator} = '${m.streams[p.stream]?.name ?? p.stream}'`;
+        const filter = p.filter ? `${mine} AND ${wrap(e(p.filter))}` : mine;
+        cols.push(aggColumn(p.name, p.fn, p.arg ? e(p.arg) : p.fn === 'sum' ? '1' : null, filter));
+      }
+      parts = { from: [{ relation: m.landing, alias: null, on: null }], where: null, grouped: true, columns: cols };
+      break;
+    }
+    case 'enrichment': {
+      const from: { relation: string; alias: string; on: string | null }[] = [{ relation: relationOf(graph, m.from.name), alias: 'i', on: null }];
+      for (const j of m.joins) {
+        from.push({ relation: j.dimension.name, alias: j.alias, on: j.on.map(([dc, ic]) => `${j.alias}.${dc} = i.${ic}`).join(' AND ') });
+      }
+      const cols: SelectColumn[] = Object.keys(m.from.columns).map((c) => ({ name: c, expr: `i.${c}`, agg: null }));
+      for (const j of m.joins) for (const c of j.columns) cols.push({ name: c, expr: `${j.alias}.${c}`, agg: null });
+      for (const dcol of m.derive) cols.push({ name: dcol.name, expr: e(dcol.expr), agg: null });
+      parts = { from, where: m.where && e(m.where), grouped: false, columns: cols };
+      break;
+    }
+    case 'aggregate': case 'rollup': {
+      const cols: SelectColumn[] = m.groupBy.map((g) => ({ name: g, expr: g, agg: null }));
+      if (m.bucket) cols.push({ name: m.bucket.name, expr: `DATE_TRUNC('${m.bucket.grain}', ${m.bucket.column})`, agg: null });
+      for (const s of m.measures) cols.push(measure(s));
+      const where = m.kind === 'aggregate' && m.where ? e(m.where) : null;
+      parts = { from: [{ relation: relationOf(graph, m.from.name), alias: null, on: null }], where, grouped: true, columns: cols };
+      break;
+    }
+    case 'view': {
+      const cols = m.select.map((s) => ({ name: s.name, expr: e(s.expr), agg: null }));
+      parts = { from: [{ relation: relationOf(graph, m.from.name), alias: null, on: null }], where: m.where && e(m.where), grouped: false, columns: cols };
+      break;
+    }
+    case 'sql':
+      return { sql: renderTemplate(m.template, graph.macros, (n) => relationOf(graph, n)).trim().replace(/;\s*$/, ''), parts: null };
+  }
+  return { sql: renderSelect(parts), parts };
+}
+
+function wrap(s: string): string {
+  return /\s(OR)\s/i.test(s) ? `(${s})` : s;
+}
+
+function aggColumn(name: string, fn: MeasureSpec['fn'], arg: string | null, filter: string | null): SelectColumn {
+  let inner = arg;
+  if (filter) inner = fn === 'sum' ? `CASE WHEN ${filter} THEN ${arg ?? '1'} ELSE 0 END` : `CASE WHEN ${filter} THEN ${arg ?? '1'} END`;
+  const call = fn === 'countDistinct' ? `COUNT(DISTINCT ${inner})` : `${fn.toUpperCase()}(${inner ?? '*'})`;
+  return { name, expr: call, agg: { fn, arg: inner } };
+}
+
+export function renderSelect(p: SelectParts): string {
+  const lines = ['SELECT'];
+  p.columns.forEach((c, i) => {
+    const as = c.expr === c.name || c.expr.endsWith(`.${c.name}`) ? c.expr : `${c.expr} AS ${c.name}`;
+    lines.push(`  ${as}${i < p.columns.length - 1 ? ',' : ''}`);
+  });
+  const [first, ...rest] = p.from;
+  lines.push(`FROM ${first!.relation}${first!.alias ? ` AS ${first!.alias}` : ''}`);
+  for (const j of rest) lines.push(`JOIN ${j.relation} AS ${j.alias} ON ${j.on}`);
+  if (p.where) lines.push(`WHERE ${p.where}`);
+  if (p.grouped) {
+    const keys = p.columns.filter((c) => !c.agg).map((c) => c.expr);
+    if (keys.length) lines.push(`GROUP BY ${keys.join(', ')}`);
+  }
+  return lines.join('\n');
+}
