@@ -1,0 +1,11 @@
+/** A connection to a target. One connection: a transaction holds it until it ends. */
+export interface Db {
+  readonly kind: 'pglite' | 'postgres' | 'redshift';
+  /** Rows of one statement, with $1.. parameters. */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Several statements, no parameters, no rows. */
+  exec(sql: string): Promise<void>;
+  /** BEGIN .. COMMIT, ROLLBACK when fn throws. Not reentrant. */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

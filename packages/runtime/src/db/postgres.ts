@@ -1,0 +1,56 @@
+import pg from 'pg';
+import type { Db } from './db.ts';
+import { ConnectionError } from '../errors.ts';
+
+// BIGINT and NUMERIC as JS numbers: counts and sums here stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+function wrap(client: pg.Client, kind: 'postgres' | 'redshift', inTx: boolean): Db {
+  const db: Db = {
+    kind,
+    async query<T>(sql: string, params: readonly unknown[] = []) {
+      return (await client.query(sql, params as unknown[])).rows as T[];
+    },
+    async exec(sql: string) {
+      await client.query(sql);
+    },
+    async transaction<T>(fn: (tx: Db) => Promise<T>) {
+      if (inTx) return fn(db);
+      await client.query('BEGIN');
+      try {
+        const out = await fn(wrap(client, kind, true));
+        await client.query('COMMIT');
+        return out;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    },
+    async close() {
+      if (!inTx) await client.end();
+    },
+  };
+  return db;
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+/** A native Postgres (or Redshift, which speaks the same protocol) connection by URL. */
+export async function openPostgres(url: string, kind: 'postgres' | 'redshift' = 'postgres'): Promise<Db> {
+  let client: pg.Client;
+  try {
+    client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  } catch (e) {
+    throw new ConnectionError(`invalid database URL ${redact(url)}: ${(e as Error).message}`, { hint: 'use postgres://user:password@host:port/database' });
+  }
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (e) {
+    throw new ConnectionError(`cannot connect to ${redact(url)}: ${(e as Error).message}`, { hint: 'check the host, port and credentials, and that the server is running' });
+  }
+  return wrap(client, kind, false);
+}
