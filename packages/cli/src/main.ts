@@ -5,7 +5,7 @@ import { registerGraph } from './commands/graph.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerExtraCommands } from './commands/registry.ts';
 
-export function buildProgram(): Command {
+export async function buildProgram(): Promise<Command> {
   const program = new Command('mvkit')
     .description('Typed analytics models compiled to incrementally refreshed Redshift MVs, and run locally on PGlite or Postgres.')
     .option('-p, --project <dir>', 'the mvkit project (folder with mvkit.config.ts and models/)', process.cwd())
@@ -14,14 +14,14 @@ export function buildProgram(): Command {
   registerCompile(program);
   registerValidate(program);
   registerGraph(program);
-  registerExtraCommands(program);
+  await registerExtraCommands(program);
   return program;
 }
 
 /** Runs the CLI; MvkitErrors print as one line with a hint, never a stack trace. */
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram()).parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       process.exitCode = e.exitCode === 0 ? 0 : 2;

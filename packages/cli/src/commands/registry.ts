@@ -1,4 +1,18 @@
+import { readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 
-/** Commands contributed by the other parts of the CLI; each registers itself here. */
-export function registerExtraCommands(_program: Command): void {}
+const CORE = new Set(['registry.ts', 'compile.ts', 'validate.ts', 'graph.ts']);
+
+/**
+ * Every other module in this folder contributes commands through `register(program)`, so that
+ * adding a command touches one new file only.
+ */
+export async function registerExtraCommands(program: Command): Promise<void> {
+  const dir = dirname(fileURLToPath(import.meta.url));
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !CORE.has(f)).sort()) {
+    const mod = (await import(pathToFileURL(`${dir}/${file}`).href)) as { register?: (p: Command) => void };
+    if (typeof mod.register === 'function') mod.register(program);
+  }
+}

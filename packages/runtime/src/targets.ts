@@ -1,0 +1,40 @@
+import { isAbsolute, join } from 'node:path';
+import { MvkitError, type Project, type TargetConfig } from '@mvkit/compiler';
+import type { Db } from './db/db.ts';
+import { openPglite } from './db/pglite.ts';
+import { openPostgres } from './db/postgres.ts';
+
+export interface ResolvedTarget {
+  readonly name: string;
+  readonly engine: TargetConfig['engine'];
+  /** pglite: the data directory; postgres/redshift: the URL. */
+  readonly location: string;
+}
+
+/**
+ * The target to use: `--target NAME` or the config's default (else `local`, embedded PGlite
+ * under .mvkit/). MVKIT_DATABASE_URL overrides the URL of a postgres/redshift target; given
+ * alone with no target it selects a postgres target.
+ */
+export function resolveTarget(project: Project, name?: string, env: NodeJS.ProcessEnv = process.env): ResolvedTarget {
+  const targets = project.config.targets ?? {};
+  const chosen = name ?? project.config.defaultTarget ?? (env.MVKIT_DATABASE_URL && !Object.keys(targets).length ? 'postgres' : 'local');
+  const config: TargetConfig | undefined = targets[chosen] ?? (chosen === 'local' ? { engine: 'pglite' } : chosen === 'postgres' ? { engine: 'postgres' } : undefined);
+  if (!config) {
+    throw new MvkitError(`unknown target "${chosen}"`, { hint: `targets of this project: ${Object.keys(targets).join(', ') || '(none: local, postgres)'}; declare it in mvkit.config.ts` });
+  }
+  if (config.engine === 'pglite') {
+    const dir = config.dataDir ?? '.mvkit/pglite';
+    return { name: chosen, engine: 'pglite', location: isAbsolute(dir) ? dir : join(project.dir, dir) };
+  }
+  const url = env.MVKIT_DATABASE_URL ?? config.url;
+  if (!url) {
+    throw new MvkitError(`target "${chosen}" (${config.engine}) has no URL`, { hint: 'set MVKIT_DATABASE_URL, or url in the target of mvkit.config.ts' });
+  }
+  return { name: chosen, engine: config.engine, location: url };
+}
+
+export async function openTarget(target: ResolvedTarget): Promise<Db> {
+  if (target.engine === 'pglite') return openPglite(target.location);
+  return openPostgres(target.location, target.engine);
+}
