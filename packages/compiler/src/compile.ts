@@ -53,7 +53,7 @@ export function compileManifest(graph: ModelGraph, options: CompileOptions): Man
         const first = Object.values(m.streams)[0];
         drafts.push({ name: m.landing, kind: 'table', role: 'landing', model: m.name, ...rel(m), columns, dependsOn: [], key: null, tenant: m.tenant, eventTime: first?.eventTime ?? null, appendOnly: true, physical: physicalOf(m, graph, true), sql: null, select: null });
         const select = compileSelect(m, graph, d)!;
-        drafts.push({ name: m.name, kind: 'mv', role: 'streamJoin', model: m.name, ...rel(m), columns: cols(m.columns, m.key), dependsOn: [m.landing], key: m.key, tenant: m.tenant, eventTime: null, appendOnly: false, physical: physicalOf(m, graph), sql: select.sql, select: select.parts });
+        drafts.push({ name: m.name, kind: 'mv', role: 'streamJoin', model: m.name, ...rel(m), columns: cols(m.columns, []), dependsOn: [m.landing], key: m.key, tenant: m.tenant, eventTime: null, appendOnly: false, physical: physicalOf(m, graph), sql: select.sql, select: select.parts });
         break;
       }
       default: {
@@ -62,7 +62,7 @@ export function compileManifest(graph: ModelGraph, options: CompileOptions): Man
         const key = m.kind === 'aggregate' || m.kind === 'rollup' ? [...m.groupBy, ...(m.bucket ? [m.bucket.name] : [])] : m.kind === 'enrichment' ? keyOf(graph, m.from) : null;
         const isView = m.kind === 'view' || (m.kind === 'sql' && m.materialized === 'view');
         drafts.push({
-          name: m.name, kind: isView ? 'view' : 'mv', role: m.kind, model: m.name, ...rel(m), columns: cols(m.columns, key ?? []), dependsOn: depsOf(m), key,
+          name: m.name, kind: isView ? 'view' : 'mv', role: m.kind, model: m.name, ...rel(m), columns: cols(m.columns, []), dependsOn: depsOf(m), key,
           tenant: 'tenant' in m ? (m.tenant as string | null) : null, eventTime: null, appendOnly: false, physical: physicalOf(m, graph), sql: select.sql, select: select.parts,
         });
       }
