@@ -1,0 +1,48 @@
+/**
+ * Redshift incremental-refresh eligibility of a materialized view, read with the real Postgres
+ * parser behind a small Redshift front end. Sources for every rule: /work/shared/REDSHIFT.md.
+ */
+import { lineColumn } from './offset-map.ts';
+import { loadParser, parseSelect } from './pg-parser.ts';
+import { checkQuery } from './query-checker.ts';
+import { REASON_RULES } from './reasons.ts';
+import { readRedshift } from './redshift-front-end.ts';
+import type { AnalysisResult, AnalyzeOptions, AnalyzerReason, Verdict } from './types.ts';
+
+export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, MvHeader, Verdict } from './types.ts';
+export type { ReasonCode } from './reasons.ts';
+export { REASON_RULES } from './reasons.ts';
+export { SqlParseError } from './sql-parse-error.ts';
+
+/** Loads the WebAssembly parser; analyzeMv is synchronous afterwards. Safe to call repeatedly. */
+export async function initAnalyzer(): Promise<void> {
+  await loadParser();
+}
+
+/**
+ * Analyzes `CREATE MATERIALIZED VIEW ... AS query` or a bare query. Every reason is reported,
+ * each at the construct that causes it. Throws SqlParseError for text that does not parse.
+ */
+export function analyzeMv(sql: string, options: AnalyzeOptions = {}): AnalysisResult {
+  const front = readRedshift(sql);
+  const stmt = parseSelect(sql, front.query, front.tokens);
+  const { found, relations } = checkQuery(stmt, {
+    tokens: front.tokens,
+    queryStart: front.query.toOriginal(0),
+    marks: front.marks,
+    header: front.header,
+    clauses: front.clauses,
+    options,
+  });
+  const reasons: AnalyzerReason[] = found.map((r) => {
+    const rule = REASON_RULES[r.code];
+    return { code: r.code, message: r.message, ...lineColumn(sql, r.offset), hint: r.hint ?? rule.hint, severity: rule.severity };
+  });
+  return { verdict: verdictOf(reasons), reasons, header: front.header, relations };
+}
+
+function verdictOf(reasons: readonly AnalyzerReason[]): Verdict {
+  if (reasons.some((r) => r.severity === 'invalid')) return 'invalid';
+  if (reasons.some((r) => r.severity === 'full')) return 'full';
+  return 'incremental';
+}

@@ -1,0 +1,68 @@
+import { loadModule, parseSync, hasSqlDetails } from 'libpg-query';
+import type { SelectStmt } from 'libpg-query';
+import { MvkitError } from '../errors.ts';
+import { lineColumn, type OffsetMap } from './offset-map.ts';
+import { SqlParseError } from './sql-parse-error.ts';
+import type { Token } from './tokenizer.ts';
+
+let loading: Promise<void> | undefined;
+let loaded = false;
+
+/** The parser is WebAssembly and loads asynchronously, once. */
+export async function loadParser(): Promise<void> {
+  loading ??= loadModule().then(() => {
+    loaded = true;
+  });
+  await loading;
+}
+
+/**
+ * Parses the rewritten query with the real Postgres grammar and returns its one SELECT, with
+ * every `location` already moved to a UTF-16 offset in the original text (-1 stays -1).
+ */
+export function parseSelect(sql: string, query: OffsetMap, tokens: readonly Token[]): SelectStmt {
+  if (!loaded) throw new MvkitError('the SQL parser is not loaded', { hint: 'await initAnalyzer() before analyzeMv()' });
+  const failAt = (message: string, offset: number): never => {
+    // A cursor at the end of the input is shown right after the last token, not after trailing comments.
+    const last = tokens[tokens.length - 1];
+    const at = last && offset > last.end ? last.end : offset;
+    const { line, column } = lineColumn(sql, at);
+    throw new SqlParseError(message, line, column);
+  };
+
+  let tree: { stmts?: { stmt?: Record<string, unknown>; stmt_location?: number }[] };
+  try {
+    tree = parseSync(query.text);
+  } catch (error) {
+    if (!hasSqlDetails(error)) throw error;
+    return failAt(error.message, query.codePointToOriginal(error.sqlDetails.cursorPosition));
+  }
+  const stmts = tree.stmts ?? [];
+  if (stmts.length === 0) return failAt('expected a SELECT query', query.toOriginal(0));
+  if (stmts.length > 1) {
+    const second = query.byteToOriginal(stmts[1]!.stmt_location ?? 0);
+    const token = tokens.find((t) => t.start >= second);
+    return failAt('expected a single query, found a second statement', token?.start ?? second);
+  }
+  const [kind, stmt] = Object.entries(stmts[0]!.stmt ?? {})[0] ?? [];
+  if (kind !== 'SelectStmt') {
+    return failAt(`expected a SELECT query, found ${kind ?? 'nothing'}`, query.toOriginal(0));
+  }
+  relocate(stmt, query);
+  return stmt as SelectStmt;
+}
+
+function relocate(value: unknown, query: OffsetMap): void {
+  if (Array.isArray(value)) {
+    for (const item of value) relocate(item, query);
+  } else if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    for (const [key, child] of Object.entries(record)) {
+      if (key === 'location' && typeof child === 'number') {
+        if (child >= 0) record[key] = query.byteToOriginal(child);
+      } else {
+        relocate(child, query);
+      }
+    }
+  }
+}
