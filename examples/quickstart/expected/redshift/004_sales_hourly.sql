@@ -1,0 +1,17 @@
+-- mv sales_hourly (aggregate, model sales_hourly at models/orders.ts:30)
+CREATE MATERIALIZED VIEW sales_hourly
+BACKUP YES
+DISTSTYLE EVEN
+SORTKEY (tenant_id, hour, city)
+AUTO REFRESH NO
+AS
+SELECT
+  tenant_id,
+  city,
+  DATE_TRUNC('hour', placed_at) AS hour,
+  COUNT(*) AS orders,
+  SUM(CASE WHEN refunded = TRUE THEN 1 ELSE 0 END) AS refunds,
+  SUM(amount_cents) AS revenue_cents,
+  MAX(amount_cents) AS largest_cents
+FROM orders_by_store
+GROUP BY tenant_id, city, DATE_TRUNC('hour', placed_at);
