@@ -38,7 +38,12 @@ export async function compileProject(project: Project, target: TargetName = 'red
     const redshiftManifest = target === 'redshift' ? manifest : compileManifest(graph, { target: 'redshift', projectName: project.config.name, projectDir: project.dir });
     for (const pass of manifestPasses) diagnostics.push(...(await pass(graph, redshiftManifest, { requireIncremental })));
   }
-  const rel = diagnostics.map((d) => (d.file && d.file.startsWith('/') ? { ...d, file: relative(project.dir, d.file) || d.file } : d));
+  const prefix = `${project.dir}/`;
+  const rel = diagnostics.map((d) => ({
+    ...d,
+    message: d.message.split(prefix).join(''),
+    ...(d.file?.startsWith('/') ? { file: relative(project.dir, d.file) || d.file } : {}),
+  }));
   rel.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
   return { graph, manifest, diagnostics: rel, ok: !rel.some((d) => d.severity === 'error') };
 }

@@ -27,7 +27,7 @@ export function tenantPass(graph: ModelGraph): Diagnostic[] {
           const dt = j.dimension.tenant;
           if (!dt) continue; // global master data
           if (!tenant || !j.on.some(([dc, ic]) => dc === dt && ic === tenant)) {
-            out.push(diag(m, 'tenant-join', `the join of "${m.from.name}" with "${j.dimension.name}" does not constrain the tenant key (${dt} = ${tenant ?? '?'})`,
+            out.push(diag(m, 'tenant-join', `the join of "${m.from.name}" with "${j.dimension.name}" does not constrain the tenant key (${j.dimension.name}.${dt} = ${m.from.name}.${tenant ?? '?'})`,
               `add ${dt}: '${tenant ?? 'tenant_id'}' to the join's \`on\`, ${HINT_OPT_OUT}`));
           }
         }

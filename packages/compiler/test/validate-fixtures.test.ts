@@ -1,0 +1,59 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../cli/src/main.ts';
+
+// One folder per broken project; expected.txt lists `file:line:col: code`, sqlc-style.
+const root = join(import.meta.dirname, 'fixtures/projects');
+const cases = readdirSync(root).sort();
+
+async function run(args: string[]): Promise<{ out: string; code: number }> {
+  let out = '';
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
+  const before = process.exitCode;
+  try {
+    await main(['node', 'mvkit', ...args]);
+    return { out, code: Number(process.exitCode ?? 0) };
+  } finally {
+    write.mockRestore();
+    process.exitCode = before;
+  }
+}
+
+describe.each(cases)('mvkit validate on fixture %s', (name) => {
+  const dir = join(root, name);
+  const expected = readFileSync(join(dir, 'expected.txt'), 'utf8').trim().split('\n');
+  beforeEach(() => { process.exitCode = undefined; });
+  afterEach(() => { process.exitCode = undefined; });
+
+  it('reports each problem at its file:line and exits 1', async () => {
+    const { out, code } = await run(['--project', dir, 'validate']);
+    expect(code).toBe(1);
+    for (const e of expected) {
+      const [where, what] = e.split(': ');
+      expect(out).toContain(`${where}: error ${what} `);
+    }
+    expect(out).toMatch(/hint: /);
+  });
+
+  it('--json gives the same diagnostics as data', async () => {
+    const { out, code } = await run(['--project', dir, 'validate', '--json']);
+    expect(code).toBe(1);
+    const ds = JSON.parse(out) as { code: string; file: string; line: number; column: number; severity: string; message: string; hint: string; model: string }[];
+    const errors = ds.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line}:${d.column}: ${d.code}`);
+    expect(errors).toEqual(expected);
+    for (const d of ds) {
+      expect(d.message.length).toBeGreaterThan(10);
+      expect(d.hint.length).toBeGreaterThan(10);
+      expect(d.model).toBeTruthy();
+    }
+  });
+});
+
+it('validate passes on the root project and the quickstart, exit 0', async () => {
+  for (const p of [join(root, '../../../../..'), join(root, '../../../../../examples/quickstart')]) {
+    const { out, code } = await run(['--project', p, 'validate']);
+    expect(out).toMatch(/0 error\(s\)/);
+    expect(code).toBe(0);
+  }
+});
