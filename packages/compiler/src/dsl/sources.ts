@@ -48,7 +48,7 @@ export function dimension<const C extends ColumnTypes>(name: string, options: Di
     tenant: typeof options.tenant === 'string' ? options.tenant : null,
     globalReason: typeof options.tenant === 'object' ? options.tenant.global : null,
     // Master data is small: a copy on every node makes every join with it co-located.
-    physical: { distStyle: 'all', ...options.physical },
+    physical: options.physical?.distKey ? options.physical : { distStyle: 'all', ...options.physical },
     description: options.description,
   });
 }

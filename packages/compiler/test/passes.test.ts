@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { aggregate, buildGraph, compileManifest, dimension, enrichment, stream, t, type Model } from '@mvkit/compiler';
+import { physicalPass } from '../src/passes/physical.ts';
+import { structurePass } from '../src/passes/structure.ts';
+import { tenantPass } from '../src/passes/tenant.ts';
+
+const orders = stream('orders', {
+  columns: { tenant_id: t.varchar(32), order_id: t.varchar(64), store_id: t.varchar(32), amount: t.bigint(), at: t.timestamp() },
+  key: ['tenant_id', 'order_id'],
+  tenant: 'tenant_id',
+  eventTime: 'at',
+});
+const stores = dimension('stores', {
+  columns: { tenant_id: t.varchar(32), store_id: t.varchar(32), city: t.varchar(64) },
+  key: ['tenant_id', 'store_id'],
+  tenant: 'tenant_id',
+});
+
+function codes(models: Model[], pass: typeof tenantPass): string[] {
+  return pass(buildGraph(models)).map((d) => `${d.model}:${d.code}:${d.severity}`);
+}
+
+describe('tenant isolation', () => {
+  it('an aggregate that does not group by the tenant is an error, unless it opts out with a reason', () => {
+    const bad = aggregate('by_store', { from: orders, groupBy: ['store_id'], measures: (m) => ({ n: m.count() }) });
+    expect(codes([bad], tenantPass)).toEqual(['by_store:tenant-group:error']);
+    const optOut = aggregate('by_store', { from: orders, groupBy: ['store_id'], measures: (m) => ({ n: m.count() }), tenantIsolation: { optOut: 'platform-wide capacity report' } });
+    expect(codes([optOut], tenantPass)).toEqual([]);
+    const empty = aggregate('by_store', { from: orders, groupBy: ['store_id'], measures: (m) => ({ n: m.count() }), tenantIsolation: { optOut: ' ' } });
+    expect(codes([empty], tenantPass)).toEqual(['by_store:tenant-opt-out-reason:error']);
+  });
+
+  it('a join with a global dimension needs no tenant key; with a tenant dimension it does', () => {
+    const channels = dimension('channels', { columns: { store_id: t.varchar(32), kind: t.varchar(8) }, key: ['store_id'], tenant: { global: 'shared' } });
+    const ok = enrichment('e', { from: orders, joins: (j) => [j({ dimension: channels, on: { store_id: 'store_id' }, columns: ['kind'] })] });
+    expect(codes([ok], tenantPass)).toEqual([]);
+    const bad = enrichment('e', { from: orders, joins: (j) => [j({ dimension: stores, on: { store_id: 'store_id' }, columns: ['city'] })] });
+    expect(codes([bad], tenantPass)).toEqual(['e:tenant-join:error']);
+  });
+});
+
+describe('structure', () => {
+  it('catches at load time what tsc catches in typed files: unknown columns, sums over text, partial key joins', () => {
+    const js = aggregate('a', { from: orders, groupBy: ['tenant_id', 'nope' as never], measures: (m, c) => ({ s: m.sum(c.store_id as never) }) });
+    const partial = enrichment('e', { from: orders, joins: (j) => [j({ dimension: stores, on: { tenant_id: 'tenant_id' }, columns: ['city'] })] });
+    expect(codes([js, partial], structurePass)).toEqual(['a:unknown-column:error', 'a:type-mismatch:error', 'e:join-not-on-key:error']);
+  });
+});
+
+describe('physical design', () => {
+  it('warns when a join cannot be co-located, and refuses AUTO REFRESH on a nested MV', () => {
+    const keyed = dimension('stores_keyed', { columns: { tenant_id: t.varchar(32), store_id: t.varchar(32), city: t.varchar(64) }, key: ['tenant_id', 'store_id'], tenant: 'tenant_id', physical: { distKey: 'store_id' } });
+    const e = enrichment('e', { from: orders, joins: (j) => [j({ dimension: keyed, on: { tenant_id: 'tenant_id', store_id: 'store_id' }, columns: ['city'] })] });
+    const a = aggregate('a', { from: e, groupBy: ['tenant_id'], measures: (m) => ({ n: m.count() }), physical: { autoRefresh: true } });
+    expect(codes([a], physicalPass)).toEqual(['e:join-not-colocated:warning', 'a:auto-refresh-nested:error']);
+  });
+
+  it('derives DISTKEY/SORTKEY from join keys and keeps master data on every node', () => {
+    const e = enrichment('e', { from: orders, joins: (j) => [j({ dimension: stores, on: { tenant_id: 'tenant_id', store_id: 'store_id' }, columns: ['city'] })] });
+    const m = compileManifest(buildGraph([e]), { target: 'redshift', projectName: 'p', projectDir: '/' });
+    const byName = Object.fromEntries(m.nodes.map((n) => [n.name, n.physical]));
+    expect(byName.orders).toMatchObject({ distKey: 'order_id', sortKey: ['tenant_id', 'order_id'] });
+    expect(byName.stores).toMatchObject({ distStyle: 'all', distKey: null });
+    expect(byName.e).toMatchObject({ distKey: 'order_id', sortKey: ['tenant_id', 'order_id'] });
+  });
+});
+
+describe('fingerprints', () => {
+  it('a change flows down the chain: the parent changes, every descendant changes', () => {
+    const build = (extra: boolean) => {
+      const a = aggregate('a', { from: orders, groupBy: ['tenant_id'], measures: (m, c) => (extra ? { n: m.count(), s: m.sum(c.amount) } : { n: m.count() }) });
+      const e2 = aggregate('b', { from: a, groupBy: ['tenant_id'], measures: (m, c) => ({ n: m.sum(c.n) }) });
+      return Object.fromEntries(compileManifest(buildGraph([e2]), { target: 'redshift', projectName: 'p', projectDir: '/' }).nodes.map((n) => [n.name, n.fingerprint]));
+    };
+    const before = build(false);
+    const after = build(true);
+    expect(after.orders).toBe(before.orders);
+    expect(after.a).not.toBe(before.a);
+    expect(after.b).not.toBe(before.b);
+  });
+});
