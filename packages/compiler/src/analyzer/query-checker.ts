@@ -86,10 +86,11 @@ export function checkQuery(stmt: SelectStmt, input: CheckInput): CheckResult {
 
 class QueryChecker {
   private readonly found: FoundReason[] = [];
-  private readonly relations: string[] = [];
+  /** Relation → offset of its first mention: the tree is not walked in text order. */
+  private readonly relations = new Map<string, number>();
   private readonly cteNames = new Set<string>();
   private readonly mutable: string[] = [];
-  private readonly mvInputs: string[] = [];
+  private readonly mvInputs = new Set<string>();
   private readonly knownMvs: RelationTable<Verdict>;
   private readonly views: RelationTable<true>;
   private readonly temporary: RelationTable<true>;
@@ -131,7 +132,8 @@ class QueryChecker {
     this.selectStmt(stmt, { subqueryDepth: 0 });
     this.redshiftMarks();
     this.autoRefresh();
-    return { found: dedupe(this.found), relations: this.relations };
+    const relations = [...this.relations].sort((a, b) => a[1] - b[1]).map(([name]) => name);
+    return { found: dedupe(this.found), relations };
   }
 
   private add(code: ReasonCode, offset: number, message: string, hint?: string): void {
@@ -211,10 +213,10 @@ class QueryChecker {
     const rel = new RelationName(rv.catalogname, rv.schemaname, rv.relname ?? '');
     const at = rv.location ?? this.input.queryStart;
     if (!rel.schema && this.cteNames.has(rel.name)) return;
-    if (!this.relations.includes(rel.written)) this.relations.push(rel.written);
+    this.relations.set(rel.written, Math.min(at, this.relations.get(rel.written) ?? at));
 
     const known = this.knownMvs.get(rel);
-    if (known) this.mvInputs.push(rel.written);
+    if (known) this.mvInputs.add(rel.written);
     if (known === 'full') {
       this.add('chain-on-full-mv', at, `${rel.written} is an MV that Redshift recomputes fully: an MV built on it is recomputed fully too`, `make ${rel.written} incremental first (mvkit analyze shows why it is not); every link of a chain must refresh incrementally`);
     } else if (known === 'invalid') {
@@ -309,8 +311,8 @@ class QueryChecker {
   private autoRefresh(): void {
     const { header, clauses } = this.input;
     if (header.autoRefresh !== true || clauses.autoRefresh === undefined) return;
-    if (this.mvInputs.length > 0) {
-      this.add('auto-refresh-nested', clauses.autoRefresh, `AUTO REFRESH YES is refused for an MV built on another MV (${this.mvInputs.join(', ')}): CREATE MATERIALIZED VIEW fails`);
+    if (this.mvInputs.size > 0) {
+      this.add('auto-refresh-nested', clauses.autoRefresh, `AUTO REFRESH YES is refused for an MV built on another MV (${[...this.mvInputs].join(', ')}): CREATE MATERIALIZED VIEW fails`);
     }
     if (this.mutable.length > 0) {
       this.add('auto-refresh-mutable', clauses.autoRefresh, `AUTO REFRESH YES is refused for an MV that uses a mutable function (${this.mutable.join(', ')}): CREATE MATERIALIZED VIEW fails`);
