@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/src/main.ts';
@@ -56,4 +58,37 @@ it('validate passes on the root project and the quickstart, exit 0', async () =>
     expect(out).toMatch(/0 error\(s\)/);
     expect(code).toBe(0);
   }
+});
+
+describe('the mvkit binary (models bundled with esbuild, as outside tests)', () => {
+  const bin = join(import.meta.dirname, '../../cli/src/bin.ts');
+  const runBin = (args: string[]) => spawnSync('npx', ['tsx', bin, ...args], { encoding: 'utf8' });
+
+  it('reports the same file:line:col as in-process, exit 1', () => {
+    const dir = join(root, 'non-additive-rollup');
+    const r = runBin(['-p', dir, 'validate', '--json']);
+    expect(r.status).toBe(1);
+    const ds = JSON.parse(r.stdout) as { file: string; line: number; column: number; code: string }[];
+    expect(ds.map((d) => `${d.file}:${d.line}:${d.column}: ${d.code}`)).toEqual(readFileSync(join(dir, 'expected.txt'), 'utf8').trim().split('\n'));
+  }, 60_000);
+
+  it('a syntax error and a model that throws are reported at their line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mvkit-broken-'));
+    mkdirSync(join(dir, 'models'));
+    writeFileSync(join(dir, 'models', 'broken.ts'), "import { t } from '@mvkit/compiler';\n\nexport const x = {\n  a: t.varchar(,\n};\n");
+    let r = runBin(['-p', dir, 'validate']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/models\/broken\.ts:4:\d+: error syntax-error/);
+    writeFileSync(join(dir, 'models', 'broken.ts'), "export const x = 1;\n\nthrow new Error('no such table');\n");
+    r = runBin(['-p', dir, 'validate']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/models\/broken\.ts:3:\d+: error load-error: model file does not load: no such table/);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('a missing project directory is one line with a hint, exit 1', () => {
+    const r = runBin(['-p', '/nonexistent/project', 'validate']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^mvkit: project directory \/nonexistent\/project does not exist\n  hint: /);
+  }, 60_000);
 });
