@@ -1,0 +1,1 @@
+SELECT tenant_id, COUNT(*) AS n FROM receipts GROUP BY tenant_id

@@ -1,0 +1,1 @@
+SELECT message_id FROM submissions ORDER BY message_id

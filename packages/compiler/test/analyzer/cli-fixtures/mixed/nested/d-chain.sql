@@ -1,0 +1,4 @@
+CREATE MATERIALIZED VIEW pivot_daily AS
+SELECT DATE_TRUNC('day', event_at) AS day, COUNT(*) AS n
+FROM pivot
+GROUP BY 1
