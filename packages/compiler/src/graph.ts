@@ -37,7 +37,7 @@ export function sqlRefNames(m: SqlModel, macros: Readonly<Record<string, string>
 
 export function renderTemplate(template: string, macros: Readonly<Record<string, string>>, ref: (name: string) => string): string {
   const hb = Handlebars.create();
-  for (const [name, body] of Object.entries(macros)) hb.registerPartial(name, body);
+  for (const [name, body] of Object.entries(macros)) hb.registerPartial(name, body.replace(/\s+$/, ''));
   hb.registerHelper('ref', (name: unknown) => new hb.SafeString(ref(String(name))));
   return hb.compile(template, { noEscape: true, strict: false })({});
 }
