@@ -8,6 +8,8 @@ import type {
   SQLValueFunction,
   SubLink,
 } from 'libpg-query';
+import { collectCteNames, firstTokenAtOrAfter, functionName, hasAggregate, isRecord, minLocation } from './parse-tree.ts';
+import { LEADER_NODE_FUNCTIONS, MUTABLE_FUNCTIONS, MUTABLE_VALUE_FUNCTIONS, NON_INCREMENTAL_AGGREGATES, SYSTEM_PREFIX, SYSTEM_SCHEMAS } from './redshift-catalog.ts';
 import type { HeaderClauseOffsets, RedshiftMark } from './redshift-front-end.ts';
 import type { FoundReason, ReasonCode } from './reasons.ts';
 import { RelationName, RelationTable } from './relation-name.ts';
@@ -29,48 +31,6 @@ export interface CheckResult {
   relations: string[];
 }
 
-/** Aggregates Redshift maintains incrementally [RF]. */
-const INCREMENTAL_AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max']);
-
-/** Aggregates that make Redshift recompute, with the way around each family. */
-const NON_INCREMENTAL_AGGREGATES = new Map<string, string>();
-for (const name of ['median', 'percentile_cont', 'percentile_disc']) {
-  NON_INCREMENTAL_AGGREGATES.set(
-    name,
-    'keep histogram buckets in the MV (SUM(CASE WHEN x < 100 THEN 1 ELSE 0 END) AS lt_100, ...) and estimate the percentile from them in a serving view',
-  );
-}
-for (const name of ['stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop']) {
-  NON_INCREMENTAL_AGGREGATES.set(
-    name,
-    'store COUNT(x), SUM(x) and SUM(x * x) in the MV and compute the deviation from them in a serving view',
-  );
-}
-NON_INCREMENTAL_AGGREGATES.set('listagg', 'group by the listed column in the MV and LISTAGG in a serving view over it');
-for (const name of ['bit_and', 'bit_or', 'bool_and', 'bool_or']) {
-  NON_INCREMENTAL_AGGREGATES.set(
-    name,
-    'BOOL_OR(c) → MAX(CASE WHEN c THEN 1 ELSE 0 END), BOOL_AND(c) → MIN(CASE WHEN c THEN 1 ELSE 0 END); BIT_OR/BIT_AND → MAX/MIN of each bit',
-  );
-}
-
-const MUTABLE_FUNCTIONS = new Set([
-  'getdate', 'sysdate', 'now', 'random', 'timeofday', 'clock_timestamp', 'statement_timestamp', 'transaction_timestamp',
-]);
-const MUTABLE_VALUE_FUNCTIONS: Partial<Record<NonNullable<SQLValueFunction['op']>, string>> = {
-  SVFOP_CURRENT_DATE: 'CURRENT_DATE',
-  SVFOP_CURRENT_TIME: 'CURRENT_TIME',
-  SVFOP_CURRENT_TIME_N: 'CURRENT_TIME',
-  SVFOP_CURRENT_TIMESTAMP: 'CURRENT_TIMESTAMP',
-  SVFOP_CURRENT_TIMESTAMP_N: 'CURRENT_TIMESTAMP',
-  SVFOP_LOCALTIME: 'LOCALTIME',
-  SVFOP_LOCALTIME_N: 'LOCALTIME',
-  SVFOP_LOCALTIMESTAMP: 'LOCALTIMESTAMP',
-  SVFOP_LOCALTIMESTAMP_N: 'LOCALTIMESTAMP',
-};
-const LEADER_NODE_FUNCTIONS = /^(current_schema|current_schemas|has_\w+_privilege)$/;
-const SYSTEM_PREFIX = /^(stl|stv|svv|svl|svcs|stcs|sys|pg)_/;
-const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'pg_internal']);
 const SET_OPERATORS = new Set(['UNION', 'INTERSECT', 'EXCEPT', 'MINUS']);
 
 interface Scope {
@@ -347,83 +307,6 @@ class QueryChecker {
 
 function nested(scope: Scope): Scope {
   return { subqueryDepth: scope.subqueryDepth + 1 };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function functionName(fn: FuncCall): string {
-  const last = fn.funcname?.[fn.funcname.length - 1];
-  return last && 'String' in last ? (last.String.sval ?? '').toLowerCase() : '';
-}
-
-/** Smallest location in a subtree: where its text starts, as nodes sit at or after their first token. */
-export function minLocation(node: unknown): number | undefined {
-  let min: number | undefined;
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) {
-      for (const item of value) walk(item);
-    } else if (isRecord(value)) {
-      for (const [key, child] of Object.entries(value)) {
-        if (key === 'location' && typeof child === 'number') {
-          if (child >= 0 && (min === undefined || child < min)) min = child;
-        } else walk(child);
-      }
-    }
-  };
-  walk(node);
-  return min;
-}
-
-function firstTokenAtOrAfter(tokens: readonly Token[], offset: number): number {
-  let lo = 0;
-  let hi = tokens.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (tokens[mid]!.start < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function collectCteNames(value: unknown, into: Set<string>): void {
-  if (Array.isArray(value)) {
-    for (const item of value) collectCteNames(item, into);
-  } else if (isRecord(value)) {
-    for (const [key, child] of Object.entries(value)) {
-      if (key === 'CommonTableExpr' && isRecord(child) && typeof child.ctename === 'string') into.add(child.ctename.toLowerCase());
-      collectCteNames(child, into);
-    }
-  }
-}
-
-/** Whether the MV's own query (its set-operation branches, not its subqueries) aggregates. */
-function hasAggregate(stmt: SelectStmt): boolean {
-  if (stmt.op && stmt.op !== 'SETOP_NONE') return hasAggregate(stmt.larg ?? {}) || hasAggregate(stmt.rarg ?? {});
-  if (stmt.groupClause?.length) return true;
-  let found = false;
-  const walk = (value: unknown): void => {
-    if (found) return;
-    if (Array.isArray(value)) {
-      for (const item of value) walk(item);
-    } else if (isRecord(value)) {
-      for (const [key, child] of Object.entries(value)) {
-        if (key === 'SubLink' || key === 'RangeSubselect') continue;
-        if (key === 'FuncCall' && isRecord(child)) {
-          const fn = child as FuncCall;
-          const name = functionName(fn);
-          if (!fn.over && (INCREMENTAL_AGGREGATES.has(name) || NON_INCREMENTAL_AGGREGATES.has(name) || fn.agg_star || fn.agg_distinct || fn.agg_within_group)) {
-            found = true;
-            return;
-          }
-        }
-        walk(child);
-      }
-    }
-  };
-  walk([stmt.targetList, stmt.havingClause]);
-  return found;
 }
 
 function dedupe(found: FoundReason[]): FoundReason[] {
