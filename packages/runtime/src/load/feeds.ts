@@ -1,0 +1,28 @@
+import type { Manifest, ManifestColumn } from '@mvkit/compiler';
+
+/** Where the records of one feed go: a stream's landing table (plus discriminator), or a dimension table by key. */
+export type FeedRoute =
+  | { readonly kind: 'stream'; readonly name: string; readonly table: string; readonly columns: readonly ManifestColumn[]; readonly discriminator: { readonly column: string; readonly value: string } | null; readonly eventTime: string }
+  | { readonly kind: 'dimension'; readonly name: string; readonly table: string; readonly columns: readonly ManifestColumn[]; readonly key: readonly string[] };
+
+export function feedRoutes(manifest: Manifest): Map<string, FeedRoute> {
+  const routes = new Map<string, FeedRoute>();
+  for (const s of manifest.streams) {
+    routes.set(s.name, { kind: 'stream', name: s.name, table: s.table, columns: s.columns, discriminator: s.discriminator, eventTime: s.eventTime });
+  }
+  for (const n of manifest.nodes) {
+    if (n.role !== 'dimension' || !n.key) continue;
+    // Key columns are required even where the table would take a NULL.
+    const columns = n.columns.map((c) => (n.key!.includes(c.name) ? { ...c, nullable: false } : c));
+    routes.set(n.name, { kind: 'dimension', name: n.name, table: n.name, columns, key: n.key });
+  }
+  return routes;
+}
+
+/** `dir/delivery_receipts.ndjson`, `x/campaigns.part-2.csv` → the feed name: the file name up to its first dot. */
+export function feedOfFile(path: string): string {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  return base.slice(0, base.indexOf('.') < 0 ? base.length : base.indexOf('.'));
+}
+
+export const q = (ident: string): string => `"${ident.replace(/"/g, '""')}"`;

@@ -1,0 +1,6 @@
+export { loadLanding, listLandingFiles, rejectsPathFor } from './load-landing.ts';
+export type { LoadSummary, LoadOptions, LoadProgress, FileResult, FileStatus, Reject } from './load-landing.ts';
+export { feedRoutes, feedOfFile } from './feeds.ts';
+export type { FeedRoute } from './feeds.ts';
+export { ensureLoadedFiles } from './loaded-files.ts';
+export { normalizeTimestamp } from './coerce-value.ts';
