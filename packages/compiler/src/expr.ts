@@ -1,4 +1,4 @@
-import type { BaseType, Shape } from './types.ts';
+import type { BaseType, ColType, Shape } from './types.ts';
 
 /** One immutable node per SQL expression construct, with a `kind` discriminant. */
 export type ExprNode =
@@ -25,7 +25,8 @@ type Operand<B extends BaseType> = Expr<B> | Lit<B>;
 /** A typed SQL expression. The type parameter is what makes `sum(c.country)` a tsc error. */
 export class Expr<B extends BaseType> {
   declare readonly __base: B;
-  constructor(readonly node: ExprNode, readonly base: B) {}
+  /** The SQL type, when known: a column's declared type, carried into MIN/MAX/SUM. */
+  constructor(readonly node: ExprNode, readonly base: B, readonly sqlType?: string) {}
 
   eq(other: Operand<B>): Expr<'boolean'> { return compare('=', this, other); }
   ne(other: Operand<B>): Expr<'boolean'> { return compare('<>', this, other); }
@@ -96,11 +97,11 @@ export const ratio = (num: Expr<'number'>, den: Expr<'number'>): Expr<'number'> 
 export const sqlExpr = <B extends BaseType>(sql: string, base: B): Expr<B> => new Expr({ kind: 'raw', sql }, base);
 
 /** Typed column references; `resolve` says which relation alias and column each name reads. */
-export function columnsOf<S extends Shape>(shape: S, resolve: string | null | ((name: string) => readonly [string | null, string]) = null): Columns<S> {
+export function columnsOf<S extends Shape>(shape: Readonly<Record<string, BaseType | ColType>>, resolve: string | null | ((name: string) => readonly [string | null, string]) = null): Columns<S> {
   const out: Record<string, Expr<BaseType>> = {};
-  for (const [name, base] of Object.entries(shape)) {
+  for (const [name, type] of Object.entries(shape)) {
     const [rel, col] = typeof resolve === 'function' ? resolve(name) : [resolve, name];
-    out[name] = new Expr({ kind: 'column', rel, name: col }, base);
+    out[name] = typeof type === 'string' ? new Expr({ kind: 'column', rel, name: col }, type) : new Expr({ kind: 'column', rel, name: col }, type.base, type.sql);
   }
   return out as Columns<S>;
 }

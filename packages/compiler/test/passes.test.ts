@@ -68,7 +68,9 @@ describe('physical design', () => {
 describe('fingerprints', () => {
   it('a change flows down the chain: the parent changes, every descendant changes', () => {
     const build = (extra: boolean) => {
-      const a = aggregate('a', { from: orders, groupBy: ['tenant_id'], measures: (m, c) => (extra ? { n: m.count(), s: m.sum(c.amount) } : { n: m.count() }) });
+      const a = extra
+        ? aggregate('a', { from: orders, groupBy: ['tenant_id'], measures: (m, c) => ({ n: m.count(), s: m.sum(c.amount) }) })
+        : aggregate('a', { from: orders, groupBy: ['tenant_id'], measures: (m) => ({ n: m.count() }) });
       const e2 = aggregate('b', { from: a, groupBy: ['tenant_id'], measures: (m, c) => ({ n: m.sum(c.n) }) });
       return Object.fromEntries(compileManifest(buildGraph([e2]), { target: 'redshift', projectName: 'p', projectDir: '/' }).nodes.map((n) => [n.name, n.fingerprint]));
     };

@@ -48,8 +48,12 @@ export const measures = {
 };
 export type Measures = typeof measures;
 
+/** SUM of an integer is a BIGINT, of a NUMERIC(p,s) a NUMERIC(38,s), of anything else a DOUBLE. */
 function sumType(e: Expr<'number'>): ColType {
-  return { base: 'number', sql: sqlTypeOf(e) === 'BIGINT' || e.node.kind === 'literal' ? 'BIGINT' : 'DOUBLE PRECISION' };
+  const t = sqlTypeOf(e);
+  if (e.node.kind === 'literal' || /^(SMALLINT|INTEGER|BIGINT)$/.test(t)) return { base: 'number', sql: 'BIGINT' };
+  const numeric = /^NUMERIC\(\d+,(\d+)\)$/.exec(t);
+  return { base: 'number', sql: numeric ? `NUMERIC(38,${numeric[1]})` : 'DOUBLE PRECISION' };
 }
 
 type AnyMeasure = Measure<BaseType, Additivity>;
@@ -88,13 +92,13 @@ export type AggregateOut<F extends AnyModel, G extends string, BN extends string
 > & Grain<G | BN, AdditiveNames<M>>;
 
 /** GROUP BY columns and a time bucket, with additive measures: an aggregating MV. */
-export function aggregate<const F extends AnyModel, const G extends keyof ShapeOfModel<F> & string, const BN extends string, const M extends Record<string, AnyMeasure>>(
+export function aggregate<const F extends AnyModel, const G extends keyof ShapeOfModel<F> & string, const BN extends string = never, const M extends Record<string, AnyMeasure> = {}>(
   name: string,
   options: AggregateOptions<F, G, BN, M>,
 ): AggregateOut<F, G, [BN] extends [never] ? never : BN, M> {
   const loc = callSite();
   const input = options.from as Model;
-  const cols = columnsOf(Object.fromEntries(Object.entries(input.columns).map(([n, c]) => [n, c.base])), null);
+  const cols = columnsOf(input.columns, null);
   const specs = Object.entries(options.measures(measures, cols as never)).flatMap(([n, m]) => (m as AnyMeasure).specs(n));
   const bucket: Bucket | null = options.bucket ? { ...options.bucket } : null;
   const columns: Record<string, ColType> = {};
@@ -137,7 +141,7 @@ export interface RollupOptions<F extends AnyGrain, G extends GroupsOf<F>, BN ext
 }
 
 /** Re-aggregates an aggregate to a coarser grain: sum of sums and counts, min of mins, max of maxes. */
-export function rollup<const F extends AnyGrain, const G extends GroupsOf<F>, const BN extends string, const MS extends AdditiveOf<F>>(
+export function rollup<const F extends AnyGrain, const G extends GroupsOf<F>, const BN extends string = never, const MS extends AdditiveOf<F> = never>(
   name: string,
   options: RollupOptions<F, G, BN, MS>,
 ): Typed<RollupModel, Pick<ShapeOfModel<F>, (G | MS) & keyof ShapeOfModel<F>> & { [X in [BN] extends [never] ? never : BN]: 'timestamp' }> &

@@ -36,7 +36,7 @@ export interface EnrichmentOptions<F extends AnyModel, J extends readonly unknow
 }
 
 /** Inner joins of an input with dimensions on their keys: one MV with a row per input row. */
-export function enrichment<const F extends AnyModel, const J extends readonly unknown[], const D extends Record<string, Expr<BaseType>>>(
+export function enrichment<const F extends AnyModel, const J extends readonly unknown[], const D extends Record<string, Expr<BaseType>> = {}>(
   name: string,
   options: EnrichmentOptions<F, J, D>,
 ): Typed<EnrichmentModel, ShapeOfModel<F> & JoinsShape<J> & DeriveShape<D>> {
@@ -49,7 +49,7 @@ export function enrichment<const F extends AnyModel, const J extends readonly un
     columns: j.columns,
   }));
   const columns: Record<string, ColType> = { ...input.columns };
-  const exprs: Record<string, BaseType> = {};
+
   const sources: Record<string, readonly [string, string]> = {};
   for (const name of Object.keys(input.columns)) sources[name] = ['i', name];
   for (const j of joins) {
@@ -59,8 +59,7 @@ export function enrichment<const F extends AnyModel, const J extends readonly un
       sources[c] = [j.alias, c];
     }
   }
-  for (const [n, c] of Object.entries(columns)) exprs[n] = c.base;
-  const scope = columnsOf(exprs, (n) => sources[n] ?? ['i', n]);
+  const scope = columnsOf(columns, (n) => sources[n] ?? ['i', n]);
   const derived = options.derive ? Object.entries(options.derive(scope as never) as Record<string, Expr<BaseType>>) : [];
   for (const [n, e] of derived) columns[n] = { base: e.base, sql: sqlTypeOf(e) };
   return freezeModel({
@@ -80,6 +79,7 @@ export function enrichment<const F extends AnyModel, const J extends readonly un
 }
 
 export function sqlTypeOf(e: Expr<BaseType>): string {
+  if (e.sqlType) return e.sqlType;
   switch (e.base) {
     case 'text': return 'VARCHAR(256)';
     case 'number': return e.node.kind === 'secondsBetween' ? 'BIGINT' : 'DOUBLE PRECISION';

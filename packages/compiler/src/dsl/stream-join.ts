@@ -79,7 +79,7 @@ export function streamJoin<const T extends StreamsShape, const K extends CommonK
 
 function pivotBuilder(s: StreamModel): PivotBuilder<Shape> {
   const made: PivotColumn<BaseType>[] = [];
-  const cols = columnsOf(Object.fromEntries(Object.entries(s.columns).map(([n, c]) => [n, c.base])), null);
+  const cols = columnsOf(s.columns, null);
   const make = (spec: PivotColumn<BaseType>['spec']) => {
     const p = { spec } as PivotColumn<BaseType>;
     made.push(p);

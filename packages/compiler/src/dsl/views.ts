@@ -21,7 +21,7 @@ export function servingView<const F extends AnyModel, const D extends Record<str
 ): Typed<ViewModel, SelectShape<D>> {
   const loc = callSite();
   const input = options.from as Model;
-  const cols = columnsOf(Object.fromEntries(Object.entries(input.columns).map(([n, c]) => [n, c.base])), null);
+  const cols = columnsOf(input.columns, null);
   const selected = Object.entries(options.select(cols as never) as Record<string, Expr<BaseType>>);
   const columns: Record<string, ColType> = {};
   for (const [n, e] of selected) {

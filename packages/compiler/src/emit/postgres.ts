@@ -12,7 +12,8 @@ export function postgresCreateTable(name: string, columns: readonly ManifestColu
 
 export function postgresCreateMvTable(name: string, columns: readonly ManifestColumn[], key: readonly string[] | null): string[] {
   const stmts = [postgresCreateTable(name, columns.map((c) => ({ ...c, nullable: true })), null)];
-  if (key?.length) stmts.push(`CREATE UNIQUE INDEX ${name}__key ON ${name} (${key.join(', ')});`);
+  // MV columns are nullable (a group key may be NULL); NULLS NOT DISTINCT (PG >= 15) keeps one row per key anyway.
+  if (key?.length) stmts.push(`CREATE UNIQUE INDEX ${name}__key ON ${name} (${key.join(', ')}) NULLS NOT DISTINCT;`);
   return stmts;
 }
 
