@@ -27,3 +27,5 @@ export { renderSelect } from './emit/select.ts';
 export type { SelectParts, SelectColumn } from './emit/select.ts';
 export { redshiftRefreshOrder } from './emit/redshift.ts';
 export type { Manifest, ManifestNode, ManifestColumn, ManifestStream, PhysicalAttributes } from './manifest.ts';
+export { analyzeMv, initAnalyzer, SqlParseError, REASON_RULES } from './analyzer/index.ts';
+export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, MvHeader, Verdict, ReasonCode } from './analyzer/index.ts';

@@ -4,6 +4,7 @@ import type { TargetName } from './emit/dialect.ts';
 import type { Diagnostic } from './errors.ts';
 import { buildGraph, type ModelGraph } from './graph.ts';
 import type { Manifest } from './manifest.ts';
+import { eligibilityPass } from './passes/eligibility.ts';
 import { physicalPass } from './passes/physical.ts';
 import { structurePass } from './passes/structure.ts';
 import { tenantPass } from './passes/tenant.ts';
@@ -11,7 +12,7 @@ import type { Project } from './project.ts';
 
 /** A pass over the compiled project; returns diagnostics, never prints. */
 export type ManifestPass = (graph: ModelGraph, manifest: Manifest, options: { requireIncremental: boolean }) => Diagnostic[] | Promise<Diagnostic[]>;
-const manifestPasses: ManifestPass[] = [];
+const manifestPasses: ManifestPass[] = [eligibilityPass];
 
 /** Registers a pass that needs the compiled SQL (the Redshift eligibility analyzer). */
 export function registerManifestPass(pass: ManifestPass): void {
