@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { applyDeployment, planDeployment } from '@mvkit/runtime/apply/apply.ts';
+import { planJson, renderPlan } from '@mvkit/runtime/plan/render-plan.ts';
+import { TARGET_OPTION, withDeployment } from './plan.ts';
+
+/** Test hook: MVKIT_APPLY_PAUSE_AFTER_STAGE=N stops after stage N commits, until killed. */
+function pauseHook(): ((done: number) => Promise<void>) | undefined {
+  const n = Number(process.env.MVKIT_APPLY_PAUSE_AFTER_STAGE);
+  if (!Number.isInteger(n) || n <= 0) return undefined;
+  return async (done) => {
+    if (done !== n) return;
+    process.stderr.write(`mvkit: paused after stage ${n} (MVKIT_APPLY_PAUSE_AFTER_STAGE)\n`);
+    await new Promise(() => setInterval(() => undefined, 60_000));
+  };
+}
+
+export function registerApply(program: Command): void {
+  program
+    .command('apply')
+    .description('Apply the plan: take the target\'s apply lock and run the stages in order, recording each. A killed apply is finished by the next one.')
+    .option(...TARGET_OPTION)
+    .option('--json', 'print the applied plan as JSON')
+    .option('--allow-destructive', 'run stages that lose data (dropping a table with rows, dropping or retyping a column)')
+    .action(async (opts: { target?: string; json?: boolean; allowDestructive?: boolean }, cmd: Command) => {
+      await withDeployment(cmd, opts.target, async (d) => {
+        const pause = pauseHook();
+        const started = Date.now();
+        if (!opts.json) {
+          const preview = await planDeployment(d.db, d.engine, d.manifest);
+          if (preview.stages.length) process.stdout.write(renderPlan(preview, { target: d.target.name }).split('\n\nStages, in order:')[0]!.trimEnd() + '\n\n');
+        }
+        const result = await applyDeployment(d.db, d.engine, d.manifest, {
+          allowDestructive: opts.allowDestructive ?? false,
+          afterStage: async (done, total, stage) => {
+            if (!opts.json) process.stdout.write(`  [${done}/${total}] ${stage.action} ${stage.kind} ${stage.node}\n`);
+            await pause?.(done);
+          },
+        });
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ applyId: result.applyId, plan: planJson(result.plan) }, null, 2) + '\n');
+        } else if (!result.applyId) {
+          process.stdout.write(`no changes: ${d.target.name} matches the project.\n`);
+        } else {
+          process.stdout.write(`applied ${result.plan.stages.length} stage(s) to ${d.target.name} in ${((Date.now() - started) / 1000).toFixed(1)}s (apply ${result.applyId}).\n`);
+        }
+      });
+    });
+}

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { refreshDeployment } from '@mvkit/runtime/refresh/refresh.ts';
+import { TARGET_OPTION, withDeployment } from './plan.ts';
+
+function progressBar(): ((done: number, total: number, node: string) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (done, total, node) => {
+    const width = 24;
+    const filled = Math.round((done / Math.max(total, 1)) * width);
+    process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${node.padEnd(32).slice(0, 32)}`);
+    if (done === total) process.stderr.write('\n');
+  };
+}
+
+export function registerRefresh(program: Command): void {
+  program
+    .command('refresh')
+    .description('Refresh the MVs in dependency order and record each refresh (incremental or full, rows, duration).')
+    .option(...TARGET_OPTION)
+    .option('-s, --select <selectors...>', 'model, +model (and what it is built on), model+ (and what is built on it)')
+    .option('--cascade', 'Redshift: REFRESH ... CASCADE on each top-most selected MV')
+    .option('--json', 'print the refreshes as JSON')
+    .action(async (opts: { target?: string; select?: string[]; cascade?: boolean; json?: boolean }, cmd: Command) => {
+      await withDeployment(cmd, opts.target, async (d) => {
+        const bar = opts.json ? undefined : progressBar();
+        const results = await refreshDeployment(d.db, d.engine, d.manifest, { ...(opts.select ? { select: opts.select } : {}), cascade: opts.cascade ?? false, ...(bar ? { onProgress: bar } : {}) });
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+          return;
+        }
+        for (const r of results) {
+          const rows = r.rows === null ? '' : `, ${r.rows.toLocaleString('en-US')} rows`;
+          const ms = r.durationMs === null ? '' : `, ${Math.round(r.durationMs)} ms`;
+          process.stdout.write(`${r.node}: ${r.mode}${rows}${ms}${r.detail ? ` (${r.detail})` : ''}\n`);
+        }
+        process.stdout.write(`refreshed ${results.length} MV(s) on ${d.target.name}.\n`);
+      });
+    });
+}

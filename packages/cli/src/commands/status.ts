@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { deploymentStatus, type StatusReport } from '@mvkit/runtime/status/status.ts';
+import { TARGET_OPTION, withDeployment } from './plan.ts';
+
+const ago = (iso: string, now: string) => {
+  const s = Math.max(0, Math.round((Date.parse(now) - Date.parse(iso)) / 1000));
+  return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : s < 172800 ? `${Math.round(s / 3600)}h ago` : `${Math.round(s / 86400)}d ago`;
+};
+
+export function renderStatus(r: StatusReport, target: string): string {
+  const out = [`Status of ${r.project} on ${target} (${r.engine}) at ${r.at}`];
+  if (r.lastApply) out.push(`last apply: ${r.lastApply.status} by ${r.lastApply.who}, ${ago(r.lastApply.startedAt, r.at)} (${r.lastApply.progress} stage(s))`);
+  out.push('');
+  const w = Math.max(...r.nodes.map((n) => n.node.length), 4);
+  for (const n of r.nodes) {
+    const fp = n.deployment === 'changed' ? `changed (${n.deployedFingerprint} → ${n.currentFingerprint})` : n.deployment;
+    const cols = [`${n.node.padEnd(w)}  ${n.kind.padEnd(5)}  ${fp}`];
+    if (n.kind === 'mv') {
+      cols.push(n.stale === null ? `freshness ${n.staleness ?? 'unknown'}` : n.stale ? `STALE (${n.staleness})` : 'fresh');
+      if (n.engineState) cols.push(n.engineState);
+      const l = n.lastRefresh;
+      cols.push(l ? `last refresh ${l.mode} ${ago(l.at, r.at)}${l.rows === null ? '' : `, ${l.rows} rows`}${l.durationMs === null ? '' : `, ${l.durationMs} ms`}` : 'never refreshed');
+    }
+    out.push(cols.join('  ·  '));
+  }
+  if (r.freshness.length) {
+    out.push('', 'data freshness (newest event):');
+    for (const f of r.freshness) out.push(`  ${f.stream.padEnd(w)}  ${f.newestEvent ? `${f.newestEvent} (${ago(f.newestEvent, r.at)})` : 'no events yet'}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('Per node: deployed vs current fingerprint, stale or fresh, last refresh; and how recent the newest events are.')
+    .option(...TARGET_OPTION)
+    .option('--json', 'print the status as JSON')
+    .action(async (opts: { target?: string; json?: boolean }, cmd: Command) => {
+      await withDeployment(cmd, opts.target, async (d) => {
+        const report = await deploymentStatus(d.db, d.engine, d.manifest);
+        process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderStatus(report, d.target.name));
+      });
+    });
+}

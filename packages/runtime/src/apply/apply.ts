@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { Manifest } from '@mvkit/compiler';
+import type { Db } from '../db/db.ts';
+import type { Engine } from '../engines/engine.ts';
+import { DestructiveChangeError } from '../errors.ts';
+import { buildPlan } from '../plan/build-plan.ts';
+import type { Plan, Stage } from '../plan/plan-types.ts';
+import { planJson } from '../plan/render-plan.ts';
+import { finishApply, recordProgress, startApply } from '../state/apply-log.ts';
+import { acquireApplyLock, whoAmI } from '../state/apply-lock.ts';
+import { readDeployed, recordDeployed } from '../state/deployed-state.ts';
+
+/** Reads the deployed state and table statistics, and plans. Writes nothing. */
+export async function planDeployment(db: Db, engine: Engine, manifest: Manifest): Promise<Plan> {
+  const deployed = await readDeployed(db);
+  const rows = await engine.rowCounts(db, deployed.filter((d) => d.kind !== 'view').map((d) => d.name));
+  return buildPlan({ manifest, deployed, rows, sql: engine.planSql });
+}
+
+export function destructiveError(plan: Plan): DestructiveChangeError {
+  const lines = plan.destructive.map((s) => `  ${s.action} ${s.kind} ${s.node}: ${s.destructive}\n${s.sql.map((q) => `    ${q.split('\n')[0]}`).join('\n')}`);
+  return new DestructiveChangeError(
+    `the plan has ${plan.destructive.length} destructive stage(s), refused without --allow-destructive:\n${lines.join('\n')}`,
+    { hint: 'check the SQL above; to run it, apply again with --allow-destructive' },
+  );
+}
+
+export interface ApplyOptions {
+  readonly allowDestructive?: boolean;
+  /** Called after each stage committed (1-based); tests pause or kill an apply here. */
+  readonly afterStage?: (done: number, total: number, stage: Stage) => void | Promise<void>;
+}
+
+export interface ApplyResult {
+  /** null: nothing to do. */
+  readonly applyId: string | null;
+  readonly plan: Plan;
+}
+
+/**
+ * Takes the lock, re-plans from the recorded state, and runs the stages in order. Each stage
+ * commits its effect with its deployed_nodes row and the apply's progress, so a killed apply
+ * leaves a state that the next plan starts from: it finishes the job.
+ */
+export async function applyDeployment(db: Db, engine: Engine, manifest: Manifest, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const first = await planDeployment(db, engine, manifest);
+  if (!first.stages.length) return { applyId: null, plan: first };
+  if (first.destructive.length && !options.allowDestructive) throw destructiveError(first);
+  const applyId = randomUUID();
+  const release = await acquireApplyLock(db, applyId);
+  try {
+    await engine.install(db);
+    const plan = await planDeployment(db, engine, manifest);
+    if (!plan.stages.length) return { applyId: null, plan };
+    if (plan.destructive.length && !options.allowDestructive) throw destructiveError(plan);
+    await startApply(db, applyId, whoAmI(), (planJson(plan) as { stages: unknown }).stages);
+    try {
+      for (const [i, stage] of plan.stages.entries()) {
+        const run = async (tx: Db) => {
+          await engine.runStage(tx, stage, manifest);
+          await recordDeployed(tx, stage.node, stage.state, applyId);
+          await recordProgress(tx, applyId, i + 1);
+        };
+        if (engine.transactional(stage)) await db.transaction(run);
+        else await run(db);
+        await options.afterStage?.(i + 1, plan.stages.length, stage);
+      }
+      await finishApply(db, applyId, 'succeeded');
+    } catch (e) {
+      await finishApply(db, applyId, 'failed', (e as Error).message).catch(() => undefined);
+      throw e;
+    }
+    return { applyId, plan };
+  } finally {
+    await release().catch(() => undefined);
+  }
+}

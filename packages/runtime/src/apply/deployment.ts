@@ -1,0 +1,27 @@
+import { CompileError, compileProject, loadProject, type CompileResult, type Manifest, type Project } from '@mvkit/compiler';
+import type { Db } from '../db/db.ts';
+import { engineFor } from '../engines/open-engine.ts';
+import type { Engine } from '../engines/engine.ts';
+import { openTarget, resolveTarget, type ResolvedTarget } from '../targets.ts';
+
+/** A project compiled for a target's engine, and an open connection to the target. */
+export interface Deployment {
+  readonly project: Project;
+  readonly target: ResolvedTarget;
+  readonly db: Db;
+  readonly engine: Engine;
+  readonly manifest: Manifest;
+  readonly compiled: CompileResult;
+  close(): Promise<void>;
+}
+
+/** Loads and compiles the project for the target's engine, then connects. Throws CompileError on errors. */
+export async function openDeployment(projectDir: string, targetName?: string): Promise<Deployment> {
+  const project = await loadProject(projectDir);
+  const target = resolveTarget(project, targetName);
+  const compiled = await compileProject(project, target.engine === 'redshift' ? 'redshift' : 'postgres');
+  if (!compiled.ok || !compiled.manifest) throw new CompileError([...compiled.diagnostics]);
+  const db = await openTarget(target);
+  const engine = await engineFor(db);
+  return { project, target, db, engine, manifest: compiled.manifest, compiled, close: () => db.close() };
+}

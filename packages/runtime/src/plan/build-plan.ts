@@ -1,0 +1,203 @@
+import type { Manifest, ManifestColumn, ManifestNode, PhysicalAttributes } from '@mvkit/compiler';
+import type { PlanSql } from './plan-sql.ts';
+import type { AttributeChange, Cause, DeployedNode, NodeChange, NodeDefinition, Plan, Stage } from './plan-types.ts';
+
+export interface PlanInput {
+  readonly manifest: Manifest;
+  readonly deployed: readonly DeployedNode[];
+  /** Row counts of deployed tables and MVs (table statistics); a missing name is unknown. */
+  readonly rows: ReadonlyMap<string, number>;
+  readonly sql: PlanSql;
+}
+
+export function definitionOf(n: ManifestNode): NodeDefinition {
+  return { model: n.model, columns: n.columns, dependsOn: n.dependsOn, key: n.key, tenant: n.tenant, eventTime: n.eventTime, appendOnly: n.appendOnly, sql: n.sql, ddl: n.ddl };
+}
+
+/** The mvkit.deployed_nodes row of a node of the manifest; `physical` overrides what is recorded. */
+export function deployedNodeOf(n: ManifestNode, physical: PhysicalAttributes = n.physical): DeployedNode {
+  return { name: n.name, kind: n.kind, role: n.role, fingerprint: n.fingerprint, physical, definition: definitionOf(n) };
+}
+
+/** JSON with sorted keys: JSONB does not keep the key order of what was written. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v ?? null);
+}
+const same = (a: unknown, b: unknown) => canonical(a) === canonical(b);
+const yesNo = (b: boolean) => (b ? 'yes' : 'no');
+
+/**
+ * Why a node must be dropped and recreated, or null. A table's added (nullable) or dropped
+ * columns are not a rebuild: they are ALTER TABLE stages, computed by comparing columns.
+ */
+function rebuildReason(n: ManifestNode, d: DeployedNode): string | null {
+  if (n.kind !== d.kind) return `kind changed: ${d.kind} → ${n.kind}`;
+  if (n.role !== d.role) return `role changed: ${d.role} → ${n.role}`;
+  const def = d.definition;
+  if (!same(n.key, def.key)) return `key changed: (${def.key?.join(', ') ?? ''}) → (${n.key?.join(', ') ?? ''})`;
+  if (n.appendOnly !== def.appendOnly) return n.appendOnly ? 'became append-only' : 'no longer append-only';
+  if (n.kind !== 'view' && n.physical.backup !== d.physical.backup) return `backup: ${yesNo(d.physical.backup)} → ${yesNo(n.physical.backup)} (cannot be altered)`;
+  if (n.kind === 'table') {
+    for (const c of n.columns) {
+      const old = def.columns.find((x) => x.name === c.name);
+      if (old && old.type !== c.type) return `column ${c.name} retyped: ${old.type} → ${c.type}`;
+      if (old && old.nullable !== c.nullable) return `column ${c.name} ${c.nullable ? 'became nullable' : 'became NOT NULL'}`;
+      if (!old && !c.nullable) return `column ${c.name} added NOT NULL`;
+    }
+    return null;
+  }
+  if (n.sql !== def.sql) return 'definition changed';
+  if (!same(n.columns, def.columns)) return 'columns changed';
+  if (!same(n.dependsOn, def.dependsOn)) return 'inputs changed';
+  return null;
+}
+
+function attributeChanges(n: ManifestNode, d: DeployedNode): AttributeChange[] {
+  if (n.kind === 'view') return [];
+  const a = d.physical;
+  const b = n.physical;
+  const out: AttributeChange[] = [];
+  if (a.distStyle !== b.distStyle) out.push({ attribute: 'distStyle', from: a.distStyle ?? 'auto', to: b.distStyle ?? 'auto' });
+  if (a.distKey !== b.distKey) out.push({ attribute: 'distKey', from: a.distKey ?? 'none', to: b.distKey ?? 'none' });
+  if (!same(a.sortKey, b.sortKey)) out.push({ attribute: 'sortKey', from: a.sortKey.join(',') || 'none', to: b.sortKey.join(',') || 'none' });
+  if (n.kind === 'mv' && a.autoRefresh !== b.autoRefresh) out.push({ attribute: 'autoRefresh', from: yesNo(a.autoRefresh), to: yesNo(b.autoRefresh) });
+  return out;
+}
+
+/** Dependency order of deployed nodes (parents first), from their recorded inputs. */
+function deployedOrder(nodes: readonly DeployedNode[]): DeployedNode[] {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const out: DeployedNode[] = [];
+  const seen = new Set<string>();
+  const visit = (n: DeployedNode) => {
+    if (seen.has(n.name)) return;
+    seen.add(n.name);
+    for (const p of n.definition.dependsOn) {
+      const pn = byName.get(p);
+      if (pn) visit(pn);
+    }
+    out.push(n);
+  };
+  nodes.forEach(visit);
+  return out;
+}
+
+/**
+ * The plan: desired manifest against the deployed state → ordered stages. Drops first, in
+ * reverse dependency order (a dropped MV takes its dependents with it, so they go first), then
+ * column changes, creates in dependency order, in-place alters, and state-only records.
+ */
+export function buildPlan(input: PlanInput): Plan {
+  const { manifest, sql } = input;
+  const deployed = new Map(input.deployed.map((d) => [d.name, d]));
+  const desiredNames = new Set(manifest.nodes.map((n) => n.name));
+  const rowsOf = (name: string) => input.rows.get(name) ?? null;
+
+  const created = new Map<string, Cause>();
+  const rebuilt = new Map<string, Cause>();
+  const changedUpstream = new Set<string>();
+  const depth = new Map<string, number>();
+  const dropColumnStages: Stage[] = [];
+  const addColumnStages: Stage[] = [];
+  const alterStages: Stage[] = [];
+  const recordStages: Stage[] = [];
+  const changes = new Map<string, NodeChange>();
+  const change = (c: Omit<NodeChange, 'depth'>, d = 0) => {
+    depth.set(c.node, d);
+    changes.set(c.node, { ...c, depth: d });
+  };
+
+  for (const n of manifest.nodes) {
+    const d = deployed.get(n.name);
+    if (!d) {
+      created.set(n.name, { kind: 'new' });
+      change({ node: n.name, kind: n.kind, change: 'create', cause: { kind: 'new' }, rows: null, destructive: null, recordedOnly: false });
+      continue;
+    }
+    const reason = rebuildReason(n, d);
+    const up = reason ? undefined : n.dependsOn.find((p) => rebuilt.has(p) || created.has(p) || changedUpstream.has(p));
+    if (reason || up) {
+      const cause: Cause = reason ? { kind: 'definition-changed', detail: reason } : { kind: 'upstream-rebuilt', upstream: up! };
+      rebuilt.set(n.name, cause);
+      const destructive = d.kind === 'table' ? tableLoss(n.name, rowsOf(n.name)) : null;
+      change({ node: n.name, kind: n.kind, change: 'rebuild', cause, rows: rowsOf(n.name), destructive, recordedOnly: false }, up ? (depth.get(up) ?? 0) + 1 : 0);
+      continue;
+    }
+    let columnsDone = false;
+    if (n.kind === 'table') {
+      const added = n.columns.filter((c) => !d.definition.columns.some((x) => x.name === c.name));
+      const dropped = d.definition.columns.filter((c) => !n.columns.some((x) => x.name === c.name)).map((c) => c.name);
+      if (added.length || dropped.length) {
+        columnsDone = true;
+        const cause: Cause = { kind: 'columns-changed', added: added.map((c) => `${c.name} ${c.type}`), dropped };
+        const state = deployedNodeOf(n, d.physical);
+        const base = { node: n.name, kind: n.kind, cause, rebuild: false, rows: null, recordedOnly: false, state };
+        if (dropped.length) {
+          // Dependents would become unrefreshable on Redshift: they are rebuilt.
+          changedUpstream.add(n.name);
+          const destructive = `drops column${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')} of ${n.name} and their data`;
+          dropColumnStages.push({ ...base, action: 'drop-columns', sql: sql.dropColumns(n.name, dropped), destructive, rows: rowsOf(n.name) });
+        }
+        if (added.length) addColumnStages.push({ ...base, action: 'add-columns', sql: sql.addColumns(n.name, added), destructive: null });
+        change({ node: n.name, kind: n.kind, change: 'columns', cause, rows: null, destructive: dropped.length ? `drops column(s) ${dropped.join(', ')}` : null, recordedOnly: false });
+      }
+    }
+    const attrs = attributeChanges(n, d);
+    if (attrs.length) {
+      const cause: Cause = { kind: 'attributes-changed', changes: attrs };
+      alterStages.push({ action: 'alter', node: n.name, kind: n.kind, cause, rebuild: false, sql: sql.altersInPlace ? sql.alter(n, attrs) : [], rows: null, destructive: null, recordedOnly: !sql.altersInPlace, state: deployedNodeOf(n) });
+      if (!changes.has(n.name)) change({ node: n.name, kind: n.kind, change: 'alter', cause, rows: null, destructive: null, recordedOnly: !sql.altersInPlace });
+    } else if (!columnsDone && (d.fingerprint !== n.fingerprint || !same(definitionOf(n), d.definition))) {
+      const upstream = n.dependsOn.find((p) => deployed.get(p)?.fingerprint !== manifest.nodes.find((x) => x.name === p)?.fingerprint) ?? n.name;
+      const cause: Cause = { kind: 'upstream-changed', upstream };
+      recordStages.push({ action: 'record', node: n.name, kind: n.kind, cause, rebuild: false, sql: [], rows: null, destructive: null, recordedOnly: true, state: deployedNodeOf(n, d.physical) });
+      change({ node: n.name, kind: n.kind, change: 'record', cause, rows: null, destructive: null, recordedOnly: true });
+    }
+  }
+
+  const dropStages: Stage[] = [];
+  for (const d of deployedOrder([...deployed.values()]).reverse()) {
+    const removed = !desiredNames.has(d.name);
+    const cause = removed ? ({ kind: 'removed' } as const) : rebuilt.get(d.name);
+    if (!cause) continue;
+    const destructive = d.kind === 'table' ? tableLoss(d.name, rowsOf(d.name)) : null;
+    dropStages.push({ action: 'drop', node: d.name, kind: d.kind, cause, rebuild: !removed, sql: sql.drop(d), rows: rowsOf(d.name), destructive, recordedOnly: false, state: null });
+    if (removed) change({ node: d.name, kind: d.kind, change: 'drop', cause, rows: rowsOf(d.name), destructive, recordedOnly: false });
+  }
+  const createStages: Stage[] = [];
+  for (const n of manifest.nodes) {
+    const cause = created.get(n.name) ?? rebuilt.get(n.name);
+    if (!cause) continue;
+    const isRebuild = rebuilt.has(n.name);
+    createStages.push({ action: 'create', node: n.name, kind: n.kind, cause, rebuild: isRebuild, sql: sql.create(n, manifest), rows: isRebuild && n.kind === 'mv' ? rowsOf(n.name) : null, destructive: null, recordedOnly: false, state: deployedNodeOf(n) });
+  }
+
+  const stages = [...dropStages, ...dropColumnStages, ...addColumnStages, ...createStages, ...alterStages, ...recordStages];
+  return { project: manifest.project, engine: sql.engine, changes: orderChanges([...changes.values()]), stages, destructive: stages.filter((s) => s.destructive) };
+}
+
+function tableLoss(name: string, rows: number | null): string | null {
+  if (rows === 0) return null;
+  return `drops table ${name}${rows === null ? '' : ` with ~${rows.toLocaleString('en-US')} rows`}`;
+}
+
+/** Each change followed by the changes it causes downstream, so that the summary reads as a tree. */
+function orderChanges(changes: NodeChange[]): NodeChange[] {
+  const children = new Map<string, NodeChange[]>();
+  const roots: NodeChange[] = [];
+  for (const c of changes) {
+    if (c.cause.kind === 'upstream-rebuilt' && changes.some((x) => x.node === (c.cause as { upstream: string }).upstream)) {
+      const up = c.cause.upstream;
+      children.set(up, [...(children.get(up) ?? []), c]);
+    } else roots.push(c);
+  }
+  const out: NodeChange[] = [];
+  const walk = (c: NodeChange) => {
+    out.push(c);
+    for (const k of children.get(c.node) ?? []) walk(k);
+  };
+  roots.forEach(walk);
+  return out;
+}

@@ -1,0 +1,69 @@
+import type { AttributeChange, Cause, NodeChange, Plan, Stage } from './plan-types.ts';
+
+const ATTR: Record<AttributeChange['attribute'], string> = { autoRefresh: 'auto refresh', distStyle: 'dist style', distKey: 'dist key', sortKey: 'sort key' };
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+export function describeCause(cause: Cause, plan?: Plan): string {
+  switch (cause.kind) {
+    case 'new': return 'new';
+    case 'removed': return 'removed from the project';
+    case 'definition-changed': return cause.detail;
+    case 'upstream-rebuilt': {
+      const up = plan?.changes.find((c) => c.node === cause.upstream);
+      const how = up?.change === 'create' ? 'created' : up?.change === 'columns' ? 'dropped a column' : 'rebuilt';
+      return `upstream ${cause.upstream} ${how}`;
+    }
+    case 'columns-changed':
+      return [...cause.added.map((c) => `add column ${c}`), ...cause.dropped.map((c) => `drop column ${c}`)].join(', ');
+    case 'attributes-changed':
+      return cause.changes.map((c) => `${ATTR[c.attribute]}: ${c.from.replace(/,/g, ', ')} → ${c.to.replace(/,/g, ', ')}`).join('; ');
+    case 'upstream-changed':
+      return `upstream ${cause.upstream} changed without a rebuild: fingerprint recorded`;
+  }
+}
+
+const SIGN: Record<NodeChange['change'], string> = { create: '+ create', drop: '- drop', rebuild: '~ rebuild', alter: '= alter', columns: '= alter', record: '· record' };
+
+function recordedOnlyNote(plan: Plan): string {
+  return `recorded only: ${plan.engine === 'pglite' ? 'PGlite' : 'Postgres'} has no DISTKEY, SORTKEY or AUTO REFRESH`;
+}
+
+function changeLine(c: NodeChange, plan: Plan): string {
+  const parts = [`${'  '.repeat(c.depth)}${SIGN[c.change]} ${c.node} (${describeCause(c.cause, plan)})`];
+  if (c.change === 'rebuild' && c.kind === 'mv' && c.rows !== null) parts.push(`~${fmt(c.rows)} rows to recompute`);
+  if (c.recordedOnly && c.change === 'alter') parts.push(recordedOnlyNote(plan));
+  if (c.destructive) parts.push(`DESTRUCTIVE: ${c.destructive}`);
+  return parts.join(' — ');
+}
+
+function firstLine(sql: string): string {
+  const line = sql.split('\n')[0]!;
+  const short = line.length > 96 ? `${line.slice(0, 96)} …` : line;
+  return short === sql || (short === line && line.endsWith(';')) ? short : short.endsWith('…') ? short : `${short} …`;
+}
+
+function stageLine(s: Stage, i: number, plan: Plan, full: boolean): string[] {
+  const head = `${String(i + 1).padStart(3)}. ${s.action} ${s.kind} ${s.node}${s.rebuild ? ' (rebuild)' : ''}${s.destructive ? ' [destructive]' : ''}`;
+  if (!s.sql.length) return [`${head}: ${s.action === 'alter' ? recordedOnlyNote(plan) : 'state only'}`];
+  const sql = full ? s.sql.flatMap((q) => q.split('\n')) : s.sql.map(firstLine);
+  return [head, ...sql.map((l) => `       ${l}`)];
+}
+
+/** The explainer: what `mvkit plan` prints. `full` prints every statement in full. */
+export function renderPlan(plan: Plan, options: { target?: string; full?: boolean } = {}): string {
+  const where = options.target ? ` on ${options.target} (${plan.engine})` : ` (${plan.engine})`;
+  if (!plan.stages.length) return `Plan for ${plan.project}${where}: no changes.\n`;
+  const out = [`Plan for ${plan.project}${where}: ${plan.changes.length} node(s) change, ${plan.stages.length} stage(s).`, ''];
+  out.push(...plan.changes.map((c) => changeLine(c, plan)));
+  out.push('', 'Stages, in order:');
+  plan.stages.forEach((s, i) => out.push(...stageLine(s, i, plan, options.full ?? false)));
+  if (plan.destructive.length) {
+    out.push('', `${plan.destructive.length} destructive stage(s): apply refuses them without --allow-destructive.`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** `--json`: the stages as data, without the state rows they record. */
+export function planJson(plan: Plan): unknown {
+  return { ...plan, stages: plan.stages.map(({ state: _state, ...s }) => s), destructive: plan.destructive.map((s) => ({ node: s.node, action: s.action, reason: s.destructive, sql: s.sql })) };
+}

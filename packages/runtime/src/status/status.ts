@@ -1,0 +1,87 @@
+import type { Manifest } from '@mvkit/compiler';
+import type { Db } from '../db/db.ts';
+import type { Engine } from '../engines/engine.ts';
+import { readApplies, type ApplyRecord } from '../state/apply-log.ts';
+import { readDeployed } from '../state/deployed-state.ts';
+import { lastRefreshes, type RefreshRecord } from '../state/refresh-history.ts';
+import { hasState } from '../state/state-schema.ts';
+
+export interface NodeStatus {
+  readonly node: string;
+  readonly kind: 'table' | 'mv' | 'view';
+  readonly deployment: 'up to date' | 'changed' | 'not deployed' | 'removed from project';
+  readonly deployedFingerprint: string | null;
+  readonly currentFingerprint: string | null;
+  /** MVs: null when the engine cannot tell. */
+  readonly stale: boolean | null;
+  readonly staleness: string | null;
+  readonly engineState: string | null;
+  readonly lastRefresh: RefreshRecord | null;
+}
+
+export interface StreamFreshness {
+  readonly stream: string;
+  readonly table: string;
+  readonly newestEvent: string | null;
+  readonly lagSeconds: number | null;
+}
+
+export interface StatusReport {
+  readonly project: string;
+  readonly engine: Engine['kind'];
+  readonly nodes: readonly NodeStatus[];
+  readonly freshness: readonly StreamFreshness[];
+  readonly lastApply: ApplyRecord | null;
+  readonly at: string;
+}
+
+const iso = (v: unknown) => (v == null ? null : v instanceof Date ? v.toISOString() : new Date(String(v).replace(' ', 'T') + (/[zZ+]/.test(String(v).slice(10)) ? '' : 'Z')).toISOString());
+
+export async function deploymentStatus(db: Db, engine: Engine, manifest: Manifest): Promise<StatusReport> {
+  const state = await hasState(db);
+  const deployed = new Map((await readDeployed(db)).map((d) => [d.name, d]));
+  const refreshes = state ? await lastRefreshes(db) : new Map<string, RefreshRecord>();
+  const engineInfo = state ? await engine.introspect(db, manifest) : new Map();
+  const lastApply = state ? (await readApplies(db, 1))[0] ?? null : null;
+  const nodes: NodeStatus[] = [];
+  for (const n of manifest.nodes) {
+    const d = deployed.get(n.name);
+    const info = engineInfo.get(n.name);
+    const last = refreshes.get(n.name) ?? null;
+    let stale: boolean | null = null;
+    let staleness: string | null = null;
+    if (n.kind === 'mv' && d) {
+      if (info?.stale != null) {
+        stale = info.stale;
+        staleness = info.pendingChanges != null ? `${info.pendingChanges} input change(s) since the watermark` : info.stale ? 'inputs changed since the last refresh' : 'up to date with its inputs';
+      } else {
+        // Without the engine's watermarks: an MV is stale when an input MV was refreshed after it.
+        const since = Date.parse(last?.at ?? d.deployedAt ?? '') || 0;
+        const newer = n.dependsOn.find((p) => (Date.parse(refreshes.get(p)?.at ?? '') || 0) > since);
+        stale = newer ? true : null;
+        staleness = newer ? `input ${newer} refreshed after it` : 'unknown: the engine reports no watermark';
+      }
+    }
+    nodes.push({
+      node: n.name, kind: n.kind,
+      deployment: !d ? 'not deployed' : d.fingerprint === n.fingerprint ? 'up to date' : 'changed',
+      deployedFingerprint: d?.fingerprint ?? null, currentFingerprint: n.fingerprint,
+      stale, staleness, engineState: info?.state ?? null, lastRefresh: last,
+    });
+  }
+  for (const d of deployed.values()) {
+    if (!manifest.nodes.some((n) => n.name === d.name)) {
+      nodes.push({ node: d.name, kind: d.kind, deployment: 'removed from project', deployedFingerprint: d.fingerprint, currentFingerprint: null, stale: null, staleness: null, engineState: null, lastRefresh: refreshes.get(d.name) ?? null });
+    }
+  }
+  const at = new Date();
+  const freshness: StreamFreshness[] = [];
+  for (const s of manifest.streams) {
+    if (!deployed.has(s.table)) continue;
+    const where = s.discriminator ? ` WHERE ${s.discriminator.column} = '${s.discriminator.value.replace(/'/g, "''")}'` : '';
+    const [r] = await db.query<{ newest: unknown }>(`SELECT MAX(${s.eventTime}) AS newest FROM ${s.table}${where}`);
+    const newest = iso(r?.newest);
+    freshness.push({ stream: s.name, table: s.table, newestEvent: newest, lagSeconds: newest ? Math.round((at.getTime() - Date.parse(newest)) / 1000) : null });
+  }
+  return { project: manifest.project, engine: engine.kind, nodes, freshness, lastApply, at: at.toISOString() };
+}
