@@ -152,7 +152,8 @@ export function rollup<const F extends AnyGrain, const G extends GroupsOf<F>, co
   const specs: MeasureSpec[] = [];
   for (const requested of options.measures as readonly string[]) {
     const m = byName.get(requested);
-    if (m) specs.push({ ...m, fn: m.rollup ?? m.fn, arg: { kind: 'column', rel: null, name: m.name }, filter: null });
+    // A missing or non-additive measure is reported by the structure pass, not compiled.
+    if (m?.rollup) specs.push({ ...m, fn: m.rollup, arg: { kind: 'column', rel: null, name: m.name }, filter: null });
   }
   const bucket: Bucket | null = options.bucket ? { ...options.bucket } : null;
   const columns: Record<string, ColType> = {};
