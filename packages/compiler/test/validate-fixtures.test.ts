@@ -92,3 +92,9 @@ describe('the mvkit binary (models bundled with esbuild, as outside tests)', () 
     expect(r.stderr).toMatch(/^mvkit: project directory \/nonexistent\/project does not exist\n  hint: /);
   }, 60_000);
 });
+
+it('--format github prints workflow annotations on the files', async () => {
+  const { out, code } = await run(['--project', join(root, 'tenant-join'), 'validate', '--format', 'github']);
+  expect(code).toBe(1);
+  expect(out).toMatch(/^::error file=models\/orders\.ts,line=17,col=30,title=tenant-join::\[orders_by_store\] the join of "orders" with "stores" does not constrain the tenant key .*\(hint: add tenant_id/m);
+});
