@@ -1,0 +1,8 @@
+export { runPlatform, PlatformRunner } from './run-loop.ts';
+export type { BatchReport, LevelTiming, RunOptions } from './run-loop.ts';
+export { platformEngine, nodeLevels } from './platform-engine.ts';
+export type { PlatformEngine, RefreshResult } from './platform-engine.ts';
+export { freshnessProbe, newestVisible } from './freshness.ts';
+export type { FreshnessProbe } from './freshness.ts';
+export { runDemo, readDashboard } from './demo.ts';
+export type { DemoOptions, DemoProgress, DemoResult, DashboardRow } from './demo.ts';
