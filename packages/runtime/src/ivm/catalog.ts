@@ -1,0 +1,104 @@
+import type { Db } from '../db/db.ts';
+
+/**
+ * The engine's own state, in schema mvkit (tables ivm_*; the deploy state of plan/apply lives
+ * next to it under other names). Everything the engine needs to drop or trim a node is here, so
+ * that dropNode works without a manifest.
+ */
+const INSTALL = `
+CREATE SCHEMA IF NOT EXISTS mvkit;
+CREATE TABLE IF NOT EXISTS mvkit.ivm_nodes (
+  name text PRIMARY KEY,
+  kind text NOT NULL,
+  -- 'seq': append-only table with an identity column; 'log': signed change log; 'none'
+  capture text NOT NULL,
+  -- MVs: 'agg' | 'rows' | 'full' (storage layout and refresh mode)
+  layout text,
+  reason text,
+  drop_sql text[] NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS mvkit.ivm_watermarks (
+  consumer text NOT NULL,
+  input text NOT NULL,
+  -- The input's change position (sequence or log number) that the consumer has folded in.
+  mark bigint NOT NULL,
+  PRIMARY KEY (consumer, input)
+);
+CREATE TABLE IF NOT EXISTS mvkit.ivm_refreshes (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  node text NOT NULL,
+  mode text NOT NULL,
+  reason text,
+  rows_changed bigint NOT NULL,
+  input_rows bigint NOT NULL,
+  duration_ms double precision NOT NULL,
+  refreshed_at timestamptz NOT NULL DEFAULT now()
+);
+`;
+
+/** Idempotent. The transaction-level advisory lock keeps two concurrent installs from racing on CREATE. */
+export async function installEngine(db: Db): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('mvkit.ivm.install', 0))`);
+    await tx.exec(INSTALL);
+  });
+}
+
+export interface NodeRecord {
+  readonly name: string;
+  readonly kind: string;
+  readonly capture: 'seq' | 'log' | 'none';
+  readonly layout: 'agg' | 'rows' | 'full' | null;
+  readonly reason: string | null;
+  readonly drop_sql: string[];
+}
+
+export async function nodeRecord(db: Db, name: string): Promise<NodeRecord | undefined> {
+  const rows = await db.query<NodeRecord>('SELECT name, kind, capture, layout, reason, drop_sql FROM mvkit.ivm_nodes WHERE name = $1', [name]);
+  return rows[0];
+}
+
+/** Where a node's change log lives (only for capture = 'log'). */
+export function logTable(name: string): string {
+  return `mvkit.ivm_log_${name}`;
+}
+
+export const SEQ = '_ivm_seq';
+
+/**
+ * Engine sessions serialize per node with a session-level advisory lock: refreshes of one MV
+ * never overlap (which is what makes its log numbers commit in order), and createNode holds
+ * its inputs' locks so that nobody trims a log it is about to read.
+ */
+function lockKey(name: string): string {
+  return `hashtextextended('mvkit.ivm:' || ${quote(name)}, 0)`;
+}
+
+export async function withNodeLocks<T>(db: Db, names: readonly string[], fn: () => Promise<T>): Promise<T> {
+  // Sorted: two sessions taking overlapping sets cannot deadlock.
+  const sorted = [...new Set(names)].sort();
+  const taken: string[] = [];
+  try {
+    for (const n of sorted) {
+      await db.query(`SELECT pg_advisory_lock(${lockKey(n)})`);
+      taken.push(n);
+    }
+    return await fn();
+  } finally {
+    for (const n of taken.reverse()) await db.query(`SELECT pg_advisory_unlock(${lockKey(n)})`).catch(() => undefined);
+  }
+}
+
+export async function tryNodeLock(db: Db, name: string): Promise<boolean> {
+  const [r] = await db.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${lockKey(name)}) AS ok`);
+  return !!r?.ok;
+}
+
+export async function unlockNode(db: Db, name: string): Promise<void> {
+  await db.query(`SELECT pg_advisory_unlock(${lockKey(name)})`);
+}
+
+export function quote(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}

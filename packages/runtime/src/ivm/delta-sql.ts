@@ -1,0 +1,92 @@
+import { SEQ, logTable } from './catalog.ts';
+import type { InputRef, NodePlan } from './node-plan.ts';
+
+/**
+ * An input's change positions for one refresh: `from` is the consumer's watermark (W), `to`
+ * the high mark it advances to (H). `changes` counts change rows in (W, H]; `beyond` says the
+ * snapshot also holds changes past H (a dimension write that committed after H was read).
+ */
+export interface Mark {
+  readonly from: number;
+  readonly to: number;
+  readonly changes: number;
+  readonly beyond: boolean;
+}
+export type Marks = ReadonlyMap<string, Mark>;
+
+const cols = (i: InputRef) => i.columns.join(', ');
+
+function markOf(marks: Marks, i: InputRef): Mark {
+  const m = marks.get(i.relation);
+  if (!m) throw new Error(`no mark for input ${i.relation}`);
+  return m;
+}
+
+/** Whether the log holds entries after position p (so the table's state at p differs from the table). */
+function laterChanges(m: Mark, p: number): boolean {
+  return p >= m.to ? m.beyond : m.changes > 0 || m.beyond;
+}
+
+/**
+ * The input as it was at position p, as a weighted relation (columns + __w). A logged
+ * relation at p is its current table minus the log entries after p: the table and its log
+ * are written in one transaction, so one snapshot sees both or neither.
+ */
+export function weightedState(i: InputRef, p: number, marks: Marks): string {
+  if (i.capture === 'seq') return `SELECT ${cols(i)}, 1 AS __w FROM ${i.relation} WHERE ${SEQ} <= ${p}`;
+  const base = `SELECT ${cols(i)}, 1 AS __w FROM ${i.relation}`;
+  if (!laterChanges(markOf(marks, i), p)) return base;
+  return `${base} UNION ALL SELECT ${cols(i)}, -_w FROM ${logTable(i.relation)} WHERE _seq > ${p}`;
+}
+
+export function weightedDelta(i: InputRef, marks: Marks): string {
+  const m = markOf(marks, i);
+  if (i.capture === 'seq') return `SELECT ${cols(i)}, 1 AS __w FROM ${i.relation} WHERE ${SEQ} > ${m.from} AND ${SEQ} <= ${m.to}`;
+  return `SELECT ${cols(i)}, _w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${m.from} AND _seq <= ${m.to}`;
+}
+
+/** The input at its high mark as a plain multiset, for populating and MIN/MAX recomputation. */
+export function plainState(i: InputRef, marks: Marks): string {
+  const m = markOf(marks, i);
+  if (i.capture === 'seq') return `(SELECT * FROM ${i.relation} WHERE ${SEQ} <= ${m.to})`;
+  if (!laterChanges(m, m.to)) return i.relation;
+  return `(SELECT ${cols(i)} FROM (SELECT ${cols(i)}, SUM(__w) AS __n FROM (${weightedState(i, m.to, marks)}) s GROUP BY ${cols(i)} HAVING SUM(__w) > 0) c CROSS JOIN LATERAL generate_series(1, c.__n))`;
+}
+
+export function fromClause(plan: NodePlan, items: readonly string[]): string {
+  return plan.inputs
+    .map((i, k) => {
+      const item = items[k]!;
+      const src = item === i.relation ? item : item.startsWith('(') ? item : `(${item})`;
+      return k === 0 ? `FROM ${src} AS ${i.alias}` : `JOIN ${src} AS ${i.alias} ON ${i.on}`;
+    })
+    .join('\n');
+}
+
+/**
+ * The weighted rows of Δ(σ(R1 ⋈ … ⋈ Rn)) projected to `select`: one term per changed input k,
+ * Rj at its new state for j < k, ΔRk, Rj at its old state for j > k (the telescoping sum, exact
+ * with signed weights: weights multiply through the join).
+ */
+export function deltaRows(plan: NodePlan, marks: Marks, select: string): string {
+  const terms: string[] = [];
+  plan.inputs.forEach((ik, k) => {
+    if (markOf(marks, ik).changes === 0) return;
+    const items = plan.inputs.map((ij, j) => {
+      const m = markOf(marks, ij);
+      if (j === k) return weightedDelta(ij, marks);
+      return weightedState(ij, j < k ? m.to : m.from, marks);
+    });
+    const w = plan.inputs.map((i) => `${i.alias}.__w`).join(' * ');
+    terms.push(`SELECT ${select}, ${w} AS __w\n${fromClause(plan, items)}${plan.where ? `\nWHERE ${plan.where}` : ''}`);
+  });
+  return terms.join('\nUNION ALL\n');
+}
+
+export function plainFrom(plan: NodePlan, marks: Marks): string {
+  return fromClause(plan, plan.inputs.map((i) => plainState(i, marks)));
+}
+
+export function keyText(exprs: readonly string[]): string {
+  return `json_build_array(${exprs.join(', ')})::text`;
+}

@@ -1,0 +1,76 @@
+import type { Db } from '../db/db.ts';
+import { SEQ, logTable } from './catalog.ts';
+import type { Mark } from './delta-sql.ts';
+import type { InputRef } from './node-plan.ts';
+
+/**
+ * CONCURRENCY. Sequence numbers are handed out at INSERT time but commit in any order: T1 takes
+ * 1, T2 takes 2 and commits first; a high mark of 2 read then would later skip row 1. So a
+ * high mark must only cover finished transactions.
+ *
+ * Tables written by others (landing tables, dimension logs filled by triggers): the high mark
+ * is read in its own short transaction that first takes LOCK ... IN SHARE MODE on the table
+ * whose sequence it reads. SHARE conflicts with the ROW EXCLUSIVE lock every INSERT/COPY holds
+ * until its transaction ends, and a sequence number of that table is only drawn while holding
+ * it: once the lock is granted no transaction that drew a number is still running, so every
+ * number up to the sequence's last_value is committed or aborted for good. The lock is released
+ * at once (writers wait at most for that instant, plus the in-flight writers it waits out);
+ * each table is locked in a transaction of its own, so a writer touching several tables cannot
+ * deadlock with it. The refresh itself then runs in a REPEATABLE READ transaction started
+ * afterwards: its one snapshot sees every row up to H. Rows past H that commit before it starts
+ * are excluded by H (landing: `seq <= H`; logged tables: the state at H is the table minus its
+ * log entries after H, which the same snapshot sees consistently, table and log being written
+ * in one transaction).
+ *
+ * MV logs are written only by refreshes of their MV, which never overlap (a per-node advisory
+ * lock held until after COMMIT): their numbers commit in order, so the largest number visible
+ * in the refresh's snapshot is a sound high mark with nothing missing below it.
+ */
+export async function externalHighMark(db: Db, i: InputRef): Promise<number> {
+  const [table, column] = i.capture === 'seq' ? [i.relation, SEQ] : [logTable(i.relation), '_seq'];
+  return db.transaction(async (tx) => {
+    await tx.exec(`LOCK TABLE ${table} IN SHARE MODE`);
+    const [r] = await tx.query<{ h: number }>(`SELECT CASE WHEN is_called THEN last_value ELSE 0 END::bigint AS h FROM ${await sequenceOf(tx, table, column)}`);
+    return Number(r?.h ?? 0);
+  });
+}
+
+const sequences = new Map<string, string>();
+async function sequenceOf(db: Db, table: string, column: string): Promise<string> {
+  const k = `${table}.${column}`;
+  let s = sequences.get(k);
+  if (!s) {
+    const [r] = await db.query<{ s: string }>('SELECT pg_get_serial_sequence($1, $2) AS s', [table, column]);
+    if (!r?.s) throw new Error(`${table}.${column} has no sequence`);
+    s = r.s;
+    sequences.set(k, s);
+  }
+  return s;
+}
+
+/**
+ * The marks of one refresh, inside its REPEATABLE READ transaction. `external` holds the high
+ * marks read beforehand for tables written by others.
+ */
+export async function readMarks(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>): Promise<Map<string, Mark>> {
+  const marks = new Map<string, Mark>();
+  for (const i of inputs) {
+    if (marks.has(i.relation)) continue;
+    const from = watermarks.get(i.relation) ?? 0;
+    let to: number;
+    if (i.engineWritten) {
+      const [r] = await tx.query<{ h: number | null }>(`SELECT max(_seq)::bigint AS h FROM ${logTable(i.relation)}`);
+      to = Math.max(from, Number(r?.h ?? 0));
+    } else {
+      to = Math.max(from, external.get(i.relation) ?? from);
+    }
+    const [table, column] = i.capture === 'seq' ? [i.relation, SEQ] : [logTable(i.relation), '_seq'];
+    const [c] = await tx.query<{ n: number; beyond: boolean }>(
+      `SELECT (SELECT count(*)::int FROM ${table} WHERE ${column} > $1 AND ${column} <= $2) AS n, ` +
+        (i.capture === 'log' && !i.engineWritten ? `EXISTS (SELECT 1 FROM ${table} WHERE ${column} > $2) AS beyond` : 'false AS beyond'),
+      [from, to],
+    );
+    marks.set(i.relation, { from, to, changes: c?.n ?? 0, beyond: !!c?.beyond });
+  }
+  return marks;
+}

@@ -1,0 +1,94 @@
+import type { Manifest, ManifestColumn, ManifestNode } from '@mvkit/compiler';
+import { RefreshError } from '../errors.ts';
+
+export type Capture = 'seq' | 'log' | 'none';
+export type Layout = 'agg' | 'rows' | 'full';
+
+/** One item of the FROM list, with what the engine knows about its change stream. */
+export interface InputRef {
+  readonly relation: string;
+  /** The name expressions use: the alias, else the relation itself. */
+  readonly alias: string;
+  readonly on: string | null;
+  readonly columns: readonly string[];
+  readonly types: Readonly<Record<string, string>>;
+  readonly capture: 'seq' | 'log';
+  /** Written by the engine itself (an MV): its log numbers commit in order. */
+  readonly engineWritten: boolean;
+}
+
+export interface AggRef {
+  readonly name: string;
+  readonly fn: 'count' | 'sum' | 'min' | 'max';
+  readonly arg: string | null;
+  readonly expr: string;
+}
+
+/** How a node is maintained: derived once from its select parts, used by DDL, refresh and createNode. */
+export interface NodePlan {
+  readonly node: ManifestNode;
+  readonly layout: Layout;
+  /** Why a node is recomputed in full (layout 'full'). */
+  readonly reason: string | null;
+  readonly inputs: readonly InputRef[];
+  readonly where: string | null;
+  /** agg: the group columns; rows: every column. */
+  readonly projections: readonly { readonly name: string; readonly expr: string }[];
+  readonly aggs: readonly AggRef[];
+  /** Expressions of the unique key over the input scope. */
+  readonly keyExprs: readonly string[];
+}
+
+export function captureOf(node: ManifestNode): Capture {
+  if (node.kind === 'view') return 'none';
+  if (node.kind === 'table') return node.appendOnly ? 'seq' : 'log';
+  return 'log';
+}
+
+export function findNode(manifest: Manifest, name: string): ManifestNode {
+  const node = manifest.nodes.find((n) => n.name === name);
+  if (!node) throw new RefreshError(`no node "${name}" in the manifest`, { hint: `nodes: ${manifest.nodes.map((n) => n.name).join(', ')}` });
+  return node;
+}
+
+export function planNode(manifest: Manifest, node: ManifestNode): NodePlan {
+  const full = (reason: string): NodePlan => ({ node, layout: 'full', reason, inputs: [], where: null, projections: [], aggs: [], keyExprs: [] });
+  const s = node.select;
+  if (!s) return full('raw SQL model: no select parts to derive a delta program from');
+  const inputs: InputRef[] = [];
+  for (const f of s.from) {
+    const input = manifest.nodes.find((n) => n.name === f.relation);
+    if (!input) return full(`input ${f.relation} is not a node of the project`);
+    if (input.kind === 'view') return full(`input ${f.relation} is a view and has no change stream`);
+    inputs.push({
+      relation: f.relation, alias: f.alias ?? f.relation, on: f.on, columns: input.columns.map((c) => c.name), types: Object.fromEntries(input.columns.map((c) => [c.name, c.type.toUpperCase()])),
+      capture: captureOf(input) as 'seq' | 'log', engineWritten: input.kind === 'mv',
+    });
+  }
+  if (s.grouped) {
+    const aggs: AggRef[] = [];
+    for (const c of s.columns) {
+      if (!c.agg) continue;
+      if (c.agg.fn === 'countDistinct') return full(`${c.name} is COUNT(DISTINCT ...), which is not incrementally maintainable`);
+      aggs.push({ name: c.name, fn: c.agg.fn, arg: c.agg.arg, expr: c.expr });
+    }
+    const groups = s.columns.filter((c) => !c.agg).map((c) => ({ name: c.name, expr: c.expr }));
+    // A global aggregate has a row even over no input (COUNT = 0); a group store would drop it.
+    if (!groups.length) return full('aggregate without GROUP BY');
+    return { node, layout: 'agg', reason: null, inputs, where: s.where, projections: groups, aggs, keyExprs: groups.map((g) => g.expr) };
+  }
+  const key = node.key;
+  if (!key?.length) return full('no unique key to apply row changes by');
+  const cols = s.columns.map((c) => ({ name: c.name, expr: c.expr }));
+  const keyExprs: string[] = [];
+  for (const k of key) {
+    const c = cols.find((x) => x.name === k);
+    if (!c) return full(`key column ${k} is not selected`);
+    keyExprs.push(c.expr);
+  }
+  return { node, layout: 'rows', reason: null, inputs, where: s.where, projections: cols, aggs: [], keyExprs };
+}
+
+export function declaredColumns(node: ManifestNode): readonly ManifestColumn[] {
+  return node.columns;
+}

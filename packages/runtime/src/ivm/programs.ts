@@ -1,0 +1,190 @@
+import type { Db } from '../db/db.ts';
+import { RefreshError } from '../errors.ts';
+import { logTable } from './catalog.ts';
+import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
+import type { AggRef, NodePlan } from './node-plan.ts';
+
+/** Populates an empty storage table from the inputs at their high marks. */
+export async function populate(tx: Db, plan: NodePlan, marks: Marks): Promise<number> {
+  const name = plan.node.name;
+  const declared = plan.node.columns.map((c) => c.name);
+  if (plan.layout === 'full') {
+    const [r] = await tx.query<{ n: number }>(`WITH ins AS (INSERT INTO ${name} (${declared.join(', ')}) SELECT ${declared.map((c) => `q.${c}`).join(', ')} FROM (${plan.node.sql}) q RETURNING 1) SELECT count(*)::int AS n FROM ins`);
+    return r?.n ?? 0;
+  }
+  const where = plan.where ? `\nWHERE ${plan.where}` : '';
+  let sql: string;
+  if (plan.layout === 'agg') {
+    const g = plan.projections.map((p) => p.expr);
+    const sums = plan.aggs.filter((a) => a.fn === 'sum');
+    const target = [...plan.projections.map((p) => p.name), ...plan.aggs.map((a) => a.name), '_ivm_k', '_ivm_count', ...sums.map((a) => `_ivm_nn_${a.name}`)];
+    const values = [...g, ...plan.aggs.map((a) => a.expr), keyText(g), 'COUNT(*)', ...sums.map((a) => `COUNT(${a.arg})`)];
+    sql = `INSERT INTO ${name} (${target.join(', ')})\nSELECT ${values.join(', ')}\n${plainFrom(plan, marks)}${where}\nGROUP BY ${g.join(', ')}`;
+  } else {
+    const target = [...plan.projections.map((p) => p.name), '_ivm_k'];
+    sql = `INSERT INTO ${name} (${target.join(', ')})\nSELECT ${[...plan.projections.map((p) => p.expr), keyText(plan.keyExprs)].join(', ')}\n${plainFrom(plan, marks)}${where}`;
+  }
+  const [r] = await tx.query<{ n: number }>(`WITH ins AS (${sql} RETURNING 1) SELECT count(*)::int AS n FROM ins`);
+  return r?.n ?? 0;
+}
+
+const rowOf = (alias: string, cols: readonly string[]) => `ROW(${cols.map((c) => `${alias}.${c}`).join(', ')})`;
+
+/**
+ * Group-store maintenance. The delta is aggregated per group into _ivm_d, then merged:
+ * COUNT adds, SUM adds (NULL again when its non-null count returns to 0), MIN/MAX fold the
+ * inserted values with LEAST/GREATEST. A deletion can only move a MIN/MAX when the deleted
+ * value reaches the stored one; those groups are recomputed from the input. Groups whose row
+ * count reaches 0 are deleted. The MV's own changes (old and new images of the groups that
+ * changed) go to its log.
+ */
+export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks): Promise<number> {
+  const name = plan.node.name;
+  const g = plan.projections;
+  const select = [...g.map((p, i) => `${p.expr} AS _g${i}`), ...plan.aggs.map((a, i) => `${a.arg ?? 'NULL'} AS _a${i}`)].join(', ');
+  const nn = (i: number) => `SUM(CASE WHEN _a${i} IS NOT NULL THEN __w ELSE 0 END)`;
+  const aggCols = plan.aggs.flatMap((a, i) => {
+    switch (a.fn) {
+      case 'count': return [`${a.arg ? nn(i) : 'SUM(__w)'} AS ${a.name}`];
+      case 'sum': return [`SUM(_a${i} * __w) AS ${a.name}`, `${nn(i)} AS _ivm_nn_${a.name}`];
+      case 'min': case 'max': {
+        const f = a.fn.toUpperCase();
+        return [`${f}(CASE WHEN __w > 0 THEN _a${i} END) AS ${a.name}`, `${f}(CASE WHEN __w < 0 THEN _a${i} END) AS _ivm_del_${a.name}`];
+      }
+    }
+  });
+  const gs = g.map((_, i) => `_g${i}`);
+  await tx.exec(`CREATE TEMP TABLE _ivm_d ON COMMIT DROP AS
+SELECT ${g.map((p, i) => `_g${i} AS ${p.name}`).join(', ')}, ${keyText(gs)} AS _ivm_k, SUM(__w) AS _ivm_count, ${aggCols.join(', ')}
+FROM (
+${deltaRows(plan, marks, select)}
+) x
+GROUP BY ${gs.join(', ')};
+ANALYZE _ivm_d;
+CREATE TEMP TABLE _ivm_o ON COMMIT DROP AS SELECT t.* FROM ${name} t WHERE t._ivm_k IN (SELECT _ivm_k FROM _ivm_d);`);
+
+  const minmax = plan.aggs.filter((a) => a.fn === 'min' || a.fn === 'max');
+  if (minmax.length) {
+    const touched = minmax.map((a) => `(d._ivm_del_${a.name} IS NOT NULL AND (o.${a.name} IS NULL OR d._ivm_del_${a.name} ${a.fn === 'min' ? '<=' : '>='} o.${a.name}))`);
+    await tx.exec(`CREATE TEMP TABLE _ivm_rc ON COMMIT DROP AS
+SELECT d._ivm_k, ${g.map((p) => `d.${p.name}`).join(', ')} FROM _ivm_d d LEFT JOIN _ivm_o o ON o._ivm_k = d._ivm_k
+WHERE ${touched.join(' OR ')};`);
+  }
+
+  const sums = plan.aggs.filter((a) => a.fn === 'sum');
+  const target = [...g.map((p) => p.name), '_ivm_k', '_ivm_count', ...plan.aggs.map((a) => a.name), ...sums.map((a) => `_ivm_nn_${a.name}`)];
+  // EXCLUDED carries the raw delta: a SUM whose non-null count ends at 0 is set to NULL afterwards.
+  const values = target;
+  const set = ['_ivm_count = t._ivm_count + EXCLUDED._ivm_count', ...plan.aggs.flatMap((a) => mergeOf(a))];
+  await tx.exec(`INSERT INTO ${name} AS t (${target.join(', ')})
+SELECT ${values.join(', ')} FROM _ivm_d
+ON CONFLICT (_ivm_k) DO UPDATE SET ${set.join(', ')};`);
+
+  const [neg] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${name} WHERE _ivm_k IN (SELECT _ivm_k FROM _ivm_d) AND _ivm_count < 0`);
+  if (neg && neg.n > 0) throw new RefreshError(`refresh of ${name} would leave ${neg.n} group(s) with a negative row count`, { hint: 'the change log and the stored groups disagree: rebuild the node (drop and create it)' });
+  await tx.query(`DELETE FROM ${name} WHERE _ivm_k IN (SELECT _ivm_k FROM _ivm_d) AND _ivm_count = 0`);
+  if (sums.length) {
+    await tx.query(`UPDATE ${name} SET ${sums.map((a) => `${a.name} = CASE WHEN _ivm_nn_${a.name} = 0 THEN NULL ELSE ${a.name} END`).join(', ')}
+WHERE _ivm_k IN (SELECT _ivm_k FROM _ivm_d) AND (${sums.map((a) => `(_ivm_nn_${a.name} = 0 AND ${a.name} IS NOT NULL)`).join(' OR ')})`);
+  }
+  if (minmax.length) await recomputeMinMax(tx, plan, marks, minmax);
+  return writeGroupLog(tx, plan);
+}
+
+function mergeOf(a: AggRef): string[] {
+  switch (a.fn) {
+    case 'count': return [`${a.name} = t.${a.name} + EXCLUDED.${a.name}`];
+    case 'sum': return [
+      `${a.name} = CASE WHEN t._ivm_nn_${a.name} + EXCLUDED._ivm_nn_${a.name} = 0 THEN NULL ELSE COALESCE(t.${a.name}, 0) + COALESCE(EXCLUDED.${a.name}, 0) END`,
+      `_ivm_nn_${a.name} = t._ivm_nn_${a.name} + EXCLUDED._ivm_nn_${a.name}`,
+    ];
+    case 'min': return [`${a.name} = LEAST(t.${a.name}, EXCLUDED.${a.name})`];
+    case 'max': return [`${a.name} = GREATEST(t.${a.name}, EXCLUDED.${a.name})`];
+  }
+}
+
+/**
+ * Recomputes MIN/MAX of the touched groups from the input at its high mark. Groups are matched
+ * by equality on the group expressions (index-friendly); groups with a NULL key part cannot
+ * match by `=` and are matched by their key text in a second statement.
+ */
+async function recomputeMinMax(tx: Db, plan: NodePlan, marks: Marks, minmax: readonly AggRef[]): Promise<void> {
+  const name = plan.node.name;
+  const g = plan.projections;
+  const gexprs = g.map((p) => p.expr);
+  const nullish = g.map((p) => `${p.name} IS NULL`).join(' OR ');
+  const match = [
+    `(${gexprs.join(', ')}) IN (SELECT ${g.map((p) => p.name).join(', ')} FROM _ivm_rc WHERE NOT (${nullish}))`,
+    `${keyText(gexprs)} IN (SELECT _ivm_k FROM _ivm_rc WHERE ${nullish})`,
+  ];
+  const [c] = await tx.query<{ plain: number; nulls: number }>(`SELECT count(*) FILTER (WHERE NOT (${nullish}))::int AS plain, count(*) FILTER (WHERE ${nullish})::int AS nulls FROM _ivm_rc`);
+  for (const [k, cond] of match.entries()) {
+    if ((k === 0 ? c?.plain : c?.nulls) === 0) continue;
+    await tx.query(`UPDATE ${name} t SET ${minmax.map((a) => `${a.name} = r.${a.name}`).join(', ')}
+FROM (
+  SELECT ${keyText(gexprs)} AS _ivm_k, ${minmax.map((a) => `${a.expr} AS ${a.name}`).join(', ')}
+  ${plainFrom(plan, marks)}
+  WHERE ${plan.where ? `(${plan.where}) AND ` : ''}${cond}
+  GROUP BY ${gexprs.join(', ')}
+) r
+WHERE t._ivm_k = r._ivm_k`);
+  }
+}
+
+async function writeGroupLog(tx: Db, plan: NodePlan): Promise<number> {
+  const name = plan.node.name;
+  const declared = plan.node.columns.map((c) => c.name);
+  const list = declared.join(', ');
+  await tx.exec(`CREATE TEMP TABLE _ivm_n ON COMMIT DROP AS SELECT t.* FROM ${name} t WHERE t._ivm_k IN (SELECT _ivm_k FROM _ivm_d);`);
+  const same = (a: string, b: string) => `SELECT 1 FROM ${b} WHERE ${b}._ivm_k = ${a}._ivm_k AND ${rowOf(b, declared)} IS NOT DISTINCT FROM ${rowOf(a, declared)}`;
+  const [r] = await tx.query<{ n: number }>(`WITH ch AS (
+  SELECT -1 AS w, _ivm_o.* FROM _ivm_o WHERE NOT EXISTS (${same('_ivm_o', '_ivm_n')})
+  UNION ALL
+  SELECT 1 AS w, _ivm_n.* FROM _ivm_n WHERE NOT EXISTS (${same('_ivm_n', '_ivm_o')})
+), ins AS (
+  INSERT INTO ${logTable(name)} (_w, ${list}) SELECT w, ${list} FROM ch ORDER BY w
+)
+SELECT count(DISTINCT _ivm_k)::int AS n FROM ch`);
+  return r?.n ?? 0;
+}
+
+/**
+ * Keyed rows (filter/project/join without grouping): the consolidated delta (weights summed
+ * per distinct row, zeros dropped) is exactly the MV's change: delete by key, insert, log it.
+ */
+export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks): Promise<number> {
+  const name = plan.node.name;
+  const names = plan.projections.map((p) => p.name);
+  const select = [...plan.projections.map((p) => `${p.expr} AS ${p.name}`), `${keyText(plan.keyExprs)} AS _ivm_k`].join(', ');
+  await tx.exec(`CREATE TEMP TABLE _ivm_d ON COMMIT DROP AS
+SELECT ${names.join(', ')}, _ivm_k, SUM(__w)::int AS __w
+FROM (
+${deltaRows(plan, marks, select)}
+) x
+GROUP BY ${[...names, '_ivm_k'].join(', ')}
+HAVING SUM(__w) <> 0;
+ANALYZE _ivm_d;
+DELETE FROM ${name} WHERE _ivm_k IN (SELECT _ivm_k FROM _ivm_d WHERE __w < 0);
+INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM _ivm_d WHERE __w > 0;
+INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM _ivm_d ORDER BY __w;`);
+  const [r] = await tx.query<{ n: number }>('SELECT count(DISTINCT _ivm_k)::int AS n FROM _ivm_d');
+  return r?.n ?? 0;
+}
+
+/** Full recompute: the difference between the stored and the recomputed rows goes to the log. */
+export async function applyFull(tx: Db, plan: NodePlan): Promise<number> {
+  const name = plan.node.name;
+  const list = plan.node.columns.map((c) => c.name).join(', ');
+  await tx.exec(`CREATE TEMP TABLE _ivm_new ON COMMIT DROP AS SELECT * FROM ${name} LIMIT 0;`);
+  await tx.exec(`INSERT INTO _ivm_new (${list}) SELECT ${list} FROM (${plan.node.sql}) q;`);
+  const [r] = await tx.query<{ n: number }>(`WITH diff AS (
+  SELECT ${list}, SUM(w)::int AS w FROM (SELECT ${list}, -1 AS w FROM ${name} UNION ALL SELECT ${list}, 1 FROM _ivm_new) u
+  GROUP BY ${list} HAVING SUM(w) <> 0
+), ins AS (
+  INSERT INTO ${logTable(name)} (_w, ${list}) SELECT w, ${list} FROM diff ORDER BY w
+)
+SELECT COALESCE(SUM(abs(w)), 0)::int AS n FROM diff`);
+  const n = r?.n ?? 0;
+  if (n > 0) await tx.exec(`DELETE FROM ${name}; INSERT INTO ${name} SELECT * FROM _ivm_new;`);
+  return n;
+}

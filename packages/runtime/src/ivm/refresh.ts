@@ -1,0 +1,116 @@
+import type { Manifest } from '@mvkit/compiler';
+import type { Db } from '../db/db.ts';
+import { RefreshError } from '../errors.ts';
+import { logTable, nodeRecord, tryNodeLock, unlockNode, withNodeLocks } from './catalog.ts';
+import { externalHighMark, readMarks } from './marks.ts';
+import { findNode, planNode, type NodePlan } from './node-plan.ts';
+import { applyAggDelta, applyFull, applyRowsDelta } from './programs.ts';
+
+export interface RefreshResult {
+  node: string;
+  mode: 'incremental' | 'full';
+  reason?: string;
+  rowsChanged: number;
+  inputRows: number;
+  durationMs: number;
+}
+
+/** Test hook: MVKIT_IVM_PAUSE_IN_REFRESH=<node>:<seconds> sleeps inside that node's refresh transaction, after its writes. */
+function pauseFor(name: string): number {
+  const v = process.env.MVKIT_IVM_PAUSE_IN_REFRESH;
+  if (!v) return 0;
+  const [n, s] = v.split(':');
+  return n === name ? Number(s ?? 0) : 0;
+}
+
+/**
+ * One refresh of one MV, in one transaction: watermarks (locked), high marks, delta, merge,
+ * the MV's own log, watermarks advanced, a history row. A crash anywhere rolls all of it back.
+ */
+export async function refreshNode(db: Db, manifest: Manifest, name: string): Promise<RefreshResult> {
+  const node = findNode(manifest, name);
+  if (node.kind !== 'mv') throw new RefreshError(`${name} is a ${node.kind}, not a materialized view`, { hint: 'only MVs are refreshed; views and tables are always current' });
+  const plan = planNode(manifest, node);
+  const started = performance.now();
+  return withNodeLocks(db, [name], async () => {
+    const rec = await nodeRecord(db, name);
+    if (!rec) throw new RefreshError(`${name} has not been created on this target`, { hint: 'run mvkit apply (or createNode) first' });
+    if (rec.layout !== plan.layout) {
+      throw new RefreshError(`${name} is stored as "${rec.layout}" but its definition now needs "${plan.layout}"`, { hint: 'its definition changed: drop and recreate it (mvkit apply)' });
+    }
+    const external = new Map<string, number>();
+    if (plan.layout !== 'full') {
+      for (const i of plan.inputs) if (!i.engineWritten && !external.has(i.relation)) external.set(i.relation, await externalHighMark(db, i));
+    }
+    const result = await db.transaction(async (tx) => {
+      await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      let rowsChanged: number;
+      let inputRows = 0;
+      if (plan.layout === 'full') {
+        rowsChanged = await applyFull(tx, plan);
+      } else {
+        const wm = await tx.query<{ input: string; mark: number }>('SELECT input, mark FROM mvkit.ivm_watermarks WHERE consumer = $1 FOR UPDATE', [name]);
+        const watermarks = new Map(wm.map((r) => [r.input, Number(r.mark)]));
+        for (const i of plan.inputs) {
+          if (!watermarks.has(i.relation)) throw new RefreshError(`${name} has no watermark for its input ${i.relation}`, { hint: 'drop and recreate the node' });
+        }
+        const marks = await readMarks(tx, plan.inputs, watermarks, external);
+        inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
+        rowsChanged = inputRows === 0 ? 0 : plan.layout === 'agg' ? await applyAggDelta(tx, plan, marks) : await applyRowsDelta(tx, plan, marks);
+        for (const [input, m] of marks) {
+          if (m.to !== m.from) await tx.query('UPDATE mvkit.ivm_watermarks SET mark = $3 WHERE consumer = $1 AND input = $2', [name, input, m.to]);
+        }
+      }
+      const pause = pauseFor(name);
+      if (pause > 0) await tx.query('SELECT pg_sleep($1)', [pause]);
+      const durationMs = performance.now() - started;
+      const mode = plan.layout === 'full' ? 'full' : 'incremental';
+      await tx.query('INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)', [name, mode, plan.reason, rowsChanged, inputRows, durationMs]);
+      const r: RefreshResult = { node: name, mode, rowsChanged, inputRows, durationMs };
+      if (plan.reason) r.reason = plan.reason;
+      return r;
+    });
+    await trimLog(db, name);
+    for (const i of new Set(plan.inputs.filter((x) => x.capture === 'log').map((x) => x.relation))) await trimLog(db, i);
+    result.durationMs = performance.now() - started;
+    return result;
+  });
+}
+
+/**
+ * Deletes log entries every consumer has folded in (all of them when nothing consumes the log).
+ * Skipped when another engine session holds the node's lock: createNode holds its inputs' locks
+ * while it reads a log from a mark nobody has recorded yet.
+ */
+export async function trimLog(db: Db, name: string): Promise<void> {
+  if (!(await tryNodeLock(db, name))) return;
+  try {
+    await db.query(`DELETE FROM ${logTable(name)} WHERE _seq <= COALESCE((SELECT min(mark) FROM mvkit.ivm_watermarks WHERE input = $1), (SELECT max(_seq) FROM ${logTable(name)}))`, [name]);
+  } finally {
+    await unlockNode(db, name);
+  }
+}
+
+export async function refreshAll(
+  db: Db,
+  manifest: Manifest,
+  options: { select?: string[]; onProgress?: (done: number, total: number, r: RefreshResult) => void } = {},
+): Promise<RefreshResult[]> {
+  const wanted = options.select ? new Set(options.select) : null;
+  if (wanted) for (const n of wanted) findNode(manifest, n);
+  // manifest.nodes is in topological order: every MV after the MVs it reads.
+  const mvs = manifest.nodes.filter((n) => n.kind === 'mv' && (!wanted || wanted.has(n.name)));
+  const out: RefreshResult[] = [];
+  for (const n of mvs) {
+    const r = await refreshNode(db, manifest, n.name);
+    out.push(r);
+    options.onProgress?.(out.length, mvs.length, r);
+  }
+  if (!wanted) {
+    // Dimensions nothing consumes would otherwise keep their log forever.
+    for (const n of manifest.nodes) if (n.kind === 'table' && !n.appendOnly) await trimLog(db, n.name);
+  }
+  return out;
+}
+
+export type { NodePlan };
