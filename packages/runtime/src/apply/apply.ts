@@ -56,13 +56,21 @@ export async function applyDeployment(db: Db, engine: Engine, manifest: Manifest
     await startApply(db, applyId, whoAmI(), (planJson(plan) as { stages: unknown }).stages);
     try {
       for (const [i, stage] of plan.stages.entries()) {
-        const run = async (tx: Db) => {
-          await engine.runStage(tx, stage, manifest);
+        const record = async (tx: Db) => {
           await recordDeployed(tx, stage.node, stage.state, applyId);
           await recordProgress(tx, applyId, i + 1);
         };
-        if (engine.transactional(stage)) await db.transaction(run);
-        else await run(db);
+        if (engine.transactional(stage)) {
+          await db.transaction(async (tx) => {
+            await engine.runStage(tx, stage, manifest);
+            await record(tx);
+          });
+        } else {
+          // The engine commits the effect itself; a kill before the state row is recorded is
+          // repaired by the next apply (its creates and drops tolerate a half-done stage).
+          await engine.runStage(db, stage, manifest);
+          await db.transaction(record);
+        }
         await options.afterStage?.(i + 1, plan.stages.length, stage);
       }
       await finishApply(db, applyId, 'succeeded');

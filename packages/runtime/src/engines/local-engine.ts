@@ -1,31 +1,70 @@
-import type { Manifest, ManifestNode } from '@mvkit/compiler';
+import type { Manifest, ManifestColumn, ManifestNode } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
+import * as ivm from '../ivm/index.ts';
+import type { PlanSql } from '../plan/plan-sql.ts';
 import { localPlanSql } from '../plan/plan-sql.ts';
 import type { Stage } from '../plan/plan-types.ts';
 import type { Engine, NodeIntrospection, RefreshOptions, RefreshOutcome } from './engine.ts';
-import { fallbackIvm, type IvmApi } from './fallback-ivm.ts';
 
 /**
- * The local incremental engine's API (packages/runtime/src/ivm), loaded when present. Until it
- * lands, a minimal executor runs the postgres manifest's DDL and recomputes MVs fully.
+ * A table with a change log (a dimension) copies its columns into the log by a trigger: an added
+ * column goes into the log too and the trigger function is replaced, so the capture keeps up.
  */
-async function loadIvm(): Promise<IvmApi> {
-  const path = '../ivm/index.ts';
-  try {
-    return (await import(path)) as IvmApi;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('ivm')) return fallbackIvm;
-    throw e;
-  }
+function captureColumnDdl(manifest: Manifest, node: ManifestNode, change: { add?: readonly ManifestColumn[]; drop?: readonly string[] }): string[] {
+  const ddl = ivm.nodeDdl(manifest, node);
+  const log = ddl.map((s) => /^CREATE TABLE (mvkit\.ivm_log_\w+)/.exec(s)?.[1]).find(Boolean);
+  const fn = ddl.find((s) => s.startsWith('CREATE FUNCTION '));
+  if (!log || !fn) return [];
+  const replaceFn = fn.replace(/^CREATE FUNCTION /, 'CREATE OR REPLACE FUNCTION ');
+  if (change.drop) return [replaceFn, ...change.drop.map((c) => `ALTER TABLE ${log} DROP COLUMN ${c};`)];
+  return [...(change.add ?? []).map((c) => `ALTER TABLE ${log} ADD COLUMN ${c.name} ${c.type};`), replaceFn];
 }
 
+function planSqlFor(kind: 'pglite' | 'postgres'): PlanSql {
+  const base = localPlanSql(kind, (m, n) => ivm.nodeDdl(m, n));
+  return {
+    ...base,
+    addColumns: (node, columns, manifest) => [...base.addColumns(node, columns, manifest), ...captureColumnDdl(manifest, node, { add: columns })],
+    // The trigger stops copying the column before the column goes.
+    dropColumns: (node, columns, manifest) => {
+      const capture = captureColumnDdl(manifest, node, { drop: columns });
+      return [...capture.slice(0, 1), ...base.dropColumns(node, columns, manifest), ...capture.slice(1)];
+    },
+  };
+}
+
+async function relationExists(db: Db, name: string): Promise<boolean> {
+  const rows = await db.query('SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1', [name]);
+  return rows.length > 0;
+}
+
+/** Input changes each MV has not folded in yet: the rows of its inputs' change streams past its watermarks. */
+async function pendingChanges(db: Db, manifest: Manifest): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const captures = new Map((await db.query<{ name: string; capture: string }>('SELECT name, capture FROM mvkit.ivm_nodes')).map((r) => [r.name, r.capture]));
+  const marks = await db.query<{ consumer: string; input: string; mark: number | string }>('SELECT consumer, input, mark FROM mvkit.ivm_watermarks');
+  for (const n of manifest.nodes) {
+    if (n.kind !== 'mv') continue;
+    const mine = marks.filter((m) => m.consumer === n.name);
+    if (!mine.length) continue;
+    let pending = 0;
+    for (const m of mine) {
+      const capture = captures.get(m.input);
+      const sql = capture === 'seq' ? `SELECT COUNT(*)::int AS c FROM ${m.input} WHERE _ivm_seq > $1` : capture === 'log' ? `SELECT COUNT(*)::int AS c FROM mvkit.ivm_log_${m.input} WHERE _seq > $1` : null;
+      if (!sql) continue;
+      pending += Number((await db.query<{ c: number }>(sql, [Number(m.mark)]))[0]?.c ?? 0);
+    }
+    out.set(n.name, pending);
+  }
+  return out;
+}
+
+/** PGlite and native Postgres: nodes are created, dropped and refreshed by the local incremental engine (src/ivm). */
 export async function localEngine(kind: 'pglite' | 'postgres'): Promise<Engine> {
-  const ivm = await loadIvm();
   return {
     kind,
     dialect: 'postgres',
-    planSql: localPlanSql(kind, (m: Manifest, n: ManifestNode) => ivm.nodeDdl(m, n)),
+    planSql: planSqlFor(kind),
     install: (db) => ivm.installEngine(db),
     async rowCounts(db, names) {
       const out = new Map<string, number>();
@@ -41,10 +80,20 @@ export async function localEngine(kind: 'pglite' | 'postgres'): Promise<Engine> 
       }
       return out;
     },
-    transactional: () => true,
+    // The engine commits creates and drops in its own transactions (an MV is populated at its
+    // inputs' high marks under REPEATABLE READ); the state row follows in the next one.
+    transactional: (stage: Stage) => stage.action !== 'create' && stage.action !== 'drop',
     async runStage(db: Db, stage: Stage, manifest: Manifest) {
       switch (stage.action) {
-        case 'create': return ivm.createNode(db, manifest, stage.node);
+        case 'create': {
+          // A create that committed before its state row (a killed apply): an MV or view is
+          // recomputed; a table is kept with its rows.
+          if (await relationExists(db, stage.node)) {
+            if (stage.kind === 'table') return;
+            await ivm.dropNode(db, stage.node);
+          }
+          return ivm.createNode(db, manifest, stage.node);
+        }
         case 'drop': return ivm.dropNode(db, stage.node);
         case 'add-columns': case 'drop-columns':
           for (const s of stage.sql) await db.exec(s);
@@ -53,15 +102,16 @@ export async function localEngine(kind: 'pglite' | 'postgres'): Promise<Engine> 
       }
     },
     async refresh(db, manifest, options: RefreshOptions): Promise<RefreshOutcome[]> {
+      const onProgress = options.onProgress;
       const results = await ivm.refreshAll(db, manifest, {
-        ...(options.nodes ? { select: options.nodes } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.nodes ? { select: [...options.nodes] } : {}),
+        ...(onProgress ? { onProgress: (done: number, total: number, r: { node: string }) => onProgress(done, total, r.node) } : {}),
       });
-      return results.map((r) => ({ node: r.node, mode: r.mode, rows: r.rowsChanged ?? null, durationMs: r.durationMs ?? null, detail: r.reason ?? null }));
+      return results.map((r) => ({ node: r.node, mode: r.mode, rows: r.rowsChanged, durationMs: r.durationMs, detail: r.reason ?? null }));
     },
     async introspect(db, manifest) {
       const out = new Map<string, NodeIntrospection>();
-      const pending = ivm.pendingChanges ? await ivm.pendingChanges(db, manifest) : null;
+      const pending = await pendingChanges(db, manifest).catch(() => null);
       for (const n of manifest.nodes) {
         if (n.kind !== 'mv') continue;
         const p = pending?.get(n.name);

@@ -138,9 +138,9 @@ export function buildPlan(input: PlanInput): Plan {
           // Dependents would become unrefreshable on Redshift: they are rebuilt.
           changedUpstream.add(n.name);
           const destructive = `drops column${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')} of ${n.name} and their data`;
-          dropColumnStages.push({ ...base, action: 'drop-columns', sql: sql.dropColumns(n.name, dropped), destructive, rows: rowsOf(n.name) });
+          dropColumnStages.push({ ...base, action: 'drop-columns', sql: sql.dropColumns(n, dropped, manifest), destructive, rows: rowsOf(n.name) });
         }
-        if (added.length) addColumnStages.push({ ...base, action: 'add-columns', sql: sql.addColumns(n.name, added), destructive: null });
+        if (added.length) addColumnStages.push({ ...base, action: 'add-columns', sql: sql.addColumns(n, added, manifest), destructive: null });
         change({ node: n.name, kind: n.kind, change: 'columns', cause, rows: null, destructive: dropped.length ? `drops column(s) ${dropped.join(', ')}` : null, recordedOnly: false });
       }
     }

@@ -9,14 +9,14 @@ export interface PlanSql {
   create(node: ManifestNode, manifest: Manifest): string[];
   drop(node: DeployedNode): string[];
   alter(node: ManifestNode, changes: readonly AttributeChange[]): string[];
-  addColumns(table: string, columns: readonly ManifestColumn[]): string[];
-  dropColumns(table: string, columns: readonly string[]): string[];
+  addColumns(table: ManifestNode, columns: readonly ManifestColumn[], manifest: Manifest): string[];
+  dropColumns(table: ManifestNode, columns: readonly string[], manifest: Manifest): string[];
 }
 
-const addColumns = (table: string, columns: readonly ManifestColumn[]) =>
-  columns.map((c) => `ALTER TABLE ${table} ADD COLUMN ${c.name} ${c.type};`);
-const dropColumns = (table: string, columns: readonly string[]) =>
-  columns.map((c) => `ALTER TABLE ${table} DROP COLUMN ${c};`);
+const addColumns = (table: ManifestNode, columns: readonly ManifestColumn[]) =>
+  columns.map((c) => `ALTER TABLE ${table.name} ADD COLUMN ${c.name} ${c.type};`);
+const dropColumns = (table: ManifestNode, columns: readonly string[]) =>
+  columns.map((c) => `ALTER TABLE ${table.name} DROP COLUMN ${c};`);
 
 export const redshiftPlanSql: PlanSql = {
   engine: 'redshift',

@@ -105,12 +105,19 @@ describe.each(Object.keys(ENGINES) as (keyof typeof ENGINES)[])('deploy on %s', 
     const flags: FixtureFlag[] = ['measure', 'sortkey', 'autorefresh', 'column'];
     const p = await plan(flags);
     expect(steps(p.stages)).toEqual(['add-columns kinds', 'record events_enriched', 'record events_hourly', 'record events_daily', 'record tenant_daily', 'record tenant_daily_view']);
-    expect(p.stages[0]!.sql).toEqual(['ALTER TABLE kinds ADD COLUMN color VARCHAR(16);']);
+    // The dimension's change log and its capture trigger follow the new column.
+    expect(p.stages[0]!.sql.slice(0, 2)).toEqual(['ALTER TABLE kinds ADD COLUMN color VARCHAR(16);', 'ALTER TABLE mvkit.ivm_log_kinds ADD COLUMN color VARCHAR(16);']);
+    expect(p.stages[0]!.sql[2]).toMatch(/^CREATE OR REPLACE FUNCTION mvkit.ivm_capture_kinds\(\)/);
     expect(p.stages.filter((s) => s.action !== 'add-columns').every((s) => s.sql.length === 0)).toBe(true);
     expect(p.destructive).toEqual([]);
     await apply(flags);
     expect(await db.query('SELECT kind, label, color FROM kinds ORDER BY kind')).toEqual([{ kind: 'buy', label: 'Purchase', color: null }, { kind: 'view', label: 'Page view', color: null }]);
     expect((await plan(flags)).stages).toEqual([]);
+    // Changes to the altered table are still captured and folded in.
+    await db.exec("UPDATE kinds SET color = 'red', label = 'Buy' WHERE kind = 'buy'");
+    await refreshDeployment(db, engine, await manifest(flags));
+    const labels = await db.query<{ label: string }>('SELECT DISTINCT label FROM events_daily ORDER BY label');
+    expect(labels.map((r) => r.label)).toEqual(['Buy', 'Page view']);
   });
 
   it('removing a model drops it', async () => {
@@ -137,7 +144,7 @@ describe.each(Object.keys(ENGINES) as (keyof typeof ENGINES)[])('deploy on %s', 
 
     const dropColumn: FixtureFlag[] = [...flags.filter((f) => f !== 'noregions'), 'dropcolumn'];
     const dc = await plan(dropColumn);
-    expect(dc.destructive.map((s) => s.sql)).toEqual([['ALTER TABLE kinds DROP COLUMN note;']]);
+    expect(dc.destructive.map((s) => s.sql.filter((q) => q.startsWith('ALTER TABLE kinds')))).toEqual([['ALTER TABLE kinds DROP COLUMN note;']]);
     // Dependents would be unrefreshable on Redshift: they are rebuilt around the column drop.
     expect(steps(dc.stages).slice(0, 5)).toEqual(['drop tenant_daily', 'drop events_daily', 'drop events_hourly', 'drop events_enriched', 'drop-columns kinds']);
     await expect(apply(dropColumn)).rejects.toThrow(/ALTER TABLE kinds DROP COLUMN note;[\s\S]*--allow-destructive|--allow-destructive/);
@@ -147,6 +154,8 @@ describe.each(Object.keys(ENGINES) as (keyof typeof ENGINES)[])('deploy on %s', 
     expect((await plan([...dropColumn, 'noregions'])).stages).toEqual([]);
     const [daily] = await db.query<{ n: number }>('SELECT SUM(n)::int AS n FROM tenant_daily');
     expect(daily!.n).toBe(40);
+    // The capture of the table whose column was dropped still works.
+    await db.exec("UPDATE kinds SET label = 'Purchase' WHERE kind = 'buy'");
   });
 
   it('refresh records each MV in mvkit.refresh_history and status reports deployment and freshness', async () => {

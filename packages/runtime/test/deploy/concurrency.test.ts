@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/db.ts';
+import { openPglite } from '../../src/db/pglite.ts';
+import { openPostgres } from '../../src/db/postgres.ts';
+import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
+import { applyDeployment, planDeployment } from '../../src/apply/apply.ts';
+import { engineFor } from '../../src/engines/open-engine.ts';
+import { refreshDeployment } from '../../src/refresh/refresh.ts';
+import { LockError } from '../../src/errors.ts';
+import { compileFixture, FIXTURE_DIR, loadData, snapshot } from './helpers.ts';
+import type { FixtureFlag } from './fixtures/shop/models/shop.ts';
+
+const BIN = resolve(import.meta.dirname, '../../../cli/src/bin.ts');
+let server: PostgresServer;
+let n = 0;
+beforeAll(async () => { server = await startPostgres(); }, 180_000);
+afterAll(async () => { await server?.stop(); });
+
+const newDatabase = () => server.createDatabase(`conc_${process.pid}_${++n}`);
+const steps = (stages: readonly { action: string; node: string }[]) => stages.map((s) => `${s.action} ${s.node}`);
+const HOLDER = /another apply is running on this target: held by \S+@\S+ pid (\d+) since \d{4}-\d\d-\d\dT[\d:.]+Z \(apply [0-9a-f-]+\)/;
+
+/** Deploys the base fixture with data and refreshed MVs. */
+async function deployBase(db: Db): Promise<void> {
+  const engine = await engineFor(db);
+  const m = await compileFixture();
+  await applyDeployment(db, engine, m);
+  await loadData(db);
+  await refreshDeployment(db, engine, m);
+}
+
+/** Two applies at once: the first pauses after a stage; the second must fail at once. */
+async function twoApplies(first: Db, second: Db): Promise<void> {
+  const m = await compileFixture(['measure']);
+  let paused!: () => void;
+  const atPause = new Promise<void>((r) => { paused = r; });
+  let resume!: () => void;
+  const gate = new Promise<void>((r) => { resume = r; });
+  const a = applyDeployment(first, await engineFor(first), m, { afterStage: async (done) => { if (done === 1) { paused(); await gate; } } });
+  await atPause;
+  const err = await applyDeployment(second, await engineFor(second), m).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(LockError);
+  expect((err as LockError).message).toMatch(HOLDER);
+  expect((err as LockError).message).toContain(`pid ${process.pid}`);
+  expect((err as LockError).hint).toMatch(/wait for it/);
+  resume();
+  const done = await a;
+  expect(done.plan.stages.length).toBe(8);
+  expect((await applyDeployment(second, await engineFor(second), m)).applyId).toBeNull();
+}
+
+describe('two applies at once', () => {
+  it('PGlite: the second fails fast with who holds the lock and since when', async () => {
+    const db = await openPglite();
+    await deployBase(db);
+    await twoApplies(db, db);
+    await db.close();
+  });
+
+  it('Postgres: the second connection fails fast with who holds the lock and since when', async () => {
+    const url = await newDatabase();
+    const a = await openPostgres(url);
+    const b = await openPostgres(url);
+    await deployBase(a);
+    await twoApplies(a, b);
+    await a.close();
+    await b.close();
+  });
+});
+
+function cliApply(url: string, flags: FixtureFlag[], pauseAfter: number): ChildProcess & { paused: Promise<string> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', BIN, '-p', FIXTURE_DIR, 'apply', '--target', 'pg'], {
+    env: { ...process.env, MVKIT_DATABASE_URL: url, MVKIT_FIXTURE: flags.join(','), MVKIT_APPLY_PAUSE_AFTER_STAGE: String(pauseAfter), VITEST: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const paused = new Promise<string>((resolvePaused, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(`paused after stage ${pauseAfter}`)) resolvePaused(out);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`apply exited with ${code} before pausing:\n${out}`)));
+  });
+  return Object.assign(child, { paused });
+}
+
+/** The advisory lock goes when the server notices the killed session: retry until it has. */
+async function applyWhenFree(db: Db, flags: FixtureFlag[]) {
+  for (;;) {
+    try {
+      return await applyDeployment(db, await engineFor(db), await compileFixture(flags));
+    } catch (e) {
+      if (!(e instanceof LockError)) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+describe('an apply killed midway', () => {
+  it('holds the lock while it runs; after SIGKILL the next apply finishes the job, equal to an uninterrupted apply', async () => {
+    const killedUrl = await newDatabase();
+    const killed = await openPostgres(killedUrl);
+    await deployBase(killed);
+
+    const child = cliApply(killedUrl, ['measure'], 3);
+    const output = await child.paused;
+    expect(output).toContain('[3/8] drop mv events_daily');
+
+    // While it is paused, it holds the lock: another apply fails at once, naming the process.
+    const err = await applyDeployment(killed, await engineFor(killed), await compileFixture(['measure'])).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LockError);
+    expect((err as Error).message).toMatch(HOLDER);
+    expect((err as Error).message).toContain(`pid ${child.pid}`);
+
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+
+    // The recorded state is what the three committed stages left: the next plan starts from it.
+    const rest = await planDeployment(killed, await engineFor(killed), await compileFixture(['measure']));
+    expect(steps(rest.stages)).toEqual(['drop events_hourly', 'create events_hourly', 'create events_daily', 'create tenant_daily', 'create tenant_daily_view']);
+    await applyWhenFree(killed, ['measure']);
+    const applies = await killed.query<{ status: string; progress: number }>('SELECT status, progress FROM mvkit.applies ORDER BY started_at');
+    expect(applies).toEqual([{ status: 'succeeded', progress: 8 }, { status: 'interrupted', progress: 3 }, { status: 'succeeded', progress: 5 }]);
+
+    const cleanUrl = await newDatabase();
+    const clean = await openPostgres(cleanUrl);
+    await deployBase(clean);
+    await applyDeployment(clean, await engineFor(clean), await compileFixture(['measure']));
+
+    const m = await compileFixture(['measure']);
+    expect(await snapshot(killed, m)).toEqual(await snapshot(clean, m));
+    expect((await planDeployment(killed, await engineFor(killed), m)).stages).toEqual([]);
+    await killed.close();
+    await clean.close();
+  });
+});
