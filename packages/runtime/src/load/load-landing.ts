@@ -53,8 +53,12 @@ export type LoadProgress =
 export interface LoadOptions {
   readonly landing: string;
   readonly onProgress?: (p: LoadProgress) => void;
-  /** Test hook (crash tests): sleep this long inside each file's transaction, after its rows are written. Default: MVKIT_TEST_LOAD_PAUSE_MS. */
+  /**
+   * Test hook (crash tests): sleep this long inside a file's transaction, after its rows are written; only in
+   * files whose path contains `pauseInFile` when given. Defaults: MVKIT_TEST_LOAD_PAUSE_MS, MVKIT_TEST_LOAD_PAUSE_FILE.
+   */
   readonly pauseInTransactionMs?: number;
+  readonly pauseInFile?: string;
 }
 
 const EXTENSIONS = /\.(ndjson|jsonl|csv)$/;
@@ -163,8 +167,9 @@ async function writeRoute(tx: Db, route: FeedRoute, prep: Prepared): Promise<voi
 }
 
 async function requireTables(db: Db, tables: readonly string[]): Promise<void> {
-  const rows = await db.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY($1::text[])', [tables]);
-  const missing = tables.filter((t) => !rows.some((r) => r.name === t));
+  // to_regclass follows the search path, as the INSERTs will.
+  const rows = await db.query<{ name: string; found: boolean }>('SELECT t AS name, to_regclass(t) IS NOT NULL AS found FROM unnest($1::text[]) AS t', [tables]);
+  const missing = rows.filter((r) => !r.found).map((r) => r.name);
   if (missing.length) throw new LoadError(`the target has no table ${missing.join(', ')} to load into`, { hint: 'deploy the project first: mvkit apply' });
 }
 
@@ -176,6 +181,7 @@ export async function loadLanding(db: Db, manifest: Manifest, options: LoadOptio
   const started = performance.now();
   const { landing } = options;
   const pause = options.pauseInTransactionMs ?? Number(process.env.MVKIT_TEST_LOAD_PAUSE_MS ?? 0);
+  const pauseIn = options.pauseInFile ?? process.env.MVKIT_TEST_LOAD_PAUSE_FILE ?? '';
   const routes = feedRoutes(manifest);
   await ensureLoadedFiles(db);
   await requireTables(db, [...new Set([...routes.values()].map((r) => r.table))]);
@@ -206,7 +212,7 @@ export async function loadLanding(db: Db, manifest: Manifest, options: LoadOptio
       if (!(await claimFile(tx, path, sha256, feed))) return false;
       await writeRoute(tx, route, prep);
       await recordCounts(tx, path, prep.rows.length + prep.deletes.length, prep.rejects.length);
-      if (pause > 0) { options.onProgress?.({ kind: 'in-transaction', path, rows: prep.rows.length }); await sleep(pause); }
+      if (pause > 0 && path.includes(pauseIn)) { options.onProgress?.({ kind: 'in-transaction', path, rows: prep.rows.length }); await sleep(pause); }
       // Written before the commit and overwritten on a retry: a crash cannot leave loaded rows without their rejects.
       if (prep.rejects.length) {
         mkdirSync(join(landing, '_rejects'), { recursive: true });
