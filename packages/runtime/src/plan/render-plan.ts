@@ -51,7 +51,7 @@ function stageLine(s: Stage, i: number, plan: Plan, full: boolean): string[] {
 
 /** The explainer: what `mvkit plan` prints. `full` prints every statement in full. */
 export function renderPlan(plan: Plan, options: { target?: string; full?: boolean } = {}): string {
-  const where = options.target ? ` on ${options.target} (${plan.engine})` : ` (${plan.engine})`;
+  const where = options.target && options.target !== plan.engine ? ` on ${options.target} (${plan.engine})` : ` on ${plan.engine}`;
   if (!plan.stages.length) return `Plan for ${plan.project}${where}: no changes.\n`;
   const out = [`Plan for ${plan.project}${where}: ${plan.changes.length} node(s) change, ${plan.stages.length} stage(s).`, ''];
   out.push(...plan.changes.map((c) => changeLine(c, plan)));

@@ -1,0 +1,249 @@
+SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'mvkit' AND tablename = 'deployed_nodes';
+
+SELECT current_schema() AS schema;
+
+SELECT "table" AS name, tbl_rows AS n FROM svv_table_info WHERE "schema" = $1;
+-- params: ["public"]
+
+CREATE SCHEMA IF NOT EXISTS mvkit;
+
+CREATE TABLE IF NOT EXISTS mvkit.deployed_nodes (name VARCHAR(127) PRIMARY KEY, kind VARCHAR(8) NOT NULL, role VARCHAR(32) NOT NULL, fingerprint VARCHAR(64) NOT NULL, physical VARCHAR(65535) NOT NULL, definition VARCHAR(65535) NOT NULL, deployed_at TIMESTAMPTZ NOT NULL, apply_id VARCHAR(64));
+
+CREATE TABLE IF NOT EXISTS mvkit.applies (id VARCHAR(64) PRIMARY KEY, who VARCHAR(256) NOT NULL, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ, status VARCHAR(16) NOT NULL, stages VARCHAR(65535) NOT NULL, progress INT NOT NULL, error VARCHAR(4096));
+
+CREATE TABLE IF NOT EXISTS mvkit.apply_lock (id INT PRIMARY KEY, apply_id VARCHAR(64) NOT NULL, who VARCHAR(256) NOT NULL, host VARCHAR(256) NOT NULL, pid INT NOT NULL, backend_pid INT, since TIMESTAMPTZ NOT NULL);
+
+CREATE TABLE IF NOT EXISTS mvkit.refresh_history (node VARCHAR(127) NOT NULL, mode VARCHAR(16) NOT NULL, rows BIGINT, duration_ms BIGINT, at TIMESTAMPTZ NOT NULL, apply_id VARCHAR(64), detail VARCHAR(1024));
+
+SELECT pg_backend_pid() AS pid;
+
+SELECT backend_pid FROM mvkit.apply_lock WHERE id = 1;
+
+DELETE FROM mvkit.apply_lock WHERE id = 1;
+
+INSERT INTO mvkit.apply_lock (id, apply_id, who, host, pid, backend_pid, since) VALUES (1, $1, $2, $3, $4, $5, $6);
+-- params: ["<apply-id>","<user@host>","<host>","<pid>",1073,"<now>"]
+
+SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'mvkit' AND tablename = 'deployed_nodes';
+
+SELECT name, kind, role, fingerprint, physical, definition, deployed_at FROM mvkit.deployed_nodes ORDER BY deployed_at, name;
+
+SELECT current_schema() AS schema;
+
+SELECT "table" AS name, tbl_rows AS n FROM svv_table_info WHERE "schema" = $1;
+-- params: ["public"]
+
+UPDATE mvkit.applies SET status = 'interrupted', finished_at = $1 WHERE status = 'running';
+-- params: ["<now>"]
+
+INSERT INTO mvkit.applies (id, who, started_at, status, stages, progress) VALUES ($1, $2, $3, 'running', $4, 0);
+-- params: ["<apply-id>","<user@host>","<now>","<json>"]
+
+BEGIN;
+
+CREATE TABLE events (
+  tenant_id VARCHAR(32) NOT NULL,
+  event_id VARCHAR(64) NOT NULL,
+  kind VARCHAR(16),
+  amount INTEGER,
+  at TIMESTAMP
+)
+DISTSTYLE KEY
+DISTKEY (event_id)
+COMPOUND SORTKEY (tenant_id, event_id)
+ENCODE AUTO;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["events"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["events","table","stream","e2d4f42bfdc8c4f6","<json>","<json>","<now>","<apply-id>"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [1,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+CREATE TABLE kinds (
+  kind VARCHAR(16) NOT NULL,
+  label VARCHAR(64),
+  note VARCHAR(128),
+  PRIMARY KEY (kind)
+)
+DISTSTYLE ALL
+COMPOUND SORTKEY (kind)
+ENCODE AUTO;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["kinds"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["kinds","table","dimension","91f768e148c5b180","<json>","<json>","<now>","<apply-id>"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [2,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+CREATE MATERIALIZED VIEW events_enriched
+BACKUP YES
+DISTKEY (event_id)
+SORTKEY (tenant_id, event_id)
+AUTO REFRESH NO
+AS
+SELECT
+  i.tenant_id,
+  i.event_id,
+  i.kind,
+  i.amount,
+  i.at,
+  d1.label
+FROM events AS i
+JOIN kinds AS d1 ON d1.kind = i.kind;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["events_enriched"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["events_enriched","mv","enrichment","4d3cf079f9fdfef5","<json>","<json>","<now>","<apply-id>"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [3,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+CREATE MATERIALIZED VIEW events_hourly
+BACKUP YES
+DISTSTYLE EVEN
+SORTKEY (tenant_id, hour, label)
+AUTO REFRESH NO
+AS
+SELECT
+  tenant_id,
+  label,
+  DATE_TRUNC('hour', at) AS hour,
+  COUNT(*) AS n,
+  SUM(amount) AS amount
+FROM events_enriched
+GROUP BY tenant_id, label, DATE_TRUNC('hour', at);
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["events_hourly"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["events_hourly","mv","aggregate","73b368f335dfea82","<json>","<json>","<now>","<apply-id>"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [4,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+CREATE MATERIALIZED VIEW events_daily
+BACKUP YES
+DISTSTYLE EVEN
+SORTKEY (tenant_id, day, label)
+AUTO REFRESH NO
+AS
+SELECT
+  tenant_id,
+  label,
+  DATE_TRUNC('day', hour) AS day,
+  SUM(n) AS n,
+  SUM(amount) AS amount
+FROM events_hourly
+GROUP BY tenant_id, label, DATE_TRUNC('day', hour);
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["events_daily"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["events_daily","mv","rollup","eb8a7a0268dc3a98","<json>","<json>","<now>","<apply-id>"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [5,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+CREATE TABLE regions (
+  region VARCHAR(16) NOT NULL,
+  name VARCHAR(64),
+  PRIMARY KEY (region)
+)
+DISTSTYLE ALL
+COMPOUND SORTKEY (region)
+ENCODE AUTO;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["regions"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["regions","table","dimension","e3e649c5d6c02898","<json>","<json>","<now>","<apply-id>"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [6,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+CREATE MATERIALIZED VIEW tenant_daily
+BACKUP YES
+DISTSTYLE EVEN
+SORTKEY (tenant_id, day)
+AUTO REFRESH NO
+AS
+SELECT
+  tenant_id,
+  day,
+  SUM(n) AS n,
+  SUM(amount) AS amount
+FROM events_daily
+GROUP BY tenant_id, day;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["tenant_daily"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["tenant_daily","mv","rollup","c96786fb97b0e0a2","<json>","<json>","<now>","<apply-id>"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [7,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+CREATE VIEW tenant_daily_view AS
+SELECT
+  tenant_id,
+  day,
+  n,
+  amount
+FROM tenant_daily;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["tenant_daily_view"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["tenant_daily_view","view","view","b3dcbbcd628d0a3b","<json>","<json>","<now>","<apply-id>"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [8,"<apply-id>"]
+
+COMMIT;
+
+UPDATE mvkit.applies SET status = $1, finished_at = $2, error = $3 WHERE id = $4;
+-- params: ["succeeded","<now>",null,"<apply-id>"]
+
+DELETE FROM mvkit.apply_lock WHERE apply_id = $1;
+-- params: ["<apply-id>"]

@@ -1,0 +1,73 @@
+import { hostname } from 'node:os';
+import type { Db } from '../../src/db/db.ts';
+import type { DeployedNode } from '../../src/plan/plan-types.ts';
+import { whoAmI } from '../../src/state/apply-lock.ts';
+
+/** Catalog rows a Redshift cluster would return to the statements mvkit sends. */
+export interface Canned {
+  /** mvkit.deployed_nodes; undefined: the state schema does not exist yet. */
+  readonly deployed?: readonly DeployedNode[];
+  /** SVV_TABLE_INFO: storage table name → tbl_rows. */
+  readonly tableRows?: Readonly<Record<string, number>>;
+  /** SYS_MV_REFRESH_HISTORY.status of the last refresh per MV. */
+  readonly refreshStatus?: (mv: string) => string;
+  /** SVV_MV_INFO rows. */
+  readonly mvInfo?: readonly { name: string; is_stale: string; state: number; autorefresh: string }[];
+}
+
+/**
+ * ONLY for the Redshift statement golden tests (Redshift cannot run here): a connection that
+ * records every statement and answers catalog queries with canned rows. Everything else in
+ * the deploy tests runs against real PGlite and Postgres.
+ */
+export function recordingDb(canned: Canned): Db & { readonly log: string[] } {
+  const log: string[] = [];
+  let state = canned.deployed !== undefined;
+  const norm = (v: unknown): unknown => {
+    if (typeof v !== 'string') return v === process.pid ? '<pid>' : v;
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-/.test(v)) return '<apply-id>';
+    if (/^\d{4}-\d\d-\d\dT/.test(v)) return '<now>';
+    if (v === whoAmI()) return '<user@host>';
+    if (v === hostname()) return '<host>';
+    if (v.startsWith('{') || v.startsWith('[')) return '<json>';
+    return v;
+  };
+  const record = (sql: string, params: readonly unknown[] = []) => {
+    const s = sql.trim().endsWith(';') ? sql.trim() : `${sql.trim()};`;
+    log.push(params.length ? `${s}\n-- params: ${JSON.stringify(params.map(norm))}` : s);
+  };
+  const answer = (sql: string, params: readonly unknown[]): Record<string, unknown>[] => {
+    if (/FROM pg_tables/.test(sql)) return [{ n: state ? 1 : 0 }];
+    if (/FROM mvkit\.deployed_nodes/.test(sql)) {
+      return (canned.deployed ?? []).map((d) => ({ ...d, physical: JSON.stringify(d.physical), definition: JSON.stringify(d.definition), deployed_at: '2026-11-27 20:00:00' }));
+    }
+    if (/pg_backend_pid/.test(sql)) return [{ pid: 1073 }];
+    if (/current_schema\(\)/.test(sql)) return [{ schema: 'public' }];
+    if (/svv_table_info/.test(sql)) return Object.entries(canned.tableRows ?? {}).map(([name, n]) => ({ name, n }));
+    if (/sys_mv_refresh_history/.test(sql)) return [{ status: canned.refreshStatus?.(String(params[1])) ?? 'Refresh successfully updated MV incrementally', duration: 2_500_000 }];
+    if (/svv_mv_info/.test(sql)) return [...(canned.mvInfo ?? [])];
+    if (/SELECT MAX\(/.test(sql)) return [{ newest: new Date('2026-11-27T20:55:00Z') }];
+    return [];
+  };
+  const db: Db & { log: string[] } = {
+    kind: 'redshift',
+    log,
+    async query<T>(sql: string, params: readonly unknown[] = []) {
+      record(sql, params);
+      if (/CREATE TABLE IF NOT EXISTS mvkit\.deployed_nodes/.test(sql)) state = true;
+      return answer(sql, params) as T[];
+    },
+    async exec(sql: string) {
+      record(sql);
+      if (/CREATE TABLE IF NOT EXISTS mvkit\.deployed_nodes/.test(sql)) state = true;
+    },
+    async transaction<T>(fn: (tx: Db) => Promise<T>) {
+      record('BEGIN');
+      const out = await fn(db);
+      record('COMMIT');
+      return out;
+    },
+    async close() {},
+  };
+  return db;
+}
