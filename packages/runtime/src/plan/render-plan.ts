@@ -54,9 +54,20 @@ export function renderPlan(plan: Plan, options: { target?: string; full?: boolea
   const where = options.target && options.target !== plan.engine ? ` on ${options.target} (${plan.engine})` : ` on ${plan.engine}`;
   if (!plan.stages.length) return `Plan for ${plan.project}${where}: no changes.\n`;
   const out = [`Plan for ${plan.project}${where}: ${plan.changes.length} node(s) change, ${plan.stages.length} stage(s).`, ''];
-  out.push(...plan.changes.map((c) => changeLine(c, plan)));
+  // Fingerprint-only records are many and say the same thing: one line for all of them.
+  const records = plan.changes.filter((c) => c.change === 'record');
+  out.push(...plan.changes.filter((c) => c.change !== 'record').map((c) => changeLine(c, plan)));
+  if (records.length) out.push(`· record ${records.length} downstream node(s): new fingerprints, nothing to rebuild (${records.map((c) => c.node).join(', ')})`);
   out.push('', 'Stages, in order:');
-  plan.stages.forEach((s, i) => out.push(...stageLine(s, i, plan, options.full ?? false)));
+  for (let i = 0; i < plan.stages.length; i++) {
+    const s = plan.stages[i]!;
+    let j = i;
+    while (s.action === 'record' && plan.stages[j + 1]?.action === 'record') j++;
+    if (j > i) {
+      out.push(`${String(i + 1).padStart(3)}-${j + 1}. record ${plan.stages.slice(i, j + 1).map((x) => x.node).join(', ')}: state only`);
+      i = j;
+    } else out.push(...stageLine(s, i, plan, options.full ?? false));
+  }
   if (plan.destructive.length) {
     out.push('', `${plan.destructive.length} destructive stage(s): apply refuses them without --allow-destructive.`);
   }
