@@ -4,3 +4,5 @@ export { feedRoutes, feedOfFile } from './feeds.ts';
 export type { FeedRoute } from './feeds.ts';
 export { ensureLoadedFiles } from './loaded-files.ts';
 export { normalizeTimestamp } from './coerce-value.ts';
+export { redshiftCopyPlan } from './redshift-copy.ts';
+export type { RedshiftCopyInput, RedshiftCopyPlan, RedshiftCopyFile } from './redshift-copy.ts';
