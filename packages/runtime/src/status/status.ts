@@ -53,13 +53,13 @@ export async function deploymentStatus(db: Db, engine: Engine, manifest: Manifes
     if (n.kind === 'mv' && d) {
       if (info?.stale != null) {
         stale = info.stale;
-        staleness = info.pendingChanges != null ? `${info.pendingChanges} input change(s) since the watermark` : info.stale ? 'inputs changed since the last refresh' : 'up to date with its inputs';
+        staleness = !info.stale ? 'up to date with its inputs' : info.pendingChanges != null ? `${info.pendingChanges} input change(s) since the watermark` : 'inputs changed since the last refresh';
       } else {
         // Without the engine's watermarks: an MV is stale when an input MV was refreshed after it.
         const since = Date.parse(last?.at ?? d.deployedAt ?? '') || 0;
         const newer = n.dependsOn.find((p) => (Date.parse(refreshes.get(p)?.at ?? '') || 0) > since);
         stale = newer ? true : null;
-        staleness = newer ? `input ${newer} refreshed after it` : 'unknown: the engine reports no watermark';
+        staleness = newer ? `input ${newer} refreshed after it` : 'unknown: no watermark (the engine recomputes it fully)';
       }
     }
     nodes.push({

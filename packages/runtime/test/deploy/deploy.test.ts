@@ -168,6 +168,15 @@ describe.each(Object.keys(ENGINES) as (keyof typeof ENGINES)[])('deploy on %s', 
     const status = await deploymentStatus(db, engine, m);
     expect(status.nodes.every((n) => n.deployment === 'up to date')).toBe(true);
     expect(status.nodes.find((n) => n.node === 'tenant_daily')!.lastRefresh).toMatchObject({ node: 'tenant_daily' });
+    // New events folded into events_enriched only: events_hourly has input changes past its watermark.
+    await db.exec("INSERT INTO events (tenant_id, event_id, kind, amount, at) VALUES ('t1', 'late1', 'buy', 1, TIMESTAMP '2026-11-01 00:00:00'), ('t1', 'late2', 'view', 2, TIMESTAMP '2026-11-01 00:30:00')");
+    await refreshDeployment(db, engine, m, { select: ['events_enriched'] });
+    const partial = await deploymentStatus(db, engine, m);
+    expect(partial.nodes.find((n) => n.node === 'events_hourly')!.stale).toBe(true);
+    expect(partial.nodes.find((n) => n.node === 'events_hourly')!.staleness).toMatch(/^[1-9]\d* input change\(s\) since the watermark$/);
+    expect(partial.nodes.find((n) => n.node === 'events_daily')).toMatchObject({ stale: false, staleness: 'up to date with its inputs' });
+    await refreshDeployment(db, engine, m);
+    expect((await deploymentStatus(db, engine, m)).nodes.filter((n) => n.kind === 'mv' && n.stale !== null).map((n) => [n.node, n.stale])).toEqual([['events_hourly', false], ['events_daily', false], ['tenant_daily', false]]);
     expect(status.freshness).toEqual([expect.objectContaining({ stream: 'events', table: 'events', newestEvent: '2026-11-03T09:15:00.000Z' })]);
     const changed = await deploymentStatus(db, engine, await manifest(flags.filter((f) => f !== 'measure')));
     expect(changed.nodes.find((n) => n.node === 'events_hourly')!.deployment).toBe('changed');
