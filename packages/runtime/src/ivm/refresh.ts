@@ -15,6 +15,9 @@ export interface RefreshResult {
   durationMs: number;
 }
 
+/** For tests: runs between reading the external high marks and starting the refresh transaction. */
+export const testHooks: { afterHighMarks?: (node: string) => Promise<void> } = {};
+
 /** Test hook: MVKIT_IVM_PAUSE_IN_REFRESH=<node>:<seconds> sleeps inside that node's refresh transaction, after its writes. */
 function pauseFor(name: string): number {
   const v = process.env.MVKIT_IVM_PAUSE_IN_REFRESH;
@@ -42,6 +45,7 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string): Pro
     if (plan.layout !== 'full') {
       for (const i of plan.inputs) if (!i.engineWritten && !external.has(i.relation)) external.set(i.relation, await externalHighMark(db, i));
     }
+    await testHooks.afterHighMarks?.(name);
     const result = await db.transaction(async (tx) => {
       await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
       let rowsChanged: number;
