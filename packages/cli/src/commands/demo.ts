@@ -44,7 +44,7 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('Run the messaging platform locally on embedded PGlite (.mvkit/demo, wiped): deploy, a day of traffic in batches, load + incremental refresh after each, then the per-tenant dashboard.')
     .option('--tenants <n>', 'tenants', int, 6)
-    .option('--events <n>', 'message submissions over the day', int, 30_000)
+    .option('--events <n>', 'message submissions over the day', int, 20_000)
     .option('--batches <n>', 'batches the day is cut into', int, 8)
     .option('--seed <n>', 'PRNG seed', int, 42)
     .action(async (opts: { tenants: number; events: number; batches: number; seed: number }, cmd: Command) => {

@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPglite } from '../../src/db/pglite.ts';
+import { platformEngine, runPlatform } from '../../src/run/index.ts';
+import { generateSample, writeBatch } from '../../src/sample/index.ts';
+import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
+import { platformManifest, REPO, tempDir } from './helpers.ts';
+
+let server: PostgresServer;
+beforeAll(async () => { server = await startPostgres(); }, 180_000);
+afterAll(async () => { await server?.stop(); });
+
+function mvkit(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'packages/cli/src/bin.ts'), ...args], { cwd: REPO, env: { ...process.env, ...env }, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('the platform through the CLI', () => {
+  it('generate, apply, load (twice), run: on native Postgres', async () => {
+    const url = await server.createDatabase('cli_flow');
+    // The embedded server's user is mvkit: keep its own-name schema out of the search path.
+    const env = { MVKIT_DATABASE_URL: `${url}?options=-c%20search_path%3Dpublic` };
+    const landing = join(tempDir('cli'), 'landing');
+    const gen = mvkit(['generate', '--landing', landing, '--tenants', '3', '--events', '600', '--batches', '3', '--seed', '9']);
+    expect(gen.err).toBe('');
+    expect(gen.out).toMatch(/wrote 3 batches, \d+ files into/);
+    expect(mvkit(['apply', '--target', 'postgres'], env).code).toBe(0);
+    const first = mvkit(['load', '--target', 'postgres', '--landing', landing, '--json'], env);
+    expect(first.code).toBe(0);
+    const s1 = JSON.parse(first.out);
+    expect(s1.filesLoaded).toBeGreaterThan(3);
+    expect(s1.rowsRejected).toBe(0);
+    const s2 = JSON.parse(mvkit(['load', '--target', 'postgres', '--landing', landing, '--json'], env).out);
+    expect([s2.filesLoaded, s2.rowsLoaded]).toEqual([0, 0]);
+    const run = mvkit(['run', '--target', 'postgres', '--landing', landing, '--interval', '0', '--batches', '1', '--json'], env);
+    expect(run.code).toBe(0);
+    const batch = JSON.parse(run.out.trim().split('\n')[0]!);
+    expect(batch.refresh.results.map((r: { node: string }) => r.node)).toContain('tenant_daily');
+    const bad = mvkit(['generate', '--landing', landing, '--events', 'many']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('hint:');
+  });
+
+  it('mvkit run ends after the current batch when stopped', async () => {
+    const manifest = await platformManifest();
+    const db = await openPglite();
+    const engine = await platformEngine();
+    await engine.deploy(db, manifest);
+    const landing = join(tempDir('run'), 'landing');
+    const batches = generateSample({ seed: 2, tenants: 2, events: 200, batches: 5 });
+    const stop = new AbortController();
+    const reports = await runPlatform(db, manifest, engine, {
+      landing, intervalS: 0.2, signal: stop.signal,
+      beforeBatch: (i) => { writeBatch(landing, batches[i - 1]!, 'mixed'); },
+      onBatch: (r) => { if (r.batch === 2) stop.abort(); },
+    });
+    expect(reports.map((r) => r.batch)).toEqual([1, 2]);
+    expect(reports.every((r) => r.load.filesLoaded > 0)).toBe(true);
+    const recorded = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM mvkit.run_batches');
+    expect(recorded[0]!.n).toBe(2);
+    await db.close();
+  });
+});
