@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/db.ts';
 import { openPglite } from '../../src/db/pglite.ts';
@@ -9,6 +11,7 @@ import { applyDeployment, planDeployment } from '../../src/apply/apply.ts';
 import { engineFor } from '../../src/engines/open-engine.ts';
 import { refreshDeployment } from '../../src/refresh/refresh.ts';
 import { LockError } from '../../src/errors.ts';
+import { dropNode } from '../../src/ivm/index.ts';
 import { compileFixture, FIXTURE_DIR, loadData, snapshot } from './helpers.ts';
 import type { FixtureFlag } from './fixtures/shop/models/shop.ts';
 
@@ -70,9 +73,11 @@ describe('two applies at once', () => {
   });
 });
 
+/** `mvkit apply` in a child process: `url` a postgres URL, or a PGlite data directory. */
 function cliApply(url: string, flags: FixtureFlag[], pauseAfter: number): ChildProcess & { paused: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', BIN, '-p', FIXTURE_DIR, 'apply', '--target', 'pg'], {
-    env: { ...process.env, MVKIT_DATABASE_URL: url, MVKIT_FIXTURE: flags.join(','), MVKIT_APPLY_PAUSE_AFTER_STAGE: String(pauseAfter), VITEST: '' },
+  const pglite = !url.startsWith('postgres');
+  const child = spawn(process.execPath, ['--import', 'tsx', BIN, '-p', FIXTURE_DIR, 'apply', '--target', pglite ? 'local' : 'pg'], {
+    env: { ...process.env, ...(pglite ? { MVKIT_FIXTURE_PGLITE: url } : { MVKIT_DATABASE_URL: url }), MVKIT_FIXTURE: flags.join(','), MVKIT_APPLY_PAUSE_AFTER_STAGE: String(pauseAfter), VITEST: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -137,5 +142,51 @@ describe('an apply killed midway', () => {
     expect((await planDeployment(killed, await engineFor(killed), m)).stages).toEqual([]);
     await killed.close();
     await clean.close();
+  });
+
+  it('on PGlite (one process at a time on a data directory): the next apply after SIGKILL finishes the job', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mvkit-kill-'));
+    try {
+      let db = await openPglite(dir);
+      await deployBase(db);
+      await db.close();
+      const child = cliApply(dir, ['measure'], 5);
+      expect(await child.paused).toContain('[5/8] create mv events_hourly');
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      db = await openPglite(dir);
+      const m = await compileFixture(['measure']);
+      const rest = await planDeployment(db, await engineFor(db), m);
+      expect(steps(rest.stages)).toEqual(['create events_daily', 'create tenant_daily', 'create tenant_daily_view']);
+      await applyDeployment(db, await engineFor(db), m);
+      const clean = await openPglite();
+      await deployBase(clean);
+      await applyDeployment(clean, await engineFor(clean), m);
+      expect(await snapshot(db, m)).toEqual(await snapshot(clean, m));
+      await db.close();
+      await clean.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a stage whose effect committed without its state row (killed in between) is repaired by the next apply', async () => {
+    const db = await openPglite();
+    await deployBase(db);
+    const m = await compileFixture();
+    // As if an apply died after the engine committed the creates of regions and tenant_daily but
+    // before their state rows (and before tenant_daily_view's create).
+    await dropNode(db, 'tenant_daily_view');
+    await db.exec("DELETE FROM mvkit.deployed_nodes WHERE name IN ('regions', 'tenant_daily', 'tenant_daily_view')");
+    const p = await planDeployment(db, await engineFor(db), m);
+    expect(steps(p.stages)).toEqual(['create regions', 'create tenant_daily', 'create tenant_daily_view']);
+    await applyDeployment(db, await engineFor(db), m);
+    expect((await planDeployment(db, await engineFor(db), m)).stages).toEqual([]);
+    // The table was kept with its rows; the MV was recomputed.
+    expect(await db.query('SELECT region FROM regions ORDER BY region')).toEqual([{ region: 'eu' }, { region: 'us' }]);
+    const [t] = await db.query<{ n: number }>('SELECT SUM(n)::int AS n FROM tenant_daily');
+    expect(t!.n).toBe(40);
+    await db.close();
   });
 });
