@@ -4,7 +4,8 @@ export type ParsedLine =
   | { readonly line: number; readonly raw: string; readonly error: string };
 
 function lines(text: string): string[] {
-  const out = text.split('\n');
+  // A byte-order mark is not part of the first field.
+  const out = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
   if (out.length && out[out.length - 1] === '') out.pop();
   return out.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
 }

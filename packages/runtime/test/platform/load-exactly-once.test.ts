@@ -174,3 +174,22 @@ describe.each(engines)('load on $kind', (engine) => {
     expect(existsSync(join(landing, '_rejects'))).toBe(false);
   });
 });
+
+describe('load on postgres, concurrently', () => {
+  it('two loaders over the same directory at once load every file once between them', async () => {
+    const landing = sampleLanding();
+    const url = await server.createDatabase('load_concurrent');
+    const setup = await openPostgres(url);
+    await createTables(setup, manifest);
+    const [a, b] = [await openPostgres(url), await openPostgres(url)];
+    const [sa, sb] = await Promise.all([loadLanding(a, manifest, { landing }), loadLanding(b, manifest, { landing })]);
+    expect(sa.filesLoaded + sb.filesLoaded).toBe(sa.files.length);
+    const together = await loadedContents(setup);
+    await Promise.all([a.close(), b.close(), setup.close()]);
+    const { db: clean } = await engines[1]!.fresh();
+    await createTables(clean, manifest);
+    await loadLanding(clean, manifest, { landing });
+    expect(together).toEqual(await loadedContents(clean));
+    await clean.close();
+  });
+});
