@@ -5,7 +5,6 @@ import type { Engine } from '../engines/engine.ts';
 import { DestructiveChangeError } from '../errors.ts';
 import { buildPlan } from '../plan/build-plan.ts';
 import type { Plan, Stage } from '../plan/plan-types.ts';
-import { planJson } from '../plan/render-plan.ts';
 import { finishApply, recordProgress, startApply } from '../state/apply-log.ts';
 import { acquireApplyLock, whoAmI } from '../state/apply-lock.ts';
 import { readDeployed, recordDeployed } from '../state/deployed-state.ts';
@@ -53,7 +52,8 @@ export async function applyDeployment(db: Db, engine: Engine, manifest: Manifest
     const plan = await planDeployment(db, engine, manifest);
     if (!plan.stages.length) return { applyId: null, plan };
     if (plan.destructive.length && !options.allowDestructive) throw destructiveError(plan);
-    await startApply(db, applyId, whoAmI(), (planJson(plan) as { stages: unknown }).stages);
+    // What runs, in order, without the SQL (the deployed definitions hold it): it stays small.
+    await startApply(db, applyId, whoAmI(), plan.stages.map((s) => ({ action: s.action, node: s.node, kind: s.kind, cause: s.cause })));
     try {
       for (const [i, stage] of plan.stages.entries()) {
         const record = async (tx: Db) => {

@@ -88,14 +88,18 @@ export async function acquireApplyLock(db: Db, applyId: string): Promise<() => P
     };
   }
   await ensureStateSchema(db);
-  const [me] = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-  const rows = await db.query<{ backend_pid: number | null }>('SELECT backend_pid FROM mvkit.apply_lock WHERE id = 1');
-  const held = rows[0]?.backend_pid;
-  if (held != null && held !== me?.pid) {
-    const live = await db.query('SELECT process FROM stv_sessions WHERE process = $1', [held]);
-    if (live.length) throw lockError(await holder(db));
-  }
-  await writeHolder(db, applyId, me?.pid ?? null);
+  // LOCK serializes two acquisitions (it waits only for the other's few statements here).
+  await db.transaction(async (tx) => {
+    await tx.exec('LOCK mvkit.apply_lock');
+    const [me] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const rows = await tx.query<{ backend_pid: number | null }>('SELECT backend_pid FROM mvkit.apply_lock WHERE id = 1');
+    const held = rows[0]?.backend_pid;
+    if (held != null && held !== me?.pid) {
+      const live = await tx.query('SELECT process FROM stv_sessions WHERE process = $1', [held]);
+      if (live.length) throw lockError(await holder(tx));
+    }
+    await writeHolder(tx, applyId, me?.pid ?? null);
+  });
   return async () => {
     await db.query('DELETE FROM mvkit.apply_lock WHERE apply_id = $1', [applyId]);
   };
