@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CompileError } from '@mvkit/compiler';
+import { CompileError, type Manifest } from '@mvkit/compiler';
 import { LoadError, openTarget, resolveTarget } from '@mvkit/runtime';
-import { loadLanding, type LoadSummary } from '@mvkit/runtime/load/index.ts';
+import { listLandingFiles, loadLanding, redshiftCopyPlan, type LoadSummary } from '@mvkit/runtime/load/index.ts';
 import { loadAndCompile } from '../project-options.ts';
 import { landingDir } from './generate.ts';
 
@@ -17,6 +20,24 @@ export function renderLoadSummary(s: LoadSummary): string {
   return lines.join('\n');
 }
 
+/** Writes the COPY manifests and the SQL for loading the landing files from S3 into Redshift; runs nothing. */
+function writeRedshiftCopy(manifest: Manifest, landing: string, s3: string, iamRole: string, out: string): string {
+  const m = /^s3:\/\/([^/]+)\/?(.*?)\/?$/.exec(s3);
+  if (!m) throw new LoadError(`--redshift-copy ${s3} is not an S3 URL`, { hint: 'use s3://bucket/prefix, where the landing files are uploaded as they are laid out locally' });
+  const files = listLandingFiles(landing).map((path) => {
+    const bytes = readFileSync(join(landing, path));
+    const header = path.endsWith('.csv') ? bytes.toString('utf8').split('\n', 1)[0]!.replace(/\r$/, '').split(',') : undefined;
+    return { path, sha256: createHash('sha256').update(bytes).digest('hex'), ...(header ? { header } : {}) };
+  });
+  const load = new Date().toISOString().slice(0, 19).replace(/:/g, '-') + 'Z';
+  const plan = redshiftCopyPlan({ manifest, files, bucket: m[1]!, prefix: m[2]!, iamRole, load });
+  mkdirSync(out, { recursive: true });
+  for (const f of plan.manifests) writeFileSync(join(out, basename(f.key)), f.content);
+  writeFileSync(join(out, 'copy.sql'), `${plan.statements.join('\n')}\n`);
+  return `wrote ${plan.manifests.length} COPY manifest(s) and copy.sql into ${out}: upload the manifests to s3://${m[1]}/${m[2]}/_copy/${load}/, then run copy.sql` +
+    (plan.unknown.length ? `\n  not a stream or dimension: ${plan.unknown.join(', ')}` : '');
+}
+
 export function registerLoad(program: Command): void {
   program
     .command('load')
@@ -24,12 +45,22 @@ export function registerLoad(program: Command): void {
     .option('--landing <dir>', 'landing directory (default: the project\'s landingDir, landing/)')
     .option('-t, --target <name>', 'target of mvkit.config.ts (default: its defaultTarget)')
     .option('--json', 'print the summary as JSON')
-    .action(async (opts: { landing?: string; target?: string; json?: boolean }, cmd: Command) => {
+    .option('--redshift-copy <s3url>', 'instead of loading: write COPY manifests and copy.sql for Redshift, the files being uploaded under this s3://bucket/prefix')
+    .option('--iam-role <arn>', 'with --redshift-copy: the IAM role COPY reads S3 with')
+    .option('--out <dir>', 'with --redshift-copy: output directory', 'target/redshift-copy')
+    .action(async (opts: { landing?: string; target?: string; json?: boolean; redshiftCopy?: string; iamRole?: string; out: string }, cmd: Command) => {
+      if (opts.redshiftCopy) {
+        if (!opts.iamRole) throw new LoadError('--redshift-copy needs --iam-role', { hint: 'e.g. --iam-role arn:aws:iam::123456789012:role/mvkit-copy' });
+        const { result } = await loadAndCompile(cmd, 'redshift');
+        if (!result.manifest) throw new CompileError([...result.diagnostics]);
+        process.stdout.write(`${writeRedshiftCopy(result.manifest, await landingDir(cmd, opts.landing), opts.redshiftCopy, opts.iamRole, resolve(opts.out))}\n`);
+        return;
+      }
       const { project, result } = await loadAndCompile(cmd, 'postgres');
       if (!result.manifest) throw new CompileError([...result.diagnostics]);
       const target = resolveTarget(project, opts.target);
       if (target.engine === 'redshift') {
-        throw new LoadError('mvkit load writes through a connection and Redshift loads from S3', { hint: 'upload the files to S3 and run the COPY statements of redshiftCopyPlan (packages/runtime/src/load/redshift-copy.ts)' });
+        throw new LoadError('mvkit load writes through a connection and Redshift loads from S3', { hint: 'upload the landing files to S3, then: mvkit load --redshift-copy s3://bucket/prefix --iam-role ARN (writes the COPY manifests and SQL)' });
       }
       const landing = await landingDir(cmd, opts.landing);
       const db = await openTarget(target);

@@ -23,7 +23,7 @@ export interface RedshiftCopyInput {
 export interface RedshiftCopyPlan {
   /** COPY manifests to upload before running the statements: S3 key and JSON content. */
   readonly manifests: readonly { readonly key: string; readonly content: string }[];
-  /** One transaction: every file of the load commits with its mvkit.loaded_files row, or none does. */
+  /** The bookkeeping table, then one transaction: every file of the load commits with its mvkit.loaded_files row, or none does. */
   readonly statements: readonly string[];
   /** Files whose name is no stream or dimension of the project (not loaded). */
   readonly unknown: readonly string[];
@@ -64,7 +64,12 @@ export function redshiftCopyPlan(input: RedshiftCopyInput): RedshiftCopyPlan {
     groups.set(key, g);
   }
   const manifests: { key: string; content: string }[] = [];
-  const statements: string[] = ['BEGIN;', 'LOCK mvkit.loaded_files;'];
+  const statements: string[] = [
+    'CREATE SCHEMA IF NOT EXISTS mvkit;',
+    'CREATE TABLE IF NOT EXISTS mvkit.loaded_files (path VARCHAR(1024) NOT NULL, sha256 CHAR(64) NOT NULL, feed VARCHAR(127) NOT NULL, rows_loaded INTEGER NOT NULL DEFAULT 0, rows_rejected INTEGER NOT NULL DEFAULT 0, loaded_at TIMESTAMP NOT NULL DEFAULT GETDATE(), PRIMARY KEY (path));',
+    'BEGIN;',
+    'LOCK mvkit.loaded_files;',
+  ];
   let n = 0;
   for (const g of groups.values()) {
     n++;

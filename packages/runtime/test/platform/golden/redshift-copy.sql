@@ -1,3 +1,5 @@
+CREATE SCHEMA IF NOT EXISTS mvkit;
+CREATE TABLE IF NOT EXISTS mvkit.loaded_files (path VARCHAR(1024) NOT NULL, sha256 CHAR(64) NOT NULL, feed VARCHAR(127) NOT NULL, rows_loaded INTEGER NOT NULL DEFAULT 0, rows_rejected INTEGER NOT NULL DEFAULT 0, loaded_at TIMESTAMP NOT NULL DEFAULT GETDATE(), PRIMARY KEY (path));
 BEGIN;
 LOCK mvkit.loaded_files;
 CREATE TEMP TABLE stage_01_campaigns ("tenant_id" VARCHAR(32), "campaign_id" VARCHAR(32), "campaign_name" VARCHAR(128), "category" VARCHAR(32), "op" VARCHAR(8), "changed_at" TIMESTAMP);
