@@ -122,5 +122,5 @@ describe.each(engines)('the demo flow on $kind', ({ open }) => {
 
     expect((await verify(db, manifest)).filter((v) => !v.equal).map((v) => v.node)).toEqual([]);
     await db.close();
-  });
+  }, 300_000);
 });

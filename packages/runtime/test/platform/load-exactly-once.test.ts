@@ -172,7 +172,7 @@ describe.each(engines)('load on $kind', (engine) => {
     expect(after).toEqual(await loadedContents(clean));
     await clean.close();
     expect(existsSync(join(landing, '_rejects'))).toBe(false);
-  });
+  }, 300_000);
 });
 
 describe('load on postgres, concurrently', () => {
