@@ -4,7 +4,7 @@ import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { writeBatch } from '../sample/cdc-files.ts';
 import { generateSample, type GenerateSampleOptions } from '../sample/generate-sample.ts';
-import { PlatformRunner, type BatchReport } from './run-loop.ts';
+import { PlatformRunner, type BatchReport } from './run-platform.ts';
 import { platformEngine, type PlatformEngine } from './platform-engine.ts';
 
 export interface DashboardRow {

@@ -1,5 +1,5 @@
-export { runPlatform, PlatformRunner } from './run-loop.ts';
-export type { BatchReport, LevelTiming, RunOptions } from './run-loop.ts';
+export { runPlatform, PlatformRunner } from './run-platform.ts';
+export type { BatchReport, LevelTiming, RunOptions } from './run-platform.ts';
 export { platformEngine, nodeLevels } from './platform-engine.ts';
 export type { PlatformEngine, RefreshResult } from './platform-engine.ts';
 export { freshnessProbe, newestVisible } from './freshness.ts';
