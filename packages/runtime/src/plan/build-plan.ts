@@ -1,4 +1,4 @@
-import type { Manifest, ManifestColumn, ManifestNode, PhysicalAttributes } from '@mvkit/compiler';
+import { ddlOf, type Manifest, type ManifestNode, type PhysicalAttributes } from '@mvkit/compiler';
 import type { PlanSql } from './plan-sql.ts';
 import type { AttributeChange, Cause, DeployedNode, NodeChange, NodeDefinition, Plan, Stage } from './plan-types.ts';
 
@@ -10,13 +10,14 @@ export interface PlanInput {
   readonly sql: PlanSql;
 }
 
-export function definitionOf(n: ManifestNode): NodeDefinition {
-  return { model: n.model, columns: n.columns, dependsOn: n.dependsOn, key: n.key, tenant: n.tenant, eventTime: n.eventTime, appendOnly: n.appendOnly, sql: n.sql, ddl: n.ddl };
+/** `ddl`: the statements the engine runs to create it (default: the manifest's). */
+export function definitionOf(n: ManifestNode, ddl: readonly string[] = n.ddl): NodeDefinition {
+  return { model: n.model, columns: n.columns, dependsOn: n.dependsOn, key: n.key, tenant: n.tenant, eventTime: n.eventTime, appendOnly: n.appendOnly, sql: n.sql, ddl };
 }
 
 /** The mvkit.deployed_nodes row of a node of the manifest; `physical` overrides what is recorded. */
-export function deployedNodeOf(n: ManifestNode, physical: PhysicalAttributes = n.physical): DeployedNode {
-  return { name: n.name, kind: n.kind, role: n.role, fingerprint: n.fingerprint, physical, definition: definitionOf(n) };
+export function deployedNodeOf(n: ManifestNode, physical: PhysicalAttributes = n.physical, ddl: readonly string[] = n.ddl): DeployedNode {
+  return { name: n.name, kind: n.kind, role: n.role, fingerprint: n.fingerprint, physical, definition: definitionOf(n, ddl) };
 }
 
 /** JSON with sorted keys: JSONB does not keep the key order of what was written. */
@@ -32,7 +33,7 @@ const yesNo = (b: boolean) => (b ? 'yes' : 'no');
  * Why a node must be dropped and recreated, or null. A table's added (nullable) or dropped
  * columns are not a rebuild: they are ALTER TABLE stages, computed by comparing columns.
  */
-function rebuildReason(n: ManifestNode, d: DeployedNode): string | null {
+function rebuildReason(n: ManifestNode, d: DeployedNode, ddlAsDeployed: readonly string[]): string | null {
   if (n.kind !== d.kind) return `kind changed: ${d.kind} → ${n.kind}`;
   if (n.role !== d.role) return `role changed: ${d.role} → ${n.role}`;
   const def = d.definition;
@@ -51,6 +52,8 @@ function rebuildReason(n: ManifestNode, d: DeployedNode): string | null {
   if (n.sql !== def.sql) return 'definition changed';
   if (!same(n.columns, def.columns)) return 'columns changed';
   if (!same(n.dependsOn, def.dependsOn)) return 'inputs changed';
+  // Same definition, other statements: the emitter or the local engine's storage changed.
+  if (!same(ddlAsDeployed, def.ddl)) return 'DDL changed (emitter or engine)';
   return null;
 }
 
@@ -94,6 +97,10 @@ export function buildPlan(input: PlanInput): Plan {
   const deployed = new Map(input.deployed.map((d) => [d.name, d]));
   const desiredNames = new Set(manifest.nodes.map((n) => n.name));
   const rowsOf = (name: string) => input.rows.get(name) ?? null;
+  const createSql = (n: ManifestNode) => sql.create(n, manifest);
+  const stateOf = (n: ManifestNode, physical: PhysicalAttributes = n.physical) => deployedNodeOf(n, physical, createSql(n));
+  // The statements of a node with its deployed attributes: Redshift DDL carries them, and they alter in place.
+  const ddlAsDeployed = (n: ManifestNode, d: DeployedNode) => (same(n.physical, d.physical) ? createSql(n) : createSql({ ...n, physical: d.physical, ddl: ddlOf({ ...n, physical: d.physical }, manifest.target) }));
 
   const created = new Map<string, Cause>();
   const rebuilt = new Map<string, Cause>();
@@ -116,7 +123,7 @@ export function buildPlan(input: PlanInput): Plan {
       change({ node: n.name, kind: n.kind, change: 'create', cause: { kind: 'new' }, rows: null, destructive: null, recordedOnly: false });
       continue;
     }
-    const reason = rebuildReason(n, d);
+    const reason = rebuildReason(n, d, n.kind === 'table' ? [] : ddlAsDeployed(n, d));
     const up = reason ? undefined : n.dependsOn.find((p) => rebuilt.has(p) || created.has(p) || changedUpstream.has(p));
     if (reason || up) {
       const cause: Cause = reason ? { kind: 'definition-changed', detail: reason } : { kind: 'upstream-rebuilt', upstream: up! };
@@ -132,7 +139,7 @@ export function buildPlan(input: PlanInput): Plan {
       if (added.length || dropped.length) {
         columnsDone = true;
         const cause: Cause = { kind: 'columns-changed', added: added.map((c) => `${c.name} ${c.type}`), dropped };
-        const state = deployedNodeOf(n, d.physical);
+        const state = stateOf(n, d.physical);
         const base = { node: n.name, kind: n.kind, cause, rebuild: false, rows: null, recordedOnly: false, state };
         if (dropped.length) {
           // Dependents would become unrefreshable on Redshift: they are rebuilt.
@@ -147,12 +154,12 @@ export function buildPlan(input: PlanInput): Plan {
     const attrs = attributeChanges(n, d);
     if (attrs.length) {
       const cause: Cause = { kind: 'attributes-changed', changes: attrs };
-      alterStages.push({ action: 'alter', node: n.name, kind: n.kind, cause, rebuild: false, sql: sql.altersInPlace ? sql.alter(n, attrs) : [], rows: null, destructive: null, recordedOnly: !sql.altersInPlace, state: deployedNodeOf(n) });
+      alterStages.push({ action: 'alter', node: n.name, kind: n.kind, cause, rebuild: false, sql: sql.altersInPlace ? sql.alter(n, attrs) : [], rows: null, destructive: null, recordedOnly: !sql.altersInPlace, state: stateOf(n) });
       if (!changes.has(n.name)) change({ node: n.name, kind: n.kind, change: 'alter', cause, rows: null, destructive: null, recordedOnly: !sql.altersInPlace });
-    } else if (!columnsDone && (d.fingerprint !== n.fingerprint || !same(definitionOf(n), d.definition))) {
-      const upstream = n.dependsOn.find((p) => deployed.get(p)?.fingerprint !== manifest.nodes.find((x) => x.name === p)?.fingerprint) ?? n.name;
-      const cause: Cause = { kind: 'upstream-changed', upstream };
-      recordStages.push({ action: 'record', node: n.name, kind: n.kind, cause, rebuild: false, sql: [], rows: null, destructive: null, recordedOnly: true, state: deployedNodeOf(n, d.physical) });
+    } else if (!columnsDone && (d.fingerprint !== n.fingerprint || !same(definitionOf(n, createSql(n)), d.definition))) {
+      const upstream = n.dependsOn.find((p) => deployed.get(p)?.fingerprint !== manifest.nodes.find((x) => x.name === p)?.fingerprint);
+      const cause: Cause = { kind: 'state-only', detail: upstream ? `upstream ${upstream} changed without a rebuild: fingerprint recorded` : 'its DDL changed (emitter or engine): recorded, the table keeps its data' };
+      recordStages.push({ action: 'record', node: n.name, kind: n.kind, cause, rebuild: false, sql: [], rows: null, destructive: null, recordedOnly: true, state: stateOf(n, d.physical) });
       change({ node: n.name, kind: n.kind, change: 'record', cause, rows: null, destructive: null, recordedOnly: true });
     }
   }
@@ -171,7 +178,7 @@ export function buildPlan(input: PlanInput): Plan {
     const cause = created.get(n.name) ?? rebuilt.get(n.name);
     if (!cause) continue;
     const isRebuild = rebuilt.has(n.name);
-    createStages.push({ action: 'create', node: n.name, kind: n.kind, cause, rebuild: isRebuild, sql: sql.create(n, manifest), rows: isRebuild && n.kind === 'mv' ? rowsOf(n.name) : null, destructive: null, recordedOnly: false, state: deployedNodeOf(n) });
+    createStages.push({ action: 'create', node: n.name, kind: n.kind, cause, rebuild: isRebuild, sql: createSql(n), rows: isRebuild && n.kind === 'mv' ? rowsOf(n.name) : null, destructive: null, recordedOnly: false, state: stateOf(n) });
   }
 
   const stages = [...dropStages, ...dropColumnStages, ...addColumnStages, ...createStages, ...alterStages, ...recordStages];

@@ -40,7 +40,8 @@ export type Cause =
   | { readonly kind: 'upstream-rebuilt'; readonly upstream: string }
   | { readonly kind: 'columns-changed'; readonly added: readonly string[]; readonly dropped: readonly string[] }
   | { readonly kind: 'attributes-changed'; readonly changes: readonly AttributeChange[] }
-  | { readonly kind: 'upstream-changed'; readonly upstream: string };
+  /** Nothing to run: the state records a new fingerprint or definition. */
+  | { readonly kind: 'state-only'; readonly detail: string };
 
 export type StageAction = 'drop' | 'drop-columns' | 'add-columns' | 'create' | 'alter' | 'record';
 

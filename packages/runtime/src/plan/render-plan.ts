@@ -17,8 +17,8 @@ export function describeCause(cause: Cause, plan?: Plan): string {
       return [...cause.added.map((c) => `add column ${c}`), ...cause.dropped.map((c) => `drop column ${c}`)].join(', ');
     case 'attributes-changed':
       return cause.changes.map((c) => `${ATTR[c.attribute]}: ${c.from.replace(/,/g, ', ')} → ${c.to.replace(/,/g, ', ')}`).join('; ');
-    case 'upstream-changed':
-      return `upstream ${cause.upstream} changed without a rebuild: fingerprint recorded`;
+    case 'state-only':
+      return cause.detail;
   }
 }
 

@@ -71,6 +71,21 @@ describe('plan (pure)', () => {
     expect(p.destructive).toEqual([]);
   });
 
+  it('other DDL for the same definition (emitter or engine changed): an MV is rebuilt, a table keeps its data and is recorded', async () => {
+    const base = await compileFixture([], 'redshift');
+    const deployed = deployedOf(base).map((d) => (d.name === 'tenant_daily' || d.name === 'kinds' ? { ...d, definition: { ...d.definition, ddl: ['-- older DDL'] } } : d));
+    const p = plan(base, deployed);
+    expect(steps(p.stages)).toEqual(['drop tenant_daily_view', 'drop tenant_daily', 'create tenant_daily', 'create tenant_daily_view', 'record kinds']);
+    expect(p.changes.map((c) => [c.node, c.change, c.cause])).toEqual([
+      ['kinds', 'record', { kind: 'state-only', detail: 'its DDL changed (emitter or engine): recorded, the table keeps its data' }],
+      ['tenant_daily', 'rebuild', { kind: 'definition-changed', detail: 'DDL changed (emitter or engine)' }],
+      ['tenant_daily_view', 'rebuild', { kind: 'upstream-rebuilt', upstream: 'tenant_daily' }],
+    ]);
+    // An attribute change alone is not a DDL change: it alters in place.
+    const sorted = patch(base, 'tenant_daily', (n) => ({ physical: { ...n.physical, sortKey: ['day'] }, ddl: [n.ddl[0]!.replace('SORTKEY (tenant_id, day)', 'SORTKEY (day)')] }));
+    expect(steps(plan(sorted, deployedOf(base)).stages)).toEqual(['alter tenant_daily']);
+  });
+
   it('an empty project against an empty target plans nothing', async () => {
     const base = await compileFixture([], 'redshift');
     expect(plan({ ...base, nodes: [] }, []).stages).toEqual([]);
