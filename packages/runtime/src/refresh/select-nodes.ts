@@ -1,4 +1,5 @@
-import { MvkitError, type Manifest } from '@mvkit/compiler';
+import type { Manifest } from '@mvkit/compiler';
+import { RefreshError } from '../errors.ts';
 
 /**
  * `--select` like dbt: `name` the node (or every node of that model), `+name` it and everything
@@ -12,7 +13,7 @@ export function selectNodes(manifest: Manifest, selectors: readonly string[]): s
     const name = raw.replace(/^\+/, '').replace(/\+$/, '');
     const roots = manifest.nodes.filter((n) => n.name === name || n.model === name);
     if (!roots.length) {
-      throw new MvkitError(`--select ${raw}: no model or node named "${name}"`, { hint: `nodes: ${manifest.nodes.map((n) => n.name).join(', ')}` });
+      throw new RefreshError(`--select ${raw}: no model or node named "${name}"`, { hint: `nodes: ${manifest.nodes.map((n) => n.name).join(', ')}` });
     }
     for (const r of roots) {
       want.add(r.name);
