@@ -31,8 +31,6 @@ if (!compiled.manifest) throw new Error('the project does not compile');
 const manifest = compiled.manifest;
 const server = await startPostgres();
 const db = await openPostgres(await server.createDatabase('bench_e2e'));
-// The embedded server's user is named mvkit: keep "$user" (schema mvkit) out of the search path.
-await db.exec('SET search_path TO public');
 try {
   rmSync(landing, { recursive: true, force: true });
   mkdirSync(landing, { recursive: true });

@@ -22,6 +22,13 @@ describe('db connections', () => {
     }
   });
 
+  it('unqualified tables land in public even when a schema is named like the login (mvkit)', async () => {
+    const db = await openPostgres(await server.createDatabase('searchpath'));
+    await db.exec('CREATE SCHEMA IF NOT EXISTS mvkit; CREATE TABLE landed (id INT)');
+    expect(await db.query("SELECT table_schema FROM information_schema.tables WHERE table_name = 'landed'")).toEqual([{ table_schema: 'public' }]);
+    await db.close();
+  });
+
   it('a refused connection is a ConnectionError with a hint, and the password is not printed', async () => {
     const err = await openPostgres('postgres://u:secret@127.0.0.1:1/x').catch((e) => e);
     expect(err).toBeInstanceOf(ConnectionError);

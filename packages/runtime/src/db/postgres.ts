@@ -52,5 +52,10 @@ export async function openPostgres(url: string, kind: 'postgres' | 'redshift' = 
   } catch (e) {
     throw new ConnectionError(`cannot connect to ${redact(url)}: ${(e as Error).message}`, { hint: 'check the host, port and credentials, and that the server is running' });
   }
+  if (kind === 'postgres') {
+    // Project relations live in public. The default search path starts with "$user": for a
+    // login named like a schema (mvkit), unqualified DDL would land in mvkit's own schema.
+    await client.query('SET search_path TO public');
+  }
   return wrap(client, kind, false);
 }

@@ -19,8 +19,7 @@ function mvkit(args: string[], env: NodeJS.ProcessEnv = {}) {
 describe('the platform through the CLI', () => {
   it('generate, apply, load (twice), run: on native Postgres', async () => {
     const url = await server.createDatabase('cli_flow');
-    // The embedded server's user is mvkit: keep its own-name schema out of the search path.
-    const env = { MVKIT_DATABASE_URL: `${url}?options=-c%20search_path%3Dpublic` };
+    const env = { MVKIT_DATABASE_URL: url };
     const landing = join(tempDir('cli'), 'landing');
     const gen = mvkit(['generate', '--landing', landing, '--tenants', '3', '--events', '600', '--batches', '3', '--seed', '9']);
     expect(gen.err).toBe('');

@@ -83,11 +83,7 @@ const engines = [
   {
     kind: 'postgres',
     async open() {
-      const db = await openPostgres(await server.createDatabase('demo_flow'));
-      // The test server's user is named mvkit: without this, "$user" in the search path puts new tables
-      // in schema mvkit as soon as it exists (reported; the engine qualifies some names with public).
-      await db.exec('SET search_path TO public');
-      return db;
+      return openPostgres(await server.createDatabase('demo_flow'));
     },
   },
 ] as const;
