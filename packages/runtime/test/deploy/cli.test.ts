@@ -23,7 +23,8 @@ function mvkit(dir: string, args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 describe('mvkit plan / apply / refresh / status', () => {
-  it('run end to end on PGlite; --json prints data', () => {
+  // Each command is a fresh process (tsx + PGlite start): slow, so a generous timeout.
+  it('run end to end on PGlite; --json prints data', { timeout: 400_000 }, () => {
     const dir = project('e2e');
     const plan = JSON.parse(mvkit(dir, ['plan', '--json']).stdout) as { stages: { action: string; node: string }[] };
     expect(plan.stages.map((s) => s.action)).toEqual(Array(8).fill('create'));
@@ -50,7 +51,7 @@ describe('mvkit plan / apply / refresh / status', () => {
 });
 
 describe('mvkit dev', () => {
-  it('applies on start, and on each save recompiles and applies the new plan; a broken file prints its diagnostic', async () => {
+  it('applies on start, and on each save recompiles and applies the new plan; a broken file prints its diagnostic', { timeout: 400_000 }, async () => {
     const dir = project('dev');
     const child = spawn(process.execPath, ['--import', 'tsx', BIN, '-p', dir, 'dev', '--apply'], { env: { ...process.env, VITEST: '', MVKIT_FIXTURE_PGLITE: join(dir, 'pglite') }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -144,7 +144,7 @@ describe('an apply killed midway', () => {
     await clean.close();
   });
 
-  it('on PGlite (one process at a time on a data directory): the next apply after SIGKILL finishes the job', async () => {
+  it('on PGlite (one process at a time on a data directory): the next apply after SIGKILL finishes the job', { timeout: 300_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mvkit-kill-'));
     try {
       let db = await openPglite(dir);
