@@ -13,13 +13,14 @@ import type { FixtureFlag } from './fixtures/shop/models/shop.ts';
 
 const GOLDEN = resolve(import.meta.dirname, 'golden/redshift');
 
-/** Compares with the golden file; MVKIT_UPDATE_GOLDEN=1 rewrites it. */
+/** Compares with the golden file; UPDATE_GOLDEN=1 (or MVKIT_UPDATE_GOLDEN=1) rewrites it. */
 function golden(name: string, actual: string): void {
   const file = join(GOLDEN, name);
-  if (process.env.MVKIT_UPDATE_GOLDEN || !existsSync(file)) {
+  const update = !!(process.env.UPDATE_GOLDEN || process.env.MVKIT_UPDATE_GOLDEN);
+  if (update || !existsSync(file)) {
     mkdirSync(GOLDEN, { recursive: true });
     writeFileSync(file, actual);
-    if (!process.env.MVKIT_UPDATE_GOLDEN) throw new Error(`${name} was missing: written, check it in`);
+    if (!update) throw new Error(`${name} was missing: written, check it in`);
   }
   expect(actual).toBe(readFileSync(file, 'utf8'));
 }
