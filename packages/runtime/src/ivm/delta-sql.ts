@@ -1,4 +1,5 @@
 import { SEQ, logTable } from './catalog.ts';
+import type { Db } from '../db/db.ts';
 import type { InputRef, NodePlan } from './node-plan.ts';
 
 /**
@@ -11,6 +12,8 @@ export interface Mark {
   readonly to: number;
   readonly changes: number;
   readonly beyond: boolean;
+  /** A temp table holding the delta (columns + __w), once materialized. */
+  readonly table?: string;
 }
 export type Marks = ReadonlyMap<string, Mark>;
 
@@ -28,21 +31,50 @@ function laterChanges(m: Mark, p: number): boolean {
 }
 
 /**
- * The input as it was at position p, as a weighted relation (columns + __w). A logged
- * relation at p is its current table minus the log entries after p: the table and its log
- * are written in one transaction, so one snapshot sees both or neither.
+ * The input as it was at position p, as a weighted relation (columns + __w), given as the arms
+ * of a UNION ALL. A logged relation at p is its current table minus the log entries after p:
+ * the table and its log are written in one transaction, so one snapshot sees both or neither.
  */
+export function weightedStateArms(i: InputRef, p: number, marks: Marks): string[] {
+  if (i.capture === 'seq') return [`SELECT ${cols(i)}, 1 AS __w FROM ${i.relation} WHERE ${SEQ} <= ${p}`];
+  const m = markOf(marks, i);
+  const arms = [`SELECT ${cols(i)}, 1 AS __w FROM ${i.relation}`];
+  if (!laterChanges(m, p)) return arms;
+  if (p >= m.to || !m.table) return [...arms, `SELECT ${cols(i)}, -_w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${p}`];
+  // At the watermark: minus the (materialized) delta, minus what lies beyond the high mark.
+  arms.push(`SELECT ${cols(i)}, -__w AS __w FROM ${m.table}`);
+  if (m.beyond) arms.push(`SELECT ${cols(i)}, -_w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${m.to}`);
+  return arms;
+}
+
 export function weightedState(i: InputRef, p: number, marks: Marks): string {
-  if (i.capture === 'seq') return `SELECT ${cols(i)}, 1 AS __w FROM ${i.relation} WHERE ${SEQ} <= ${p}`;
-  const base = `SELECT ${cols(i)}, 1 AS __w FROM ${i.relation}`;
-  if (!laterChanges(markOf(marks, i), p)) return base;
-  return `${base} UNION ALL SELECT ${cols(i)}, -_w FROM ${logTable(i.relation)} WHERE _seq > ${p}`;
+  return weightedStateArms(i, p, marks).join(' UNION ALL ');
 }
 
 export function weightedDelta(i: InputRef, marks: Marks): string {
   const m = markOf(marks, i);
+  if (m.table) return `SELECT ${cols(i)}, __w FROM ${m.table}`;
   if (i.capture === 'seq') return `SELECT ${cols(i)}, 1 AS __w FROM ${i.relation} WHERE ${SEQ} > ${m.from} AND ${SEQ} <= ${m.to}`;
   return `SELECT ${cols(i)}, _w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${m.from} AND _seq <= ${m.to}`;
+}
+
+/**
+ * Copies each changed input's delta into a temp table. Log tables are small and churn, so
+ * their statistics are always stale and Postgres estimates a range of them at one row, then
+ * picks nested loops that rescan it per outer row; a fresh temp table is estimated from its
+ * actual size.
+ */
+export async function materializeDeltas(tx: Db, plan: NodePlan, marks: Marks): Promise<Marks> {
+  const out = new Map(marks);
+  let k = 0;
+  for (const i of plan.inputs) {
+    const m = out.get(i.relation);
+    if (!m || m.changes === 0 || m.table) continue;
+    const table = `_ivm_delta_${k++}`;
+    await tx.exec(`CREATE TEMP TABLE ${table} ON COMMIT DROP AS ${weightedDelta(i, marks)}`);
+    out.set(i.relation, { ...m, table });
+  }
+  return out;
 }
 
 /** The input at its high mark as a plain multiset, for populating and MIN/MAX recomputation. */
@@ -70,17 +102,25 @@ export function fromClause(plan: NodePlan, items: readonly string[]): string {
  */
 export function deltaRows(plan: NodePlan, marks: Marks, select: string): string {
   const terms: string[] = [];
+  const w = plan.inputs.map((i) => `${i.alias}.__w`).join(' * ');
   plan.inputs.forEach((ik, k) => {
     if (markOf(marks, ik).changes === 0) return;
-    const items = plan.inputs.map((ij, j) => {
+    const arms = plan.inputs.map((ij, j) => {
       const m = markOf(marks, ij);
-      if (j === k) return weightedDelta(ij, marks);
-      return weightedState(ij, j < k ? m.to : m.from, marks);
+      if (j === k) return [weightedDelta(ij, marks)];
+      return weightedStateArms(ij, j < k ? m.to : m.from, marks);
     });
-    const w = plan.inputs.map((i) => `${i.alias}.__w`).join(' * ');
-    terms.push(`SELECT ${select}, ${w} AS __w\n${fromClause(plan, items)}${plan.where ? `\nWHERE ${plan.where}` : ''}`);
+    // The join distributes over each state's UNION ALL arms: plain joins plan far better than
+    // a join against an Append (which Postgres re-runs per outer row when it parameterizes it).
+    for (const items of product(arms)) {
+      terms.push(`SELECT ${select}, ${w} AS __w\n${fromClause(plan, items)}${plan.where ? `\nWHERE ${plan.where}` : ''}`);
+    }
   });
   return terms.join('\nUNION ALL\n');
+}
+
+function product(lists: readonly (readonly string[])[]): string[][] {
+  return lists.reduce<string[][]>((acc, l) => acc.flatMap((a) => l.map((x) => [...a, x])), [[]]);
 }
 
 export function plainFrom(plan: NodePlan, marks: Marks): string {

@@ -33,10 +33,7 @@ export function dropStatements(manifest: Manifest, node: ManifestNode): string[]
   const out = [`DROP TABLE IF EXISTS ${node.name};`];
   if (captureOf(node) === 'log') out.push(`DROP TABLE IF EXISTS ${logTable(node.name)};`);
   if (node.kind === 'table' && captureOf(node) === 'log') out.push(`DROP FUNCTION IF EXISTS mvkit.ivm_capture_${node.name}();`);
-  if (node.kind === 'mv') {
-    const idx = inputIndexName(planNode(manifest, node));
-    if (idx) out.unshift(`DROP INDEX IF EXISTS ${idx};`);
-  }
+  if (node.kind === 'mv') for (const i of inputIndexes(planNode(manifest, node))) out.unshift(`DROP INDEX IF EXISTS ${i.name};`);
   return out;
 }
 
@@ -87,25 +84,45 @@ END $$;`,
   ];
 }
 
+interface InputIndex {
+  readonly name: string;
+  readonly table: string;
+  readonly exprs: readonly string[];
+}
+
 /**
- * MIN/MAX over an input with deletions recompute the touched groups from the input; an index
- * on the input's group expressions turns that into index lookups instead of a scan. Only for
- * plain columns and DATE_TRUNC of one (immutable on TIMESTAMP), over a single input.
+ * Indexes on an MV's inputs that its delta programs look rows up by (the input is an MV, whose
+ * writes the engine already pays for; landing tables get none, to keep their writes cheap):
+ * - MIN/MAX over an input with deletions recompute the touched groups from the input: an index
+ *   on the group expressions (plain columns and DATE_TRUNC of a TIMESTAMP, which is immutable).
+ * - a join term R ⋈ ΔS looks up the rows of the driving input matching the changed dimension
+ *   rows: an index on the driving input's join columns, unless its key already starts with them.
  */
-export function inputIndexName(plan: NodePlan): string | null {
-  if (plan.layout !== 'agg' || plan.inputs.length !== 1 || !plan.aggs.some((a) => a.fn === 'min' || a.fn === 'max')) return null;
-  const input = plan.inputs[0]!;
-  if (input.capture !== 'log') return null;
-  const ok = plan.projections.every((p) => {
-    if (/^[a-z_][a-z0-9_]*$/i.test(p.expr)) return true;
-    const m = /^DATE_TRUNC\('[a-z]+', ([a-z_][a-z0-9_]*)\)$/i.exec(p.expr);
-    return !!m && input.types[m[1]!] === 'TIMESTAMP';
-  });
-  return ok ? `${input.relation}__ivm_${plan.node.name}` : null;
+export function inputIndexes(plan: NodePlan): InputIndex[] {
+  if (plan.layout === 'full' || !plan.inputs.length) return [];
+  const out: InputIndex[] = [];
+  const first = plan.inputs[0]!;
+  if (plan.layout === 'agg' && plan.inputs.length === 1 && first.capture === 'log' && plan.aggs.some((a) => a.fn === 'min' || a.fn === 'max')) {
+    const ok = plan.projections.every((p) => {
+      if (/^[a-z_][a-z0-9_]*$/i.test(p.expr)) return true;
+      const m = /^DATE_TRUNC\('[a-z]+', ([a-z_][a-z0-9_]*)\)$/i.exec(p.expr);
+      return !!m && first.types[m[1]!] === 'TIMESTAMP';
+    });
+    if (ok) out.push({ name: `${first.relation}__ivm_${plan.node.name}`, table: first.relation, exprs: plan.projections.map((p) => p.expr) });
+  }
+  if (first.engineWritten && plan.inputs.length > 1) {
+    const seen = new Set<string>();
+    plan.inputs.slice(1).forEach((j, k) => {
+      const cols = [...(j.on ?? '').matchAll(new RegExp(`\\b${first.alias}\\.([a-z_][a-z0-9_]*)`, 'gi'))].map((m) => m[1]!).filter((c, i, a) => a.indexOf(c) === i);
+      const key = cols.join(',');
+      if (!cols.length || seen.has(key) || cols.every((c, i) => first.key?.[i] === c)) return;
+      seen.add(key);
+      out.push({ name: `${first.relation}__ivm_${plan.node.name}_${k + 1}`, table: first.relation, exprs: cols });
+    });
+  }
+  return out;
 }
 
 function inputIndexDdl(plan: NodePlan): string[] {
-  const idx = inputIndexName(plan);
-  if (!idx) return [];
-  return [`CREATE INDEX ${idx} ON ${plan.inputs[0]!.relation} (${plan.projections.map((p) => p.expr).join(', ')});`];
+  return inputIndexes(plan).map((i) => `CREATE INDEX ${i.name} ON ${i.table} (${i.exprs.join(', ')});`);
 }

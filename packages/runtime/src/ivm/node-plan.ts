@@ -15,6 +15,8 @@ export interface InputRef {
   readonly capture: 'seq' | 'log';
   /** Written by the engine itself (an MV): its log numbers commit in order. */
   readonly engineWritten: boolean;
+  /** The input's unique key, if it has one. */
+  readonly key: readonly string[] | null;
 }
 
 export interface AggRef {
@@ -62,7 +64,7 @@ export function planNode(manifest: Manifest, node: ManifestNode): NodePlan {
     if (input.kind === 'view') return full(`input ${f.relation} is a view and has no change stream`);
     inputs.push({
       relation: f.relation, alias: f.alias ?? f.relation, on: f.on, columns: input.columns.map((c) => c.name), types: Object.fromEntries(input.columns.map((c) => [c.name, c.type.toUpperCase()])),
-      capture: captureOf(input) as 'seq' | 'log', engineWritten: input.kind === 'mv',
+      capture: captureOf(input) as 'seq' | 'log', engineWritten: input.kind === 'mv', key: input.key,
     });
   }
   if (s.grouped) {

@@ -1,7 +1,7 @@
 import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
-import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
+import { deltaRows, keyText, materializeDeltas, plainFrom, type Marks } from './delta-sql.ts';
 import type { AggRef, NodePlan } from './node-plan.ts';
 
 /** Populates an empty storage table from the inputs at their high marks. */
@@ -38,7 +38,8 @@ const rowOf = (alias: string, cols: readonly string[]) => `ROW(${cols.map((c) =>
  * count reaches 0 are deleted. The MV's own changes (old and new images of the groups that
  * changed) go to its log.
  */
-export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks): Promise<number> {
+export async function applyAggDelta(tx: Db, plan: NodePlan, given: Marks): Promise<number> {
+  const marks = await materializeDeltas(tx, plan, given);
   const name = plan.node.name;
   const g = plan.projections;
   const select = [...g.map((p, i) => `${p.expr} AS _g${i}`), ...plan.aggs.map((a, i) => `${a.arg ?? 'NULL'} AS _a${i}`)].join(', ');
@@ -59,33 +60,40 @@ SELECT ${g.map((p, i) => `_g${i} AS ${p.name}`).join(', ')}, ${keyText(gs)} AS _
 FROM (
 ${deltaRows(plan, marks, select)}
 ) x
-GROUP BY ${gs.join(', ')};
-ANALYZE _ivm_d;
-CREATE TEMP TABLE _ivm_o ON COMMIT DROP AS SELECT t.* FROM ${name} t WHERE t._ivm_k IN (SELECT _ivm_k FROM _ivm_d);`);
+GROUP BY ${gs.join(', ')}`);
+  // Old images of the touched groups (index lookups by key), for MIN/MAX and for the MV's log.
+  await tx.exec(`CREATE TEMP TABLE _ivm_o ON COMMIT DROP AS SELECT t.* FROM _ivm_d d JOIN ${name} t ON t._ivm_k = d._ivm_k`);
 
   const minmax = plan.aggs.filter((a) => a.fn === 'min' || a.fn === 'max');
   if (minmax.length) {
     const touched = minmax.map((a) => `(d._ivm_del_${a.name} IS NOT NULL AND (o.${a.name} IS NULL OR d._ivm_del_${a.name} ${a.fn === 'min' ? '<=' : '>='} o.${a.name}))`);
     await tx.exec(`CREATE TEMP TABLE _ivm_rc ON COMMIT DROP AS
 SELECT d._ivm_k, ${g.map((p) => `d.${p.name}`).join(', ')} FROM _ivm_d d LEFT JOIN _ivm_o o ON o._ivm_k = d._ivm_k
-WHERE ${touched.join(' OR ')};`);
+WHERE ${touched.join(' OR ')}`);
   }
 
   const sums = plan.aggs.filter((a) => a.fn === 'sum');
   const target = [...g.map((p) => p.name), '_ivm_k', '_ivm_count', ...plan.aggs.map((a) => a.name), ...sums.map((a) => `_ivm_nn_${a.name}`)];
-  // EXCLUDED carries the raw delta: a SUM whose non-null count ends at 0 is set to NULL afterwards.
-  const values = target;
+  // A new group whose non-null count nets to 0 holds no non-null value (whatever was inserted
+  // in the window was deleted in it too): its SUM is NULL. For an existing group EXCLUDED must
+  // carry the raw delta (an update 3 → 5 nets +2 with a non-null count of 0); a raw 0 and NULL
+  // merge alike.
+  const values = [...g.map((p) => p.name), '_ivm_k', '_ivm_count', ...plan.aggs.map((a) => (a.fn === 'sum' ? `CASE WHEN _ivm_nn_${a.name} = 0 AND ${a.name} = 0 THEN NULL ELSE ${a.name} END` : a.name)), ...sums.map((a) => `_ivm_nn_${a.name}`)];
   const set = ['_ivm_count = t._ivm_count + EXCLUDED._ivm_count', ...plan.aggs.flatMap((a) => mergeOf(a))];
-  await tx.exec(`INSERT INTO ${name} AS t (${target.join(', ')})
-SELECT ${values.join(', ')} FROM _ivm_d
-ON CONFLICT (_ivm_k) DO UPDATE SET ${set.join(', ')};`);
+  // New images straight from the upsert, so the table is not searched again.
+  await tx.exec(`CREATE TEMP TABLE _ivm_n ON COMMIT DROP AS SELECT * FROM ${name} LIMIT 0`);
+  await tx.exec(`WITH up AS (
+  INSERT INTO ${name} AS t (${target.join(', ')})
+  SELECT ${values.join(', ')} FROM _ivm_d
+  ON CONFLICT (_ivm_k) DO UPDATE SET ${set.join(', ')}
+  RETURNING t.*
+) INSERT INTO _ivm_n SELECT * FROM up`);
 
-  const [neg] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${name} WHERE _ivm_k IN (SELECT _ivm_k FROM _ivm_d) AND _ivm_count < 0`);
-  if (neg && neg.n > 0) throw new RefreshError(`refresh of ${name} would leave ${neg.n} group(s) with a negative row count`, { hint: 'the change log and the stored groups disagree: rebuild the node (drop and create it)' });
-  await tx.query(`DELETE FROM ${name} WHERE _ivm_k IN (SELECT _ivm_k FROM _ivm_d) AND _ivm_count = 0`);
-  if (sums.length) {
-    await tx.query(`UPDATE ${name} SET ${sums.map((a) => `${a.name} = CASE WHEN _ivm_nn_${a.name} = 0 THEN NULL ELSE ${a.name} END`).join(', ')}
-WHERE _ivm_k IN (SELECT _ivm_k FROM _ivm_d) AND (${sums.map((a) => `(_ivm_nn_${a.name} = 0 AND ${a.name} IS NOT NULL)`).join(' OR ')})`);
+  const [c] = await tx.query<{ neg: number; zero: number }>('SELECT count(*) FILTER (WHERE _ivm_count < 0)::int AS neg, count(*) FILTER (WHERE _ivm_count = 0)::int AS zero FROM _ivm_n');
+  if (c && c.neg > 0) throw new RefreshError(`refresh of ${name} would leave ${c.neg} group(s) with a negative row count`, { hint: 'the change log and the stored groups disagree: rebuild the node (drop and create it)' });
+  if (c && c.zero > 0) {
+    await tx.exec(`DELETE FROM ${name} t USING _ivm_n n WHERE n._ivm_count = 0 AND t._ivm_k = n._ivm_k`);
+    await tx.exec('DELETE FROM _ivm_n WHERE _ivm_count = 0');
   }
   if (minmax.length) await recomputeMinMax(tx, plan, marks, minmax);
   return writeGroupLog(tx, plan);
@@ -118,6 +126,7 @@ async function recomputeMinMax(tx: Db, plan: NodePlan, marks: Marks, minmax: rea
     `${keyText(gexprs)} IN (SELECT _ivm_k FROM _ivm_rc WHERE ${nullish})`,
   ];
   const [c] = await tx.query<{ plain: number; nulls: number }>(`SELECT count(*) FILTER (WHERE NOT (${nullish}))::int AS plain, count(*) FILTER (WHERE ${nullish})::int AS nulls FROM _ivm_rc`);
+  if (!c?.plain && !c?.nulls) return;
   for (const [k, cond] of match.entries()) {
     if ((k === 0 ? c?.plain : c?.nulls) === 0) continue;
     await tx.query(`UPDATE ${name} t SET ${minmax.map((a) => `${a.name} = r.${a.name}`).join(', ')}
@@ -129,13 +138,14 @@ FROM (
 ) r
 WHERE t._ivm_k = r._ivm_k`);
   }
+  await tx.exec(`DELETE FROM _ivm_n n USING _ivm_rc r WHERE n._ivm_k = r._ivm_k`);
+  await tx.exec(`INSERT INTO _ivm_n SELECT t.* FROM _ivm_rc r JOIN ${name} t ON t._ivm_k = r._ivm_k`);
 }
 
 async function writeGroupLog(tx: Db, plan: NodePlan): Promise<number> {
   const name = plan.node.name;
   const declared = plan.node.columns.map((c) => c.name);
   const list = declared.join(', ');
-  await tx.exec(`CREATE TEMP TABLE _ivm_n ON COMMIT DROP AS SELECT t.* FROM ${name} t WHERE t._ivm_k IN (SELECT _ivm_k FROM _ivm_d);`);
   const same = (a: string, b: string) => `SELECT 1 FROM ${b} WHERE ${b}._ivm_k = ${a}._ivm_k AND ${rowOf(b, declared)} IS NOT DISTINCT FROM ${rowOf(a, declared)}`;
   const [r] = await tx.query<{ n: number }>(`WITH ch AS (
   SELECT -1 AS w, _ivm_o.* FROM _ivm_o WHERE NOT EXISTS (${same('_ivm_o', '_ivm_n')})
@@ -152,7 +162,8 @@ SELECT count(DISTINCT _ivm_k)::int AS n FROM ch`);
  * Keyed rows (filter/project/join without grouping): the consolidated delta (weights summed
  * per distinct row, zeros dropped) is exactly the MV's change: delete by key, insert, log it.
  */
-export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks): Promise<number> {
+export async function applyRowsDelta(tx: Db, plan: NodePlan, given: Marks): Promise<number> {
+  const marks = await materializeDeltas(tx, plan, given);
   const name = plan.node.name;
   const names = plan.projections.map((p) => p.name);
   const select = [...plan.projections.map((p) => `${p.expr} AS ${p.name}`), `${keyText(plan.keyExprs)} AS _ivm_k`].join(', ');
@@ -162,11 +173,10 @@ FROM (
 ${deltaRows(plan, marks, select)}
 ) x
 GROUP BY ${[...names, '_ivm_k'].join(', ')}
-HAVING SUM(__w) <> 0;
-ANALYZE _ivm_d;
-DELETE FROM ${name} WHERE _ivm_k IN (SELECT _ivm_k FROM _ivm_d WHERE __w < 0);
-INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM _ivm_d WHERE __w > 0;
-INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM _ivm_d ORDER BY __w;`);
+HAVING SUM(__w) <> 0`);
+  await tx.exec(`DELETE FROM ${name} t USING _ivm_d d WHERE d.__w < 0 AND t._ivm_k = d._ivm_k`);
+  await tx.exec(`INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM _ivm_d WHERE __w > 0`);
+  await tx.exec(`INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM _ivm_d ORDER BY __w`);
   const [r] = await tx.query<{ n: number }>('SELECT count(DISTINCT _ivm_k)::int AS n FROM _ivm_d');
   return r?.n ?? 0;
 }

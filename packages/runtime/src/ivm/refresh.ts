@@ -46,7 +46,8 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string): Pro
       for (const i of plan.inputs) if (!i.engineWritten && !external.has(i.relation)) external.set(i.relation, await externalHighMark(db, i));
     }
     await testHooks.afterHighMarks?.(name);
-    const result = await db.transaction(async (tx) => {
+    const result = await db.transaction(async (t) => {
+      const tx = process.env.MVKIT_IVM_TRACE ? traced(t, name) : t;
       await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
       let rowsChanged: number;
       let inputRows = 0;
@@ -79,6 +80,22 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string): Pro
     result.durationMs = performance.now() - started;
     return result;
   });
+}
+
+/** MVKIT_IVM_TRACE=1: every statement of a refresh with its duration, on stderr. */
+function traced(db: Db, node: string): Db {
+  const wrap = async <T>(sql: string, run: () => Promise<T>, params?: readonly unknown[]): Promise<T> => {
+    const t = performance.now();
+    if (process.env.MVKIT_IVM_TRACE === 'explain' && /^\s*(CREATE TEMP TABLE \w+ ON COMMIT DROP AS|UPDATE|INSERT|DELETE|WITH)/.test(sql) && !sql.includes(';') && !params?.length) {
+      const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`);
+      process.stderr.write(`[ivm ${node}] ${(performance.now() - t).toFixed(1)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n${plan.map((r) => '    ' + r['QUERY PLAN']).join('\n')}\n`);
+      return [] as T;
+    }
+    const out = await run();
+    process.stderr.write(`[ivm ${node}] ${(performance.now() - t).toFixed(1)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`);
+    return out;
+  };
+  return { ...db, query: (sql, params) => wrap(sql, () => db.query(sql, params), params), exec: (sql) => wrap(sql, () => db.exec(sql)) } as Db;
 }
 
 /**

