@@ -66,6 +66,8 @@ export function weightedDelta(i: InputRef, marks: Marks): string {
  */
 export async function materializeDeltas(tx: Db, plan: NodePlan, marks: Marks): Promise<Marks> {
   const out = new Map(marks);
+  // A single input is only aggregated or projected, never joined: nothing to estimate.
+  if (plan.inputs.length < 2) return out;
   let k = 0;
   for (const i of plan.inputs) {
     const m = out.get(i.relation);

@@ -1,5 +1,6 @@
 import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
+import { RefreshError } from '../errors.ts';
 import { findNode } from './node-plan.ts';
 
 export interface VerifyResult {
@@ -23,6 +24,8 @@ export async function verify(db: Db, manifest: Manifest, options: { select?: str
   for (const name of names) {
     const node = findNode(manifest, name);
     if (node.kind !== 'mv') continue;
+    const [exists] = await db.query<{ r: string | null }>('SELECT to_regclass($1)::text AS r', [name]);
+    if (!exists?.r) throw new RefreshError(`${name} does not exist on this target`, { hint: 'run mvkit apply first' });
     const recompute = `SELECT ${node.columns.map((c) => `CAST(q.${c.name} AS ${c.type}) AS ${c.name}`).join(', ')} FROM (${node.sql}) q`;
     const stored = `SELECT ${node.columns.map((c) => c.name).join(', ')} FROM ${name}`;
     const r = await db.transaction(async (tx) => {
