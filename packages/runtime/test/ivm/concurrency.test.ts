@@ -75,8 +75,13 @@ describe('incremental engine under concurrent writers (native Postgres)', () => 
     const w = await connect();
     let fired = 0;
     testHooks.afterHighMarks = async (node) => {
-      if (node !== 'messages_enriched') return;
+      if (node !== 'messages_enriched' && node !== 'x_join_agg') return;
       fired++;
+      if (node === 'x_join_agg') {
+        // MIN/MAX recomputation over a join reads the dimension at the high mark while the snapshot holds a later change.
+        await w.query("UPDATE campaigns SET campaign_name = 'zzz-late' WHERE campaign_id = 'c1'");
+        return;
+      }
       // Commits past the high mark before the refresh's snapshot: the snapshot sees it, the delta must not.
       await w.query("UPDATE campaigns SET category = 'late' WHERE campaign_id = 'c1'");
       await w.query("DELETE FROM channels WHERE channel_id = 'wa'");
@@ -85,8 +90,9 @@ describe('incremental engine under concurrent writers (native Postgres)', () => 
     try {
       await applyOp(db, { op: 'moveCampaign', c: 0, category: 'otp' });
       await applyOp(db, receipt(1, 3610));
-      const [r] = await refreshAll(db, manifest, { select: ['messages', 'messages_enriched', 'delivery_hourly'] }).then((rs) => rs.filter((x) => x.node === 'messages_enriched'));
-      expect(fired).toBe(1);
+      const [r] = await refreshAll(db, manifest, { select: ['messages', 'messages_enriched', 'delivery_hourly', 'x_join_agg'] }).then((rs) => rs.filter((x) => x.node === 'messages_enriched'));
+      expect(fired).toBe(2);
+      expect(await db.query("SELECT 1 FROM x_join_agg WHERE max_name = 'zzz-late'")).toEqual([]);
       expect(r?.mode).toBe('incremental');
       // Consistent at the high mark: the 'otp' move is in, the 'late' one is not yet.
       expect((await db.query("SELECT DISTINCT category FROM messages_enriched WHERE campaign_id = 'c1'")).map((x) => x.category)).toEqual(['otp']);
@@ -96,6 +102,7 @@ describe('incremental engine under concurrent writers (native Postgres)', () => 
     await refreshAll(db, manifest);
     await expectVerified(db, manifest);
     expect((await db.query("SELECT DISTINCT category FROM messages_enriched WHERE campaign_id = 'c1'")).map((x) => x.category)).toEqual(['late']);
+    expect((await db.query("SELECT 1 FROM x_join_agg WHERE max_name = 'zzz-late'")).length).toBeGreaterThan(0);
   });
 
   it('writers committing, rolling back and updating dimensions while refreshes run: a final refresh equals the recomputation', async () => {
