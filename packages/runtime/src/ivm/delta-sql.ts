@@ -59,15 +59,13 @@ export function weightedDelta(i: InputRef, marks: Marks): string {
 }
 
 /**
- * Copies each changed input's delta into a temp table. Log tables are small and churn, so
- * their statistics are always stale and Postgres estimates a range of them at one row, then
- * picks nested loops that rescan it per outer row; a fresh temp table is estimated from its
- * actual size.
+ * Copies each changed input's delta into a temp table. Log tables churn and landing tables
+ * grow past their last ANALYZE, so a range of either is estimated from stale statistics
+ * (often one row, or the whole table) and planned badly; a fresh temp table is estimated from
+ * its actual size.
  */
 export async function materializeDeltas(tx: Db, plan: NodePlan, marks: Marks): Promise<Marks> {
   const out = new Map(marks);
-  // A single input is only aggregated or projected, never joined: nothing to estimate.
-  if (plan.inputs.length < 2) return out;
   let k = 0;
   for (const i of plan.inputs) {
     const m = out.get(i.relation);

@@ -20,7 +20,7 @@ describe('incremental engine on PGlite', () => {
       fc.asyncProperty(fc.array(op, { maxLength: 8 }), fc.array(op, { minLength: 1, maxLength: 30 }), async (before, ops) => {
         await runScenario(db, manifest, before, ops);
       }),
-      { numRuns: Number(process.env.MVKIT_IVM_RUNS ?? 25), endOnFailure: true },
+      { numRuns: Number(process.env.MVKIT_IVM_RUNS ?? 40), endOnFailure: true },
     );
   });
 });

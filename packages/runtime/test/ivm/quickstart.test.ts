@@ -57,7 +57,7 @@ describe('incremental engine on the quickstart project (PGlite)', () => {
         await refreshAll(db, manifest);
         await expectVerified(db, manifest);
       }),
-      { numRuns: Number(process.env.MVKIT_IVM_RUNS ?? 25), endOnFailure: true },
+      { numRuns: Number(process.env.MVKIT_IVM_RUNS ?? 30), endOnFailure: true },
     );
   });
 });
