@@ -47,7 +47,7 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, given: Marks): Promi
   const aggCols = plan.aggs.flatMap((a, i) => {
     switch (a.fn) {
       case 'count': return [`${a.arg ? nn(i) : 'SUM(__w)'} AS ${a.name}`];
-      case 'sum': return [`SUM(_a${i} * __w) AS ${a.name}`, `${nn(i)} AS _ivm_nn_${a.name}`];
+      case 'sum': return [`SUM(_a${i} * CAST(__w AS bigint)) AS ${a.name}`, `${nn(i)} AS _ivm_nn_${a.name}`];
       case 'min': case 'max': {
         const f = a.fn.toUpperCase();
         return [`${f}(CASE WHEN __w > 0 THEN _a${i} END) AS ${a.name}`, `${f}(CASE WHEN __w < 0 THEN _a${i} END) AS _ivm_del_${a.name}`];
