@@ -46,6 +46,7 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string): Pro
       for (const i of plan.inputs) if (!i.engineWritten && !external.has(i.relation)) external.set(i.relation, await externalHighMark(db, i));
     }
     await testHooks.afterHighMarks?.(name);
+    if (process.env.MVKIT_IVM_TRACE) process.stderr.write(`[ivm ${name}] before the transaction ${(performance.now() - started).toFixed(1)} ms\n`);
     const result = await db.transaction(async (t) => {
       const tx = process.env.MVKIT_IVM_TRACE ? traced(t, name) : t;
       await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
@@ -75,9 +76,11 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string): Pro
       if (plan.reason) r.reason = plan.reason;
       return r;
     });
+    const committed = performance.now();
     await trimLog(db, name);
     for (const i of new Set(plan.inputs.filter((x) => x.capture === 'log').map((x) => x.relation))) await trimLog(db, i);
     result.durationMs = performance.now() - started;
+    if (process.env.MVKIT_IVM_TRACE) process.stderr.write(`[ivm ${name}] total ${result.durationMs.toFixed(1)} ms: until commit ${(committed - started).toFixed(1)}, trims ${(performance.now() - committed).toFixed(1)}\n`);
     return result;
   });
 }
