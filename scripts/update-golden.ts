@@ -3,7 +3,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileProject, loadProject } from '@mvkit/compiler';
 import { writeCompiled } from '../packages/cli/src/write-compiled.ts';
-import { GOLDEN_PROJECTS, GOLDEN_TARGETS, repoRoot } from './golden-projects.ts';
+import { writeFileSync } from 'node:fs';
+import { emptyRedshiftPlan, GOLDEN_PROJECTS, GOLDEN_TARGETS, repoRoot } from './golden-projects.ts';
 
 for (const p of GOLDEN_PROJECTS) {
   const project = await loadProject(join(repoRoot, p));
@@ -15,5 +16,6 @@ for (const p of GOLDEN_PROJECTS) {
     mkdirSync(dir, { recursive: true });
     const files = writeCompiled(result.manifest, dir);
     console.log(`${p}: ${files.length} files in ${dir}`);
+    if (target === 'redshift') writeFileSync(join(project.dir, 'expected', 'plan.txt'), await emptyRedshiftPlan(result.manifest));
   }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileProject, loadProject } from '@mvkit/compiler';
 import { compiledFiles } from '../src/write-compiled.ts';
-import { GOLDEN_PROJECTS, GOLDEN_TARGETS, repoRoot } from '../../../scripts/golden-projects.ts';
+import { emptyRedshiftPlan, GOLDEN_PROJECTS, GOLDEN_TARGETS, repoRoot } from '../../../scripts/golden-projects.ts';
 
 // sqlc-style golden folders: the compiled output of each project is committed and diffed.
 // After an intended change: `pnpm golden`, then review the diff.
@@ -17,5 +17,8 @@ describe.each(GOLDEN_PROJECTS)('golden output of %s', (p) => {
     const expected = Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
     expect(Object.keys(actual).sort()).toEqual(Object.keys(expected));
     for (const [file, body] of Object.entries(actual)) expect(body, `${p}/expected/${target}/${file} differs: run pnpm golden and review`).toBe(expected[file]);
+    if (target === 'redshift') {
+      expect(await emptyRedshiftPlan(result.manifest!), `${p}/expected/plan.txt differs`).toBe(readFileSync(join(project.dir, 'expected', 'plan.txt'), 'utf8'));
+    }
   });
 });
