@@ -74,3 +74,53 @@ export async function readMarks(tx: Db, inputs: readonly InputRef[], watermarks:
   }
   return marks;
 }
+
+/**
+ * The marks of one refresh with their deltas materialized, in three round trips whatever the
+ * number of inputs: one query reads the engine-written logs' high marks and whether the other
+ * logs hold changes beyond their high marks; one multi-statement exec copies each input's range
+ * (W, H] into a temp table (see materializeDeltas); one query counts the copies. The ranges are
+ * not counted in the input tables first (that read every range twice); an input whose range is
+ * empty (H = W) is neither copied nor counted. Same snapshot, same marks as readMarks.
+ */
+export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>): Promise<Map<string, Mark>> {
+  const distinct = inputs.filter((i, k) => inputs.findIndex((j) => j.relation === i.relation) === k);
+  const probes: string[] = [];
+  distinct.forEach((i, k) => {
+    if (i.engineWritten) probes.push(`(SELECT max(_seq) FROM ${logTable(i.relation)})::bigint AS h${k}`);
+    else if (i.capture === 'log') {
+      const to = Math.max(watermarks.get(i.relation) ?? 0, external.get(i.relation) ?? 0);
+      probes.push(`EXISTS (SELECT 1 FROM ${logTable(i.relation)} WHERE _seq > ${to}) AS b${k}`);
+    }
+  });
+  const [p] = probes.length ? await tx.query<Record<string, unknown>>(`SELECT ${probes.join(', ')}`) : [{}];
+  const marks = new Map<string, Mark>();
+  const copies: string[] = [];
+  distinct.forEach((i, k) => {
+    const from = watermarks.get(i.relation) ?? 0;
+    const to = i.engineWritten ? Math.max(from, Number(p?.[`h${k}`] ?? 0)) : Math.max(from, external.get(i.relation) ?? from);
+    const beyond = !i.engineWritten && i.capture === 'log' && !!p?.[`b${k}`];
+    if (to === from) {
+      marks.set(i.relation, { from, to, changes: 0, beyond });
+      return;
+    }
+    const table = `_ivm_delta_${copies.length}`;
+    const cols = i.columns.join(', ');
+    copies.push(
+      i.capture === 'seq'
+        ? `CREATE TEMP TABLE ${table} ON COMMIT DROP AS SELECT ${cols}, 1 AS __w FROM ${i.relation} WHERE ${SEQ} > ${from} AND ${SEQ} <= ${to}`
+        : `CREATE TEMP TABLE ${table} ON COMMIT DROP AS SELECT ${cols}, _w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from} AND _seq <= ${to}`,
+    );
+    marks.set(i.relation, { from, to, changes: 0, beyond, table });
+  });
+  if (!copies.length) return marks;
+  await tx.exec(copies.join(';\n'));
+  const [c] = await tx.query<Record<string, number>>(`SELECT ${copies.map((_, k) => `(SELECT count(*) FROM _ivm_delta_${k})::int AS c${k}`).join(', ')}`);
+  for (const [rel, m] of marks) {
+    if (!m.table) continue;
+    const n = Number(c?.[`c${m.table.slice('_ivm_delta_'.length)}`] ?? 0);
+    // An empty range (numbers drawn by aborted writers only) is no change: drop the copy from the mark.
+    marks.set(rel, n > 0 ? { ...m, changes: n } : { from: m.from, to: m.to, changes: 0, beyond: m.beyond });
+  }
+  return marks;
+}

@@ -38,7 +38,7 @@ const rowOf = (alias: string, cols: readonly string[]) => `ROW(${cols.map((c) =>
  * count reaches 0 are deleted. The MV's own changes (old and new images of the groups that
  * changed) go to its log.
  */
-export async function applyAggDelta(tx: Db, plan: NodePlan, given: Marks): Promise<number> {
+export async function applyAggDelta(tx: Db, plan: NodePlan, given: Marks, logged = true): Promise<number> {
   const marks = await materializeDeltas(tx, plan, given);
   const name = plan.node.name;
   const g = plan.projections;
@@ -66,7 +66,15 @@ GROUP BY ${gs.join(', ')}`);
 
   const minmax = plan.aggs.filter((a) => a.fn === 'min' || a.fn === 'max');
   if (minmax.length) {
-    const touched = minmax.map((a) => `(d._ivm_del_${a.name} IS NOT NULL AND (o.${a.name} IS NULL OR d._ivm_del_${a.name} ${a.fn === 'min' ? '<=' : '>='} o.${a.name}))`);
+    // A deletion reaching the stored extreme only forces a recomputation when no inserted value
+    // of the same window reaches it too: every remaining value lies within the old extreme, so an
+    // inserted value at or beyond it is the new extreme, which the merge's LEAST/GREATEST yields.
+    // (An upstream group store logs every changed group as old and new image, so this spares
+    // most recomputations of rollups.)
+    const touched = minmax.map((a) => {
+      const op = a.fn === 'min' ? '<=' : '>=';
+      return `(d._ivm_del_${a.name} IS NOT NULL AND (o.${a.name} IS NULL OR (d._ivm_del_${a.name} ${op} o.${a.name} AND NOT (d.${a.name} IS NOT NULL AND d.${a.name} ${op} o.${a.name}))))`;
+    });
     await tx.exec(`CREATE TEMP TABLE _ivm_rc ON COMMIT DROP AS
 SELECT d._ivm_k, ${g.map((p) => `d.${p.name}`).join(', ')} FROM _ivm_d d LEFT JOIN _ivm_o o ON o._ivm_k = d._ivm_k
 WHERE ${touched.join(' OR ')}`);
@@ -96,7 +104,7 @@ WHERE ${touched.join(' OR ')}`);
     await tx.exec('DELETE FROM _ivm_n WHERE _ivm_count = 0');
   }
   if (minmax.length) await recomputeMinMax(tx, plan, marks, minmax);
-  return writeGroupLog(tx, plan);
+  return writeGroupLog(tx, plan, logged);
 }
 
 function mergeOf(a: AggRef): string[] {
@@ -142,7 +150,8 @@ WHERE t._ivm_k = r._ivm_k`);
   await tx.exec(`INSERT INTO _ivm_n SELECT t.* FROM _ivm_rc r JOIN ${name} t ON t._ivm_k = r._ivm_k`);
 }
 
-async function writeGroupLog(tx: Db, plan: NodePlan): Promise<number> {
+/** The changed groups (old images out, new images in), written to the MV's log when `logged`; returns how many groups changed. */
+async function writeGroupLog(tx: Db, plan: NodePlan, logged: boolean): Promise<number> {
   const name = plan.node.name;
   const declared = plan.node.columns.map((c) => c.name);
   const list = declared.join(', ');
@@ -151,9 +160,9 @@ async function writeGroupLog(tx: Db, plan: NodePlan): Promise<number> {
   SELECT -1 AS w, _ivm_o.* FROM _ivm_o WHERE NOT EXISTS (${same('_ivm_o', '_ivm_n')})
   UNION ALL
   SELECT 1 AS w, _ivm_n.* FROM _ivm_n WHERE NOT EXISTS (${same('_ivm_n', '_ivm_o')})
-), ins AS (
+)${logged ? `, ins AS (
   INSERT INTO ${logTable(name)} (_w, ${list}) SELECT w, ${list} FROM ch ORDER BY w
-)
+)` : ''}
 SELECT count(DISTINCT _ivm_k)::int AS n FROM ch`);
   return r?.n ?? 0;
 }
@@ -162,7 +171,7 @@ SELECT count(DISTINCT _ivm_k)::int AS n FROM ch`);
  * Keyed rows (filter/project/join without grouping): the consolidated delta (weights summed
  * per distinct row, zeros dropped) is exactly the MV's change: delete by key, insert, log it.
  */
-export async function applyRowsDelta(tx: Db, plan: NodePlan, given: Marks): Promise<number> {
+export async function applyRowsDelta(tx: Db, plan: NodePlan, given: Marks, logged = true): Promise<number> {
   const marks = await materializeDeltas(tx, plan, given);
   const name = plan.node.name;
   const names = plan.projections.map((p) => p.name);
@@ -176,7 +185,7 @@ GROUP BY ${[...names, '_ivm_k'].join(', ')}
 HAVING SUM(__w) <> 0`);
   await tx.exec(`DELETE FROM ${name} t USING _ivm_d d WHERE d.__w < 0 AND t._ivm_k = d._ivm_k`);
   await tx.exec(`INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM _ivm_d WHERE __w > 0`);
-  await tx.exec(`INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM _ivm_d ORDER BY __w`);
+  if (logged) await tx.exec(`INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM _ivm_d ORDER BY __w`);
   const [r] = await tx.query<{ n: number }>('SELECT count(DISTINCT _ivm_k)::int AS n FROM _ivm_d');
   return r?.n ?? 0;
 }

@@ -2,7 +2,7 @@ import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable, nodeRecord, tryNodeLock, unlockNode, withNodeLocks } from './catalog.ts';
-import { externalHighMark, readMarks } from './marks.ts';
+import { externalHighMark, readDeltas } from './marks.ts';
 import { findNode, planNode, type NodePlan } from './node-plan.ts';
 import { applyAggDelta, applyFull, applyRowsDelta } from './programs.ts';
 
@@ -35,6 +35,8 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string): Pro
   if (node.kind !== 'mv') throw new RefreshError(`${name} is a ${node.kind}, not a materialized view`, { hint: 'only MVs are refreshed; views and tables are always current' });
   const plan = planNode(manifest, node);
   const started = performance.now();
+  let consumed = true;
+  const advanced: string[] = [];
   return withNodeLocks(db, [name], async () => {
     const rec = await nodeRecord(db, name);
     if (!rec) throw new RefreshError(`${name} has not been created on this target`, { hint: 'run mvkit apply (or createNode) first' });
@@ -55,16 +57,27 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string): Pro
       if (plan.layout === 'full') {
         rowsChanged = await applyFull(tx, plan);
       } else {
-        const wm = await tx.query<{ input: string; mark: number }>('SELECT input, mark FROM mvkit.ivm_watermarks WHERE consumer = $1 FOR UPDATE', [name]);
+        // Whether anything consumes this MV's log, read under the node's lock: createNode holds
+        // its inputs' locks until it has committed a new consumer's watermarks, so a consumer
+        // created before this refresh is seen here and one created after it starts from the
+        // MV's table as this refresh leaves it. Without consumers the log is not written at all.
+        const wm = await tx.query<{ input: string; mark: number; consumed: boolean }>(
+          'SELECT input, mark, EXISTS (SELECT 1 FROM mvkit.ivm_watermarks c WHERE c.input = $1) AS consumed FROM mvkit.ivm_watermarks WHERE consumer = $1 FOR UPDATE',
+          [name],
+        );
         const watermarks = new Map(wm.map((r) => [r.input, Number(r.mark)]));
+        consumed = wm.some((r) => r.consumed);
         for (const i of plan.inputs) {
           if (!watermarks.has(i.relation)) throw new RefreshError(`${name} has no watermark for its input ${i.relation}`, { hint: 'drop and recreate the node' });
         }
-        const marks = await readMarks(tx, plan.inputs, watermarks, external);
+        const marks = await readDeltas(tx, plan.inputs, watermarks, external);
         inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
-        rowsChanged = inputRows === 0 ? 0 : plan.layout === 'agg' ? await applyAggDelta(tx, plan, marks) : await applyRowsDelta(tx, plan, marks);
+        rowsChanged = inputRows === 0 ? 0 : plan.layout === 'agg' ? await applyAggDelta(tx, plan, marks, consumed) : await applyRowsDelta(tx, plan, marks, consumed);
         for (const [input, m] of marks) {
-          if (m.to !== m.from) await tx.query('UPDATE mvkit.ivm_watermarks SET mark = $3 WHERE consumer = $1 AND input = $2', [name, input, m.to]);
+          if (m.to !== m.from) {
+            await tx.query('UPDATE mvkit.ivm_watermarks SET mark = $3 WHERE consumer = $1 AND input = $2', [name, input, m.to]);
+            advanced.push(input);
+          }
         }
       }
       const pause = pauseFor(name);
@@ -77,8 +90,11 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string): Pro
       return r;
     });
     const committed = performance.now();
-    await trimLog(db, name);
-    for (const i of new Set(plan.inputs.filter((x) => x.capture === 'log').map((x) => x.relation))) await trimLog(db, i);
+    // An MV's own log is trimmed by its consumers' refreshes; without consumers it is emptied here
+    // (entries left from before its consumers were dropped). An input's log can only be trimmed
+    // further when this consumer's watermark on it moved.
+    if (!consumed || plan.layout === 'full') await trimLog(db, name);
+    for (const i of new Set(plan.inputs.filter((x) => x.capture === 'log' && advanced.includes(x.relation)).map((x) => x.relation))) await trimLog(db, i);
     result.durationMs = performance.now() - started;
     if (process.env.MVKIT_IVM_TRACE) process.stderr.write(`[ivm ${name}] total ${result.durationMs.toFixed(1)} ms: until commit ${(committed - started).toFixed(1)}, trims ${(performance.now() - committed).toFixed(1)}\n`);
     return result;
