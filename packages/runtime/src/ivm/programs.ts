@@ -55,27 +55,32 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, given: Marks, logged
     }
   });
   const gs = g.map((_, i) => `_g${i}`);
-  await tx.exec(`CREATE TEMP TABLE _ivm_d ON COMMIT DROP AS
+  // The temp tables go out in one multi-statement exec (each statement is planned after the
+  // previous one ran, so each sees the actual size of the tables before it): one round trip.
+  const setup: string[] = [];
+  setup.push(`CREATE TEMP TABLE _ivm_d ON COMMIT DROP AS
 SELECT ${g.map((p, i) => `_g${i} AS ${p.name}`).join(', ')}, ${keyText(gs)} AS _ivm_k, SUM(__w) AS _ivm_count, ${aggCols.join(', ')}
 FROM (
 ${deltaRows(plan, marks, select)}
 ) x
 GROUP BY ${gs.join(', ')}`);
   // Old images of the touched groups (index lookups by key), for MIN/MAX and for the MV's log.
-  await tx.exec(`CREATE TEMP TABLE _ivm_o ON COMMIT DROP AS SELECT t.* FROM _ivm_d d JOIN ${name} t ON t._ivm_k = d._ivm_k`);
+  setup.push(`CREATE TEMP TABLE _ivm_o ON COMMIT DROP AS SELECT t.* FROM _ivm_d d JOIN ${name} t ON t._ivm_k = d._ivm_k`);
 
   const minmax = plan.aggs.filter((a) => a.fn === 'min' || a.fn === 'max');
   if (minmax.length) {
-    // A deletion reaching the stored extreme only forces a recomputation when no inserted value
-    // of the same window reaches it too: every remaining value lies within the old extreme, so an
-    // inserted value at or beyond it is the new extreme, which the merge's LEAST/GREATEST yields.
-    // (An upstream group store logs every changed group as old and new image, so this spares
-    // most recomputations of rollups.)
+    // A deletion reaching the stored extreme forces a recomputation unless an inserted value lies
+    // strictly beyond every deleted one: that value then has only positive rows in the delta (a
+    // pair of delta rows that cancel, which the join terms can produce, has its deleted half at
+    // least as far out), so it is in the new state, and every other value of the new state lies
+    // within it (old values within the old extreme, which the deletion reached). It is the new
+    // extreme, which the merge's LEAST/GREATEST yields.
     const touched = minmax.map((a) => {
       const op = a.fn === 'min' ? '<=' : '>=';
-      return `(d._ivm_del_${a.name} IS NOT NULL AND (o.${a.name} IS NULL OR (d._ivm_del_${a.name} ${op} o.${a.name} AND NOT (d.${a.name} IS NOT NULL AND d.${a.name} ${op} o.${a.name}))))`;
+      const beyond = a.fn === 'min' ? '<' : '>';
+      return `(d._ivm_del_${a.name} IS NOT NULL AND (o.${a.name} IS NULL OR (d._ivm_del_${a.name} ${op} o.${a.name} AND NOT (d.${a.name} IS NOT NULL AND d.${a.name} ${beyond} d._ivm_del_${a.name}))))`;
     });
-    await tx.exec(`CREATE TEMP TABLE _ivm_rc ON COMMIT DROP AS
+    setup.push(`CREATE TEMP TABLE _ivm_rc ON COMMIT DROP AS
 SELECT d._ivm_k, ${g.map((p) => `d.${p.name}`).join(', ')} FROM _ivm_d d LEFT JOIN _ivm_o o ON o._ivm_k = d._ivm_k
 WHERE ${touched.join(' OR ')}`);
   }
@@ -89,21 +94,29 @@ WHERE ${touched.join(' OR ')}`);
   const values = [...g.map((p) => p.name), '_ivm_k', '_ivm_count', ...plan.aggs.map((a) => (a.fn === 'sum' ? `CASE WHEN _ivm_nn_${a.name} = 0 AND ${a.name} = 0 THEN NULL ELSE ${a.name} END` : a.name)), ...sums.map((a) => `_ivm_nn_${a.name}`)];
   const set = ['_ivm_count = t._ivm_count + EXCLUDED._ivm_count', ...plan.aggs.flatMap((a) => mergeOf(a))];
   // New images straight from the upsert, so the table is not searched again.
-  await tx.exec(`CREATE TEMP TABLE _ivm_n ON COMMIT DROP AS SELECT * FROM ${name} LIMIT 0`);
-  await tx.exec(`WITH up AS (
+  setup.push(`CREATE TEMP TABLE _ivm_n ON COMMIT DROP AS SELECT * FROM ${name} LIMIT 0`);
+  await tx.exec(setup.join(';\n'));
+  // The upsert, and in the same statement the counts the next steps branch on (negative and
+  // emptied groups; groups whose MIN/MAX is recomputed, with and without a NULL key part).
+  const nullish = g.map((p) => `${p.name} IS NULL`).join(' OR ');
+  const rcCounts = minmax.length
+    ? `(SELECT count(*) FROM _ivm_rc WHERE NOT (${nullish}))::int AS plain, (SELECT count(*) FROM _ivm_rc WHERE ${nullish})::int AS nulls`
+    : '0 AS plain, 0 AS nulls';
+  const [c] = await tx.query<{ neg: number; zero: number; plain: number; nulls: number }>(`WITH up AS (
   INSERT INTO ${name} AS t (${target.join(', ')})
   SELECT ${values.join(', ')} FROM _ivm_d
   ON CONFLICT (_ivm_k) DO UPDATE SET ${set.join(', ')}
   RETURNING t.*
-) INSERT INTO _ivm_n SELECT * FROM up`);
-
-  const [c] = await tx.query<{ neg: number; zero: number }>('SELECT count(*) FILTER (WHERE _ivm_count < 0)::int AS neg, count(*) FILTER (WHERE _ivm_count = 0)::int AS zero FROM _ivm_n');
+), ins AS (INSERT INTO _ivm_n SELECT * FROM up)
+SELECT count(*) FILTER (WHERE _ivm_count < 0)::int AS neg, count(*) FILTER (WHERE _ivm_count = 0)::int AS zero, ${rcCounts} FROM up`);
   if (c && c.neg > 0) throw new RefreshError(`refresh of ${name} would leave ${c.neg} group(s) with a negative row count`, { hint: 'the change log and the stored groups disagree: rebuild the node (drop and create it)' });
+  const after: string[] = [];
   if (c && c.zero > 0) {
-    await tx.exec(`DELETE FROM ${name} t USING _ivm_n n WHERE n._ivm_count = 0 AND t._ivm_k = n._ivm_k`);
-    await tx.exec('DELETE FROM _ivm_n WHERE _ivm_count = 0');
+    after.push(`DELETE FROM ${name} t USING _ivm_n n WHERE n._ivm_count = 0 AND t._ivm_k = n._ivm_k`);
+    after.push('DELETE FROM _ivm_n WHERE _ivm_count = 0');
   }
-  if (minmax.length) await recomputeMinMax(tx, plan, marks, minmax);
+  if (minmax.length) after.push(...recomputeMinMax(plan, marks, minmax, { plain: c?.plain ?? 0, nulls: c?.nulls ?? 0 }));
+  if (after.length) await tx.exec(after.join(';\n'));
   return writeGroupLog(tx, plan, logged);
 }
 
@@ -124,7 +137,7 @@ function mergeOf(a: AggRef): string[] {
  * by equality on the group expressions (index-friendly); groups with a NULL key part cannot
  * match by `=` and are matched by their key text in a second statement.
  */
-async function recomputeMinMax(tx: Db, plan: NodePlan, marks: Marks, minmax: readonly AggRef[]): Promise<void> {
+function recomputeMinMax(plan: NodePlan, marks: Marks, minmax: readonly AggRef[], c: { plain: number; nulls: number }): string[] {
   const name = plan.node.name;
   const g = plan.projections;
   const gexprs = g.map((p) => p.expr);
@@ -133,11 +146,11 @@ async function recomputeMinMax(tx: Db, plan: NodePlan, marks: Marks, minmax: rea
     `(${gexprs.join(', ')}) IN (SELECT ${g.map((p) => p.name).join(', ')} FROM _ivm_rc WHERE NOT (${nullish}))`,
     `${keyText(gexprs)} IN (SELECT _ivm_k FROM _ivm_rc WHERE ${nullish})`,
   ];
-  const [c] = await tx.query<{ plain: number; nulls: number }>(`SELECT count(*) FILTER (WHERE NOT (${nullish}))::int AS plain, count(*) FILTER (WHERE ${nullish})::int AS nulls FROM _ivm_rc`);
-  if (!c?.plain && !c?.nulls) return;
+  if (!c.plain && !c.nulls) return [];
+  const out: string[] = [];
   for (const [k, cond] of match.entries()) {
-    if ((k === 0 ? c?.plain : c?.nulls) === 0) continue;
-    await tx.query(`UPDATE ${name} t SET ${minmax.map((a) => `${a.name} = r.${a.name}`).join(', ')}
+    if ((k === 0 ? c.plain : c.nulls) === 0) continue;
+    out.push(`UPDATE ${name} t SET ${minmax.map((a) => `${a.name} = r.${a.name}`).join(', ')}
 FROM (
   SELECT ${keyText(gexprs)} AS _ivm_k, ${minmax.map((a) => `${a.expr} AS ${a.name}`).join(', ')}
   ${plainFrom(plan, marks)}
@@ -146,8 +159,9 @@ FROM (
 ) r
 WHERE t._ivm_k = r._ivm_k`);
   }
-  await tx.exec(`DELETE FROM _ivm_n n USING _ivm_rc r WHERE n._ivm_k = r._ivm_k`);
-  await tx.exec(`INSERT INTO _ivm_n SELECT t.* FROM _ivm_rc r JOIN ${name} t ON t._ivm_k = r._ivm_k`);
+  out.push(`DELETE FROM _ivm_n n USING _ivm_rc r WHERE n._ivm_k = r._ivm_k`);
+  out.push(`INSERT INTO _ivm_n SELECT t.* FROM _ivm_rc r JOIN ${name} t ON t._ivm_k = r._ivm_k`);
+  return out;
 }
 
 /** The changed groups (old images out, new images in), written to the MV's log when `logged`; returns how many groups changed. */
@@ -176,16 +190,18 @@ export async function applyRowsDelta(tx: Db, plan: NodePlan, given: Marks, logge
   const name = plan.node.name;
   const names = plan.projections.map((p) => p.name);
   const select = [...plan.projections.map((p) => `${p.expr} AS ${p.name}`), `${keyText(plan.keyExprs)} AS _ivm_k`].join(', ');
-  await tx.exec(`CREATE TEMP TABLE _ivm_d ON COMMIT DROP AS
+  // One round trip for the delta, the delete, the insert and the log.
+  await tx.exec([`CREATE TEMP TABLE _ivm_d ON COMMIT DROP AS
 SELECT ${names.join(', ')}, _ivm_k, SUM(__w)::int AS __w
 FROM (
 ${deltaRows(plan, marks, select)}
 ) x
 GROUP BY ${[...names, '_ivm_k'].join(', ')}
-HAVING SUM(__w) <> 0`);
-  await tx.exec(`DELETE FROM ${name} t USING _ivm_d d WHERE d.__w < 0 AND t._ivm_k = d._ivm_k`);
-  await tx.exec(`INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM _ivm_d WHERE __w > 0`);
-  if (logged) await tx.exec(`INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM _ivm_d ORDER BY __w`);
+HAVING SUM(__w) <> 0`,
+    `DELETE FROM ${name} t USING _ivm_d d WHERE d.__w < 0 AND t._ivm_k = d._ivm_k`,
+    `INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM _ivm_d WHERE __w > 0`,
+    ...(logged ? [`INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM _ivm_d ORDER BY __w`] : []),
+  ].join(';\n'));
   const [r] = await tx.query<{ n: number }>('SELECT count(DISTINCT _ivm_k)::int AS n FROM _ivm_d');
   return r?.n ?? 0;
 }
