@@ -90,6 +90,11 @@ export async function withNodeLocks<T>(db: Db, names: readonly string[], fn: () 
   }
 }
 
+/** The advisory lock key of a node, as an SQL expression (for statements that take the lock themselves). */
+export function nodeLockKey(name: string): string {
+  return lockKey(name);
+}
+
 export async function tryNodeLock(db: Db, name: string): Promise<boolean> {
   const [r] = await db.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${lockKey(name)}) AS ok`);
   return !!r?.ok;

@@ -1,7 +1,7 @@
 import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
-import { logTable, nodeRecord, tryNodeLock, unlockNode, withNodeLocks } from './catalog.ts';
+import { logTable, nodeLockKey, nodeRecord, quote, withNodeLocks } from './catalog.ts';
 import { externalHighMark, readDeltas } from './marks.ts';
 import { findNode, planNode, type NodePlan } from './node-plan.ts';
 import { applyAggDelta, applyFull, applyRowsDelta } from './programs.ts';
@@ -73,11 +73,13 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string): Pro
         const marks = await readDeltas(tx, plan.inputs, watermarks, external);
         inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
         rowsChanged = inputRows === 0 ? 0 : plan.layout === 'agg' ? await applyAggDelta(tx, plan, marks, consumed) : await applyRowsDelta(tx, plan, marks, consumed);
-        for (const [input, m] of marks) {
-          if (m.to !== m.from) {
-            await tx.query('UPDATE mvkit.ivm_watermarks SET mark = $3 WHERE consumer = $1 AND input = $2', [name, input, m.to]);
-            advanced.push(input);
-          }
+        for (const [input, m] of marks) if (m.to !== m.from) advanced.push(input);
+        if (advanced.length) {
+          // One statement for every watermark that moves.
+          await tx.query(
+            'UPDATE mvkit.ivm_watermarks w SET mark = v.mark FROM (SELECT unnest($2::text[]) AS input, unnest($3::bigint[]) AS mark) v WHERE w.consumer = $1 AND w.input = v.input',
+            [name, advanced, advanced.map((i) => String(marks.get(i)!.to))],
+          );
         }
       }
       const pause = pauseFor(name);
@@ -93,8 +95,9 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string): Pro
     // An MV's own log is trimmed by its consumers' refreshes; without consumers it is emptied here
     // (entries left from before its consumers were dropped). An input's log can only be trimmed
     // further when this consumer's watermark on it moved.
-    if (!consumed || plan.layout === 'full') await trimLog(db, name);
-    for (const i of new Set(plan.inputs.filter((x) => x.capture === 'log' && advanced.includes(x.relation)).map((x) => x.relation))) await trimLog(db, i);
+    const trims = new Set(plan.inputs.filter((x) => x.capture === 'log' && advanced.includes(x.relation)).map((x) => x.relation));
+    if (!consumed || plan.layout === 'full') trims.add(name);
+    await trimLogs(db, [...trims]);
     result.durationMs = performance.now() - started;
     if (process.env.MVKIT_IVM_TRACE) process.stderr.write(`[ivm ${name}] total ${result.durationMs.toFixed(1)} ms: until commit ${(committed - started).toFixed(1)}, trims ${(performance.now() - committed).toFixed(1)}\n`);
     return result;
@@ -123,12 +126,27 @@ function traced(db: Db, node: string): Db {
  * while it reads a log from a mark nobody has recorded yet.
  */
 export async function trimLog(db: Db, name: string): Promise<void> {
-  if (!(await tryNodeLock(db, name))) return;
-  try {
-    await db.query(`DELETE FROM ${logTable(name)} WHERE _seq <= COALESCE((SELECT min(mark) FROM mvkit.ivm_watermarks WHERE input = $1), (SELECT max(_seq) FROM ${logTable(name)}))`, [name]);
-  } finally {
-    await unlockNode(db, name);
-  }
+  await trimLogs(db, [name]);
+}
+
+/**
+ * trimLog for several logs in one round trip: one DO block (one transaction) that takes each
+ * node's lock with pg_try_advisory_xact_lock, which conflicts with the session-level lock of
+ * other engine sessions exactly like tryNodeLock and is released at COMMIT, after the DELETE.
+ * Each DELETE runs under a snapshot taken after its lock was granted (a PL/pgSQL statement
+ * takes a fresh snapshot under READ COMMITTED), so it sees every watermark committed before,
+ * as the separate lock/DELETE/unlock statements did. Logs in name order: two trimmers delete
+ * in the same order and cannot deadlock.
+ */
+export async function trimLogs(db: Db, names: readonly string[]): Promise<void> {
+  const sorted = [...new Set(names)].sort();
+  if (!sorted.length) return;
+  const body = sorted
+    .map((n) => `  IF pg_try_advisory_xact_lock(${nodeLockKey(n)}) THEN
+    DELETE FROM ${logTable(n)} WHERE _seq <= COALESCE((SELECT min(mark) FROM mvkit.ivm_watermarks WHERE input = ${quote(n)}), (SELECT max(_seq) FROM ${logTable(n)}));
+  END IF;`)
+    .join('\n');
+  await db.exec(`DO $ivm_trim$\nBEGIN\n${body}\nEND $ivm_trim$`);
 }
 
 export async function refreshAll(
