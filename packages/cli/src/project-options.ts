@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { compileProject, loadProject, type CompileResult, type Project, type TargetName } from '@mvkit/compiler';
+import { compileProject, loadProject, UsageError, type CompileResult, type Project, type TargetName } from '@mvkit/compiler';
 
 export function projectDir(cmd: Command): string {
   return (cmd.optsWithGlobals() as { project?: string }).project ?? process.cwd();
@@ -12,6 +12,6 @@ export async function loadAndCompile(cmd: Command, target: TargetName = 'redshif
 }
 
 export function parseTarget(value: string): TargetName {
-  if (value !== 'redshift' && value !== 'postgres') throw new Error(`unknown target "${value}": use redshift or postgres`);
+  if (value !== 'redshift' && value !== 'postgres') throw new UsageError(`unknown compile target "${value}"`, { hint: 'use --target redshift or --target postgres' });
   return value;
 }

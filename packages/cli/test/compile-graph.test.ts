@@ -36,8 +36,10 @@ describe('mvkit compile', () => {
     expect(daily.columns.find((c: { name: string }) => c.name === 'revenue_cents')).toEqual({ name: 'revenue_cents', type: 'BIGINT', nullable: true });
   });
 
-  it('an unknown target is a usage error naming the choices', async () => {
-    await expect(run(['-p', quickstart, 'compile', '--target', 'snowflake'])).rejects.toThrow(/use redshift or postgres/);
+  it('an unknown target is a usage error naming the choices: one line and a hint, exit 2', async () => {
+    const r = await run(['-p', quickstart, 'compile', '--target', 'snowflake']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('mvkit: unknown compile target "snowflake"\n  hint: use --target redshift or --target postgres\n');
   });
 });
 

@@ -21,6 +21,11 @@ export class MvkitError extends Error {
   }
 }
 
+/** The command line asks for something that does not exist (exit code 2, like a usage error). */
+export class UsageError extends MvkitError {
+  override readonly exitCode = 2;
+}
+
 /** A model file could not be loaded or declares something impossible. */
 export class ModelError extends MvkitError {
   readonly diagnostics: Diagnostic[];

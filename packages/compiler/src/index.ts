@@ -1,4 +1,4 @@
-export { t, sqlTypeFor } from './types.ts';
+export { t } from './types.ts';
 export type { BaseType, ColType, ColumnTypes, Shape, ShapeOf } from './types.ts';
 export { Expr, lit, dateTrunc, secondsBetween, when, coalesce, cast, ratio, sqlExpr, quantileFromBuckets, TIME_GRAINS } from './expr.ts';
 export type { ExprNode, TimeGrain, Columns } from './expr.ts';
@@ -11,7 +11,7 @@ export { isModel } from './dsl/model.ts';
 export type * from './dsl/model.ts';
 export { defineConfig } from './config.ts';
 export type { ProjectConfig, TargetConfig } from './config.ts';
-export { MvkitError, ModelError, CompileError, DialectError, formatDiagnostic } from './errors.ts';
+export { MvkitError, UsageError, ModelError, CompileError, DialectError, formatDiagnostic } from './errors.ts';
 export type { Diagnostic } from './errors.ts';
 export type { SourceLoc } from './location.ts';
 export { buildGraph, renderTemplate } from './graph.ts';

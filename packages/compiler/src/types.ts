@@ -28,14 +28,3 @@ export type ColumnTypes = Record<string, ColType>;
 export type Shape = Record<string, BaseType>;
 export type ShapeOf<C extends ColumnTypes> = { [K in keyof C]: C[K]['base'] };
 export type KeysOfType<S extends Shape, B extends BaseType> = { [K in keyof S]: S[K] extends B ? K : never }[keyof S] & string;
-
-/** The SQL type a computed value of a base type is stored as. */
-export function sqlTypeFor(base: BaseType): string {
-  switch (base) {
-    case 'text': return 'VARCHAR(256)';
-    case 'number': return 'BIGINT';
-    case 'boolean': return 'BOOLEAN';
-    case 'timestamp': return 'TIMESTAMP';
-    case 'date': return 'DATE';
-  }
-}

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CompileError } from '@mvkit/compiler';
+import { CompileError, UsageError } from '@mvkit/compiler';
 import { loadAndCompile } from '../project-options.ts';
 
 export function registerGraph(program: Command): void {
@@ -21,7 +21,7 @@ export function registerGraph(program: Command): void {
       } else if (opts.format === 'text') {
         out = nodes.map((n) => `${n.name} (${n.kind}, ${n.role})${n.dependsOn.length ? ` <- ${n.dependsOn.join(', ')}` : ''}`).join('\n');
       } else {
-        throw new Error(`unknown format "${opts.format}": use text, mermaid or dot`);
+        throw new UsageError(`unknown graph format "${opts.format}"`, { hint: 'use --format text, mermaid or dot' });
       }
       process.stdout.write(out + '\n');
     });
