@@ -24,7 +24,11 @@ export function nodeDdl(manifest: Manifest, node: ManifestNode): string[] {
     return [...base, ...logDdl(node), ...triggerDdl(node)];
   }
   const plan = planNode(manifest, node);
-  return [...base, ...storageDdl(plan), ...logDdl(node), ...inputIndexDdl(plan)];
+  // The storage's unique index on _ivm_k (the key as one value) already keeps one row per key,
+  // and every lookup, join and upsert of the engine goes through it: the declared key's own
+  // unique index would be a second btree to maintain on every write, looked up by nothing.
+  const kept = plan.layout === 'full' ? base : base.filter((s) => !/^CREATE UNIQUE INDEX \S+__key ON /.test(s));
+  return [...kept, ...storageDdl(plan), ...logDdl(node), ...inputIndexDdl(plan)];
 }
 
 /** What dropNode runs, recorded at creation so that a drop needs no manifest. */
@@ -100,7 +104,8 @@ interface InputIndex {
  * - MIN/MAX over an input with deletions recompute the touched groups from the input: an index
  *   on the group expressions (plain columns and DATE_TRUNC of a TIMESTAMP, which is immutable).
  * - a join term R ⋈ ΔS looks up the rows of the driving input matching the changed dimension
- *   rows: an index on the driving input's join columns, unless its key already starts with them.
+ *   rows: an index on the driving input's join columns (its storage has no index on the declared
+ *   key, only on _ivm_k, so no existing index serves the lookup).
  */
 export function inputIndexes(plan: NodePlan): InputIndex[] {
   if (plan.layout === 'full' || !plan.inputs.length) return [];
@@ -119,7 +124,7 @@ export function inputIndexes(plan: NodePlan): InputIndex[] {
     plan.inputs.slice(1).forEach((j, k) => {
       const cols = [...(j.on ?? '').matchAll(new RegExp(`\\b${first.alias}\\.([a-z_][a-z0-9_]*)`, 'gi'))].map((m) => m[1]!).filter((c, i, a) => a.indexOf(c) === i);
       const key = cols.join(',');
-      if (!cols.length || seen.has(key) || cols.every((c, i) => first.key?.[i] === c)) return;
+      if (!cols.length || seen.has(key)) return;
       seen.add(key);
       out.push({ name: `${first.relation}__ivm_${plan.node.name}_${k + 1}`, table: first.relation, exprs: cols });
     });
