@@ -59,7 +59,7 @@ export function compileManifest(graph: ModelGraph, options: CompileOptions): Man
       default: {
         if (isJoinedStream(graph, m)) break;
         const select = compileSelect(m, graph, d)!;
-        const key = m.kind === 'aggregate' || m.kind === 'rollup' ? [...m.groupBy, ...(m.bucket ? [m.bucket.name] : [])] : m.kind === 'enrichment' ? keyOf(graph, m.from) : null;
+        const key = keyOf(m);
         const isView = m.kind === 'view' || (m.kind === 'sql' && m.materialized === 'view');
         drafts.push({
           name: m.name, kind: isView ? 'view' : 'mv', role: m.kind, model: m.name, ...rel(m), columns: cols(m.columns, []), dependsOn: depsOf(m), key,
@@ -79,11 +79,12 @@ export function compileManifest(graph: ModelGraph, options: CompileOptions): Man
   return { version: 1, project: options.projectName, target: options.target, nodes, streams };
 }
 
-function keyOf(graph: ModelGraph, m: Model): readonly string[] | null {
+/** The unique key of a node's rows: a table's key, an aggregate's groups, an enrichment's input key. */
+function keyOf(m: Model): readonly string[] | null {
   switch (m.kind) {
     case 'streamJoin': case 'dimension': return m.key;
     case 'aggregate': case 'rollup': return [...m.groupBy, ...(m.bucket ? [m.bucket.name] : [])];
-    case 'enrichment': return keyOf(graph, m.from);
+    case 'enrichment': return keyOf(m.from);
     default: return null;
   }
 }
