@@ -5,6 +5,8 @@ export interface Db {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Several statements, no parameters, no rows. */
   exec(sql: string): Promise<void>;
+  /** Several statements, no parameters, in one round trip: the rows of the last one. */
+  script<T = Record<string, unknown>>(sql: string): Promise<T[]>;
   /** BEGIN .. COMMIT, ROLLBACK when fn throws. Not reentrant. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -12,6 +12,10 @@ function wrap(q: Queryable, pg: PGlite, inTx: boolean): Db {
     async exec(sql: string) {
       await q.exec(sql);
     },
+    async script<T>(sql: string) {
+      const results = await q.exec(sql);
+      return (results.at(-1)?.rows ?? []) as T[];
+    },
     async transaction<T>(fn: (tx: Db) => Promise<T>) {
       if (inTx) return fn(db);
       return pg.transaction((tx) => fn(wrap(tx, pg, true)));

@@ -15,6 +15,11 @@ function wrap(client: pg.Client, kind: 'postgres' | 'redshift', inTx: boolean): 
     async exec(sql: string) {
       await client.query(sql);
     },
+    async script<T>(sql: string) {
+      // The simple query protocol: one Result per statement, or a single one for one statement.
+      const r = (await client.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(r) ? (r.at(-1)?.rows ?? []) : r.rows) as T[];
+    },
     async transaction<T>(fn: (tx: Db) => Promise<T>) {
       if (inTx) return fn(db);
       await client.query('BEGIN');

@@ -61,6 +61,10 @@ export function recordingDb(canned: Canned): Db & { readonly log: string[] } {
       record(sql);
       if (/CREATE TABLE IF NOT EXISTS mvkit\.deployed_nodes/.test(sql)) state = true;
     },
+    async script<T>(sql: string) {
+      record(sql);
+      return answer(sql, []) as T[];
+    },
     async transaction<T>(fn: (tx: Db) => Promise<T>) {
       record('BEGIN');
       const out = await fn(db);
