@@ -1,7 +1,8 @@
 import type { Db } from '../db/db.ts';
-import { SEQ, logTable } from './catalog.ts';
+import { SEQ, logTable, quote } from './catalog.ts';
 import type { Mark } from './delta-sql.ts';
 import type { InputRef } from './node-plan.ts';
+import { fillTemp, tempName } from './temp.ts';
 
 /**
  * CONCURRENCY. Sequence numbers are handed out at INSERT time but commit in any order: T1 takes
@@ -33,6 +34,18 @@ export async function externalHighMark(db: Db, i: InputRef): Promise<number> {
     const [r] = await tx.query<{ h: number }>(`SELECT CASE WHEN is_called THEN last_value ELSE 0 END::bigint AS h FROM ${await sequenceOf(tx, table, column)}`);
     return Number(r?.h ?? 0);
   });
+}
+
+/**
+ * Summarizes the page ranges of a landing table that its BRIN index on the sequence column does
+ * not cover yet. Rows appended since the last VACUUM lie in unsummarized ranges, which a range
+ * scan must read whole: without this, copying a delta would read every page written since the
+ * last VACUUM (autovacuum comes after ~20 % of the table was inserted), not only the new rows.
+ * Autocommitted on its own: it holds SHARE UPDATE EXCLUSIVE (which writers do not wait for)
+ * only while it runs. Best effort: an index the engine's role does not own is left as it is.
+ */
+export async function summarizeNewRanges(db: Db, relation: string): Promise<void> {
+  await db.exec(`DO $ivm_brin$ BEGIN PERFORM brin_summarize_new_values(${quote(`${relation}__ivm_seq`)}::regclass); EXCEPTION WHEN insufficient_privilege THEN NULL; END $ivm_brin$`);
 }
 
 const sequences = new Map<string, string>();
@@ -76,51 +89,49 @@ export async function readMarks(tx: Db, inputs: readonly InputRef[], watermarks:
 }
 
 /**
- * The marks of one refresh with their deltas materialized, in three round trips whatever the
- * number of inputs: one query reads the engine-written logs' high marks and whether the other
- * logs hold changes beyond their high marks; one multi-statement exec copies each input's range
- * (W, H] into a temp table (see materializeDeltas); one query counts the copies. The ranges are
- * not counted in the input tables first (that read every range twice); an input whose range is
- * empty (H = W) is neither copied nor counted. Same snapshot, same marks as readMarks.
+ * The marks of one refresh with their deltas materialized, in one round trip whatever the
+ * number of inputs: a script that copies each input's range (W, H] into a session temp table
+ * (see materializeDeltas for why a copy) and ends with one SELECT that counts the copies, reads
+ * the engine-written logs' high marks and whether the other logs hold changes beyond theirs.
+ * An engine-written log is copied from W on without an upper bound: everything past W that this
+ * snapshot sees, whose largest number is the high mark read in the same snapshot. An external
+ * input whose range is empty (H = W) is not copied. Same snapshot, same marks as readMarks.
  */
 export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>): Promise<Map<string, Mark>> {
   const distinct = inputs.filter((i, k) => inputs.findIndex((j) => j.relation === i.relation) === k);
+  const stmts: string[] = [];
   const probes: string[] = [];
+  const tables = new Map<string, string>();
   distinct.forEach((i, k) => {
-    if (i.engineWritten) probes.push(`(SELECT max(_seq) FROM ${logTable(i.relation)})::bigint AS h${k}`);
-    else if (i.capture === 'log') {
-      const to = Math.max(watermarks.get(i.relation) ?? 0, external.get(i.relation) ?? 0);
-      probes.push(`EXISTS (SELECT 1 FROM ${logTable(i.relation)} WHERE _seq > ${to}) AS b${k}`);
+    const from = watermarks.get(i.relation) ?? 0;
+    const cols = i.columns.join(', ');
+    let select: string;
+    if (i.engineWritten) {
+      probes.push(`(SELECT max(_seq) FROM ${logTable(i.relation)})::bigint AS h${k}`);
+      select = `SELECT ${cols}, _w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from}`;
+    } else {
+      const to = Math.max(from, external.get(i.relation) ?? from);
+      if (i.capture === 'log') probes.push(`EXISTS (SELECT 1 FROM ${logTable(i.relation)} WHERE _seq > ${to}) AS b${k}`);
+      if (to === from) return;
+      select = i.capture === 'seq'
+        ? `SELECT ${cols}, 1 AS __w FROM ${i.relation} WHERE ${SEQ} > ${from} AND ${SEQ} <= ${to}`
+        : `SELECT ${cols}, _w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from} AND _seq <= ${to}`;
     }
+    const table = tempName('in', i.relation, [i.capture, i.engineWritten, i.columns, i.types]);
+    stmts.push(...fillTemp(table, select));
+    probes.push(`(SELECT count(*) FROM ${table})::int AS c${k}`);
+    tables.set(i.relation, table);
   });
-  const [p] = probes.length ? await tx.query<Record<string, unknown>>(`SELECT ${probes.join(', ')}`) : [{}];
+  const [p] = probes.length ? await tx.script<Record<string, unknown>>([...stmts, `SELECT ${probes.join(', ')}`].join(';\n')) : [{}];
   const marks = new Map<string, Mark>();
-  const copies: string[] = [];
   distinct.forEach((i, k) => {
     const from = watermarks.get(i.relation) ?? 0;
     const to = i.engineWritten ? Math.max(from, Number(p?.[`h${k}`] ?? 0)) : Math.max(from, external.get(i.relation) ?? from);
     const beyond = !i.engineWritten && i.capture === 'log' && !!p?.[`b${k}`];
-    if (to === from) {
-      marks.set(i.relation, { from, to, changes: 0, beyond });
-      return;
-    }
-    const table = `_ivm_delta_${copies.length}`;
-    const cols = i.columns.join(', ');
-    copies.push(
-      i.capture === 'seq'
-        ? `CREATE TEMP TABLE ${table} ON COMMIT DROP AS SELECT ${cols}, 1 AS __w FROM ${i.relation} WHERE ${SEQ} > ${from} AND ${SEQ} <= ${to}`
-        : `CREATE TEMP TABLE ${table} ON COMMIT DROP AS SELECT ${cols}, _w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from} AND _seq <= ${to}`,
-    );
-    marks.set(i.relation, { from, to, changes: 0, beyond, table });
+    const n = Number(p?.[`c${k}`] ?? 0);
+    const table = tables.get(i.relation);
+    // An empty range (numbers drawn by aborted writers only) is no change: no copy in the mark.
+    marks.set(i.relation, table && n > 0 ? { from, to, changes: n, beyond, table } : { from, to, changes: 0, beyond });
   });
-  if (!copies.length) return marks;
-  await tx.exec(copies.join(';\n'));
-  const [c] = await tx.query<Record<string, number>>(`SELECT ${copies.map((_, k) => `(SELECT count(*) FROM _ivm_delta_${k})::int AS c${k}`).join(', ')}`);
-  for (const [rel, m] of marks) {
-    if (!m.table) continue;
-    const n = Number(c?.[`c${m.table.slice('_ivm_delta_'.length)}`] ?? 0);
-    // An empty range (numbers drawn by aborted writers only) is no change: drop the copy from the mark.
-    marks.set(rel, n > 0 ? { ...m, changes: n } : { from: m.from, to: m.to, changes: 0, beyond: m.beyond });
-  }
   return marks;
 }
