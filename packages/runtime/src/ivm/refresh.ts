@@ -2,7 +2,8 @@ import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable, nodeLockKey, nodeRecord, quote, withNodeLocks } from './catalog.ts';
-import { externalHighMark, readDeltas } from './marks.ts';
+import { externalHighMark, readDeltas, summarizeNewRanges } from './marks.ts';
+import type { Mark } from './delta-sql.ts';
 import { findNode, planNode, type NodePlan } from './node-plan.ts';
 import { applyAggDelta, applyFull, applyRowsDelta } from './programs.ts';
 
@@ -30,7 +31,7 @@ function pauseFor(name: string): number {
  * One refresh of one MV, in one transaction: watermarks (locked), high marks, delta, merge,
  * the MV's own log, watermarks advanced, a history row. A crash anywhere rolls all of it back.
  */
-export async function refreshNode(db: Db, manifest: Manifest, name: string): Promise<RefreshResult> {
+export async function refreshNode(db: Db, manifest: Manifest, name: string, options: { deferTrims?: Set<string> } = {}): Promise<RefreshResult> {
   const node = findNode(manifest, name);
   if (node.kind !== 'mv') throw new RefreshError(`${name} is a ${node.kind}, not a materialized view`, { hint: 'only MVs are refreshed; views and tables are always current' });
   const plan = planNode(manifest, node);
@@ -45,15 +46,21 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string): Pro
     }
     const external = new Map<string, number>();
     if (plan.layout !== 'full') {
-      for (const i of plan.inputs) if (!i.engineWritten && !external.has(i.relation)) external.set(i.relation, await externalHighMark(db, i));
+      for (const i of plan.inputs) {
+        if (i.engineWritten || external.has(i.relation)) continue;
+        external.set(i.relation, await externalHighMark(db, i));
+        if (i.capture === 'seq') await summarizeNewRanges(db, i.relation);
+      }
     }
     await testHooks.afterHighMarks?.(name);
     if (process.env.MVKIT_IVM_TRACE) process.stderr.write(`[ivm ${name}] before the transaction ${(performance.now() - started).toFixed(1)} ms\n`);
     const result = await db.transaction(async (t) => {
       const tx = process.env.MVKIT_IVM_TRACE ? traced(t, name) : t;
-      await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      // Quiet: the session temp tables' CREATE ... IF NOT EXISTS notices.
+      await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL client_min_messages = warning');
       let rowsChanged: number;
       let inputRows = 0;
+      let marks: Map<string, Mark> | undefined;
       if (plan.layout === 'full') {
         rowsChanged = await applyFull(tx, plan);
       } else {
@@ -70,23 +77,23 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string): Pro
         for (const i of plan.inputs) {
           if (!watermarks.has(i.relation)) throw new RefreshError(`${name} has no watermark for its input ${i.relation}`, { hint: 'drop and recreate the node' });
         }
-        const marks = await readDeltas(tx, plan.inputs, watermarks, external);
+        marks = await readDeltas(tx, plan.inputs, watermarks, external);
         inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
         rowsChanged = inputRows === 0 ? 0 : plan.layout === 'agg' ? await applyAggDelta(tx, plan, marks, consumed) : await applyRowsDelta(tx, plan, marks, consumed);
         for (const [input, m] of marks) if (m.to !== m.from) advanced.push(input);
-        if (advanced.length) {
-          // One statement for every watermark that moves.
-          await tx.query(
-            'UPDATE mvkit.ivm_watermarks w SET mark = v.mark FROM (SELECT unnest($2::text[]) AS input, unnest($3::bigint[]) AS mark) v WHERE w.consumer = $1 AND w.input = v.input',
-            [name, advanced, advanced.map((i) => String(marks.get(i)!.to))],
-          );
-        }
       }
       const pause = pauseFor(name);
       if (pause > 0) await tx.query('SELECT pg_sleep($1)', [pause]);
       const durationMs = performance.now() - started;
       const mode = plan.layout === 'full' ? 'full' : 'incremental';
-      await tx.query('INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)', [name, mode, plan.reason, rowsChanged, inputRows, durationMs]);
+      // One statement: every watermark that moves, and the history row.
+      await tx.query(
+        `WITH w AS (
+  UPDATE mvkit.ivm_watermarks w SET mark = v.mark FROM (SELECT unnest($7::text[]) AS input, unnest($8::bigint[]) AS mark) v WHERE w.consumer = $1 AND w.input = v.input
+)
+INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [name, mode, plan.reason, rowsChanged, inputRows, durationMs, advanced, advanced.map((i) => String(marks!.get(i)!.to))],
+      );
       const r: RefreshResult = { node: name, mode, rowsChanged, inputRows, durationMs };
       if (plan.reason) r.reason = plan.reason;
       return r;
@@ -97,7 +104,8 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string): Pro
     // further when this consumer's watermark on it moved.
     const trims = new Set(plan.inputs.filter((x) => x.capture === 'log' && advanced.includes(x.relation)).map((x) => x.relation));
     if (!consumed || plan.layout === 'full') trims.add(name);
-    await trimLogs(db, [...trims]);
+    if (options.deferTrims) for (const t of trims) options.deferTrims.add(t);
+    else await trimLogs(db, [...trims]);
     result.durationMs = performance.now() - started;
     if (process.env.MVKIT_IVM_TRACE) process.stderr.write(`[ivm ${name}] total ${result.durationMs.toFixed(1)} ms: until commit ${(committed - started).toFixed(1)}, trims ${(performance.now() - committed).toFixed(1)}\n`);
     return result;
@@ -117,7 +125,17 @@ function traced(db: Db, node: string): Db {
     process.stderr.write(`[ivm ${node}] ${(performance.now() - t).toFixed(1)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`);
     return out;
   };
-  return { ...db, query: (sql, params) => wrap(sql, () => db.query(sql, params), params), exec: (sql) => wrap(sql, () => db.exec(sql)) } as Db;
+  // A multi-statement exec is traced statement by statement (the engine joins its statements with ';\n').
+  const exec = async (sql: string): Promise<void> => {
+    for (const s of sql.split(';\n')) await wrap(s, () => db.exec(s));
+  };
+  const script = async <T>(sql: string): Promise<T[]> => {
+    const parts = sql.split(';\n');
+    for (const s of parts.slice(0, -1)) await wrap(s, () => db.exec(s));
+    const last = parts.at(-1)!;
+    return wrap(last, () => db.query<T>(last));
+  };
+  return { ...db, query: (sql, params) => wrap(sql, () => db.query(sql, params), params), exec, script } as Db;
 }
 
 /**
@@ -159,15 +177,16 @@ export async function refreshAll(
   // manifest.nodes is in topological order: every MV after the MVs it reads.
   const mvs = manifest.nodes.filter((n) => n.kind === 'mv' && (!wanted || wanted.has(n.name)));
   const out: RefreshResult[] = [];
+  // The logs the refreshes may trim, trimmed together at the end: one round trip, not one per node.
+  const trims = new Set<string>();
   for (const n of mvs) {
-    const r = await refreshNode(db, manifest, n.name);
+    const r = await refreshNode(db, manifest, n.name, { deferTrims: trims });
     out.push(r);
     options.onProgress?.(out.length, mvs.length, r);
   }
-  if (!wanted) {
-    // Dimensions nothing consumes would otherwise keep their log forever.
-    for (const n of manifest.nodes) if (n.kind === 'table' && !n.appendOnly) await trimLog(db, n.name);
-  }
+  // Dimensions nothing consumes would otherwise keep their log forever.
+  if (!wanted) for (const n of manifest.nodes) if (n.kind === 'table' && !n.appendOnly) trims.add(n.name);
+  await trimLogs(db, [...trims]);
   return out;
 }
 
