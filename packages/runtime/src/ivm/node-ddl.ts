@@ -120,13 +120,18 @@ export function inputIndexes(plan: NodePlan): InputIndex[] {
     if (ok) out.push({ name: `${first.relation}__ivm_${plan.node.name}`, table: first.relation, exprs: plan.projections.map((p) => p.expr) });
   }
   if (first.engineWritten && plan.inputs.length > 1) {
-    const seen = new Set<string>();
-    plan.inputs.slice(1).forEach((j, k) => {
-      const cols = [...(j.on ?? '').matchAll(new RegExp(`\\b${first.alias}\\.([a-z_][a-z0-9_]*)`, 'gi'))].map((m) => m[1]!).filter((c, i, a) => a.indexOf(c) === i);
-      const key = cols.join(',');
-      if (!cols.length || seen.has(key)) return;
-      seen.add(key);
-      out.push({ name: `${first.relation}__ivm_${plan.node.name}_${k + 1}`, table: first.relation, exprs: cols });
+    const lookups = plan.inputs.slice(1).map((j, k) => ({
+      k,
+      cols: [...(j.on ?? '').matchAll(new RegExp(`\\b${first.alias}\\.([a-z_][a-z0-9_]*)`, 'gi'))].map((m) => m[1]!).filter((c, i, a) => a.indexOf(c) === i),
+    }));
+    // An index serves a lookup by any leading part of its columns: a lookup whose columns lead
+    // another one's (tenant_id and tenant_id, campaign_id) needs no index of its own, and every
+    // index the engine adds costs each write of the input an entry.
+    const leads = (a: readonly string[], b: readonly string[]) => a.length <= b.length && a.every((c, i) => b[i] === c);
+    lookups.forEach(({ k, cols }) => {
+      if (!cols.length) return;
+      const served = lookups.some((o) => o.k !== k && o.cols.length && leads(cols, o.cols) && (o.cols.length > cols.length || o.k < k));
+      if (!served) out.push({ name: `${first.relation}__ivm_${plan.node.name}_${k + 1}`, table: first.relation, exprs: cols });
     });
   }
   return out;
