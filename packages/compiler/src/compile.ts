@@ -18,7 +18,12 @@ export interface CompileOptions {
 
 type Draft = Omit<ManifestNode, 'fingerprint' | 'ddl'>;
 
-/** Graph → manifest: one physical node per table, MV and view, in topological order. */
+/**
+ * Graph → manifest: one physical node per table, MV and view, in topological order. A SQL MV's
+ * select parts are read with the SQL parser, which must be loaded first (`await initAnalyzer()`,
+ * as compileProject does); without it they are null and the engine recomputes the MV in full.
+ * The fingerprint is of the SQL text, not of the parts.
+ */
 export function compileManifest(graph: ModelGraph, options: CompileOptions): Manifest {
   const d = dialects[options.target];
   const drafts: Draft[] = [];

@@ -28,4 +28,6 @@ export type { SelectParts, SelectColumn } from './emit/select.ts';
 export { redshiftRefreshOrder } from './emit/redshift.ts';
 export type { Manifest, ManifestNode, ManifestColumn, ManifestStream, PhysicalAttributes } from './manifest.ts';
 export { analyzeMv, initAnalyzer, SqlParseError, REASON_RULES } from './analyzer/index.ts';
+export { sqlSelectParts, sqlSelectPartsRejection } from './analyzer/select-parts.ts';
+export type { SqlSelectPartsOptions } from './analyzer/select-parts.ts';
 export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, MvHeader, Verdict, ReasonCode } from './analyzer/index.ts';

@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { initAnalyzer } from './analyzer/index.ts';
 import { compileManifest } from './compile.ts';
 import type { TargetName } from './emit/dialect.ts';
 import type { Diagnostic } from './errors.ts';
@@ -34,6 +35,8 @@ export async function compileProject(project: Project, target: TargetName = 'red
   diagnostics.push(...structurePass(graph), ...tenantPass(graph), ...physicalPass(graph));
   let manifest: Manifest | null = null;
   if (!structural && !diagnostics.some((d) => d.severity === 'error' && d.code === 'unknown-column')) {
+    // SQL models' select parts are read with the parser: it must be loaded before compiling.
+    await initAnalyzer();
     manifest = compileManifest(graph, { target, projectName: project.config.name, projectDir: project.dir });
     const requireIncremental = options.requireIncremental ?? project.config.requireIncremental ?? false;
     const redshiftManifest = target === 'redshift' ? manifest : compileManifest(graph, { target: 'redshift', projectName: project.config.name, projectDir: project.dir });

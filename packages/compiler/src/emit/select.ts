@@ -2,6 +2,7 @@ import type { ExprNode } from '../expr.ts';
 import type { Model, MeasureSpec } from '../dsl/model.ts';
 import { renderTemplate, type ModelGraph } from '../graph.ts';
 import { renderExpr, type Dialect } from './dialect.ts';
+import { sqlSelectParts } from '../analyzer/select-parts.ts';
 
 /**
  * The ONE select of a materialized node, in parts: the Redshift MV body, the local engine's
@@ -26,7 +27,10 @@ export interface SelectColumn {
 
 export interface CompiledSelect {
   readonly sql: string;
-  /** Null for SQL models: their text is parsed by the analyzer and the engine. */
+  /**
+   * Null for a SQL model whose parsed shape the engine cannot maintain incrementally (or a SQL
+   * view, or when the parser is not loaded): it is then recomputed in full.
+   */
   readonly parts: SelectParts | null;
 }
 
@@ -83,10 +87,37 @@ export function compileSelect(m: Model, graph: ModelGraph, d: Dialect): Compiled
       parts = { from: [{ relation: relationOf(graph, m.from.name), alias: null, on: null }], where: m.where && e(m.where), grouped: false, columns: cols };
       break;
     }
-    case 'sql':
-      return { sql: renderTemplate(m.template, graph.macros, (n) => relationOf(graph, n)).trim().replace(/;\s*$/, ''), parts: null };
+    case 'sql': {
+      const sql = renderTemplate(m.template, graph.macros, (n) => relationOf(graph, n)).trim().replace(/;\s*$/, '');
+      return { sql, parts: m.materialized === 'mv' ? sqlModelParts(sql, m.columns, graph) : null };
+    }
   }
   return { sql: renderSelect(parts), parts };
+}
+
+/**
+ * A raw SQL MV's select parts, parsed from its rendered SQL, when it has the engine's shape and
+ * selects exactly its declared columns (the storage table has those); else null.
+ */
+function sqlModelParts(sql: string, declared: Model['columns'], graph: ModelGraph): SelectParts | null {
+  const parts = sqlSelectParts(sql, { columnsOf: (r) => relationColumns(graph, r) });
+  if (!parts) return null;
+  const names = Object.keys(declared);
+  const selected = parts.columns.map((c) => c.name);
+  return selected.length === names.length && selected.every((n) => names.includes(n)) ? parts : null;
+}
+
+/** The columns of a relation of the project (a model's table, MV or view, or a landing table), or null. */
+function relationColumns(graph: ModelGraph, relation: string): readonly string[] | null {
+  for (const m of graph.models.values()) {
+    if (m.kind === 'streamJoin' && m.landing === relation) {
+      const cols = [...m.key, m.discriminator];
+      for (const s of Object.values(m.streams)) for (const c of Object.keys(s.columns)) if (!cols.includes(c)) cols.push(c);
+      return cols;
+    }
+  }
+  const m = graph.models.get(relation);
+  return m && relationOf(graph, m.name) === relation ? Object.keys(m.columns) : null;
 }
 
 function wrap(s: string): string {
