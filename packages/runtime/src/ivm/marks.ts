@@ -37,6 +37,36 @@ export async function externalHighMark(db: Db, i: InputRef): Promise<number> {
 }
 
 /**
+ * externalHighMark for several inputs in one round trip: a script of one short transaction per
+ * table (each table locked alone, as above), each leaving its high mark in a session setting
+ * that the script's last statement reads back; then the new BRIN ranges of the landing tables
+ * summarized (see summarizeSql). A failure inside the script leaves its transaction
+ * aborted: rolled back before the error is rethrown.
+ */
+export async function externalHighMarks(db: Db, inputs: readonly InputRef[]): Promise<Map<string, number>> {
+  const distinct = inputs.filter((i, k) => !i.engineWritten && inputs.findIndex((j) => j.relation === i.relation) === k);
+  const out = new Map<string, number>();
+  if (!distinct.length) return out;
+  const stmts: string[] = [];
+  for (const [k, i] of distinct.entries()) {
+    const [table, column] = i.capture === 'seq' ? [i.relation, SEQ] : [logTable(i.relation), '_seq'];
+    const seq = await sequenceOf(db, table, column);
+    stmts.push('BEGIN', `LOCK TABLE ${table} IN SHARE MODE`, `SELECT set_config('mvkit.ivm_h${k}', (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${seq})::text, false)`, 'COMMIT');
+  }
+  for (const i of distinct) if (i.capture === 'seq') stmts.push(summarizeSql(i.relation));
+  stmts.push(`SELECT ${distinct.map((_, k) => `current_setting('mvkit.ivm_h${k}')::bigint AS h${k}`).join(', ')}`);
+  let row: Record<string, unknown> | undefined;
+  try {
+    [row] = await db.script<Record<string, unknown>>(stmts.join(';\n'));
+  } catch (e) {
+    await db.exec('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+  distinct.forEach((i, k) => out.set(i.relation, Number(row?.[`h${k}`] ?? 0)));
+  return out;
+}
+
+/**
  * Summarizes the page ranges of a landing table that its BRIN index on the sequence column does
  * not cover yet. Rows appended since the last VACUUM lie in unsummarized ranges, which a range
  * scan must read whole: without this, copying a delta would read every page written since the
@@ -44,8 +74,8 @@ export async function externalHighMark(db: Db, i: InputRef): Promise<number> {
  * Autocommitted on its own: it holds SHARE UPDATE EXCLUSIVE (which writers do not wait for)
  * only while it runs. Best effort: an index the engine's role does not own is left as it is.
  */
-export async function summarizeNewRanges(db: Db, relation: string): Promise<void> {
-  await db.exec(`DO $ivm_brin$ BEGIN PERFORM brin_summarize_new_values(${quote(`${relation}__ivm_seq`)}::regclass); EXCEPTION WHEN insufficient_privilege THEN NULL; END $ivm_brin$`);
+function summarizeSql(relation: string): string {
+  return `DO $ivm_brin$ BEGIN PERFORM brin_summarize_new_values(${quote(`${relation}__ivm_seq`)}::regclass); EXCEPTION WHEN insufficient_privilege THEN NULL; END $ivm_brin$`;
 }
 
 const sequences = new Map<string, string>();

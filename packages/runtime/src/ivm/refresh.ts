@@ -2,7 +2,7 @@ import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable, nodeLockKey, nodeRecord, quote, withNodeLocks } from './catalog.ts';
-import { externalHighMark, readDeltas, summarizeNewRanges } from './marks.ts';
+import { externalHighMarks, readDeltas } from './marks.ts';
 import type { Mark } from './delta-sql.ts';
 import { findNode, planNode, type NodePlan } from './node-plan.ts';
 import { applyAggDelta, applyFull, applyRowsDelta } from './programs.ts';
@@ -44,14 +44,7 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
     if (rec.layout !== plan.layout) {
       throw new RefreshError(`${name} is stored as "${rec.layout}" but its definition now needs "${plan.layout}"`, { hint: 'its definition changed: drop and recreate it (mvkit apply)' });
     }
-    const external = new Map<string, number>();
-    if (plan.layout !== 'full') {
-      for (const i of plan.inputs) {
-        if (i.engineWritten || external.has(i.relation)) continue;
-        external.set(i.relation, await externalHighMark(db, i));
-        if (i.capture === 'seq') await summarizeNewRanges(db, i.relation);
-      }
-    }
+    const external = plan.layout === 'full' ? new Map<string, number>() : await externalHighMarks(db, plan.inputs);
     await testHooks.afterHighMarks?.(name);
     if (process.env.MVKIT_IVM_TRACE) process.stderr.write(`[ivm ${name}] before the transaction ${(performance.now() - started).toFixed(1)} ms\n`);
     const result = await db.transaction(async (t) => {
