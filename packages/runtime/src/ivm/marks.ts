@@ -126,8 +126,9 @@ export async function readMarks(tx: Db, inputs: readonly InputRef[], watermarks:
  * An engine-written log is copied from W on without an upper bound: everything past W that this
  * snapshot sees, whose largest number is the high mark read in the same snapshot. An external
  * input whose range is empty (H = W) is not copied. Same snapshot, same marks as readMarks.
+ * `consolidate`: logged inputs are copied consolidated (see consolidatesInput).
  */
-export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>): Promise<Map<string, Mark>> {
+export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false): Promise<Map<string, Mark>> {
   const distinct = inputs.filter((i, k) => inputs.findIndex((j) => j.relation === i.relation) === k);
   const stmts: string[] = [];
   const probes: string[] = [];
@@ -138,14 +139,18 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     let select: string;
     if (i.engineWritten) {
       probes.push(`(SELECT max(_seq) FROM ${logTable(i.relation)})::bigint AS h${k}`);
-      select = `SELECT ${cols}, _w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from}`;
+      select = consolidate
+        ? `SELECT ${cols}, SUM(_w)::int AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from} GROUP BY ${cols} HAVING SUM(_w) <> 0`
+        : `SELECT ${cols}, _w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from}`;
     } else {
       const to = Math.max(from, external.get(i.relation) ?? from);
       if (i.capture === 'log') probes.push(`EXISTS (SELECT 1 FROM ${logTable(i.relation)} WHERE _seq > ${to}) AS b${k}`);
       if (to === from) return;
       select = i.capture === 'seq'
         ? `SELECT ${cols}, 1 AS __w FROM ${i.relation} WHERE ${SEQ} > ${from} AND ${SEQ} <= ${to}`
-        : `SELECT ${cols}, _w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from} AND _seq <= ${to}`;
+        : consolidate
+          ? `SELECT ${cols}, SUM(_w)::int AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from} AND _seq <= ${to} GROUP BY ${cols} HAVING SUM(_w) <> 0`
+          : `SELECT ${cols}, _w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from} AND _seq <= ${to}`;
     }
     const table = tempName('in', i.relation, [i.capture, i.engineWritten, i.columns, i.types]);
     stmts.push(...fillTemp(table, select));

@@ -91,6 +91,21 @@ export function planNode(manifest: Manifest, node: ManifestNode): NodePlan {
   return { node, layout: 'rows', reason: null, inputs, where: s.where, projections: cols, aggs: [], keyExprs };
 }
 
+/** Column types whose values can be grouped by (equality defined): every type the compiler emits for Postgres. */
+const GROUPABLE = /^(VARCHAR|CHAR|CHARACTER|TEXT|BPCHAR|SMALLINT|INT|INTEGER|BIGINT|INT2|INT4|INT8|REAL|FLOAT|FLOAT4|FLOAT8|DOUBLE PRECISION|NUMERIC|DECIMAL|BOOLEAN|BOOL|DATE|TIMESTAMP|TIMESTAMPTZ|TIME|TIMETZ)\b/;
+
+/**
+ * Whether the node reads its one input's delta consolidated (each distinct row once, with its
+ * net weight; rows whose changes cancel dropped): a MIN/MAX group store over one logged input.
+ * Then a row of positive weight is in the input's new state, which lets the merge keep an
+ * extreme that a deleted row and an inserted row share without recomputing it (see applyAggDelta).
+ */
+export function consolidatesInput(plan: NodePlan): boolean {
+  const [only, ...rest] = plan.inputs;
+  return plan.layout === 'agg' && !!only && !rest.length && only.capture === 'log' && plan.aggs.some((a) => a.fn === 'min' || a.fn === 'max')
+    && only.columns.every((c) => GROUPABLE.test(only.types[c] ?? ''));
+}
+
 export function declaredColumns(node: ManifestNode): readonly ManifestColumn[] {
   return node.columns;
 }

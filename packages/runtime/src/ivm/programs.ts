@@ -2,7 +2,7 @@ import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
 import { deltaRows, keyText, materializeDeltas, plainFrom, type Marks } from './delta-sql.ts';
-import type { AggRef, NodePlan } from './node-plan.ts';
+import { consolidatesInput, type AggRef, type NodePlan } from './node-plan.ts';
 import { fillTemp, likeTemp, tempName } from './temp.ts';
 
 /** Populates an empty storage table from the inputs at their high marks. */
@@ -87,10 +87,13 @@ GROUP BY ${gs.join(', ')}`),
     // pair of delta rows that cancel, which the join terms can produce, has its deleted half at
     // least as far out), so it is in the new state, and every other value of the new state lies
     // within it (old values within the old extreme, which the deletion reached). It is the new
-    // extreme, which the merge's LEAST/GREATEST yields. Groups that end up empty are deleted.
+    // extreme, which the merge's LEAST/GREATEST yields. Over a consolidated delta every row of
+    // positive weight is in the new state, so an inserted value as far out as the deleted one
+    // (an updated group whose extreme did not move) is enough. Groups that end up empty are deleted.
+    const consolidated = consolidatesInput(plan);
     const touched = minmax.map((a) => {
       const op = a.fn === 'min' ? '<=' : '>=';
-      const beyond = a.fn === 'min' ? '<' : '>';
+      const beyond = (a.fn === 'min' ? '<' : '>') + (consolidated ? '=' : '');
       return `(d._ivm_del_${a.name} IS NOT NULL AND (o.${a.name} IS NULL OR (d._ivm_del_${a.name} ${op} o.${a.name} AND NOT (d.${a.name} IS NOT NULL AND d.${a.name} ${beyond} d._ivm_del_${a.name}))))`;
     });
     setup.push(...fillTemp(RC, `SELECT d._ivm_k, ${g.map((p) => `d.${p.name}`).join(', ')} FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k
