@@ -10,5 +10,5 @@ export { refreshNode, refreshAll } from './refresh.ts';
 export type { RefreshResult } from './refresh.ts';
 export { verify } from './verify.ts';
 export type { VerifyResult } from './verify.ts';
-export { planNode } from './node-plan.ts';
+export { consolidatesInput, planNode } from './node-plan.ts';
 export type { NodePlan } from './node-plan.ts';

@@ -56,7 +56,7 @@ export function findNode(manifest: Manifest, name: string): ManifestNode {
 export function planNode(manifest: Manifest, node: ManifestNode): NodePlan {
   const full = (reason: string): NodePlan => ({ node, layout: 'full', reason, inputs: [], where: null, projections: [], aggs: [], keyExprs: [] });
   const s = node.select;
-  if (!s) return full('raw SQL model: no select parts to derive a delta program from');
+  if (!s) return full('SQL model outside the shape maintained incrementally (one SELECT, inner joins, WHERE, GROUP BY with COUNT/SUM/MIN/MAX; no HAVING, DISTINCT, outer joins, subqueries or window functions)');
   const inputs: InputRef[] = [];
   for (const f of s.from) {
     const input = manifest.nodes.find((n) => n.name === f.relation);
