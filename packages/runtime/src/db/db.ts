@@ -10,4 +10,6 @@ export interface Db {
   /** BEGIN .. COMMIT, ROLLBACK when fn throws. Not reentrant. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Another connection to the same database (native Postgres only), for work that runs concurrently. */
+  fork?(): Promise<Db>;
 }

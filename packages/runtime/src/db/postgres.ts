@@ -6,7 +6,7 @@ import { ConnectionError } from '../errors.ts';
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
-function wrap(client: pg.Client, kind: 'postgres' | 'redshift', inTx: boolean): Db {
+function wrap(client: pg.Client, kind: 'postgres' | 'redshift', inTx: boolean, url: string): Db {
   const db: Db = {
     kind,
     async query<T>(sql: string, params: readonly unknown[] = []) {
@@ -24,7 +24,7 @@ function wrap(client: pg.Client, kind: 'postgres' | 'redshift', inTx: boolean): 
       if (inTx) return fn(db);
       await client.query('BEGIN');
       try {
-        const out = await fn(wrap(client, kind, true));
+        const out = await fn(wrap(client, kind, true, url));
         await client.query('COMMIT');
         return out;
       } catch (e) {
@@ -35,6 +35,7 @@ function wrap(client: pg.Client, kind: 'postgres' | 'redshift', inTx: boolean): 
     async close() {
       if (!inTx) await client.end();
     },
+    fork: () => openPostgres(url, kind),
   };
   return db;
 }
@@ -62,5 +63,5 @@ export async function openPostgres(url: string, kind: 'postgres' | 'redshift' = 
     // login named like a schema (mvkit), unqualified DDL would land in mvkit's own schema.
     await client.query('SET search_path TO public');
   }
-  return wrap(client, kind, false);
+  return wrap(client, kind, false, url);
 }

@@ -160,11 +160,18 @@ export async function trimLogs(db: Db, names: readonly string[]): Promise<void> 
   await db.exec(`DO $ivm_trim$\nBEGIN\n${body}\nEND $ivm_trim$`);
 }
 
-export async function refreshAll(
-  db: Db,
-  manifest: Manifest,
-  options: { select?: string[]; onProgress?: (done: number, total: number, r: RefreshResult) => void } = {},
-): Promise<RefreshResult[]> {
+export interface RefreshAllOptions {
+  select?: string[];
+  onProgress?: (done: number, total: number, r: RefreshResult) => void;
+  /**
+   * Up to this many MVs refreshed at once, each on its own connection (Db.fork: native Postgres
+   * only); an MV starts once every MV it is built on, directly or through views, is done.
+   * Default 1: one after the other, in the manifest's order.
+   */
+  concurrency?: number;
+}
+
+export async function refreshAll(db: Db, manifest: Manifest, options: RefreshAllOptions = {}): Promise<RefreshResult[]> {
   const wanted = options.select ? new Set(options.select) : null;
   if (wanted) for (const n of wanted) findNode(manifest, n);
   // manifest.nodes is in topological order: every MV after the MVs it reads.
@@ -172,15 +179,92 @@ export async function refreshAll(
   const out: RefreshResult[] = [];
   // The logs the refreshes may trim, trimmed together at the end: one round trip, not one per node.
   const trims = new Set<string>();
-  for (const n of mvs) {
-    const r = await refreshNode(db, manifest, n.name, { deferTrims: trims });
+  const done = (r: RefreshResult) => {
     out.push(r);
     options.onProgress?.(out.length, mvs.length, r);
+  };
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
+  if (concurrency > 1 && db.fork && mvs.length > 1) {
+    await refreshConcurrently(db, manifest, mvs.map((n) => n.name), concurrency, trims, done);
+  } else {
+    for (const n of mvs) done(await refreshNode(db, manifest, n.name, { deferTrims: trims }));
   }
   // Dimensions nothing consumes would otherwise keep their log forever.
   if (!wanted) for (const n of manifest.nodes) if (n.kind === 'table' && !n.appendOnly) trims.add(n.name);
   await trimLogs(db, [...trims]);
   return out;
+}
+
+/**
+ * For each MV in `names`, the others it is built on, directly or through nodes outside `names`:
+ * the node's dependencies and the relations its select reads.
+ */
+export function refreshDependencies(manifest: Manifest, names: readonly string[]): Map<string, Set<string>> {
+  const byName = new Map(manifest.nodes.map((n) => [n.name, { dependsOn: [...new Set([...n.dependsOn, ...(n.select?.from.map((f) => f.relation) ?? [])])] }]));
+  const selected = new Set(names);
+  const out = new Map<string, Set<string>>();
+  for (const name of names) {
+    const deps = new Set<string>();
+    const seen = new Set<string>();
+    const stack = [...(byName.get(name)?.dependsOn ?? [])];
+    while (stack.length) {
+      const d = stack.pop()!;
+      if (seen.has(d)) continue;
+      seen.add(d);
+      if (selected.has(d)) deps.add(d);
+      stack.push(...(byName.get(d)?.dependsOn ?? []));
+    }
+    out.set(name, deps);
+  }
+  return out;
+}
+
+/**
+ * Independent branches at once: workers on their own connections take the next MV whose MVs
+ * are all refreshed. Each refresh is still its own transaction under its node's lock. On a
+ * failure no further MV starts; the ones running finish, then the first error is thrown.
+ */
+async function refreshConcurrently(db: Db, manifest: Manifest, names: readonly string[], concurrency: number, trims: Set<string>, done: (r: RefreshResult) => void): Promise<void> {
+  const deps = refreshDependencies(manifest, names);
+  const finished = new Set<string>();
+  const started = new Set<string>();
+  let failure: unknown;
+  let wake: () => void = () => undefined;
+  const next = (): string | undefined => names.find((n) => !started.has(n) && [...deps.get(n)!].every((d) => finished.has(d)));
+  const worker = async (conn: Db): Promise<void> => {
+    for (;;) {
+      if (failure !== undefined) return;
+      const name = next();
+      if (name === undefined) {
+        if (started.size === names.length) return;
+        // Wait for a running refresh to finish and release what depends on it.
+        await new Promise<void>((resolve) => {
+          const prev = wake;
+          wake = () => { prev(); resolve(); };
+        });
+        continue;
+      }
+      started.add(name);
+      try {
+        done(await refreshNode(conn, manifest, name, { deferTrims: trims }));
+        finished.add(name);
+      } catch (e) {
+        failure ??= e;
+      } finally {
+        const w = wake;
+        wake = () => undefined;
+        w();
+      }
+    }
+  };
+  const conns: Db[] = [db];
+  try {
+    for (let k = 1; k < Math.min(concurrency, names.length); k++) conns.push(await db.fork!());
+    await Promise.all(conns.map((c) => worker(c)));
+  } finally {
+    for (const c of conns.slice(1)) await c.close().catch(() => undefined);
+  }
+  if (failure !== undefined) throw failure;
 }
 
 export type { NodePlan };

@@ -17,10 +17,10 @@ export async function platformManifest(withFixtures = true): Promise<Manifest> {
 
 const col = (name: string, type: string): ManifestColumn => ({ name, type, nullable: true });
 
-function mv(name: string, columns: ManifestColumn[], key: string[] | null, select: SelectParts | null, sql?: string): ManifestNode {
+function mv(name: string, columns: ManifestColumn[], key: string[] | null, select: SelectParts | null, sql?: string, dependsOn?: string[]): ManifestNode {
   const draft = {
     name, kind: 'mv' as const, role: (select ? 'aggregate' : 'sql') as ManifestNode['role'], model: name, file: 'test', line: 1, columns,
-    dependsOn: select ? select.from.map((f) => f.relation) : [], fingerprint: name, key, tenant: null, eventTime: null, appendOnly: false,
+    dependsOn: dependsOn ?? (select ? select.from.map((f) => f.relation) : []), fingerprint: name, key, tenant: null, eventTime: null, appendOnly: false,
     physical: { distStyle: null, distKey: null, sortKey: [], autoRefresh: false, backup: true }, sql: sql ?? renderSelect(select!), select,
   };
   return { ...draft, ddl: ddlOf(draft, 'postgres') };
@@ -55,7 +55,7 @@ function fixtureNodes(): ManifestNode[] {
       from: [{ relation: 'messages_enriched', alias: null, on: null }], where: "channel_id = 'sms'", grouped: false,
       columns: [{ name: 'tenant_id', expr: 'tenant_id', agg: null }, { name: 'message_id', expr: 'message_id', agg: null }, { name: 'category', expr: 'category', agg: null }, { name: 'latency', expr: 'delivery_latency_s', agg: null }],
     }),
-    mv('x_sql', [col('tenant_id', 'VARCHAR(32)'), col('n', 'BIGINT')], ['tenant_id'], null, 'SELECT tenant_id, COUNT(*) AS n FROM messages_enriched GROUP BY tenant_id'),
+    mv('x_sql', [col('tenant_id', 'VARCHAR(32)'), col('n', 'BIGINT')], ['tenant_id'], null, 'SELECT tenant_id, COUNT(*) AS n FROM messages_enriched GROUP BY tenant_id', ['messages_enriched']),
     mv('x_on_sql', [col('big', 'BOOLEAN'), col('tenants', 'BIGINT'), col('total', 'BIGINT'), col('smallest', 'BIGINT')], ['big'], {
       from: [{ relation: 'x_sql', alias: null, on: null }], where: null, grouped: true,
       columns: [{ name: 'big', expr: 'n > 1', agg: null }, { name: 'tenants', expr: 'COUNT(*)', agg: { fn: 'count', arg: null } }, { name: 'total', expr: 'SUM(n)', agg: { fn: 'sum', arg: 'n' } }, { name: 'smallest', expr: 'MIN(n)', agg: { fn: 'min', arg: 'n' } }],
@@ -169,8 +169,8 @@ export async function expectVerified(db: Db, m: Manifest, select?: string[]): Pr
   if (bad.length) throw new Error(`MVs differ from their recomputation:\n${JSON.stringify(bad.map((b) => ({ node: b.node, missing: b.missing.slice(0, 3), extra: b.extra.slice(0, 3) })), null, 1)}`);
 }
 
-/** One run: ops before the MVs exist (initial population), then ops with refreshes of random subsets. */
-export async function runScenario(db: Db, m: Manifest, before: Op[], ops: Op[]): Promise<void> {
+/** One run: ops before the MVs exist (initial population), then ops with refreshes of random subsets (`concurrency`: see refreshAll). */
+export async function runScenario(db: Db, m: Manifest, before: Op[], ops: Op[], options: { concurrency?: number } = {}): Promise<void> {
   await resetTables(db, m);
   // Every dimension row exists at first (ops then change and delete them): otherwise the inner joins drop most messages.
   for (let t = 0; t < TENANTS.length; t++) {
@@ -183,12 +183,12 @@ export async function runScenario(db: Db, m: Manifest, before: Op[], ops: Op[]):
   await expectVerified(db, m);
   for (const o of ops) {
     if (o.op === 'refresh') {
-      await refreshAll(db, m, { select: o.select });
+      await refreshAll(db, m, { select: o.select, ...options });
       await expectVerified(db, m, o.select);
     } else {
       await applyOp(db, o);
     }
   }
-  await refreshAll(db, m);
+  await refreshAll(db, m, options);
   await expectVerified(db, m);
 }
