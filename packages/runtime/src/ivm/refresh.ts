@@ -184,10 +184,16 @@ export async function refreshAll(db: Db, manifest: Manifest, options: RefreshAll
     options.onProgress?.(out.length, mvs.length, r);
   };
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
-  if (concurrency > 1 && db.fork && mvs.length > 1) {
-    await refreshConcurrently(db, manifest, mvs.map((n) => n.name), concurrency, trims, done);
-  } else {
-    for (const n of mvs) done(await refreshNode(db, manifest, n.name, { deferTrims: trims }));
+  try {
+    if (concurrency > 1 && db.fork && mvs.length > 1) {
+      await refreshConcurrently(db, manifest, mvs.map((n) => n.name), concurrency, trims, done);
+    } else {
+      for (const n of mvs) done(await refreshNode(db, manifest, n.name, { deferTrims: trims }));
+    }
+  } catch (e) {
+    // The refreshes that committed may still trim what they folded in; the failure is what is reported.
+    await trimLogs(db, [...trims]).catch(() => undefined);
+    throw e;
   }
   // Dimensions nothing consumes would otherwise keep their log forever.
   if (!wanted) for (const n of manifest.nodes) if (n.kind === 'table' && !n.appendOnly) trims.add(n.name);
