@@ -55,3 +55,13 @@ describe('mvkit graph', () => {
     expect(dot.out).toContain('  sales_daily -> sales_dashboard;');
   });
 });
+
+describe('mvkit refresh', () => {
+  it('a --threads that is not a whole number of at least 1 is a usage error, before any connection: exit 2', async () => {
+    for (const bad of ['0', '-2', '1.5', 'many']) {
+      const r = await run(['-p', quickstart, 'refresh', '--threads', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.err).toBe(`mvkit: --threads must be a whole number of at least 1, not "${bad}"\n  hint: use --threads 1 to refresh one MV at a time\n`);
+    }
+  });
+});

@@ -18,6 +18,8 @@ export interface RefreshOptions {
   /** Redshift: REFRESH ... CASCADE on each top-most selected MV instead of each MV in order. */
   readonly cascade?: boolean;
   readonly onProgress?: (done: number, total: number, node: string) => void;
+  /** Native Postgres: MVs of independent branches refreshed at once, one connection each. */
+  readonly threads?: number;
 }
 
 /** What the engine knows about a node's freshness. */

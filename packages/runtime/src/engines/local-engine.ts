@@ -107,7 +107,7 @@ export async function localEngine(kind: 'pglite' | 'postgres'): Promise<Engine> 
       const results = await ivm.refreshAll(db, manifest, {
         ...(options.nodes ? { select: [...options.nodes] } : {}),
         // Native Postgres: independent branches at once, one connection each (PGlite has one session).
-        ...(db.fork ? { concurrency: Math.min(4, availableParallelism()) } : {}),
+        ...(db.fork ? { concurrency: options.threads ?? Math.min(4, availableParallelism()) } : {}),
         ...(onProgress ? { onProgress: (done: number, total: number, r: { node: string }) => onProgress(done, total, r.node) } : {}),
       });
       return results.map((r) => ({ node: r.node, mode: r.mode, rows: r.rowsChanged, durationMs: r.durationMs, detail: r.reason ?? null }));

@@ -11,6 +11,7 @@ export interface RefreshCommandOptions {
   readonly select?: readonly string[];
   readonly cascade?: boolean;
   readonly onProgress?: (done: number, total: number, node: string) => void;
+  readonly threads?: number;
 }
 
 /**
@@ -28,7 +29,7 @@ export async function refreshDeployment(db: Db, engine: Engine, manifest: Manife
   }
   if (!mvs.length) return [];
   await ensureStateSchema(db);
-  const results = await engine.refresh(db, manifest, { nodes: mvs.map((n) => n.name), cascade: options.cascade ?? false, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const results = await engine.refresh(db, manifest, { nodes: mvs.map((n) => n.name), cascade: options.cascade ?? false, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.threads ? { threads: options.threads } : {}) });
   for (const r of results) await recordRefresh(db, { node: r.node, mode: r.mode, rows: r.rows, durationMs: r.durationMs, detail: r.detail });
   return results;
 }

@@ -33,7 +33,7 @@ describe('mvkit plan / apply / refresh / status', () => {
     expect(applied.stdout).toContain('applied 8 stage(s) to local');
     expect(mvkit(dir, ['apply']).stdout).toContain('no changes');
     expect(mvkit(dir, ['plan']).stdout).toBe('Plan for shop on local (pglite): no changes.\n');
-    const refreshed = JSON.parse(mvkit(dir, ['refresh', '--select', 'events_hourly+', '--json']).stdout) as { node: string }[];
+    const refreshed = JSON.parse(mvkit(dir, ['refresh', '--select', 'events_hourly+', '--threads', '2', '--json']).stdout) as { node: string }[];
     expect(refreshed.map((r) => r.node)).toEqual(['events_hourly', 'events_daily', 'tenant_daily']);
     const status = JSON.parse(mvkit(dir, ['status', '--json']).stdout) as { nodes: { node: string; deployment: string; lastRefresh: unknown }[] };
     expect(status.nodes.every((n) => n.deployment === 'up to date')).toBe(true);
