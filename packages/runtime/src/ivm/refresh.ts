@@ -49,8 +49,11 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
     if (process.env.MVKIT_IVM_TRACE) process.stderr.write(`[ivm ${name}] before the transaction ${(performance.now() - started).toFixed(1)} ms\n`);
     const result = await db.transaction(async (t) => {
       const tx = process.env.MVKIT_IVM_TRACE ? traced(t, name) : t;
-      // Quiet: the session temp tables' CREATE ... IF NOT EXISTS notices.
-      await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL client_min_messages = warning');
+      // Quiet: the session temp tables' CREATE ... IF NOT EXISTS notices. Asynchronous commit: a
+      // refresh holds only derived data, and its MV, log and watermarks commit together, so a
+      // server crash can lose the newest refreshes (WAL keeps them in order) but never half of
+      // one; the next refresh redoes them. Spares a WAL flush per MV on servers that wait for it.
+      await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL client_min_messages = warning; SET LOCAL synchronous_commit = off');
       let rowsChanged: number;
       let inputRows = 0;
       let marks: Map<string, Mark> | undefined;
