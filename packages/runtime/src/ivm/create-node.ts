@@ -2,7 +2,7 @@ import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { nodeRecord, withNodeLocks } from './catalog.ts';
-import { externalHighMark, readMarks } from './marks.ts';
+import { externalHighMarks, readMarks } from './marks.ts';
 import { captureOf, findNode, planNode } from './node-plan.ts';
 import { dropStatements, nodeDdl } from './node-ddl.ts';
 import { populate } from './programs.ts';
@@ -31,8 +31,7 @@ export async function createNode(db: Db, manifest: Manifest, name: string): Prom
   // Holding the inputs' locks: no refresh of an input MV and no log trim runs between reading
   // the high marks and committing the watermarks that start from them.
   await withNodeLocks(db, [name, ...plan.inputs.map((i) => i.relation)], async () => {
-    const external = new Map<string, number>();
-    if (plan.layout !== 'full') for (const i of plan.inputs) if (!i.engineWritten && !external.has(i.relation)) external.set(i.relation, await externalHighMark(db, i));
+    const external = plan.layout === 'full' ? new Map<string, number>() : await externalHighMarks(db, plan.inputs);
     await db.transaction(async (tx) => {
       await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
       for (const s of ddl) await tx.exec(s);

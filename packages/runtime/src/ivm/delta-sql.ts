@@ -1,5 +1,4 @@
 import { SEQ, logTable } from './catalog.ts';
-import type { Db } from '../db/db.ts';
 import type { InputRef, NodePlan } from './node-plan.ts';
 
 /**
@@ -56,25 +55,6 @@ export function weightedDelta(i: InputRef, marks: Marks): string {
   if (m.table) return `SELECT ${cols(i)}, __w FROM ${m.table}`;
   if (i.capture === 'seq') return `SELECT ${cols(i)}, 1 AS __w FROM ${i.relation} WHERE ${SEQ} > ${m.from} AND ${SEQ} <= ${m.to}`;
   return `SELECT ${cols(i)}, _w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${m.from} AND _seq <= ${m.to}`;
-}
-
-/**
- * Copies each changed input's delta into a temp table. Log tables churn and landing tables
- * grow past their last ANALYZE, so a range of either is estimated from stale statistics
- * (often one row, or the whole table) and planned badly; a fresh temp table is estimated from
- * its actual size.
- */
-export async function materializeDeltas(tx: Db, plan: NodePlan, marks: Marks): Promise<Marks> {
-  const out = new Map(marks);
-  let k = 0;
-  for (const i of plan.inputs) {
-    const m = out.get(i.relation);
-    if (!m || m.changes === 0 || m.table) continue;
-    const table = `_ivm_delta_${k++}`;
-    await tx.exec(`CREATE TEMP TABLE ${table} ON COMMIT DROP AS ${weightedDelta(i, marks)}`);
-    out.set(i.relation, { ...m, table });
-  }
-  return out;
 }
 
 /** The input at its high mark as a plain multiset, for populating and MIN/MAX recomputation. */

@@ -27,18 +27,9 @@ import { fillTemp, tempName } from './temp.ts';
  * lock held until after COMMIT): their numbers commit in order, so the largest number visible
  * in the refresh's snapshot is a sound high mark with nothing missing below it.
  */
-export async function externalHighMark(db: Db, i: InputRef): Promise<number> {
-  const [table, column] = i.capture === 'seq' ? [i.relation, SEQ] : [logTable(i.relation), '_seq'];
-  return db.transaction(async (tx) => {
-    await tx.exec(`LOCK TABLE ${table} IN SHARE MODE`);
-    const [r] = await tx.query<{ h: number }>(`SELECT CASE WHEN is_called THEN last_value ELSE 0 END::bigint AS h FROM ${await sequenceOf(tx, table, column)}`);
-    return Number(r?.h ?? 0);
-  });
-}
-
 /**
- * externalHighMark for several inputs in one round trip: a script of one short transaction per
- * table (each table locked alone, as above), each leaving its high mark in a session setting
+ * The high marks of a node's external inputs, in one round trip: a script of one short
+ * transaction per table (each table locked alone, as above), each leaving its high mark in a session setting
  * that the script's last statement reads back; then the new BRIN ranges of the landing tables
  * summarized (see summarizeSql). A failure inside the script leaves its transaction
  * aborted: rolled back before the error is rethrown.
@@ -121,12 +112,15 @@ export async function readMarks(tx: Db, inputs: readonly InputRef[], watermarks:
 /**
  * The marks of one refresh with their deltas materialized, in one round trip whatever the
  * number of inputs: a script that copies each input's range (W, H] into a session temp table
- * (see materializeDeltas for why a copy) and ends with one SELECT that counts the copies, reads
+ * and ends with one SELECT that counts the copies, reads
  * the engine-written logs' high marks and whether the other logs hold changes beyond theirs.
  * An engine-written log is copied from W on without an upper bound: everything past W that this
  * snapshot sees, whose largest number is the high mark read in the same snapshot. An external
  * input whose range is empty (H = W) is not copied. Same snapshot, same marks as readMarks.
- * `consolidate`: logged inputs are copied consolidated (see consolidatesInput).
+ * `consolidate`: logged inputs are copied consolidated (see consolidatesInput). Why a copy: log
+ * tables churn and landing tables grow past their last ANALYZE, so a range of either is estimated
+ * from stale statistics (often one row, or the whole table) and planned badly; a temp table is
+ * estimated from its actual size.
  */
 export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false): Promise<Map<string, Mark>> {
   const distinct = inputs.filter((i, k) => inputs.findIndex((j) => j.relation === i.relation) === k);

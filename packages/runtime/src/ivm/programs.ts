@@ -1,7 +1,7 @@
 import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
-import { deltaRows, keyText, materializeDeltas, plainFrom, type Marks } from './delta-sql.ts';
+import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
 import { consolidatesInput, type AggRef, type NodePlan } from './node-plan.ts';
 import { fillTemp, likeTemp, tempName } from './temp.ts';
 
@@ -45,8 +45,7 @@ const definitionOf = (plan: NodePlan) => [plan.node, plan.inputs];
  * the new groups inserted, and the MV's own changes (old images out, new images in, unchanged
  * groups left out) written to its log from O and the RETURNING of the update and the insert.
  */
-export async function applyAggDelta(tx: Db, plan: NodePlan, given: Marks, logged = true): Promise<number> {
-  const marks = await materializeDeltas(tx, plan, given);
+export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, logged = true): Promise<number> {
   const name = plan.node.name;
   const g = plan.projections;
   const select = [...g.map((p, i) => `${p.expr} AS _g${i}`), ...plan.aggs.map((a, i) => `${a.arg ?? 'NULL'} AS _a${i}`)].join(', ');
@@ -205,8 +204,7 @@ GROUP BY ${gexprs.join(', ')}`;
  * per distinct row, zeros dropped) is exactly the MV's change: delete by key, insert, log it;
  * one round trip.
  */
-export async function applyRowsDelta(tx: Db, plan: NodePlan, given: Marks, logged = true): Promise<number> {
-  const marks = await materializeDeltas(tx, plan, given);
+export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks, logged = true): Promise<number> {
   const name = plan.node.name;
   const names = plan.projections.map((p) => p.name);
   const select = [...plan.projections.map((p) => `${p.expr} AS ${p.name}`), `${keyText(plan.keyExprs)} AS _ivm_k`].join(', ');

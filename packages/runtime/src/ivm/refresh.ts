@@ -136,16 +136,9 @@ function traced(db: Db, node: string): Db {
 
 /**
  * Deletes log entries every consumer has folded in (all of them when nothing consumes the log).
- * Skipped when another engine session holds the node's lock: createNode holds its inputs' locks
- * while it reads a log from a mark nobody has recorded yet.
- */
-export async function trimLog(db: Db, name: string): Promise<void> {
-  await trimLogs(db, [name]);
-}
-
-/**
- * trimLog for several logs in one round trip: one DO block (one transaction) that takes each
- * node's lock with pg_try_advisory_xact_lock, which conflicts with the session-level lock of
+ * Skipped for a log whose node another engine session has locked: createNode holds its inputs'
+ * locks while it reads a log from a mark nobody has recorded yet. One round trip: one DO block
+ * (one transaction) that takes each node's lock with pg_try_advisory_xact_lock, which conflicts with the session-level lock of
  * other engine sessions exactly like tryNodeLock and is released at COMMIT, after the DELETE.
  * Each DELETE runs under a snapshot taken after its lock was granted (a PL/pgSQL statement
  * takes a fresh snapshot under READ COMMITTED), so it sees every watermark committed before,
