@@ -61,9 +61,15 @@ function storageDdl(plan: NodePlan): string[] {
   ];
 }
 
+/**
+ * A change log: numbered signed rows. No index on the number: a log is appended to in number
+ * order, read from a consumer's watermark to its end and trimmed from its start, so it holds
+ * only what its slowest consumer has not folded in yet, and every read of it is a scan of about
+ * that much; an index would cost each logged row an entry and serve no read better.
+ */
 function logDdl(node: ManifestNode): string[] {
   const cols = node.columns.map((c) => `  ${c.name} ${c.type}`).join(',\n');
-  return [`CREATE TABLE ${logTable(node.name)} (\n  _seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  _w integer NOT NULL,\n${cols}\n);`];
+  return [`CREATE TABLE ${logTable(node.name)} (\n  _seq bigint GENERATED ALWAYS AS IDENTITY,\n  _w integer NOT NULL,\n${cols}\n);`];
 }
 
 function triggerDdl(node: ManifestNode): string[] {
