@@ -44,6 +44,7 @@ const definitionOf = (plan: NodePlan) => [plan.node, plan.inputs];
  * count returns to 0, MIN/MAX fold the inserted values with LEAST/GREATEST or take R's value),
  * the new groups inserted, and the MV's own changes (old images out, new images in, unchanged
  * groups left out) written to its log from O and the RETURNING of the update and the insert.
+ * The CTEs run in order on one snapshot, and a CTE that is never read still runs to completion.
  */
 export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, logged = true): Promise<number> {
   const name = plan.node.name;
@@ -131,6 +132,7 @@ WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0
     `del AS (
   DELETE FROM ${name} t USING ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k
   WHERE o._ivm_count + d._ivm_count = 0 AND t._ivm_k = d._ivm_k
+  RETURNING 1
 )`,
     `upd AS (
   UPDATE ${name} t SET ${set.join(', ')}
@@ -144,15 +146,19 @@ WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0
   WHERE d._ivm_count > 0 AND NOT EXISTS (SELECT 1 FROM ${O} o WHERE o._ivm_k = d._ivm_k)
   RETURNING *
 )`,
-    `up AS (SELECT * FROM upd UNION ALL SELECT * FROM ins)`,
+    // Old images of the groups deleted or changed (an updated group whose image did not move is
+    // no change), then new images of the changed and the new groups (a new group's key is not in O).
     `ch AS (
-  SELECT -1 AS w, o.* FROM ${O} o WHERE NOT EXISTS (${same('o', 'n', 'up')})
+  SELECT -1 AS w, o.* FROM ${O} o WHERE NOT EXISTS (${same('o', 'n', 'upd')})
   UNION ALL
-  SELECT 1 AS w, n.* FROM up n WHERE NOT EXISTS (${same('n', 'o', O)})
+  SELECT 1 AS w, n.* FROM upd n WHERE NOT EXISTS (${same('n', 'o', O)})
+  UNION ALL
+  SELECT 1 AS w, n.* FROM ins n
 )`,
-    ...(logged ? [`lg AS (INSERT INTO ${logTable(name)} (_w, ${list}) SELECT w, ${list} FROM ch ORDER BY w)`] : []),
+    ...(logged ? [`lg AS (INSERT INTO ${logTable(name)} (_w, ${list}) SELECT w, ${list} FROM ch)`] : []),
   ];
-  const [r] = await tx.query<{ n: number }>(`WITH ${ctes.join(',\n')}\nSELECT count(DISTINCT _ivm_k)::int AS n FROM ch`);
+  // Groups changed: each has one new image, except a deleted group, which has none.
+  const [r] = await tx.query<{ n: number }>(`WITH ${ctes.join(',\n')}\nSELECT ((SELECT count(*) FROM ch WHERE w = 1) + (SELECT count(*) FROM del))::int AS n`);
   return r?.n ?? 0;
 }
 
