@@ -13,6 +13,8 @@ export interface Mark {
   readonly beyond: boolean;
   /** A temp table holding the delta (columns + __w), once materialized. */
   readonly table?: string;
+  /** The delta is read consolidated (each distinct row once with its net weight, zeros dropped). */
+  readonly consolidated?: boolean;
 }
 export type Marks = ReadonlyMap<string, Mark>;
 
@@ -54,7 +56,8 @@ export function weightedDelta(i: InputRef, marks: Marks): string {
   const m = markOf(marks, i);
   if (m.table) return `SELECT ${cols(i)}, __w FROM ${m.table}`;
   if (i.capture === 'seq') return `SELECT ${cols(i)}, 1 AS __w FROM ${i.relation} WHERE ${SEQ} > ${m.from} AND ${SEQ} <= ${m.to}`;
-  return `SELECT ${cols(i)}, _w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${m.from} AND _seq <= ${m.to}`;
+  const range = `${logTable(i.relation)} WHERE _seq > ${m.from} AND _seq <= ${m.to}`;
+  return m.consolidated ? `SELECT ${cols(i)}, SUM(_w)::int AS __w FROM ${range} GROUP BY ${cols(i)} HAVING SUM(_w) <> 0` : `SELECT ${cols(i)}, _w AS __w FROM ${range}`;
 }
 
 /** The input at its high mark as a plain multiset, for populating and MIN/MAX recomputation. */

@@ -119,10 +119,12 @@ export async function readMarks(tx: Db, inputs: readonly InputRef[], watermarks:
  * input whose range is empty (H = W) is not copied. Same snapshot, same marks as readMarks.
  * `consolidate`: logged inputs are copied consolidated (see consolidatesInput). Why a copy: log
  * tables churn and landing tables grow past their last ANALYZE, so a range of either is estimated
- * from stale statistics (often one row, or the whole table) and planned badly; a temp table is
- * estimated from its actual size.
+ * from stale statistics (often one row, or the whole table) and joins over it are planned badly;
+ * a temp table is estimated from its actual size.
+ * `inPlace` (see readsDeltaInPlace): nothing is copied; the program reads each range where it
+ * lies, and `changes` is only 1 when the range holds a row, 0 when not (its size is not counted).
  */
-export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false): Promise<Map<string, Mark>> {
+export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false, inPlace = false): Promise<Map<string, Mark>> {
   const distinct = inputs.filter((i, k) => inputs.findIndex((j) => j.relation === i.relation) === k);
   const stmts: string[] = [];
   const probes: string[] = [];
@@ -133,6 +135,10 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     let select: string;
     if (i.engineWritten) {
       probes.push(`(SELECT max(_seq) FROM ${logTable(i.relation)})::bigint AS h${k}`);
+      if (inPlace) {
+        probes.push(`EXISTS (SELECT 1 FROM ${logTable(i.relation)} WHERE _seq > ${from})::int AS c${k}`);
+        return;
+      }
       select = consolidate
         ? `SELECT ${cols}, SUM(_w)::int AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from} GROUP BY ${cols} HAVING SUM(_w) <> 0`
         : `SELECT ${cols}, _w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from}`;
@@ -140,6 +146,11 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
       const to = Math.max(from, external.get(i.relation) ?? from);
       if (i.capture === 'log') probes.push(`EXISTS (SELECT 1 FROM ${logTable(i.relation)} WHERE _seq > ${to}) AS b${k}`);
       if (to === from) return;
+      if (inPlace) {
+        const [table, column] = i.capture === 'seq' ? [i.relation, SEQ] : [logTable(i.relation), '_seq'];
+        probes.push(`EXISTS (SELECT 1 FROM ${table} WHERE ${column} > ${from} AND ${column} <= ${to})::int AS c${k}`);
+        return;
+      }
       select = i.capture === 'seq'
         ? `SELECT ${cols}, 1 AS __w FROM ${i.relation} WHERE ${SEQ} > ${from} AND ${SEQ} <= ${to}`
         : consolidate
@@ -160,7 +171,9 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     const n = Number(p?.[`c${k}`] ?? 0);
     const table = tables.get(i.relation);
     // An empty range (numbers drawn by aborted writers only) is no change: no copy in the mark.
-    marks.set(i.relation, table && n > 0 ? { from, to, changes: n, beyond, table } : { from, to, changes: 0, beyond });
+    const consolidated = consolidate && i.capture === 'log';
+    if (inPlace) marks.set(i.relation, { from, to, changes: n, beyond, consolidated });
+    else marks.set(i.relation, table && n > 0 ? { from, to, changes: n, beyond, table, consolidated } : { from, to, changes: 0, beyond });
   });
   return marks;
 }

@@ -106,6 +106,16 @@ export function consolidatesInput(plan: NodePlan): boolean {
     && only.columns.every((c) => GROUPABLE.test(only.types[c] ?? ''));
 }
 
+/**
+ * Whether the node's program reads its delta in place (the input's range, straight from the
+ * landing table or log) instead of from a session temp copy: a group store over one input,
+ * whose delta is read once, by the statement that aggregates it per group. Joins keep the copy:
+ * each delta is read by several terms, and their plans need its size (see readDeltas).
+ */
+export function readsDeltaInPlace(plan: NodePlan): boolean {
+  return plan.layout === 'agg' && plan.inputs.length === 1;
+}
+
 export function declaredColumns(node: ManifestNode): readonly ManifestColumn[] {
   return node.columns;
 }

@@ -2,7 +2,7 @@ import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
 import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
-import { consolidatesInput, type AggRef, type NodePlan } from './node-plan.ts';
+import { consolidatesInput, readsDeltaInPlace, type AggRef, type NodePlan } from './node-plan.ts';
 import { fillTemp, likeTemp, tempName } from './temp.ts';
 
 /** Populates an empty storage table from the inputs at their high marks. */
@@ -46,7 +46,7 @@ const definitionOf = (plan: NodePlan) => [plan.node, plan.inputs];
  * groups left out) written to its log from O and the RETURNING of the update and the insert.
  * The CTEs run in order on one snapshot, and a CTE that is never read still runs to completion.
  */
-export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, logged = true): Promise<number> {
+export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, logged = true): Promise<{ changed: number; inputRows: number }> {
   const name = plan.node.name;
   const g = plan.projections;
   const select = [...g.map((p, i) => `${p.expr} AS _g${i}`), ...plan.aggs.map((a, i) => `${a.arg ?? 'NULL'} AS _a${i}`)].join(', ');
@@ -70,16 +70,22 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, logged
   const D = tempName('d', name, def);
   const O = tempName('o', name, def);
   const RC = tempName('rc', name, def);
-  const setup = [
-    ...fillTemp(D, `SELECT ${g.map((p, i) => `_g${i} AS ${p.name}`).join(', ')}, ${keyText(gs)} AS _ivm_k, SUM(__w) AS _ivm_count, ${aggCols.join(', ')}
+  // A delta read in place (readsDeltaInPlace) was not counted: D counts its rows per group.
+  const inPlace = readsDeltaInPlace(plan);
+  const fillD = fillTemp(D, `SELECT ${g.map((p, i) => `_g${i} AS ${p.name}`).join(', ')}, ${keyText(gs)} AS _ivm_k, SUM(__w) AS _ivm_count, ${aggCols.join(', ')}${inPlace ? ', COUNT(*) AS _ivm_n' : ''}
 FROM (
 ${deltaRows(plan, marks, select)}
 ) x
-GROUP BY ${gs.join(', ')}`),
+GROUP BY ${gs.join(', ')}`);
+  const setup = [
+    // A range read in place is estimated from stale statistics, often at a few rows, for which
+    // the planner sorts to group; the delta is grouped by hashing whatever its size.
+    ...(inPlace ? ['SET LOCAL enable_sort = off', ...fillD, 'SET LOCAL enable_sort = on'] : fillD),
     likeTemp(O, name),
     `INSERT INTO ${O} SELECT t.* FROM ${D} d JOIN ${name} t ON t._ivm_k = d._ivm_k`,
   ];
   const probes = [`(SELECT count(*) FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k WHERE COALESCE(o._ivm_count, 0) + d._ivm_count < 0)::int AS neg`];
+  if (inPlace) probes.push(`(SELECT COALESCE(SUM(_ivm_n), 0) FROM ${D})::int AS n`);
   const minmax = plan.aggs.filter((a) => a.fn === 'min' || a.fn === 'max');
   if (minmax.length && !insertOnly) {
     // A deletion reaching the stored extreme forces a recomputation unless an inserted value lies
@@ -100,7 +106,10 @@ GROUP BY ${gs.join(', ')}`),
 WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0`));
     probes.push(`(SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM ${RC}) AS patterns`);
   }
-  const [c] = await tx.script<{ neg: number; patterns: string[] | null }>([...setup, `SELECT ${probes.join(', ')}`].join(';\n'));
+  const [c] = await tx.script<{ neg: number; patterns: string[] | null; n?: number }>([...setup, `SELECT ${probes.join(', ')}`].join(';\n'));
+  const inputRows = inPlace ? Number(c?.n ?? 0) : [...marks.values()].reduce((s, m) => s + m.changes, 0);
+  // Nothing in the range but numbers of aborted writers, or changes that cancel out.
+  if (inPlace && inputRows === 0) return { changed: 0, inputRows };
   if (c && c.neg > 0) throw new RefreshError(`refresh of ${name} would leave ${c.neg} group(s) with a negative row count`, { hint: 'the change log and the stored groups disagree: rebuild the node (drop and create it)' });
   const patterns = c?.patterns ?? [];
   const recompute = patterns.length > 0;
@@ -159,7 +168,7 @@ WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0
   ];
   // Groups changed: each has one new image, except a deleted group, which has none.
   const [r] = await tx.query<{ n: number }>(`WITH ${ctes.join(',\n')}\nSELECT ((SELECT count(*) FROM ch WHERE w = 1) + (SELECT count(*) FROM del))::int AS n`);
-  return r?.n ?? 0;
+  return { changed: r?.n ?? 0, inputRows };
 }
 
 /** The SET clause of an existing group: stored value `t.x` merged with the delta's `d.x`. */

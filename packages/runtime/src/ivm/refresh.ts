@@ -4,7 +4,7 @@ import { RefreshError } from '../errors.ts';
 import { logTable, nodeLockKey, nodeRecord, quote, withNodeLocks } from './catalog.ts';
 import { externalHighMarks, readDeltas } from './marks.ts';
 import type { Mark } from './delta-sql.ts';
-import { consolidatesInput, findNode, planNode, type NodePlan } from './node-plan.ts';
+import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
 import { applyAggDelta, applyFull, applyRowsDelta } from './programs.ts';
 
 export interface RefreshResult {
@@ -73,9 +73,11 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
         for (const i of plan.inputs) {
           if (!watermarks.has(i.relation)) throw new RefreshError(`${name} has no watermark for its input ${i.relation}`, { hint: 'drop and recreate the node' });
         }
-        marks = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan));
+        marks = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan));
         inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
-        rowsChanged = inputRows === 0 ? 0 : plan.layout === 'agg' ? await applyAggDelta(tx, plan, marks, consumed) : await applyRowsDelta(tx, plan, marks, consumed);
+        if (inputRows === 0) rowsChanged = 0;
+        else if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows } = await applyAggDelta(tx, plan, marks, consumed));
+        else rowsChanged = await applyRowsDelta(tx, plan, marks, consumed);
         for (const [input, m] of marks) if (m.to !== m.from) advanced.push(input);
       }
       const pause = pauseFor(name);
