@@ -40,7 +40,7 @@ export async function externalHighMarks(db: Db, inputs: readonly InputRef[]): Pr
   if (!distinct.length) return out;
   const stmts: string[] = [];
   for (const [k, i] of distinct.entries()) {
-    const [table, column] = i.capture === 'seq' ? [i.relation, SEQ] : [logTable(i.relation), '_seq'];
+    const [table, column] = numbered(i);
     const seq = await sequenceOf(db, table, column);
     stmts.push('BEGIN', `LOCK TABLE ${table} IN SHARE MODE`, `SELECT set_config('mvkit.ivm_h${k}', (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${seq})::text, false)`, 'COMMIT');
   }
@@ -67,6 +67,11 @@ export async function externalHighMarks(db: Db, inputs: readonly InputRef[]): Pr
  */
 function summarizeSql(relation: string): string {
   return `DO $ivm_brin$ BEGIN PERFORM brin_summarize_new_values(${quote(`${relation}__ivm_seq`)}::regclass); EXCEPTION WHEN insufficient_privilege THEN NULL; END $ivm_brin$`;
+}
+
+/** Where an input's change numbers live: a landing table's identity column, or its log's. */
+function numbered(i: InputRef): [table: string, column: string] {
+  return i.capture === 'seq' ? [i.relation, SEQ] : [logTable(i.relation), '_seq'];
 }
 
 const sequences = new Map<string, string>();
@@ -98,7 +103,7 @@ export async function readMarks(tx: Db, inputs: readonly InputRef[], watermarks:
     } else {
       to = Math.max(from, external.get(i.relation) ?? from);
     }
-    const [table, column] = i.capture === 'seq' ? [i.relation, SEQ] : [logTable(i.relation), '_seq'];
+    const [table, column] = numbered(i);
     const [c] = await tx.query<{ n: number; beyond: boolean }>(
       `SELECT (SELECT count(*)::int FROM ${table} WHERE ${column} > $1 AND ${column} <= $2) AS n, ` +
         (i.capture === 'log' && !i.engineWritten ? `EXISTS (SELECT 1 FROM ${table} WHERE ${column} > $2) AS beyond` : 'false AS beyond'),
@@ -147,7 +152,7 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
       if (i.capture === 'log') probes.push(`EXISTS (SELECT 1 FROM ${logTable(i.relation)} WHERE _seq > ${to}) AS b${k}`);
       if (to === from) return;
       if (inPlace) {
-        const [table, column] = i.capture === 'seq' ? [i.relation, SEQ] : [logTable(i.relation), '_seq'];
+        const [table, column] = numbered(i);
         probes.push(`EXISTS (SELECT 1 FROM ${table} WHERE ${column} > ${from} AND ${column} <= ${to})::int AS c${k}`);
         return;
       }
