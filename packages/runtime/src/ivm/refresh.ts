@@ -6,6 +6,7 @@ import { externalHighMarks, readDeltas } from './marks.ts';
 import type { Mark } from './delta-sql.ts';
 import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
 import { applyAggDelta, applyFull, applyRowsDelta } from './programs.ts';
+import { isRowTooBig, toastedTemps } from './temp.ts';
 
 export interface RefreshResult {
   node: string;
@@ -47,26 +48,28 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
     const external = plan.layout === 'full' ? new Map<string, number>() : await externalHighMarks(db, plan.inputs);
     await testHooks.afterHighMarks?.(name);
     if (process.env.MVKIT_IVM_TRACE) process.stderr.write(`[ivm ${name}] before the transaction ${(performance.now() - started).toFixed(1)} ms\n`);
-    const result = await db.transaction(async (t) => {
+    const attempt = () => db.transaction(async (t) => {
+      advanced.length = 0;
       const tx = process.env.MVKIT_IVM_TRACE ? traced(t, name) : t;
       // Quiet: the session temp tables' CREATE ... IF NOT EXISTS notices. Asynchronous commit: a
       // refresh holds only derived data, and its MV, log and watermarks commit together, so a
       // server crash can lose the newest refreshes (WAL keeps them in order) but never half of
       // one; the next refresh redoes them. Spares a WAL flush per MV on servers that wait for it.
-      await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL client_min_messages = warning; SET LOCAL synchronous_commit = off');
+      const settings = 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL client_min_messages = warning; SET LOCAL synchronous_commit = off';
       let rowsChanged: number;
       let inputRows = 0;
       let marks: Map<string, Mark> | undefined;
       if (plan.layout === 'full') {
+        await tx.exec(settings);
         rowsChanged = await applyFull(tx, plan);
       } else {
         // Whether anything consumes this MV's log, read under the node's lock: createNode holds
         // its inputs' locks until it has committed a new consumer's watermarks, so a consumer
         // created before this refresh is seen here and one created after it starts from the
         // MV's table as this refresh leaves it. Without consumers the log is not written at all.
-        const wm = await tx.query<{ input: string; mark: number; consumed: boolean }>(
-          'SELECT input, mark, EXISTS (SELECT 1 FROM mvkit.ivm_watermarks c WHERE c.input = $1) AS consumed FROM mvkit.ivm_watermarks WHERE consumer = $1 FOR UPDATE',
-          [name],
+        // In the same round trip as the settings, which must come first in the transaction.
+        const wm = await tx.script<{ input: string; mark: number; consumed: boolean }>(
+          `${settings};\nSELECT input, mark, EXISTS (SELECT 1 FROM mvkit.ivm_watermarks c WHERE c.input = ${quote(name)}) AS consumed FROM mvkit.ivm_watermarks WHERE consumer = ${quote(name)} FOR UPDATE`,
         );
         const watermarks = new Map(wm.map((r) => [r.input, Number(r.mark)]));
         consumed = wm.some((r) => r.consumed);
@@ -96,6 +99,14 @@ INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, d
       if (plan.reason) r.reason = plan.reason;
       return r;
     });
+    let result: RefreshResult;
+    try {
+      result = await attempt();
+    } catch (e) {
+      // A row too wide for the session temp tables' inline storage: once more, with TOASTed ones.
+      if (!isRowTooBig(e) || !toastedTemps()) throw e;
+      result = await attempt();
+    }
     const committed = performance.now();
     // An MV's own log is trimmed by its consumers' refreshes; without consumers it is emptied here
     // (entries left from before its consumers were dropped). An input's log can only be trimmed

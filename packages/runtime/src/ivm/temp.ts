@@ -7,19 +7,59 @@ import { createHash } from 'node:crypto';
  * it at commit deletes those rows again, about 1.5 ms per table; refilling one costs a fraction.
  * The name carries a hash of everything its column types derive from, so a changed definition
  * gets a table of its own. A rolled-back refresh leaves the table empty (or, if it was created
- * in that transaction, absent; IF NOT EXISTS creates it again).
+ * in that transaction, absent; the next refresh creates it again).
+ *
+ * Their variable-length columns are stored PLAIN (inline, uncompressed), so the tables have no
+ * TOAST table: every COMMIT of a transaction that touched a temp table empties every ON COMMIT
+ * DELETE ROWS table of the session, and emptying one with a TOAST table (its heap, the TOAST
+ * heap, and the TOAST index rebuilt) costs ~0.25 ms against ~0.02 ms without; a session that
+ * refreshes a chain holds a few tables per MV. A row that does not fit a page inline fails with
+ * "row is too big" (54000): the engine then switches to TOASTed tables (see toastedTemps), which
+ * have names of their own.
  */
+const state = { plain: true };
+
+/** From now on (in this process), temp tables keep TOAST: for rows too wide to store inline. */
+export function toastedTemps(): boolean {
+  if (!state.plain) return false;
+  state.plain = false;
+  return true;
+}
+
+/** Whether an error is Postgres refusing a row wider than a page (PLAIN storage, no TOAST). */
+export function isRowTooBig(e: unknown): boolean {
+  return (e as { code?: string } | null)?.code === '54000' && /row is too big/i.test(String((e as Error).message));
+}
+
 export function tempName(role: string, owner: string, definition: unknown): string {
-  const h = createHash('sha1').update(JSON.stringify([role, owner, definition])).digest('hex').slice(0, 12);
+  const h = createHash('sha1').update(JSON.stringify([role, owner, definition, state.plain ? 'plain' : 'toast'])).digest('hex').slice(0, 12);
   return `_ivm_${role}_${h}`;
+}
+
+/**
+ * Creates `name` unless it exists, with the columns (names and types) of `shape`'s result:
+ * through a throwaway table whose variable-length columns are set to PLAIN, which LIKE ...
+ * INCLUDING STORAGE copies before the table's TOAST need is decided. One DO block: when the
+ * table exists it is a lookup (cheaper than CREATE TABLE IF NOT EXISTS ... AS, which plans the
+ * SELECT each time).
+ */
+function ensureTemp(name: string, shape: string): string {
+  if (!state.plain) return `CREATE TEMP TABLE IF NOT EXISTS ${name} ON COMMIT DELETE ROWS AS ${shape}\nWITH NO DATA`;
+  const s = `${name}_shape`;
+  // No ";\n" inside: the trace (MVKIT_IVM_TRACE) splits scripts there.
+  return `DO $ivm_temp$ BEGIN IF to_regclass('pg_temp.${name}') IS NULL THEN `
+    + `CREATE TEMP TABLE ${s} AS ${shape}\nWITH NO DATA; `
+    + `EXECUTE COALESCE((SELECT string_agg(format('ALTER TABLE pg_temp.${s} ALTER COLUMN %I SET STORAGE PLAIN', attname), '; ') FROM pg_attribute WHERE attrelid = 'pg_temp.${s}'::regclass AND attnum > 0 AND NOT attisdropped AND attlen = -1), 'SELECT 1'); `
+    + `CREATE TEMP TABLE ${name} (LIKE pg_temp.${s} INCLUDING STORAGE) ON COMMIT DELETE ROWS; `
+    + `DROP TABLE pg_temp.${s}; END IF; END $ivm_temp$`;
 }
 
 /** Creates the table from the SELECT's shape unless it exists, then fills it from the SELECT. */
 export function fillTemp(name: string, select: string): string[] {
-  return [`CREATE TEMP TABLE IF NOT EXISTS ${name} ON COMMIT DELETE ROWS AS ${select}\nWITH NO DATA`, `INSERT INTO ${name}\n${select}`];
+  return [ensureTemp(name, select), `INSERT INTO ${name}\n${select}`];
 }
 
 /** A table with the columns of `relation`, created unless it exists. */
 export function likeTemp(name: string, relation: string): string {
-  return `CREATE TEMP TABLE IF NOT EXISTS ${name} (LIKE ${relation}) ON COMMIT DELETE ROWS`;
+  return ensureTemp(name, `SELECT * FROM ${relation}`);
 }
