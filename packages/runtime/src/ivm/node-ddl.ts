@@ -123,7 +123,14 @@ export function inputIndexes(plan: NodePlan): InputIndex[] {
       const m = /^DATE_TRUNC\('[a-z]+', ([a-z_][a-z0-9_]*)\)$/i.exec(p.expr);
       return !!m && first.types[m[1]!] === 'TIMESTAMP';
     });
-    if (ok) out.push({ name: `${first.relation}__ivm_${plan.node.name}`, table: first.relation, exprs: plan.projections.map((p) => p.expr) });
+    // Lookups match every column by equality, so the order is free: time buckets and other
+    // non-text columns first. New rows mostly fall in the latest bucket, so inserts land in
+    // the index's last pages, and most comparisons are decided by a cheap timestamp comparison
+    // before any text is compared under the collation (paired timing, 3,000 inserts into a
+    // 2.5M-row input: the index's share of the insert ~30 % lower than with the bucket last).
+    const isText = (e: string) => /^[a-z_][a-z0-9_]*$/i.test(e) && /^(VARCHAR|CHAR|CHARACTER|TEXT|BPCHAR)\b/.test(first.types[e] ?? '');
+    const exprs = plan.projections.map((p) => p.expr);
+    if (ok) out.push({ name: `${first.relation}__ivm_${plan.node.name}`, table: first.relation, exprs: [...exprs.filter((e) => !isText(e)), ...exprs.filter(isText)] });
   }
   if (first.engineWritten && plan.inputs.length > 1) {
     const lookups = plan.inputs.slice(1).map((j, k) => ({

@@ -18,9 +18,13 @@ describe('lookup indexes the engine adds to MV inputs', () => {
     const manifest = await platformManifest(false);
     const hourly = manifest.nodes.find((n) => n.name === 'delivery_hourly')!;
     // delivery_hourly groups messages_enriched by tenant, campaign, category, channel, country and
-    // the hour of submission, and keeps MIN/MAX: a deletion recomputes its groups by these.
+    // the hour of submission, and keeps MIN/MAX: a deletion recomputes its groups by these. The
+    // hour comes first (lookups are by equality on all of them; inserts go to the latest hour).
     expect(inputIndexes(planNode(manifest, hourly)).map((i) => [i.table, ...i.exprs])).toEqual([
-      ['messages_enriched', 'tenant_id', 'campaign_id', 'category', 'channel_id', 'recipient_country', "DATE_TRUNC('hour', submitted_at)"],
+      ['messages_enriched', "DATE_TRUNC('hour', submitted_at)", 'tenant_id', 'campaign_id', 'category', 'channel_id', 'recipient_country'],
     ]);
+    // tenant_channel_daily over delivery_daily: (tenant_id, channel_id, day) with day, a TIMESTAMP column, first.
+    const tcd = manifest.nodes.find((n) => n.name === 'tenant_channel_daily')!;
+    expect(inputIndexes(planNode(manifest, tcd)).map((i) => [i.table, ...i.exprs])).toEqual([['delivery_daily', 'day', 'tenant_id', 'channel_id']]);
   });
 });
