@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
  */
 const state = { plain: true };
 
-/** From now on (in this process), temp tables keep TOAST: for rows too wide to store inline. */
+/** From now on (in this process), temp tables keep TOAST: for rows too wide to store inline. False if they already did. */
 export function toastedTemps(): boolean {
   if (!state.plain) return false;
   state.plain = false;
@@ -31,6 +31,7 @@ export function isRowTooBig(e: unknown): boolean {
   return (e as { code?: string } | null)?.code === '54000' && /row is too big/i.test(String((e as Error).message));
 }
 
+/** The session temp table of `role` for node `owner`, named by what its columns derive from. */
 export function tempName(role: string, owner: string, definition: unknown): string {
   const h = createHash('sha1').update(JSON.stringify([role, owner, definition, state.plain ? 'plain' : 'toast'])).digest('hex').slice(0, 12);
   return `_ivm_${role}_${h}`;
