@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileProject, dimension, sqlModel, t, type Manifest, type Project } from '@mvkit/compiler';
-import { openPglite } from '../../src/db/pglite.ts';
+import { dimension, sqlModel, t, type Manifest } from '@mvkit/compiler';
 import type { Db } from '../../src/db/db.ts';
-import { consolidatesInput, createNode, installEngine, planNode, refreshAll } from '../../src/ivm/index.ts';
-import { expectVerified } from './workload.ts';
+import { consolidatesInput, planNode, refreshAll } from '../../src/ivm/index.ts';
+import { expectVerified, pgliteProject } from './workload.ts';
 
 // MIN/MAX of an MV over another MV's log. A refresh of per_group folds in everything per_key
 // logged since its last refresh; when per_key was refreshed twice in between, a row logged by
@@ -31,13 +30,7 @@ const perGroup = sqlModel('per_group', {
 let db: Db;
 let manifest: Manifest;
 beforeAll(async () => {
-  const project: Project = { dir: '/', config: { name: 'extremes' }, models: [scores, perKey, perGroup], macros: {}, loadDiagnostics: [] };
-  const result = await compileProject(project, 'postgres');
-  if (!result.manifest) throw new Error(`does not compile: ${JSON.stringify(result.diagnostics)}`);
-  manifest = result.manifest;
-  db = await openPglite();
-  await installEngine(db);
-  for (const n of manifest.nodes) await createNode(db, manifest, n.name);
+  ({ db, manifest } = await pgliteProject('extremes', [scores, perKey, perGroup]));
 });
 afterAll(async () => { await db?.close(); });
 

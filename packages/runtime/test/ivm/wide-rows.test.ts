@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileProject, dimension, sqlModel, t, type Manifest, type Project } from '@mvkit/compiler';
-import { openPglite } from '../../src/db/pglite.ts';
+import { dimension, sqlModel, t, type Manifest } from '@mvkit/compiler';
 import type { Db } from '../../src/db/db.ts';
-import { createNode, installEngine, refreshAll } from '../../src/ivm/index.ts';
-import { expectVerified } from './workload.ts';
+import { refreshAll } from '../../src/ivm/index.ts';
+import { expectVerified, pgliteProject } from './workload.ts';
 
 // The session temp tables a refresh fills store their values inline (no TOAST table, which
 // would make every COMMIT slower): a row wider than a page does not fit there. Such a refresh
@@ -23,13 +22,7 @@ const perGroup = sqlModel('longest_body', {
 let db: Db;
 let manifest: Manifest;
 beforeAll(async () => {
-  const project: Project = { dir: '/', config: { name: 'wide' }, models: [docs, perGroup], macros: {}, loadDiagnostics: [] };
-  const result = await compileProject(project, 'postgres');
-  if (!result.manifest) throw new Error(`does not compile: ${JSON.stringify(result.diagnostics)}`);
-  manifest = result.manifest;
-  db = await openPglite();
-  await installEngine(db);
-  for (const n of manifest.nodes) await createNode(db, manifest, n.name);
+  ({ db, manifest } = await pgliteProject('wide', [docs, perGroup]));
 });
 afterAll(async () => { await db?.close(); });
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
-import { compileProject, ddlOf, loadProject, renderSelect, type Manifest, type ManifestColumn, type ManifestNode, type SelectParts } from '@mvkit/compiler';
+import { compileProject, ddlOf, loadProject, renderSelect, type Manifest, type ManifestColumn, type ManifestNode, type Model, type SelectParts } from '@mvkit/compiler';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../../src/db/db.ts';
+import { openPglite } from '../../src/db/pglite.ts';
 import { createNode, dropNode, installEngine, refreshAll, verify } from '../../src/ivm/index.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -13,6 +14,16 @@ export async function platformManifest(withFixtures = true): Promise<Manifest> {
   if (!result.manifest) throw new Error(`the root project does not compile: ${JSON.stringify(result.diagnostics)}`);
   const m = result.manifest;
   return withFixtures ? { ...m, nodes: [...m.nodes, ...fixtureNodes()] } : m;
+}
+
+/** A small project of `models`, compiled for Postgres, every node created on a fresh in-memory PGlite. */
+export async function pgliteProject(name: string, models: readonly Model[]): Promise<{ db: Db; manifest: Manifest }> {
+  const result = await compileProject({ dir: '/', config: { name }, models: [...models], macros: {}, loadDiagnostics: [] }, 'postgres');
+  if (!result.manifest) throw new Error(`does not compile: ${JSON.stringify(result.diagnostics)}`);
+  const db = await openPglite();
+  await installEngine(db);
+  for (const n of result.manifest.nodes) await createNode(db, result.manifest, n.name);
+  return { db, manifest: result.manifest };
 }
 
 const col = (name: string, type: string): ManifestColumn => ({ name, type, nullable: true });
