@@ -13,7 +13,7 @@ export interface Mark {
   readonly beyond: boolean;
   /** A temp table holding the delta (columns + __w), once materialized. */
   readonly table?: string;
-  /** The delta is read consolidated (each distinct row once with its net weight, zeros dropped). */
+  /** The delta is consolidated as it is read (each distinct row once with its net weight, zeros dropped); not set for a range consolidated as it lies. */
   readonly consolidated?: boolean;
 }
 export type Marks = ReadonlyMap<string, Mark>;

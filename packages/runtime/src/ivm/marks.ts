@@ -128,6 +128,8 @@ export async function readMarks(tx: Db, inputs: readonly InputRef[], watermarks:
  * a temp table is estimated from its actual size.
  * `inPlace` (see readsDeltaInPlace): nothing is copied; the program reads each range where it
  * lies, and `changes` is only 1 when the range holds a row, 0 when not (its size is not counted).
+ * An engine-written log range that one refresh of its MV wrote is consolidated as it lies: its
+ * mark says so (`consolidated` false: read as is), which spares grouping it on every column.
  */
 export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false, inPlace = false): Promise<Map<string, Mark>> {
   const distinct = inputs.filter((i, k) => inputs.findIndex((j) => j.relation === i.relation) === k);
@@ -141,7 +143,12 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     if (i.engineWritten) {
       probes.push(`(SELECT max(_seq) FROM ${logTable(i.relation)})::bigint AS h${k}`);
       if (inPlace) {
-        probes.push(`EXISTS (SELECT 1 FROM ${logTable(i.relation)} WHERE _seq > ${from})::int AS c${k}`);
+        // To be read consolidated: how many refreshes of the input wrote the range (their
+        // transactions). One refresh logs each changed row once, so its entries are consolidated
+        // already; only a range spanning several refreshes can hold rows that cancel.
+        probes.push(consolidate
+          ? `(SELECT count(DISTINCT xmin::text) FROM ${logTable(i.relation)} WHERE _seq > ${from})::int AS c${k}`
+          : `EXISTS (SELECT 1 FROM ${logTable(i.relation)} WHERE _seq > ${from})::int AS c${k}`);
         return;
       }
       select = consolidate
@@ -177,7 +184,7 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     const table = tables.get(i.relation);
     // An empty range (numbers drawn by aborted writers only) is no change: no copy in the mark.
     const consolidated = consolidate && i.capture === 'log';
-    if (inPlace) marks.set(i.relation, { from, to, changes: n, beyond, consolidated });
+    if (inPlace) marks.set(i.relation, { from, to, changes: Math.min(n, 1), beyond, consolidated: consolidated && (!i.engineWritten || n > 1) });
     else marks.set(i.relation, table && n > 0 ? { from, to, changes: n, beyond, table, consolidated } : { from, to, changes: 0, beyond });
   });
   return marks;

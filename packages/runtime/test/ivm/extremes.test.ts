@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dimension, sqlModel, t, type Manifest } from '@mvkit/compiler';
 import type { Db } from '../../src/db/db.ts';
 import { consolidatesInput, planNode, refreshAll } from '../../src/ivm/index.ts';
+import { readDeltas } from '../../src/ivm/marks.ts';
 import { expectVerified, pgliteProject } from './workload.ts';
 
 // MIN/MAX of an MV over another MV's log. A refresh of per_group folds in everything per_key
@@ -77,6 +78,29 @@ describe('MIN/MAX over a consolidated log', () => {
     await db.query("DELETE FROM scores WHERE k = 'k2'");
     await refreshAll(db, manifest);
     expect(await group()).toEqual({ hi: 1, lo: 1, keys: 1 });
+    await expectVerified(db, manifest);
+  });
+
+  it('a log range one refresh of per_key wrote is read as it lies; a range of two refreshes is consolidated', async () => {
+    const plan = planNode(manifest, manifest.nodes.find((n) => n.name === 'per_group')!);
+    // per_group's marks as its next refresh reads them, in a transaction that changes nothing.
+    const mark = () => db.transaction(async (tx) => {
+      const wm = await tx.query<{ input: string; mark: number }>("SELECT input, mark FROM mvkit.ivm_watermarks WHERE consumer = 'per_group'");
+      const marks = await readDeltas(tx, plan.inputs, new Map(wm.map((r) => [r.input, Number(r.mark)])), new Map(), true, true);
+      return marks.get('per_key')!;
+    });
+    await set('k4', 8);
+    await set('k5', 2);
+    await refreshAll(db, manifest, { select: ['per_key'] });
+    expect(await mark()).toMatchObject({ changes: 1, consolidated: false });
+    // k4 8 → 0 and back: the second refresh withdraws what the first logged for k4.
+    await set('k4', 0);
+    await refreshAll(db, manifest, { select: ['per_key'] });
+    await set('k4', 8);
+    await refreshAll(db, manifest, { select: ['per_key'] });
+    expect(await mark()).toMatchObject({ changes: 1, consolidated: true });
+    await refreshAll(db, manifest, { select: ['per_group'] });
+    expect(await group()).toEqual({ hi: 8, lo: 1, keys: 3 });
     await expectVerified(db, manifest);
   });
 });
