@@ -56,8 +56,13 @@ export function weightedDelta(i: InputRef, marks: Marks): string {
   const m = markOf(marks, i);
   if (m.table) return `SELECT ${cols(i)}, __w FROM ${m.table}`;
   if (i.capture === 'seq') return `SELECT ${cols(i)}, 1 AS __w FROM ${i.relation} WHERE ${SEQ} > ${m.from} AND ${SEQ} <= ${m.to}`;
-  const range = `${logTable(i.relation)} WHERE _seq > ${m.from} AND _seq <= ${m.to}`;
-  return m.consolidated ? `SELECT ${cols(i)}, SUM(_w)::int AS __w FROM ${range} GROUP BY ${cols(i)} HAVING SUM(_w) <> 0` : `SELECT ${cols(i)}, _w AS __w FROM ${range}`;
+  return logRows(i, `_seq > ${m.from} AND _seq <= ${m.to}`, !!m.consolidated);
+}
+
+/** A log's entries matching `where` as weighted rows (columns + __w); `consolidated`: summed per distinct row, zeros dropped. */
+export function logRows(i: InputRef, where: string, consolidated: boolean): string {
+  const src = `${logTable(i.relation)} WHERE ${where}`;
+  return consolidated ? `SELECT ${cols(i)}, SUM(_w)::int AS __w FROM ${src} GROUP BY ${cols(i)} HAVING SUM(_w) <> 0` : `SELECT ${cols(i)}, _w AS __w FROM ${src}`;
 }
 
 /** The input at its high mark as a plain multiset, for populating and MIN/MAX recomputation. */

@@ -1,6 +1,6 @@
 import type { Db } from '../db/db.ts';
 import { SEQ, logTable, quote } from './catalog.ts';
-import type { Mark } from './delta-sql.ts';
+import { logRows, type Mark } from './delta-sql.ts';
 import type { InputRef } from './node-plan.ts';
 import { fillTemp, tempName } from './temp.ts';
 
@@ -151,9 +151,7 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
           : `EXISTS (SELECT 1 FROM ${logTable(i.relation)} WHERE _seq > ${from})::int AS c${k}`);
         return;
       }
-      select = consolidate
-        ? `SELECT ${cols}, SUM(_w)::int AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from} GROUP BY ${cols} HAVING SUM(_w) <> 0`
-        : `SELECT ${cols}, _w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from}`;
+      select = logRows(i, `_seq > ${from}`, consolidate);
     } else {
       const to = Math.max(from, external.get(i.relation) ?? from);
       if (i.capture === 'log') probes.push(`EXISTS (SELECT 1 FROM ${logTable(i.relation)} WHERE _seq > ${to}) AS b${k}`);
@@ -165,9 +163,7 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
       }
       select = i.capture === 'seq'
         ? `SELECT ${cols}, 1 AS __w FROM ${i.relation} WHERE ${SEQ} > ${from} AND ${SEQ} <= ${to}`
-        : consolidate
-          ? `SELECT ${cols}, SUM(_w)::int AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from} AND _seq <= ${to} GROUP BY ${cols} HAVING SUM(_w) <> 0`
-          : `SELECT ${cols}, _w AS __w FROM ${logTable(i.relation)} WHERE _seq > ${from} AND _seq <= ${to}`;
+        : logRows(i, `_seq > ${from} AND _seq <= ${to}`, consolidate);
     }
     const table = tempName('in', i.relation, [i.capture, i.engineWritten, i.columns, i.types]);
     stmts.push(...fillTemp(table, select));
