@@ -2,7 +2,7 @@ import type { Db } from '../db/db.ts';
 import { SEQ, logTable, quote } from './catalog.ts';
 import { logRows, type Mark } from './delta-sql.ts';
 import type { InputRef } from './node-plan.ts';
-import { fillTemp, tempName } from './temp.ts';
+import { analyzeOnce, fillTemp, tempName } from './temp.ts';
 
 /**
  * CONCURRENCY. Sequence numbers are handed out at INSERT time but commit in any order: T1 takes
@@ -166,7 +166,7 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
         : logRows(i, `_seq > ${from} AND _seq <= ${to}`, consolidate);
     }
     const table = tempName('in', i.relation, [i.capture, i.engineWritten, i.columns, i.types]);
-    stmts.push(...fillTemp(table, select));
+    stmts.push(...fillTemp(table, select), analyzeOnce(table));
     probes.push(`(SELECT count(*) FROM ${table})::int AS c${k}`);
     tables.set(i.relation, table);
   });
