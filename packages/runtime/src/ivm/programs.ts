@@ -238,8 +238,8 @@ HAVING SUM(__w) <> 0`),
     `DELETE FROM ${name} t USING ${D} d WHERE d.__w < 0 AND t._ivm_k = d._ivm_k`,
     `INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM ${D} WHERE __w > 0`,
     ...(logged ? [`INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM ${D}`] : []),
-    // Keys changed: each key has at most one new image; a key with none was deleted.
-    `SELECT ((SELECT count(*) FROM ${D} WHERE __w > 0) + (SELECT count(*) FROM ${D} d WHERE d.__w < 0 AND NOT EXISTS (SELECT 1 FROM ${D} e WHERE e.__w > 0 AND e._ivm_k = d._ivm_k)))::int AS n`,
+    // Keys changed: the distinct keys of the delta (each has an old image out, a new one in, or both).
+    `SELECT count(*)::int AS n FROM (SELECT _ivm_k FROM ${D} GROUP BY _ivm_k) k`,
   ].join(';\n'));
   return r?.n ?? 0;
 }
