@@ -12,4 +12,10 @@ export interface Db {
   close(): Promise<void>;
   /** Another connection to the same database (native Postgres only), for work that runs concurrently. */
   fork?(): Promise<Db>;
+  /**
+   * A second connection to the same database, opened on first use and closed with this one
+   * (native Postgres only): for housekeeping that runs beside this connection's work, such as
+   * trimming change logs while the next MV refreshes.
+   */
+  companion?(): Promise<Db>;
 }

@@ -6,7 +6,12 @@ import { ConnectionError } from '../errors.ts';
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
-function wrap(client: pg.Client, kind: 'postgres' | 'redshift', inTx: boolean, url: string): Db {
+/** What a connection and its transaction wrappers share: the companion connection, once opened. */
+interface Shared {
+  companion?: Promise<Db>;
+}
+
+function wrap(client: pg.Client, kind: 'postgres' | 'redshift', inTx: boolean, url: string, shared: Shared = {}): Db {
   const db: Db = {
     kind,
     async query<T>(sql: string, params: readonly unknown[] = []) {
@@ -24,7 +29,7 @@ function wrap(client: pg.Client, kind: 'postgres' | 'redshift', inTx: boolean, u
       if (inTx) return fn(db);
       await client.query('BEGIN');
       try {
-        const out = await fn(wrap(client, kind, true, url));
+        const out = await fn(wrap(client, kind, true, url, shared));
         await client.query('COMMIT');
         return out;
       } catch (e) {
@@ -33,9 +38,21 @@ function wrap(client: pg.Client, kind: 'postgres' | 'redshift', inTx: boolean, u
       }
     },
     async close() {
-      if (!inTx) await client.end();
+      if (inTx) return;
+      const companion = shared.companion;
+      shared.companion = undefined;
+      if (companion) await companion.then((c) => c.close()).catch(() => undefined);
+      await client.end();
     },
     fork: () => openPostgres(url, kind),
+    companion: () => {
+      const opened = (shared.companion ??= openPostgres(url, kind));
+      // A failed attempt is not kept: the next call tries again.
+      opened.catch(() => {
+        if (shared.companion === opened) shared.companion = undefined;
+      });
+      return opened;
+    },
   };
   return db;
 }

@@ -5,7 +5,14 @@ import { openPostgres } from '../../src/db/postgres.ts';
 import type { Db } from '../../src/db/db.ts';
 import { refreshAll, refreshDependencies } from '../../src/ivm/refresh.ts';
 import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
-import { expectVerified, mvNames, opArb, platformManifest, runScenario } from './workload.ts';
+import { applyOp, createViews, expectVerified, logEntries, mvNames, opArb, platformManifest, resetTables, runScenario, type Op } from './workload.ts';
+
+/** Every tenant with its campaigns and every channel, and two submitted messages. */
+const seedOps: Op[] = [
+  ...[0, 1].flatMap((t): Op[] => [{ op: 'tenant', t, plan: 'free' }, ...[0, 1].map((c): Op => ({ op: 'campaign', t, c, name: 0, category: 'promo' }))]),
+  { op: 'channel', ch: 0, name: 0 },
+  { op: 'submit', rows: [{ t: 0, m: 1, c: 0, ch: 0, country: 'DE', at: 0 }, { t: 1, m: 2, c: 1, ch: 0, country: 'FR', at: 5 }] },
+];
 
 let server: PostgresServer;
 let db: Db;
@@ -43,6 +50,27 @@ describe('refreshing independent branches concurrently (native Postgres)', () =>
       }),
       { numRuns: Number(process.env.MVKIT_IVM_RUNS ?? 12), endOnFailure: true },
     );
+  });
+
+  it('trims logs on a companion connection, which closes with its connection', async () => {
+    const url = await server.createDatabase('ivm_companion');
+    const admin = await openPostgres(url);
+    const conn = await openPostgres(url);
+    const connections = async () => (await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()'))[0]!.n;
+    await resetTables(conn, manifest);
+    for (const o of seedOps) await applyOp(conn, o);
+    await createViews(conn, manifest);
+    await applyOp(conn, { op: 'moveCampaign', c: 0, category: 'otp' });
+    await applyOp(conn, { op: 'submit', rows: [{ t: 0, m: 9, c: 0, ch: 0, country: 'DE', at: 60 }] });
+    expect(await connections()).toBe(2);
+    await refreshAll(conn, manifest);
+    // The companion opened for the trims stays open for the next refreshAll.
+    expect(await connections()).toBe(3);
+    expect(await logEntries(conn)).toEqual({});
+    await expectVerified(conn, manifest);
+    await conn.close();
+    await expect.poll(connections).toBe(1);
+    await admin.close();
   });
 
   it('opens a connection per extra worker, refreshes each MV once, and none before the MVs it is built on', async () => {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { expect } from 'vitest';
 import { compileProject, ddlOf, loadProject, renderSelect, type Manifest, type ManifestColumn, type ManifestNode, type Model, type SelectParts } from '@mvkit/compiler';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../../src/db/db.ts';
@@ -202,4 +203,17 @@ export async function runScenario(db: Db, m: Manifest, before: Op[], ops: Op[], 
   }
   await refreshAll(db, m, options);
   await expectVerified(db, m);
+  // Every consumer has now passed every change (nothing writes meanwhile): every log is trimmed empty.
+  expect(await logEntries(db)).toEqual({});
+}
+
+/** The change logs holding entries, with their counts. */
+export async function logEntries(db: Db): Promise<Record<string, number>> {
+  const logs = await db.query<{ t: string }>("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'mvkit' AND table_name LIKE 'ivm\\_log\\_%' ORDER BY 1");
+  const out: Record<string, number> = {};
+  for (const { t } of logs) {
+    const [r] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM mvkit.${t}`);
+    if (r && r.n > 0) out[t] = r.n;
+  }
+  return out;
 }
