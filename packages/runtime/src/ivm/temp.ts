@@ -71,7 +71,9 @@ export function fillTemp(name: string, select: string): string[] {
  * ~21 ms against ~4 ms). ANALYZE costs ~10 ms, so it is not run per refresh: the statistics (and
  * the rows per page in pg_class) outlive the ON COMMIT DELETE ROWS emptying, and the planner
  * scales them to the table's actual size in every later refresh. A delta smaller than
- * `minRows` plans well enough without them and is not a fair sample.
+ * `minRows` plans well enough without them and is not a fair sample. Should the refresh that
+ * gathered them roll back, pg_class keeps the row count (ANALYZE writes it in place) but the
+ * statistics go: that table plans without them, as before, for the rest of the session.
  */
 export function analyzeOnce(name: string, minRows = 500): string {
   return `DO $ivm_analyze$ BEGIN IF (SELECT reltuples FROM pg_class WHERE oid = 'pg_temp.${name}'::regclass) < 0 AND (SELECT count(*) FROM (SELECT 1 FROM pg_temp.${name} LIMIT ${minRows}) s) >= ${minRows} THEN ANALYZE pg_temp.${name}; END IF; END $ivm_analyze$`;
