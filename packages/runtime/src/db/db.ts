@@ -15,7 +15,7 @@ export interface Db {
   /**
    * A second connection to the same database, opened on first use and closed with this one
    * (native Postgres only): for housekeeping that runs beside this connection's work, such as
-   * trimming change logs while the next MV refreshes.
+   * trimming change logs while the next MV refreshes. Once closed, the next call opens a new one.
    */
   companion?(): Promise<Db>;
 }

@@ -46,11 +46,14 @@ function wrap(client: pg.Client, kind: 'postgres' | 'redshift', inTx: boolean, u
     },
     fork: () => openPostgres(url, kind),
     companion: () => {
-      const opened = (shared.companion ??= openPostgres(url, kind));
-      // A failed attempt is not kept: the next call tries again.
-      opened.catch(() => {
+      if (shared.companion) return shared.companion;
+      // Closing the companion (or failing to open it) forgets it: the next call opens a new one.
+      const forget = () => {
         if (shared.companion === opened) shared.companion = undefined;
-      });
+      };
+      const opened: Promise<Db> = openPostgres(url, kind).then((c) => ({ ...c, close: () => { forget(); return c.close(); } }));
+      opened.catch(forget);
+      shared.companion = opened;
       return opened;
     },
   };

@@ -238,17 +238,21 @@ async function logTrimmer(db: Db, refreshes: number): Promise<LogTrimmer> {
       finish: () => trimLogs(db, [...pending]),
     };
   }
+  // Trims the companion could not do (its connection lost, say) are done at the end on the
+  // connection itself, and the companion is closed so that the next refreshAll opens a new one.
   let queue: Promise<void> = Promise.resolve();
-  let failure: unknown;
+  const failed = new Set<string>();
   return {
     add(names) {
       const list = [...names];
       if (!list.length) return;
-      queue = queue.then(() => trimLogs(companion, list)).catch((e) => { failure ??= e; });
+      queue = queue.then(() => trimLogs(companion, list)).catch(() => { for (const n of list) failed.add(n); });
     },
     async finish() {
       await queue;
-      if (failure !== undefined) throw failure;
+      if (!failed.size) return;
+      await companion.close().catch(() => undefined);
+      await trimLogs(db, [...failed]);
     },
   };
 }

@@ -68,6 +68,15 @@ describe('refreshing independent branches concurrently (native Postgres)', () =>
     expect(await connections()).toBe(3);
     expect(await logEntries(conn)).toEqual({});
     await expectVerified(conn, manifest);
+    // A lost companion: its trims are done on the connection itself, and the next refreshAll opens a new one.
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid NOT IN (pg_backend_pid(), $1)", [(await conn.query<{ p: number }>('SELECT pg_backend_pid() AS p'))[0]!.p]);
+    await expect.poll(connections).toBe(2);
+    await applyOp(conn, { op: 'moveCampaign', c: 0, category: 'promo' });
+    await refreshAll(conn, manifest);
+    expect(await logEntries(conn)).toEqual({});
+    await refreshAll(conn, manifest);
+    expect(await connections()).toBe(3);
+    await expectVerified(conn, manifest);
     await conn.close();
     await expect.poll(connections).toBe(1);
     await admin.close();
