@@ -52,10 +52,27 @@ export interface NodeRecord {
   readonly layout: 'agg' | 'rows' | 'full' | null;
   readonly reason: string | null;
   readonly drop_sql: string[];
+  /** The collation of an MV's stored key column (_ivm_k), null without one: see KEY_COLLATION. */
+  readonly key_collation: string | null;
 }
 
+/**
+ * The collation of the key column _ivm_k of MV storage. "C" compares bytes: the key is only
+ * ever looked up and joined by equality, never ordered for anyone to see, and its unique index
+ * then costs about a third less per entry than under a libc collation such as C.UTF-8. Storage
+ * created by an earlier engine has the database's collation; the engine's statements compare
+ * keys under "C", which that index cannot serve (every lookup would scan the table): such an MV
+ * is refused until `mvkit apply` rebuilds it (its DDL differs, so apply does).
+ */
+export const KEY_COLLATION = 'C';
+
 export async function nodeRecord(db: Db, name: string): Promise<NodeRecord | undefined> {
-  const rows = await db.query<NodeRecord>('SELECT name, kind, capture, layout, reason, drop_sql FROM mvkit.ivm_nodes WHERE name = $1', [name]);
+  const rows = await db.query<NodeRecord>(
+    `SELECT n.name, n.kind, n.capture, n.layout, n.reason, n.drop_sql,
+  (SELECT c.collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation WHERE a.attrelid = to_regclass(quote_ident(n.name)) AND a.attname = '_ivm_k' AND NOT a.attisdropped)::text AS key_collation
+FROM mvkit.ivm_nodes n WHERE n.name = $1`,
+    [name],
+  );
   return rows[0];
 }
 

@@ -1,4 +1,4 @@
-import { SEQ, logTable } from './catalog.ts';
+import { KEY_COLLATION, SEQ, logTable } from './catalog.ts';
 import type { InputRef, NodePlan } from './node-plan.ts';
 
 /**
@@ -115,6 +115,7 @@ export function plainFrom(plan: NodePlan, marks: Marks): string {
   return fromClause(plan, plan.inputs.map((i) => plainState(i, marks)));
 }
 
+/** A row's key as one value, in the collation of the stored key column (see KEY_COLLATION). */
 export function keyText(exprs: readonly string[]): string {
-  return `json_build_array(${exprs.join(', ')})::text`;
+  return `(json_build_array(${exprs.join(', ')})::text COLLATE "${KEY_COLLATION}")`;
 }

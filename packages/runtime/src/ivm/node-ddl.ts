@@ -1,5 +1,5 @@
 import { ddlOf, type Manifest, type ManifestNode } from '@mvkit/compiler';
-import { SEQ, logTable } from './catalog.ts';
+import { KEY_COLLATION, SEQ, logTable } from './catalog.ts';
 import { captureOf, planNode, type NodePlan } from './node-plan.ts';
 
 /**
@@ -44,7 +44,7 @@ export function dropStatements(manifest: Manifest, node: ManifestNode): string[]
 function storageDdl(plan: NodePlan): string[] {
   const name = plan.node.name;
   if (plan.layout === 'full') return [];
-  const hidden = ['_ivm_k text'];
+  const hidden = [`_ivm_k text COLLATE "${KEY_COLLATION}"`];
   if (plan.layout === 'agg') {
     hidden.push('_ivm_count bigint NOT NULL DEFAULT 0');
     // SUM over only NULLs is NULL: the count of non-null arguments tells when a sum goes back to NULL.
@@ -57,6 +57,7 @@ function storageDdl(plan: NodePlan): string[] {
     ...storage,
     `ALTER TABLE ${name} ${hidden.map((h) => `ADD COLUMN ${h}`).join(', ')};`,
     // The key as one value (JSON text of the key columns: NULL-safe and hashable), for lookups and joins.
+    // Compared bytewise (see KEY_COLLATION).
     `CREATE UNIQUE INDEX ${name}__ivm_k ON ${name} (_ivm_k);`,
   ];
 }

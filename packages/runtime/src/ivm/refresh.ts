@@ -1,7 +1,7 @@
 import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
-import { logTable, nodeLockKey, nodeRecord, quote, withNodeLocks } from './catalog.ts';
+import { KEY_COLLATION, logTable, nodeLockKey, nodeRecord, quote, withNodeLocks } from './catalog.ts';
 import { externalHighMarks, readDeltas } from './marks.ts';
 import type { Mark } from './delta-sql.ts';
 import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
@@ -44,6 +44,9 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
     if (!rec) throw new RefreshError(`${name} has not been created on this target`, { hint: 'run mvkit apply (or createNode) first' });
     if (rec.layout !== plan.layout) {
       throw new RefreshError(`${name} is stored as "${rec.layout}" but its definition now needs "${plan.layout}"`, { hint: 'its definition changed: drop and recreate it (mvkit apply)' });
+    }
+    if (plan.layout !== 'full' && rec.key_collation !== KEY_COLLATION) {
+      throw new RefreshError(`${name} was stored by an earlier version of the engine: its key column compares under collation "${rec.key_collation}", the engine under "${KEY_COLLATION}"`, { hint: 'run mvkit apply: it rebuilds every MV whose storage changed' });
     }
     const external = plan.layout === 'full' ? new Map<string, number>() : await externalHighMarks(db, plan.inputs);
     await testHooks.afterHighMarks?.(name);

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { dimension, sqlModel, t } from '@mvkit/compiler';
+import { RefreshError } from '../../src/errors.ts';
+import { createNode, dropNode, refreshAll, refreshNode } from '../../src/ivm/index.ts';
 import { inputIndexes } from '../../src/ivm/node-ddl.ts';
 import { planNode } from '../../src/ivm/node-plan.ts';
-import { platformManifest } from './workload.ts';
+import { pgliteProject, platformManifest } from './workload.ts';
 
 describe('lookup indexes the engine adds to MV inputs', () => {
   it('one per join column list, none for a list that leads another one', async () => {
@@ -26,5 +29,43 @@ describe('lookup indexes the engine adds to MV inputs', () => {
     // tenant_channel_daily over delivery_daily: (tenant_id, channel_id, day) with day, a TIMESTAMP column, first.
     const tcd = manifest.nodes.find((n) => n.name === 'tenant_channel_daily')!;
     expect(inputIndexes(planNode(manifest, tcd)).map((i) => [i.table, ...i.exprs])).toEqual([['delivery_daily', 'day', 'tenant_id', 'channel_id']]);
+  });
+});
+
+describe('the stored key of an MV', () => {
+  const kv = dimension('kv', { columns: { tenant_id: t.varchar(8), k: t.varchar(8), v: t.bigint() }, key: ['tenant_id', 'k'], tenant: 'tenant_id' });
+  const totals = sqlModel('totals', {
+    materialized: 'mv',
+    sql: 'SELECT tenant_id, SUM(v) AS v, COUNT(*) AS n FROM {{ref "kv"}} GROUP BY tenant_id',
+    columns: { tenant_id: t.varchar(8), v: t.bigint(), n: t.bigint() },
+    tenant: 'tenant_id',
+  });
+
+  it('compares bytewise; storage keyed under another collation (an earlier engine) is refused until rebuilt', async () => {
+    const { db, manifest } = await pgliteProject('stored_key', [kv, totals]);
+    try {
+      const collation = async () => (await db.query<{ c: string }>("SELECT c.collname::text AS c FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation WHERE a.attrelid = 'totals'::regclass AND a.attname = '_ivm_k'"))[0]?.c;
+      expect(await collation()).toBe('C');
+      await db.exec("INSERT INTO kv VALUES ('t1', 'a', 1), ('t1', 'b', 2)");
+      await refreshAll(db, manifest);
+      // The storage an earlier engine created: the key under the database's default collation,
+      // whose index the engine's "C" comparisons cannot use.
+      await db.exec('ALTER TABLE totals ALTER COLUMN _ivm_k TYPE text COLLATE "default"');
+      await db.exec("INSERT INTO kv VALUES ('t1', 'c', 4)");
+      const err = await refreshNode(db, manifest, 'totals').then(() => null, (e: unknown) => e as RefreshError);
+      expect(err).toBeInstanceOf(RefreshError);
+      expect(err!.message).toContain('was stored by an earlier version of the engine');
+      expect(err!.hint).toContain('mvkit apply');
+      // Nothing was folded in: rebuilt (what apply does), the MV holds every row.
+      await dropNode(db, 'totals');
+      await createNode(db, manifest, 'totals');
+      expect(await collation()).toBe('C');
+      expect(await db.query('SELECT tenant_id, v, n FROM totals')).toEqual([{ tenant_id: 't1', v: 7, n: 3 }]);
+      await db.exec("INSERT INTO kv VALUES ('t1', 'd', 8)");
+      await refreshNode(db, manifest, 'totals');
+      expect(await db.query('SELECT tenant_id, v, n FROM totals')).toEqual([{ tenant_id: 't1', v: 15, n: 4 }]);
+    } finally {
+      await db.close();
+    }
   });
 });
