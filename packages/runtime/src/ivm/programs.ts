@@ -2,7 +2,7 @@ import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
 import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
-import { consolidatesInput, readsDeltaInPlace, type AggRef, type NodePlan } from './node-plan.ts';
+import { consolidatesInput, lookupExpr, readsDeltaInPlace, type AggRef, type NodePlan } from './node-plan.ts';
 import { fillTemp, likeTemp, tempName } from './temp.ts';
 
 /** Populates an empty storage table from the inputs at their high marks. */
@@ -85,7 +85,8 @@ GROUP BY ${gs.join(', ')}`);
     likeTemp(O, name),
     `INSERT INTO ${O} SELECT t.* FROM ${D} d JOIN ${name} t ON t._ivm_k = d._ivm_k`,
   ];
-  const probes = [`(SELECT count(*) FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k WHERE COALESCE(o._ivm_count, 0) + d._ivm_count < 0)::int AS neg`];
+  // Only a group whose count the delta lowers can end below zero (none over append-only inputs).
+  const probes = [insertOnly ? '0 AS neg' : `(SELECT count(*) FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k WHERE d._ivm_count < 0 AND COALESCE(o._ivm_count, 0) + d._ivm_count < 0)::int AS neg`];
   if (inPlace) probes.push(`(SELECT COALESCE(SUM(_ivm_n), 0) FROM ${D})::int AS n`);
   const minmax = plan.aggs.filter((a) => a.fn === 'min' || a.fn === 'max');
   if (minmax.length && !insertOnly) {
@@ -165,10 +166,13 @@ WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0
   UNION ALL
   SELECT 1 AS w, n.* FROM ins n
 )`,
-    ...(logged ? [`lg AS (INSERT INTO ${logTable(name)} (_w, ${list}) SELECT w, ${list} FROM ch)`] : []),
+    // ch is read once, by the log's INSERT (or by the count when nothing is logged), so it is
+    // inlined there rather than collected into a tuplestore of whole images and scanned twice.
+    ...(logged ? [`lg AS (INSERT INTO ${logTable(name)} (_w, ${list}) SELECT w, ${list} FROM ch RETURNING _w)`] : []),
   ];
   // Groups changed: each has one new image, except a deleted group, which has none.
-  const [r] = await tx.query<{ n: number }>(`WITH ${ctes.join(',\n')}\nSELECT ((SELECT count(*) FROM ch WHERE w = 1) + (SELECT count(*) FROM del))::int AS n`);
+  const images = logged ? 'SELECT count(*) FROM lg WHERE _w = 1' : 'SELECT count(*) FROM ch WHERE w = 1';
+  const [r] = await tx.query<{ n: number }>(`WITH ${ctes.join(',\n')}\nSELECT ((${images}) + (SELECT count(*) FROM del))::int AS n`);
   return { changed: r?.n ?? 0, inputRows };
 }
 
@@ -195,7 +199,8 @@ function nullPattern(cols: readonly string[]): string {
 /**
  * MIN/MAX of the groups listed in RC, recomputed from the input at its high mark, one arm per
  * pattern of NULL key parts present: non-NULL parts matched by `=` against RC, NULL parts by
- * IS NULL, both of which an index on the group expressions (the consumer's lookup index) serves.
+ * IS NULL, both of which an index on the group expressions (the consumer's lookup index) serves
+ * (text columns compared bytewise, as that index keys them: see lookupExpr).
  */
 function recomputeArms(plan: NodePlan, marks: Marks, minmax: readonly AggRef[], patterns: readonly string[], RC: string): string[] {
   const g = plan.projections;
@@ -205,7 +210,9 @@ function recomputeArms(plan: NodePlan, marks: Marks, minmax: readonly AggRef[], 
     const inRc = g.map((p, i) => `${p.name} IS ${isNull(i) ? '' : 'NOT '}NULL`).join(' AND ');
     const eq = g.filter((_, i) => !isNull(i));
     const conds = [
-      eq.length ? `(${eq.map((p) => p.expr).join(', ')}) IN (SELECT ${eq.map((p) => p.name).join(', ')} FROM ${RC} WHERE ${inRc})` : `EXISTS (SELECT 1 FROM ${RC} WHERE ${inRc})`,
+      eq.length
+        ? `(${eq.map((p) => lookupExpr(plan, p.expr)).join(', ')}) IN (SELECT ${eq.map((p) => lookupExpr(plan, p.expr, p.name)).join(', ')} FROM ${RC} WHERE ${inRc})`
+        : `EXISTS (SELECT 1 FROM ${RC} WHERE ${inRc})`,
       ...g.filter((_, i) => isNull(i)).map((p) => `${p.expr} IS NULL`),
     ];
     return `SELECT ${keyText(gexprs)} AS _ivm_k, ${minmax.map((a) => `${a.expr} AS ${a.name}`).join(', ')}

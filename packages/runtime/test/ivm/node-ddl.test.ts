@@ -22,25 +22,46 @@ describe('lookup indexes the engine adds to MV inputs', () => {
     const hourly = manifest.nodes.find((n) => n.name === 'delivery_hourly')!;
     // delivery_hourly groups messages_enriched by tenant, campaign, category, channel, country and
     // the hour of submission, and keeps MIN/MAX: a deletion recomputes its groups by these. The
-    // hour comes first (lookups are by equality on all of them; inserts go to the latest hour).
+    // hour comes first (lookups are by equality on all of them; inserts go to the latest hour),
+    // and text is keyed bytewise (equality is the same under the database's collation).
     expect(inputIndexes(planNode(manifest, hourly)).map((i) => [i.table, ...i.exprs])).toEqual([
-      ['messages_enriched', "DATE_TRUNC('hour', submitted_at)", 'tenant_id', 'campaign_id', 'category', 'channel_id', 'recipient_country'],
+      ['messages_enriched', "DATE_TRUNC('hour', submitted_at)", 'tenant_id COLLATE "C"', 'campaign_id COLLATE "C"', 'category COLLATE "C"', 'channel_id COLLATE "C"', 'recipient_country COLLATE "C"'],
     ]);
     // tenant_channel_daily over delivery_daily: (tenant_id, channel_id, day) with day, a TIMESTAMP column, first.
     const tcd = manifest.nodes.find((n) => n.name === 'tenant_channel_daily')!;
-    expect(inputIndexes(planNode(manifest, tcd)).map((i) => [i.table, ...i.exprs])).toEqual([['delivery_daily', 'day', 'tenant_id', 'channel_id']]);
+    expect(inputIndexes(planNode(manifest, tcd)).map((i) => [i.table, ...i.exprs])).toEqual([['delivery_daily', 'day', 'tenant_id COLLATE "C"', 'channel_id COLLATE "C"']]);
+  });
+});
+
+const kv = dimension('kv', { columns: { tenant_id: t.varchar(8), k: t.varchar(8), v: t.bigint() }, key: ['tenant_id', 'k'], tenant: 'tenant_id' });
+const totals = sqlModel('totals', {
+  materialized: 'mv',
+  sql: 'SELECT tenant_id, SUM(v) AS v, COUNT(*) AS n FROM {{ref "kv"}} GROUP BY tenant_id',
+  columns: { tenant_id: t.varchar(8), v: t.bigint(), n: t.bigint() },
+  tenant: 'tenant_id',
+});
+
+describe('a stored group that its change log contradicts', () => {
+  it('is refused, not merged: a refresh that would leave a negative row count rolls back', async () => {
+    const { db, manifest } = await pgliteProject('negative_group', [kv, totals]);
+    try {
+      await db.exec("INSERT INTO kv VALUES ('t1', 'a', 1), ('t1', 'b', 2), ('t2', 'a', 5)");
+      await refreshAll(db, manifest);
+      // The stored group says one row where there are two; deleting both takes it to -1.
+      await db.exec("UPDATE totals SET _ivm_count = 1 WHERE tenant_id = 't1'");
+      await db.exec("DELETE FROM kv WHERE tenant_id = 't1'; UPDATE kv SET v = 6 WHERE tenant_id = 't2'");
+      const err = await refreshNode(db, manifest, 'totals').then(() => null, (e: unknown) => e as RefreshError);
+      expect(err).toBeInstanceOf(RefreshError);
+      expect(err!.message).toBe('refresh of totals would leave 1 group(s) with a negative row count');
+      // Nothing of it was applied: t2 still holds its old sum.
+      expect(await db.query('SELECT tenant_id, v FROM totals ORDER BY tenant_id')).toEqual([{ tenant_id: 't1', v: 3 }, { tenant_id: 't2', v: 5 }]);
+    } finally {
+      await db.close();
+    }
   });
 });
 
 describe('the stored key of an MV', () => {
-  const kv = dimension('kv', { columns: { tenant_id: t.varchar(8), k: t.varchar(8), v: t.bigint() }, key: ['tenant_id', 'k'], tenant: 'tenant_id' });
-  const totals = sqlModel('totals', {
-    materialized: 'mv',
-    sql: 'SELECT tenant_id, SUM(v) AS v, COUNT(*) AS n FROM {{ref "kv"}} GROUP BY tenant_id',
-    columns: { tenant_id: t.varchar(8), v: t.bigint(), n: t.bigint() },
-    tenant: 'tenant_id',
-  });
-
   it('compares bytewise; storage keyed under another collation (an earlier engine) is refused until rebuilt', async () => {
     const { db, manifest } = await pgliteProject('stored_key', [kv, totals]);
     try {
