@@ -143,12 +143,15 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     if (i.engineWritten) {
       probes.push(`(SELECT max(_seq) FROM ${logTable(i.relation)})::bigint AS h${k}`);
       if (inPlace) {
-        // To be read consolidated: how many refreshes of the input wrote the range (their
-        // transactions). One refresh logs each changed row once, so its entries are consolidated
-        // already; only a range spanning several refreshes can hold rows that cancel.
+        // To be read consolidated: whether more than one refresh of the input wrote the range
+        // (0: none, 1: one, 2: several transactions). One refresh logs each changed row once, so
+        // its entries are consolidated already; only a range spanning several refreshes can hold
+        // rows that cancel. A search for a second writer stops at the first row it finds (where
+        // counting the distinct writers sorted the range's transaction ids as text).
+        const log = logTable(i.relation);
         probes.push(consolidate
-          ? `(SELECT count(DISTINCT xmin::text) FROM ${logTable(i.relation)} WHERE _seq > ${from})::int AS c${k}`
-          : `EXISTS (SELECT 1 FROM ${logTable(i.relation)} WHERE _seq > ${from})::int AS c${k}`);
+          ? `(CASE WHEN NOT EXISTS (SELECT 1 FROM ${log} WHERE _seq > ${from}) THEN 0 WHEN EXISTS (SELECT 1 FROM ${log} WHERE _seq > ${from} AND xmin <> (SELECT xmin FROM ${log} WHERE _seq > ${from} LIMIT 1)) THEN 2 ELSE 1 END) AS c${k}`
+          : `EXISTS (SELECT 1 FROM ${log} WHERE _seq > ${from})::int AS c${k}`);
         return;
       }
       select = logRows(i, `_seq > ${from}`, consolidate);

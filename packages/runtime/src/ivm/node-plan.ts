@@ -107,6 +107,27 @@ export function consolidatesInput(plan: NodePlan): boolean {
 }
 
 /**
+ * Whether a group expression of a node over one input is a plain text column of that input.
+ * The engine's MIN/MAX lookup index on the input keys such a column bytewise (see lookupExpr).
+ */
+export function isTextColumn(plan: NodePlan, expr: string): boolean {
+  const [only, ...rest] = plan.inputs;
+  return !!only && !rest.length && /^[a-z_][a-z0-9_]*$/i.test(expr) && /^(VARCHAR|CHAR|CHARACTER|TEXT|BPCHAR)\b/.test(only.types[expr] ?? '');
+}
+
+/**
+ * A group expression as the engine's MIN/MAX lookup index on the input keys it, and as the
+ * recomputation of an extreme compares it (`ref`: the same value elsewhere, the RC table's
+ * column): a text column under COLLATE "C", anything else as it is. Lookups are by equality,
+ * which every deterministic collation (the database's default is one) decides bytewise, while
+ * ordering the index entries under a libc collation such as C.UTF-8 costs a strcoll per
+ * comparison: a new entry of a six-column index meets ~30 comparisons on its way to a leaf.
+ */
+export function lookupExpr(plan: NodePlan, expr: string, ref = expr): string {
+  return isTextColumn(plan, expr) ? `${ref} COLLATE "C"` : ref;
+}
+
+/**
  * Whether the node's program reads its delta in place (the input's range, straight from the
  * landing table or log) instead of from a session temp copy: a group store over one input,
  * whose delta is read once, by the statement that aggregates it per group. Joins keep the copy:
