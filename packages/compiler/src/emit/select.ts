@@ -22,7 +22,15 @@ export interface SelectColumn {
   /** The full expression, aggregate included: `SUM(CASE WHEN ... THEN 1 ELSE 0 END)`. */
   readonly expr: string;
   /** For aggregate columns: the function and its argument (filters folded in); null for group keys. */
-  readonly agg: { readonly fn: 'count' | 'sum' | 'min' | 'max' | 'countDistinct'; readonly arg: string | null } | null;
+  readonly agg: {
+    readonly fn: 'count' | 'sum' | 'min' | 'max' | 'countDistinct';
+    readonly arg: string | null;
+    /**
+     * The argument is never NULL (a countIf's CASE ... THEN 1 ELSE 0, or a rollup of such a
+     * measure), so the aggregate of a group that has rows is never NULL either. Absent: unknown.
+     */
+    readonly notNull?: boolean;
+  } | null;
 }
 
 export interface CompiledSelect {
@@ -49,7 +57,7 @@ export function relationOf(graph: ModelGraph, name: string): string {
 
 export function compileSelect(m: Model, graph: ModelGraph, d: Dialect): CompiledSelect | null {
   const e = (n: ExprNode) => renderExpr(n, d);
-  const measure = (s: MeasureSpec): SelectColumn => aggColumn(s.name, s.fn, s.arg && e(s.arg), s.filter && e(s.filter));
+  const measure = (s: MeasureSpec): SelectColumn => aggColumn(s.name, s.fn, s.arg && e(s.arg), s.filter && e(s.filter), argNotNull(m, s));
   let parts: SelectParts;
   switch (m.kind) {
     case 'stream': case 'dimension': return null;
@@ -58,7 +66,7 @@ export function compileSelect(m: Model, graph: ModelGraph, d: Dialect): Compiled
       for (const p of m.pivot) {
         const mine = `${m.discriminator} = '${m.streams[p.stream]?.name ?? p.stream}'`;
         const filter = p.filter ? `${mine} AND ${wrap(e(p.filter))}` : mine;
-        cols.push(aggColumn(p.name, p.fn, p.arg ? e(p.arg) : p.fn === 'sum' ? '1' : null, filter));
+        cols.push(aggColumn(p.name, p.fn, p.arg ? e(p.arg) : p.fn === 'sum' ? '1' : null, filter, p.fn === 'sum' && !p.arg));
       }
       parts = { from: [{ relation: m.landing, alias: null, on: null }], where: null, grouped: true, columns: cols };
       break;
@@ -124,11 +132,27 @@ function wrap(s: string): string {
   return /\s(OR)\s/i.test(s) ? `(${s})` : s;
 }
 
-function aggColumn(name: string, fn: MeasureSpec['fn'], arg: string | null, filter: string | null): SelectColumn {
+/** `notNull`: the argument (before the filter) is never NULL; a filtered MIN/MAX's is NULL where the filter fails. */
+function aggColumn(name: string, fn: MeasureSpec['fn'], arg: string | null, filter: string | null, notNull = false): SelectColumn {
   let inner = arg;
   if (filter) inner = fn === 'sum' ? `CASE WHEN ${filter} THEN ${arg ?? '1'} ELSE 0 END` : `CASE WHEN ${filter} THEN ${arg ?? '1'} END`;
   const call = fn === 'countDistinct' ? `COUNT(DISTINCT ${inner})` : `${fn.toUpperCase()}(${inner ?? '*'})`;
-  return { name, expr: call, agg: { fn, arg: inner } };
+  const never = notNull && (!filter || fn === 'sum');
+  return { name, expr: call, agg: never ? { fn, arg: inner, notNull: true } : { fn, arg: inner } };
+}
+
+/**
+ * Whether a measure's argument is never NULL: a non-NULL literal (countIf counts with 1), or in
+ * a rollup, a measure of the model below whose value is never NULL (a COUNT, or an aggregate
+ * of a never-NULL argument: a group that has rows has a value). Anything else: unknown.
+ */
+function argNotNull(m: Model, s: MeasureSpec): boolean {
+  const a = s.arg;
+  if (!a) return s.fn === 'sum' || s.fn === 'count';
+  if (a.kind === 'literal') return a.value !== null;
+  if (m.kind !== 'rollup' || a.kind !== 'column') return false;
+  const below = m.from.measures.find((x) => x.name === a.name);
+  return !!below && (below.fn === 'count' || ((below.fn === 'sum' || below.fn === 'min' || below.fn === 'max') && (below.filter === null || below.fn === 'sum') && argNotNull(m.from, below)));
 }
 
 export function renderSelect(p: SelectParts): string {

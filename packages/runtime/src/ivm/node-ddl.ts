@@ -1,6 +1,6 @@
 import { ddlOf, type Manifest, type ManifestNode } from '@mvkit/compiler';
 import { KEY_COLLATION, SEQ, logTable } from './catalog.ts';
-import { captureOf, isTextColumn, lookupExpr, planNode, type NodePlan } from './node-plan.ts';
+import { captureOf, countsNonNull, isTextColumn, lookupExpr, planNode, type NodePlan } from './node-plan.ts';
 
 /**
  * Every statement that creates a node locally, capture included:
@@ -47,8 +47,8 @@ function storageDdl(plan: NodePlan): string[] {
   const hidden = [`_ivm_k text COLLATE "${KEY_COLLATION}"`];
   if (plan.layout === 'agg') {
     hidden.push('_ivm_count bigint NOT NULL DEFAULT 0');
-    // SUM over only NULLs is NULL: the count of non-null arguments tells when a sum goes back to NULL.
-    for (const a of plan.aggs) if (a.fn === 'sum') hidden.push(`_ivm_nn_${a.name} bigint NOT NULL DEFAULT 0`);
+    // SUM over only NULLs is NULL: the count of non-null arguments tells when a sum goes back to NULL (see countsNonNull).
+    for (const a of plan.aggs) if (countsNonNull(a)) hidden.push(`_ivm_nn_${a.name} bigint NOT NULL DEFAULT 0`);
   }
   // Groups are updated in place on every refresh: free space on each page lets Postgres keep
   // the new version on the same page without touching the indexes (a HOT update).

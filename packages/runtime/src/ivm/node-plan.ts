@@ -24,6 +24,17 @@ export interface AggRef {
   readonly fn: 'count' | 'sum' | 'min' | 'max';
   readonly arg: string | null;
   readonly expr: string;
+  /** The argument is never NULL (see SelectColumn.agg.notNull): a SUM then needs no count of its non-null values. */
+  readonly notNull: boolean;
+}
+
+/**
+ * Whether a SUM keeps a count of its non-null arguments (hidden column _ivm_nn_<name>): SUM over
+ * only NULLs is NULL, and that count tells when a sum goes back to NULL. A SUM whose argument is
+ * never NULL is NULL only for a group without rows, which the store deletes: no count needed.
+ */
+export function countsNonNull(a: AggRef): boolean {
+  return a.fn === 'sum' && !a.notNull;
 }
 
 /** How a node is maintained: derived once from its select parts, used by DDL, refresh and createNode. */
@@ -72,7 +83,7 @@ export function planNode(manifest: Manifest, node: ManifestNode): NodePlan {
     for (const c of s.columns) {
       if (!c.agg) continue;
       if (c.agg.fn === 'countDistinct') return full(`${c.name} is COUNT(DISTINCT ...), which is not incrementally maintainable`);
-      aggs.push({ name: c.name, fn: c.agg.fn, arg: c.agg.arg, expr: c.expr });
+      aggs.push({ name: c.name, fn: c.agg.fn, arg: c.agg.arg, expr: c.expr, notNull: c.agg.notNull === true });
     }
     const groups = s.columns.filter((c) => !c.agg).map((c) => ({ name: c.name, expr: c.expr }));
     // A global aggregate has a row even over no input (COUNT = 0); a group store would drop it.

@@ -2,7 +2,7 @@ import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
 import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
-import { consolidatesInput, lookupExpr, readsDeltaInPlace, type AggRef, type NodePlan } from './node-plan.ts';
+import { consolidatesInput, countsNonNull, lookupExpr, readsDeltaInPlace, type AggRef, type NodePlan } from './node-plan.ts';
 import { fillTemp, likeTemp, tempName } from './temp.ts';
 
 /** Populates an empty storage table from the inputs at their high marks. */
@@ -17,7 +17,7 @@ export async function populate(tx: Db, plan: NodePlan, marks: Marks): Promise<nu
   let sql: string;
   if (plan.layout === 'agg') {
     const g = plan.projections.map((p) => p.expr);
-    const sums = plan.aggs.filter((a) => a.fn === 'sum');
+    const sums = plan.aggs.filter(countsNonNull);
     const target = [...plan.projections.map((p) => p.name), ...plan.aggs.map((a) => a.name), '_ivm_k', '_ivm_count', ...sums.map((a) => `_ivm_nn_${a.name}`)];
     const values = [...g, ...plan.aggs.map((a) => a.expr), keyText(g), 'COUNT(*)', ...sums.map((a) => `COUNT(${a.arg})`)];
     sql = `INSERT INTO ${name} (${target.join(', ')})\nSELECT ${values.join(', ')}\n${plainFrom(plan, marks)}${where}\nGROUP BY ${g.join(', ')}`;
@@ -57,7 +57,10 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, logged
   const aggCols = plan.aggs.flatMap((a, i) => {
     switch (a.fn) {
       case 'count': return [`${a.arg ? nn(i) : insertOnly ? 'COUNT(*)' : 'SUM(__w)'} AS ${a.name}`];
-      case 'sum': return [`SUM(_a${i}${insertOnly ? '' : ' * CAST(__w AS bigint)'}) AS ${a.name}`, `${nn(i)} AS _ivm_nn_${a.name}`];
+      case 'sum': {
+        const sum = `SUM(_a${i}${insertOnly ? '' : ' * CAST(__w AS bigint)'}) AS ${a.name}`;
+        return countsNonNull(a) ? [sum, `${nn(i)} AS _ivm_nn_${a.name}`] : [sum];
+      }
       case 'min': case 'max': {
         const f = a.fn.toUpperCase();
         if (insertOnly) return [`${f}(_a${i}) AS ${a.name}`];
@@ -116,7 +119,7 @@ WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0
   const patterns = c?.patterns ?? [];
   const recompute = patterns.length > 0;
 
-  const sums = plan.aggs.filter((a) => a.fn === 'sum');
+  const sums = plan.aggs.filter(countsNonNull);
   const target = [...g.map((p) => p.name), '_ivm_k', '_ivm_count', ...plan.aggs.map((a) => a.name), ...sums.map((a) => `_ivm_nn_${a.name}`)];
   // New groups are inserted, existing ones (those in O: only this refresh, under the node's
   // lock, writes the table) updated in place: a plain INSERT skips the speculative insertion of
@@ -128,7 +131,7 @@ WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0
   const values = [
     ...g.map((p) => `d.${p.name}`), 'd._ivm_k', 'd._ivm_count',
     ...plan.aggs.map((a) => {
-      if (a.fn === 'sum') return `CASE WHEN d._ivm_nn_${a.name} = 0 AND d.${a.name} = 0 THEN NULL ELSE d.${a.name} END`;
+      if (countsNonNull(a)) return `CASE WHEN d._ivm_nn_${a.name} = 0 AND d.${a.name} = 0 THEN NULL ELSE d.${a.name} END`;
       if ((a.fn === 'min' || a.fn === 'max') && recompute) return `CASE WHEN r._ivm_k IS NULL THEN d.${a.name} ELSE r.${a.name} END`;
       return `d.${a.name}`;
     }),
@@ -180,7 +183,7 @@ WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0
 function mergeOf(a: AggRef, recompute: boolean): string[] {
   switch (a.fn) {
     case 'count': return [`${a.name} = t.${a.name} + d.${a.name}`];
-    case 'sum': return [
+    case 'sum': return !countsNonNull(a) ? [`${a.name} = t.${a.name} + d.${a.name}`] : [
       `${a.name} = CASE WHEN t._ivm_nn_${a.name} + d._ivm_nn_${a.name} = 0 THEN NULL ELSE COALESCE(t.${a.name}, 0) + COALESCE(d.${a.name}, 0) END`,
       `_ivm_nn_${a.name} = t._ivm_nn_${a.name} + d._ivm_nn_${a.name}`,
     ];

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { dimension, sqlModel, t } from '@mvkit/compiler';
+import { aggregate, dimension, rollup, sqlModel, t } from '@mvkit/compiler';
 import { RefreshError } from '../../src/errors.ts';
-import { createNode, dropNode, refreshAll, refreshNode } from '../../src/ivm/index.ts';
-import { inputIndexes } from '../../src/ivm/node-ddl.ts';
-import { planNode } from '../../src/ivm/node-plan.ts';
+import { createNode, dropNode, refreshAll, refreshNode, verify } from '../../src/ivm/index.ts';
+import { inputIndexes, nodeDdl } from '../../src/ivm/node-ddl.ts';
+import { countsNonNull, planNode } from '../../src/ivm/node-plan.ts';
 import { pgliteProject, platformManifest } from './workload.ts';
 
 describe('lookup indexes the engine adds to MV inputs', () => {
@@ -30,6 +30,48 @@ describe('lookup indexes the engine adds to MV inputs', () => {
     // tenant_channel_daily over delivery_daily: (tenant_id, channel_id, day) with day, a TIMESTAMP column, first.
     const tcd = manifest.nodes.find((n) => n.name === 'tenant_channel_daily')!;
     expect(inputIndexes(planNode(manifest, tcd)).map((i) => [i.table, ...i.exprs])).toEqual([['delivery_daily', 'day', 'tenant_id COLLATE "C"', 'channel_id COLLATE "C"']]);
+  });
+});
+
+describe('sums that keep a count of their non-null arguments', () => {
+  it('only where the argument may be NULL: countIf counts with 1, and rollups of such measures inherit that', async () => {
+    const manifest = await platformManifest(false);
+    const tracked = (name: string) => planNode(manifest, manifest.nodes.find((n) => n.name === name)!).aggs.filter(countsNonNull).map((a) => a.name);
+    // delivery_hourly: sent, delivered, ... latency_le_300s are countIf (SUM of CASE ... THEN 1 ELSE 0,
+    // never NULL); latency_s_sum sums delivery_latency_s, NULL for a message not delivered.
+    expect(tracked('delivery_hourly')).toEqual(['latency_s_sum']);
+    // The rollups sum those columns again, two levels up: the same split.
+    for (const rollup of ['delivery_daily', 'tenant_channel_daily', 'tenant_daily']) expect(tracked(rollup)).toEqual(['latency_s_sum']);
+    const hourly = manifest.nodes.find((n) => n.name === 'delivery_hourly')!;
+    const ddl = nodeDdl(manifest, hourly).join('\n');
+    expect(ddl).toContain('_ivm_nn_latency_s_sum bigint');
+    expect(ddl).not.toContain('_ivm_nn_sent');
+  });
+
+  it('a nullable sum goes back to NULL when its last non-null argument leaves, a never-NULL one needs no count', async () => {
+    const ev = dimension('ev', { columns: { tenant_id: t.varchar(8), k: t.varchar(8), v: t.bigint() }, key: ['tenant_id', 'k'], tenant: 'tenant_id' });
+    const hits = aggregate('hits', {
+      from: ev, groupBy: ['tenant_id'],
+      measures: (m, c) => ({ n: m.count(), big: m.countIf(c.v.gte(10)), v: m.sum(c.v) }),
+    });
+    const top = rollup('hits_all', { from: hits, groupBy: ['tenant_id'], measures: ['n', 'big', 'v'] });
+    const { db, manifest } = await pgliteProject('nullable_sums', [ev, hits, top]);
+    try {
+      expect(planNode(manifest, manifest.nodes.find((n) => n.name === 'hits_all')!).aggs.filter(countsNonNull).map((a) => a.name)).toEqual(['v']);
+      await db.exec("INSERT INTO ev VALUES ('t1', 'a', 20), ('t1', 'b', NULL), ('t2', 'a', 5)");
+      await refreshAll(db, manifest);
+      await db.exec("UPDATE ev SET v = NULL WHERE k = 'a'");
+      await refreshAll(db, manifest);
+      const want = [{ tenant_id: 't1', n: 2, big: 0, v: null }, { tenant_id: 't2', n: 1, big: 0, v: null }];
+      expect(await db.query('SELECT tenant_id, n, big, v FROM hits ORDER BY 1')).toEqual(want);
+      expect(await db.query('SELECT tenant_id, n, big, v FROM hits_all ORDER BY 1')).toEqual(want);
+      await db.exec("UPDATE ev SET v = 11 WHERE tenant_id = 't2'");
+      await refreshAll(db, manifest);
+      expect(await db.query("SELECT n, big, v FROM hits_all WHERE tenant_id = 't2'")).toEqual([{ n: 1, big: 1, v: 11 }]);
+      expect((await verify(db, manifest)).every((r) => r.equal)).toBe(true);
+    } finally {
+      await db.close();
+    }
   });
 });
 
