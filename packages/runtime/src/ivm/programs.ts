@@ -140,7 +140,10 @@ WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0
   const set = ['_ivm_count = t._ivm_count + d._ivm_count', ...plan.aggs.flatMap((a) => mergeOf(a, recompute))];
   const declared = plan.node.columns.map((c) => c.name);
   const list = declared.join(', ');
-  const same = (a: string, b: string, from: string) => `SELECT 1 FROM ${from} ${b} WHERE ${b}._ivm_k = ${a}._ivm_k AND ${rowOf(b, declared)} IS NOT DISTINCT FROM ${rowOf(a, declared)}`;
+  // Two images of one key hold the same group values (the key is their JSON text): only the
+  // aggregates can differ, so only they are compared.
+  const measured = plan.aggs.map((a) => a.name);
+  const same = (a: string, b: string, from: string) => `SELECT 1 FROM ${from} ${b} WHERE ${b}._ivm_k = ${a}._ivm_k AND ${rowOf(b, measured)} IS NOT DISTINCT FROM ${rowOf(a, measured)}`;
   const ctes = [
     ...(recompute ? [`r AS MATERIALIZED (\n${recomputeArms(plan, marks, minmax, patterns, RC).join('\nUNION ALL\n')}\n)`] : []),
     `del AS (
