@@ -164,7 +164,16 @@ function readHistory(): RunRecord[] {
   } catch {
     return [];
   }
-  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as RunRecord);
+  // A line that does not parse (a hand edit gone wrong) is skipped, not allowed to lose this run's report.
+  return text.split('\n').flatMap((l, i) => {
+    if (!l.trim()) return [];
+    try {
+      return [JSON.parse(l) as RunRecord];
+    } catch {
+      log(`bench/ivm/runs.jsonl line ${i + 1} is not JSON: left out of the history`);
+      return [];
+    }
+  });
 }
 
 function measuredCommit(): string | undefined {
