@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import type { Db } from './db.ts';
+import type { Db, TransactionOptions } from './db.ts';
 
 type Queryable = Pick<PGlite, 'query' | 'exec'>;
 
@@ -16,9 +16,18 @@ function wrap(q: Queryable, pg: PGlite, inTx: boolean): Db {
       const results = await q.exec(sql);
       return (results.at(-1)?.rows ?? []) as T[];
     },
-    async transaction<T>(fn: (tx: Db) => Promise<T>) {
-      if (inTx) return fn(db);
-      return pg.transaction((tx) => fn(wrap(tx, pg, true)));
+    async transaction<T>(fn: (tx: Db) => Promise<T>, options: TransactionOptions = {}) {
+      // In process, a round trip costs next to nothing: the statements around COMMIT run on their own.
+      const out = inTx
+        ? await fn(db)
+        : await pg.transaction(async (tx) => {
+            const r = await fn(wrap(tx, pg, true));
+            if (options.finish) await tx.exec(options.finish());
+            return r;
+          });
+      if (inTx && options.finish) await q.exec(options.finish());
+      if (options.afterCommit) await q.exec(options.afterCommit);
+      return out;
     },
     async close() {
       if (!inTx) await pg.close();

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db } from './db.ts';
+import type { Db, TransactionOptions } from './db.ts';
 import { ConnectionError } from '../errors.ts';
 
 // BIGINT and NUMERIC as JS numbers: counts and sums here stay far below 2^53.
@@ -11,34 +11,67 @@ interface Shared {
   companion?: Promise<Db>;
 }
 
-function wrap(client: pg.Client, kind: 'postgres' | 'redshift', inTx: boolean, url: string, shared: Shared = {}): Db {
+/**
+ * The transaction a wrapper runs in (none outside one). On native Postgres BEGIN is sent with the
+ * transaction's first statement, in the same round trip, unless that statement takes parameters
+ * (which the simple protocol that carries several statements cannot); on Redshift on its own.
+ */
+interface TxState {
+  begun: boolean;
+}
+
+function wrap(client: pg.Client, kind: 'postgres' | 'redshift', tx: TxState | null, url: string, shared: Shared = {}): Db {
+  // BEGIN, when this wrapper's transaction has not sent it yet, to go in front of a statement.
+  const begin = () => {
+    if (!tx || tx.begun) return '';
+    tx.begun = true;
+    return 'BEGIN;\n';
+  };
   const db: Db = {
     kind,
     async query<T>(sql: string, params: readonly unknown[] = []) {
+      if (begin()) await client.query('BEGIN');
       return (await client.query(sql, params as unknown[])).rows as T[];
     },
     async exec(sql: string) {
-      await client.query(sql);
+      await client.query(begin() + sql);
     },
     async script<T>(sql: string) {
       // The simple query protocol: one Result per statement, or a single one for one statement.
-      const r = (await client.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+      const r = (await client.query(begin() + sql)) as unknown as pg.QueryResult | pg.QueryResult[];
       return (Array.isArray(r) ? (r.at(-1)?.rows ?? []) : r.rows) as T[];
     },
-    async transaction<T>(fn: (tx: Db) => Promise<T>) {
-      if (inTx) return fn(db);
-      await client.query('BEGIN');
+    async transaction<T>(fn: (tx: Db) => Promise<T>, options: TransactionOptions = {}) {
+      if (tx) {
+        const out = await fn(db);
+        if (options.finish) await db.exec(options.finish());
+        if (options.afterCommit) await db.exec(options.afterCommit);
+        return out;
+      }
+      const state: TxState = { begun: false };
+      // Redshift's transactions keep to their plain shape: BEGIN, the statements, COMMIT, each on its own.
+      if (kind === 'redshift') {
+        await client.query('BEGIN');
+        state.begun = true;
+      }
       try {
-        const out = await fn(wrap(client, kind, true, url, shared));
-        await client.query('COMMIT');
+        const out = await fn(wrap(client, kind, state, url, shared));
+        // BEGIN if nothing was sent yet, the finishing statements, COMMIT, and what follows it, in
+        // one round trip. An error stops the script where it occurs: past COMMIT only afterCommit
+        // runs, which must not fail, so an error means that the transaction did not commit.
+        const last = [...(state.begun ? [] : ['BEGIN']), ...(options.finish ? [options.finish()] : []), 'COMMIT', ...(options.afterCommit ? [options.afterCommit] : [])];
+        state.begun = true;
+        if (kind === 'redshift') for (const s of last) await client.query(s);
+        else await client.query(last.join(';\n'));
         return out;
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        // Not when nothing was sent (fn failed before its first statement): there is no transaction to end.
+        if (state.begun) await client.query('ROLLBACK').catch(() => undefined);
         throw e;
       }
     },
     async close() {
-      if (inTx) return;
+      if (tx) return;
       const companion = shared.companion;
       shared.companion = undefined;
       if (companion) await companion.then((c) => c.close()).catch(() => undefined);
@@ -83,5 +116,5 @@ export async function openPostgres(url: string, kind: 'postgres' | 'redshift' = 
     // login named like a schema (mvkit), unqualified DDL would land in mvkit's own schema.
     await client.query('SET search_path TO public');
   }
-  return wrap(client, kind, false, url);
+  return wrap(client, kind, null, url);
 }

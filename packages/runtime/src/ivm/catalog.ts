@@ -66,13 +66,23 @@ export interface NodeRecord {
  */
 export const KEY_COLLATION = 'C';
 
-export async function nodeRecord(db: Db, name: string): Promise<NodeRecord | undefined> {
-  const rows = await db.query<NodeRecord>(
-    `SELECT n.name, n.kind, n.capture, n.layout, n.reason, n.drop_sql,
+function recordSql(name: string): string {
+  return `SELECT n.name, n.kind, n.capture, n.layout, n.reason, n.drop_sql,
   (SELECT c.collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation WHERE a.attrelid = to_regclass(quote_ident(n.name)) AND a.attname = '_ivm_k' AND NOT a.attisdropped)::text AS key_collation
-FROM mvkit.ivm_nodes n WHERE n.name = $1`,
-    [name],
-  );
+FROM mvkit.ivm_nodes n WHERE n.name = ${quote(name)}`;
+}
+
+export async function nodeRecord(db: Db, name: string): Promise<NodeRecord | undefined> {
+  const rows = await db.query<NodeRecord>(recordSql(name));
+  return rows[0];
+}
+
+/**
+ * Takes the node's lock (as withNodeLocks does) and reads its record under it, in one round
+ * trip. The caller releases the lock (unlockNode, or unlockSql after a COMMIT).
+ */
+export async function lockNodeRecord(db: Db, name: string): Promise<NodeRecord | undefined> {
+  const rows = await db.script<NodeRecord>(`SELECT pg_advisory_lock(${lockKey(name)});\n${recordSql(name)}`);
   return rows[0];
 }
 
@@ -118,7 +128,12 @@ export async function tryNodeLock(db: Db, name: string): Promise<boolean> {
 }
 
 export async function unlockNode(db: Db, name: string): Promise<void> {
-  await db.query(`SELECT pg_advisory_unlock(${lockKey(name)})`);
+  await db.query(unlockSql(name));
+}
+
+/** Releases the node's lock; never fails (a lock not held is a warning and false). */
+export function unlockSql(name: string): string {
+  return `SELECT pg_advisory_unlock(${lockKey(name)})`;
 }
 
 export function quote(s: string): string {

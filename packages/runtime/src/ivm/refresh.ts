@@ -1,7 +1,7 @@
 import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
-import { KEY_COLLATION, logTable, nodeLockKey, nodeRecord, quote, withNodeLocks } from './catalog.ts';
+import { KEY_COLLATION, lockNodeRecord, logTable, nodeLockKey, quote, unlockNode, unlockSql } from './catalog.ts';
 import { externalHighMarks, readDeltas } from './marks.ts';
 import type { Mark } from './delta-sql.ts';
 import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
@@ -39,8 +39,12 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
   const started = performance.now();
   let consumed = true;
   const advanced: string[] = [];
-  return withNodeLocks(db, [name], async () => {
-    const rec = await nodeRecord(db, name);
+  // The node's lock and its record in one round trip; the lock is released in the COMMIT's round
+  // trip (afterCommit), or below when the refresh does not get that far (a session lock outlives
+  // a failed statement: one taken just before the record failed to read is released there too).
+  let locked = true;
+  try {
+    const rec = await lockNodeRecord(db, name);
     if (!rec) throw new RefreshError(`${name} has not been created on this target`, { hint: 'run mvkit apply (or createNode) first' });
     if (rec.layout !== plan.layout) {
       throw new RefreshError(`${name} is stored as "${rec.layout}" but its definition now needs "${plan.layout}"`, { hint: 'its definition changed: drop and recreate it (mvkit apply)' });
@@ -51,6 +55,7 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
     const external = plan.layout === 'full' ? new Map<string, number>() : await externalHighMarks(db, plan.inputs);
     await testHooks.afterHighMarks?.(name);
     if (process.env.MVKIT_IVM_TRACE) process.stderr.write(`[ivm ${name}] before the transaction ${(performance.now() - started).toFixed(1)} ms\n`);
+    let finish = '';
     const attempt = () => db.transaction(async (t) => {
       advanced.length = 0;
       const tx = process.env.MVKIT_IVM_TRACE ? traced(t, name) : t;
@@ -90,18 +95,16 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
       if (pause > 0) await tx.query('SELECT pg_sleep($1)', [pause]);
       const durationMs = performance.now() - started;
       const mode = plan.layout === 'full' ? 'full' : 'incremental';
-      // One statement: every watermark that moves, and the history row.
-      await tx.query(
-        `WITH w AS (
-  UPDATE mvkit.ivm_watermarks w SET mark = v.mark FROM (SELECT unnest($7::text[]) AS input, unnest($8::bigint[]) AS mark) v WHERE w.consumer = $1 AND w.input = v.input
+      // One statement, sent with the COMMIT: every watermark that moves, and the history row.
+      const moved = advanced.map((i) => [i, marks!.get(i)!.to] as const);
+      finish = `WITH w AS (
+  UPDATE mvkit.ivm_watermarks w SET mark = v.mark FROM (SELECT unnest(ARRAY[${moved.map(([i]) => quote(i)).join(', ')}]::text[]) AS input, unnest(ARRAY[${moved.map(([, m]) => String(m)).join(', ')}]::bigint[]) AS mark) v WHERE w.consumer = ${quote(name)} AND w.input = v.input
 )
-INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [name, mode, plan.reason, rowsChanged, inputRows, durationMs, advanced, advanced.map((i) => String(marks!.get(i)!.to))],
-      );
+INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, duration_ms) VALUES (${quote(name)}, ${quote(mode)}, ${plan.reason === null ? 'NULL' : quote(plan.reason)}, ${rowsChanged}, ${inputRows}, ${durationMs})`;
       const r: RefreshResult = { node: name, mode, rowsChanged, inputRows, durationMs };
       if (plan.reason) r.reason = plan.reason;
       return r;
-    });
+    }, { finish: () => finish, afterCommit: unlockSql(name) });
     let result: RefreshResult;
     try {
       result = await attempt();
@@ -110,6 +113,7 @@ INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, d
       if (!isRowTooBig(e) || !toastedTemps()) throw e;
       result = await attempt();
     }
+    locked = false;
     const committed = performance.now();
     // An MV's own log is trimmed by its consumers' refreshes; without consumers it is emptied here
     // (entries left from before its consumers were dropped). An input's log can only be trimmed
@@ -121,7 +125,9 @@ INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, d
     result.durationMs = performance.now() - started;
     if (process.env.MVKIT_IVM_TRACE) process.stderr.write(`[ivm ${name}] total ${result.durationMs.toFixed(1)} ms: until commit ${(committed - started).toFixed(1)}, trims ${(performance.now() - committed).toFixed(1)}\n`);
     return result;
-  });
+  } finally {
+    if (locked) await unlockNode(db, name).catch(() => undefined);
+  }
 }
 
 /** MVKIT_IVM_TRACE=1: every statement of a refresh with its duration, on stderr. */

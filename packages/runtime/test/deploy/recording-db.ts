@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Db } from '../../src/db/db.ts';
+import type { Db, TransactionOptions } from '../../src/db/db.ts';
 import type { DeployedNode } from '../../src/plan/plan-types.ts';
 import { whoAmI } from '../../src/state/apply-lock.ts';
 
@@ -65,10 +65,12 @@ export function recordingDb(canned: Canned): Db & { readonly log: string[] } {
       record(sql);
       return answer(sql, []) as T[];
     },
-    async transaction<T>(fn: (tx: Db) => Promise<T>) {
+    async transaction<T>(fn: (tx: Db) => Promise<T>, options: TransactionOptions = {}) {
       record('BEGIN');
       const out = await fn(db);
+      if (options.finish) record(options.finish());
       record('COMMIT');
+      if (options.afterCommit) record(options.afterCommit);
       return out;
     },
     async close() {},

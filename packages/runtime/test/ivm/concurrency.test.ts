@@ -4,7 +4,7 @@ import { openPostgres } from '../../src/db/postgres.ts';
 import type { Db } from '../../src/db/db.ts';
 import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
 import { refreshAll } from '../../src/ivm/index.ts';
-import { testHooks } from '../../src/ivm/refresh.ts';
+import { refreshNode, testHooks } from '../../src/ivm/refresh.ts';
 import { applyOp, expectVerified, platformManifest, runScenario, type Op } from './workload.ts';
 
 let server: PostgresServer;
@@ -149,6 +149,66 @@ describe('incremental engine under concurrent writers (native Postgres)', () => 
     done = true;
     expect(await r).toBeGreaterThanOrEqual(3);
     await refreshAll(db, manifest);
+    await expectVerified(db, manifest);
+  });
+});
+
+describe("a refresh's node lock and bookkeeping (native Postgres)", () => {
+  // What another session sees of the node's lock: whether it can take it (and then gives it back).
+  const lockFree = async (other: Db, node: string) => {
+    const [r] = await other.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended('mvkit.ivm:' || $1, 0)) AS ok`, [node]);
+    if (r?.ok) await other.query(`SELECT pg_advisory_unlock(hashtextextended('mvkit.ivm:' || $1, 0))`, [node]);
+    return !!r?.ok;
+  };
+  const mark = async () => Number((await db.query<{ m: number }>("SELECT mark AS m FROM mvkit.ivm_watermarks WHERE consumer = 'messages' AND input = 'message_events'"))[0]?.m);
+  const messages = () => db.query('SELECT tenant_id, message_id, receipt_count FROM messages ORDER BY 1, 2');
+
+  it('are released and written with its COMMIT, and a failure there or before it leaves nothing behind', async () => {
+    await runScenario(db, manifest, [], [submit(0, 0), { op: 'refresh', select: ['messages'] }]);
+    const other = await connect();
+    const [seq] = await db.query<{ n: number }>('SELECT max(_ivm_seq)::bigint AS n FROM message_events');
+    expect(await mark()).toBe(Number(seq!.n));
+
+    // A refresh that commits: the watermark moves to the new high mark, its history row says what
+    // it folded in (one new event: one new group), and another session can take the node's lock.
+    await applyOp(db, submit(5, 60));
+    const [high] = await db.query<{ n: number }>('SELECT max(_ivm_seq)::bigint AS n FROM message_events');
+    const ok = await refreshNode(db, manifest, 'messages');
+    expect(ok).toMatchObject({ node: 'messages', mode: 'incremental', rowsChanged: 1 });
+    expect(await mark()).toBe(Number(high!.n));
+    const [last] = await db.query<{ mode: string; reason: string | null; rows_changed: number; input_rows: number; duration_ms: number }>(
+      "SELECT mode, reason, rows_changed, input_rows, duration_ms FROM mvkit.ivm_refreshes WHERE node = 'messages' ORDER BY id DESC LIMIT 1",
+    );
+    expect(last).toEqual({ mode: 'incremental', reason: null, rows_changed: ok.rowsChanged, input_rows: ok.inputRows, duration_ms: expect.any(Number) });
+    expect(await lockFree(other, 'messages')).toBe(true);
+
+    // The history row fails in the COMMIT's round trip: the merge it would have committed with is
+    // rolled back (MV, watermark), and the lock is released all the same.
+    const before = await messages();
+    await applyOp(db, receipt(5, 90));
+    await db.exec("ALTER TABLE mvkit.ivm_refreshes ADD CONSTRAINT test_refuse CHECK (node <> 'messages') NOT VALID");
+    try {
+      await expect(refreshNode(db, manifest, 'messages')).rejects.toThrow(/test_refuse/);
+    } finally {
+      await db.exec('ALTER TABLE mvkit.ivm_refreshes DROP CONSTRAINT test_refuse');
+    }
+    expect(await messages()).toEqual(before);
+    expect(await mark()).toBe(Number(high!.n));
+    expect(await lockFree(other, 'messages')).toBe(true);
+
+    // A failure inside the transaction (the MV's log is missing) releases the lock too.
+    await db.exec('ALTER TABLE mvkit.ivm_log_messages RENAME TO ivm_log_messages_away');
+    try {
+      await expect(refreshNode(db, manifest, 'messages')).rejects.toThrow(/ivm_log_messages/);
+    } finally {
+      await db.exec('ALTER TABLE mvkit.ivm_log_messages_away RENAME TO ivm_log_messages');
+    }
+    expect(await messages()).toEqual(before);
+    expect(await lockFree(other, 'messages')).toBe(true);
+
+    // Nothing was lost: the next refresh folds the receipt in, and every MV equals its recomputation.
+    await refreshAll(db, manifest);
+    expect((await messages()).find((m) => m.message_id === 'm5')).toMatchObject({ receipt_count: 1 });
     await expectVerified(db, manifest);
   });
 });
