@@ -339,7 +339,7 @@ async function main(): Promise<void> {
       '',
       ...(history.length ? [...history, ''] : []),
       'Reading: the incremental cost follows the batch, not the history, while (a) and (b) grow with the history. A',
-      'refresh of one MV is one REPEATABLE READ transaction of about eight round trips (a group store over one input',
+      'refresh of one MV is one REPEATABLE READ transaction of about six round trips (a group store over one input',
       'aggregates its delta where it lies, a join copies its deltas into session temp tables; the group merge is one',
       'statement that also writes the MV\'s log); its cost is mostly per changed row:',
       'index entries of the MV table (its key and the lookup indexes of its consumers; measured alone, 3,000 inserts into a 2.5M-row table: ~5 µs per entry of the unique btree on the key, ~5–8 µs per entry of a 6-column lookup index, ~1.7 µs per heap row) and its log rows (logs have no index).',
