@@ -82,7 +82,7 @@ export async function nodeRecord(db: Db, name: string): Promise<NodeRecord | und
  * trip. The caller releases the lock (unlockNode, or unlockSql after a COMMIT).
  */
 export async function lockNodeRecord(db: Db, name: string): Promise<NodeRecord | undefined> {
-  const rows = await db.script<NodeRecord>(`SELECT pg_advisory_lock(${lockKey(name)});\n${recordSql(name)}`);
+  const rows = await db.script<NodeRecord>(`${lockSql(name)};\n${recordSql(name)}`);
   return rows[0];
 }
 
@@ -102,18 +102,23 @@ function lockKey(name: string): string {
   return `hashtextextended('mvkit.ivm:' || ${quote(name)}, 0)`;
 }
 
+/** Waits for the node's lock and takes it, at session level. */
+function lockSql(name: string): string {
+  return `SELECT pg_advisory_lock(${lockKey(name)})`;
+}
+
 export async function withNodeLocks<T>(db: Db, names: readonly string[], fn: () => Promise<T>): Promise<T> {
   // Sorted: two sessions taking overlapping sets cannot deadlock.
   const sorted = [...new Set(names)].sort();
   const taken: string[] = [];
   try {
     for (const n of sorted) {
-      await db.query(`SELECT pg_advisory_lock(${lockKey(n)})`);
+      await db.query(lockSql(n));
       taken.push(n);
     }
     return await fn();
   } finally {
-    for (const n of taken.reverse()) await db.query(`SELECT pg_advisory_unlock(${lockKey(n)})`).catch(() => undefined);
+    for (const n of taken.reverse()) await db.query(unlockSql(n)).catch(() => undefined);
   }
 }
 

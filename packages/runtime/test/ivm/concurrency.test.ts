@@ -4,6 +4,7 @@ import { openPostgres } from '../../src/db/postgres.ts';
 import type { Db } from '../../src/db/db.ts';
 import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
 import { refreshAll } from '../../src/ivm/index.ts';
+import { tryNodeLock, unlockNode } from '../../src/ivm/catalog.ts';
 import { refreshNode, testHooks } from '../../src/ivm/refresh.ts';
 import { applyOp, expectVerified, platformManifest, runScenario, type Op } from './workload.ts';
 
@@ -156,9 +157,18 @@ describe('incremental engine under concurrent writers (native Postgres)', () => 
 describe("a refresh's node lock and bookkeeping (native Postgres)", () => {
   // What another session sees of the node's lock: whether it can take it (and then gives it back).
   const lockFree = async (other: Db, node: string) => {
-    const [r] = await other.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended('mvkit.ivm:' || $1, 0)) AS ok`, [node]);
-    if (r?.ok) await other.query(`SELECT pg_advisory_unlock(hashtextextended('mvkit.ivm:' || $1, 0))`, [node]);
-    return !!r?.ok;
+    const ok = await tryNodeLock(other, node);
+    if (ok) await unlockNode(other, node);
+    return ok;
+  };
+  // A refresh of messages while `breakIt` holds fails with `error`; mendIt undoes it either way.
+  const failsWhile = async (breakIt: string, mendIt: string, error: RegExp) => {
+    await db.exec(breakIt);
+    try {
+      await expect(refreshNode(db, manifest, 'messages')).rejects.toThrow(error);
+    } finally {
+      await db.exec(mendIt);
+    }
   };
   const mark = async () => Number((await db.query<{ m: number }>("SELECT mark AS m FROM mvkit.ivm_watermarks WHERE consumer = 'messages' AND input = 'message_events'"))[0]?.m);
   const messages = () => db.query('SELECT tenant_id, message_id, receipt_count FROM messages ORDER BY 1, 2');
@@ -186,23 +196,13 @@ describe("a refresh's node lock and bookkeeping (native Postgres)", () => {
     // rolled back (MV, watermark), and the lock is released all the same.
     const before = await messages();
     await applyOp(db, receipt(5, 90));
-    await db.exec("ALTER TABLE mvkit.ivm_refreshes ADD CONSTRAINT test_refuse CHECK (node <> 'messages') NOT VALID");
-    try {
-      await expect(refreshNode(db, manifest, 'messages')).rejects.toThrow(/test_refuse/);
-    } finally {
-      await db.exec('ALTER TABLE mvkit.ivm_refreshes DROP CONSTRAINT test_refuse');
-    }
+    await failsWhile("ALTER TABLE mvkit.ivm_refreshes ADD CONSTRAINT test_refuse CHECK (node <> 'messages') NOT VALID", 'ALTER TABLE mvkit.ivm_refreshes DROP CONSTRAINT test_refuse', /test_refuse/);
     expect(await messages()).toEqual(before);
     expect(await mark()).toBe(Number(high!.n));
     expect(await lockFree(other, 'messages')).toBe(true);
 
     // A failure inside the transaction (the MV's log is missing) releases the lock too.
-    await db.exec('ALTER TABLE mvkit.ivm_log_messages RENAME TO ivm_log_messages_away');
-    try {
-      await expect(refreshNode(db, manifest, 'messages')).rejects.toThrow(/ivm_log_messages/);
-    } finally {
-      await db.exec('ALTER TABLE mvkit.ivm_log_messages_away RENAME TO ivm_log_messages');
-    }
+    await failsWhile('ALTER TABLE mvkit.ivm_log_messages RENAME TO ivm_log_messages_away', 'ALTER TABLE mvkit.ivm_log_messages_away RENAME TO ivm_log_messages', /ivm_log_messages/);
     expect(await messages()).toEqual(before);
     expect(await lockFree(other, 'messages')).toBe(true);
 
