@@ -60,12 +60,13 @@ export async function recordCounts(tx: Db, path: string, loaded: number, rejecte
 
 /**
  * The feeds whose files load into a deployed table: the streams of the project landing in it (a
- * streamJoin's landing table holds its member streams), and the table's own name (a dimension, or a
- * stream whose model is gone: a plain stream's table is named after it).
+ * streamJoin's landing table holds its member streams), else the table's own name (a dimension, or a
+ * stream whose model is gone: a plain stream's table is named after it; the files of a removed
+ * streamJoin's members are found by the table they loaded into, see fileRecordsOf).
  */
-export function feedsOfTable(manifest: Manifest, table: DeployedNode): string[] {
+export function feedsOfTable(manifest: Manifest, table: Pick<DeployedNode, 'name'>): string[] {
   const streams = manifest.streams.filter((s) => s.table === table.name).map((s) => s.name);
-  return [...new Set([...streams, table.name])];
+  return streams.length ? streams : [table.name];
 }
 
 async function loadedFilesColumns(db: Db): Promise<Set<string>> {
