@@ -82,12 +82,13 @@ export async function fileRecordsOf(db: Db, tables: readonly { readonly table: s
   const columns = await loadedFilesColumns(db);
   if (!columns.has('feed')) return null;
   const byTable = columns.has('table_name');
-  const rows = await db.query<{ feed: string; table_name: string | null; n: number | string }>(
-    `SELECT feed, ${byTable ? 'table_name' : 'NULL AS table_name'}, COUNT(*) AS n FROM mvkit.loaded_files GROUP BY 1, 2`,
+  // Redshift's COPY path keeps the table without table_name.
+  const rows = await db.query<{ feed: string; table_name?: string | null; n: number | string }>(
+    byTable ? 'SELECT feed, table_name, COUNT(*) AS n FROM mvkit.loaded_files GROUP BY feed, table_name' : 'SELECT feed, COUNT(*) AS n FROM mvkit.loaded_files GROUP BY feed',
   );
   const out = new Map<string, FileRecords>();
   for (const t of tables) {
-    const mine = rows.filter((r) => t.feeds.includes(r.feed) || r.table_name === t.table);
+    const mine = rows.filter((r) => t.feeds.includes(r.feed) || (r.table_name ?? null) === t.table);
     const feeds = [...new Set([...t.feeds, ...mine.map((r) => r.feed)])].sort();
     out.set(t.table, { feeds, files: mine.reduce((s, r) => s + Number(r.n), 0) });
   }
