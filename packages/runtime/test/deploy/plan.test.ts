@@ -4,6 +4,7 @@ import { buildPlan, deployedNodeOf } from '../../src/plan/build-plan.ts';
 import { localPlanSql, redshiftPlanSql, widensVarchar } from '../../src/plan/plan-sql.ts';
 import type { DeployedNode } from '../../src/plan/plan-types.ts';
 import { renderPlan } from '../../src/plan/render-plan.ts';
+import { platformManifest } from '../platform/helpers.ts';
 import { compileFixture } from './helpers.ts';
 
 /** The plan is a pure function of (manifest, deployed state, row counts): these need no database. */
@@ -71,6 +72,15 @@ describe('plan (pure)', () => {
       expect(widensVarchar({ column: 'c', from: from!, to: to! })).toBe(false);
     }
     expect(widensVarchar({ column: 'c', from: 'VARCHAR(16)', to: 'VARCHAR(17)' })).toBe(true);
+  });
+
+  it('locally a view on a widened table is dropped and recreated around the ALTER (Postgres refuses to retype a column a view uses); MVs stay', async () => {
+    const root = await platformManifest();
+    const wider = patch(root, 'tenants', (n) => ({ columns: n.columns.map((c) => (c.name === 'tenant_name' ? { ...c, type: 'VARCHAR(256)' } : c)) }));
+    const p = buildPlan({ manifest: wider, deployed: deployedOf(root), rows: new Map(), sql: localPlanSql('pglite') });
+    expect(steps(p.stages)).toEqual(['drop tenant_health', 'retype-columns tenants', 'create tenant_health']);
+    expect(p.changes.map((c) => [c.node, c.change])).toEqual([['tenants', 'columns'], ['tenant_health', 'rebuild']]);
+    expect(renderPlan(p)).toContain('~ rebuild tenant_health (upstream tenants retyped a column)');
   });
 
   it('a dropped or rebuilt table shows the landing files that load again', async () => {
