@@ -140,4 +140,18 @@ describe.each(Object.keys(ENGINES) as (keyof typeof ENGINES)[])('upgrades on %s'
     expect([again.filesLoaded, again.rowsLoaded, again.warnings]).toEqual([2, 22, []]);
     expect(await count('events')).toBe(22);
   });
+
+  it('a landing table really recreated (INTEGER → BIGINT, apply --allow-destructive) gets its landing files loaded again', async () => {
+    const flags: FixtureFlag[] = ['widen', 'bigamount'];
+    const p = await planDeployment(db, engine, await manifest(flags));
+    await expect(apply(flags)).rejects.toThrow(/drops table events with ~22 rows/);
+    await apply(flags, true);
+    expect(await count('events')).toBe(0);
+    const s = await load(landing, flags);
+    expect([s.filesLoaded, s.rowsLoaded, s.warnings]).toEqual([2, 22, []]);
+    expect(await count('events')).toBe(22);
+    await refreshAndVerify(flags);
+    expect((await db.query<{ n: number }>('SELECT SUM(n)::int AS n FROM tenant_daily'))[0]!.n).toBe(21);
+    expect(renderPlan(p)).toContain('~ rebuild events (column amount retyped: INTEGER → BIGINT) — DESTRUCTIVE: drops table events with ~22 rows — 2 files will be reloaded (mvkit load)');
+  });
 });
