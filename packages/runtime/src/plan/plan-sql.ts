@@ -78,7 +78,9 @@ export const redshiftPlanSql: PlanSql = {
    * statement inside a transaction block (the engine runs it alone):
    * https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html (ALTER COLUMN column_name
    * TYPE updated_varchar_data_type_size). A dimension's key columns are its PRIMARY KEY: a longer
-   * key recreates the table.
+   * key recreates the table. The page also refuses a column encoded BYTEDICT, RUNLENGTH, TEXT255 or
+   * TEXT32K, which ENCODE AUTO may choose and the plan cannot see: apply then stops on that
+   * statement, which changed nothing.
    */
   retypesInPlace: (table, change) => widensVarchar(change) && !primaryKeyColumns(table).includes(change.column),
   retypeColumns,
