@@ -70,25 +70,28 @@ export function coerceValue(value: unknown, col: LoadColumn): Coerced {
   const text = fromJsonNumber ? value.text : typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
   if (text === undefined) return { ok: false, error: `${col.name}: expected a single value, got ${typeof value}` };
   if (text.includes('\u0000')) return { ok: false, error: `${col.name}: contains a NUL character (\\u0000), which no Postgres or Redshift text can hold` };
-  const bad = (why: string): Coerced => ({ ok: false, error: `${col.name}: ${why}` });
   if (kind.k === 'other') return { ok: true, value: text };
   if (kind.k === 'text') {
     if (text === '' && !col.nullable) return missing(col);
-    if (kind.length !== null && text.length > kind.length) return bad(`${show(text)} is longer than ${col.type}`);
+    if (kind.length !== null && text.length > kind.length) return { ok: false, error: `${col.name}: ${show(text)} is longer than ${col.type}` };
     return { ok: true, value: text };
   }
   // Postgres ignores spaces around a number, time or boolean; so does the loader (`a, 42` in a CSV line).
-  return typed(text.trim(), value, col, kind, bad);
+  const r = typed(text.trim(), value, col, kind);
+  return r.ok ? r : { ok: false, error: `${col.name}: ${r.error}` };
 }
 
-function typed(text: string, value: unknown, col: LoadColumn, kind: Exclude<Kind, { k: 'text' | 'other' }>, bad: (why: string) => Coerced): Coerced {
+/** A refusal; coerceValue puts the column's name in front. */
+const bad = (why: string): Coerced => ({ ok: false, error: why });
+
+function typed(text: string, value: unknown, col: LoadColumn, kind: Exclude<Kind, { k: 'text' | 'other' }>): Coerced {
   switch (kind.k) {
     case 'int':
-      return integer(text, kind, bad);
+      return integer(text, kind);
     case 'numeric':
-      return numeric(text, col.type, kind, bad);
+      return numeric(text, col.type, kind);
     case 'float':
-      return float(text, col.type, kind.single, bad);
+      return float(text, col.type, kind.single);
     case 'boolean':
       if (typeof value === 'boolean') return { ok: true, value: String(value) };
       if (/^(?:true|t|1)$/i.test(text)) return { ok: true, value: 'true' };
@@ -113,20 +116,20 @@ function missing(col: LoadColumn): Coerced {
 }
 
 /** Whole numbers only: "1.0" and "1e3" are refused rather than guessed, as is anything outside the type's range. */
-function integer(text: string, kind: Extract<Kind, { k: 'int' }>, bad: (why: string) => Coerced): Coerced {
+function integer(text: string, kind: Extract<Kind, { k: 'int' }>): Coerced {
   const m = /^([+-]?)0*(\d+)$/.exec(text);
   if (!m) return bad(`${show(text)} is not an integer (digits with an optional sign; no decimal point or exponent, so "1.0" and "1e3" are refused)`);
   const digits = m[2]!;
   const canonical = m[1] === '-' && digits !== '0' ? `-${digits}` : digits;
-  // A 30-digit string cannot be in range: no need to build a huge BigInt to say so.
-  if (digits.length > 19 || BigInt(canonical) < kind.min || BigInt(canonical) > kind.max) {
+  // Four digits fit every integer type; a 30-digit string fits none (no huge BigInt to say so).
+  if (digits.length > 4 && (digits.length > 19 || BigInt(canonical) < kind.min || BigInt(canonical) > kind.max)) {
     return bad(`${show(text)} is out of range for ${kind.name} (${kind.min} to ${kind.max})`);
   }
   return { ok: true, value: canonical };
 }
 
 /** Exact decimal text, refused when the column would round it (scale) or cannot hold it (precision). */
-function numeric(text: string, type: string, kind: Extract<Kind, { k: 'numeric' }>, bad: (why: string) => Coerced): Coerced {
+function numeric(text: string, type: string, kind: Extract<Kind, { k: 'numeric' }>): Coerced {
   const m = DECIMAL.exec(text);
   if (!m || (!m[2] && !m[3])) return bad(`${show(text)} is not a number`);
   const exp = Number(m[4] ?? 0);
@@ -147,7 +150,7 @@ function numeric(text: string, type: string, kind: Extract<Kind, { k: 'numeric' 
   return { ok: true, value: m[1] === '-' ? `-${body}` : body };
 }
 
-function float(text: string, type: string, single: boolean, bad: (why: string) => Coerced): Coerced {
+function float(text: string, type: string, single: boolean): Coerced {
   const m = DECIMAL.exec(text);
   if (!m || (!m[2] && !m[3])) return bad(`${show(text)} is not a number`);
   const n = Number(text);

@@ -56,7 +56,12 @@ export function parseIsoDate(text: string): TimeResult {
 export function parseIsoTimestamp(text: string): TimeResult {
   const m = TS.exec(text);
   if (!m) return { ok: false, why: 'use ISO 8601, e.g. 2026-11-27T10:00:00Z or 2026-11-27 10:00:00.123456+05:30' };
-  const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((k) => Number(m[k] ?? 0)) as [number, number, number, number, number, number];
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const h = Number(m[4] ?? 0);
+  const mi = Number(m[5] ?? 0);
+  const s = Number(m[6] ?? 0);
   const dateWhy = checkDate(y, mo, d);
   if (dateWhy) return { ok: false, why: dateWhy };
   if (h > 23) return { ok: false, why: `hour ${pad(h)} does not exist (00-23; write 24:00 as 00:00 of the next day)` };

@@ -82,13 +82,6 @@ function splitRecord(raw: string): Split {
   }
 }
 
-/** Without a prototype, a column named `constructor` that a file leaves out reads as missing, not as a function. */
-function toRecord(header: readonly string[], fields: readonly (string | null)[]): Record<string, unknown> {
-  const rec = Object.create(null) as Record<string, unknown>;
-  header.forEach((h, k) => { rec[h] = fields[k]; });
-  return rec;
-}
-
 /** Splits one CSV line (RFC 4180 quoting); null for an empty unquoted field; undefined when a quote is unterminated or misplaced. */
 export function splitCsvLine(raw: string): (string | null)[] | undefined {
   const r = splitRecord(raw);
@@ -97,8 +90,8 @@ export function splitCsvLine(raw: string): (string | null)[] | undefined {
 
 /**
  * CSV with a header line naming the columns. A quoted field may hold commas, doubled quotes and line breaks
- * (a record is then reported at its first line); a quote never closed is an error on its line alone, and
- * the next line is read as a new record.
+ * (stored as \n; the record is reported at its first line); a quote never closed is an error on its line
+ * alone, and the next line is read as a new record.
  */
 export function parseCsv(text: string): { header: string[]; rows: ParsedLine[]; headerError?: string } {
   const all = lines(text);
@@ -106,23 +99,31 @@ export function parseCsv(text: string): { header: string[]; rows: ParsedLine[]; 
   if (!head || !('fields' in head) || head.fields.some((h) => !h)) return { header: [], rows: [], headerError: 'line 1 must be a header naming every column' };
   const header = head.fields as string[];
   const rows: ParsedLine[] = [];
+  // Past the last line with a quote, an open field can never close: no need to read to the end to say so.
+  let lastQuoted = all.length - 1;
+  while (lastQuoted > 0 && !(all[lastQuoted] as string).includes('"')) lastQuoted--;
   for (let i = 1; i < all.length; i++) {
     let raw = all[i] as string;
     if (!raw.trim()) continue;
     let split = splitRecord(raw);
     let end = i;
-    while ('error' in split && split.error === 'open' && end + 1 < all.length) {
-      raw += `\n${all[++end]}`;
-      split = splitRecord(raw);
+    while ('error' in split && split.error === 'open' && end < lastQuoted) {
+      const next = all[++end] as string;
+      raw += `\n${next}`;
+      // A line without a quote cannot close the field: split again only when one may (linear, not quadratic).
+      if (next.includes('"')) split = splitRecord(raw);
     }
     if ('error' in split) {
       const line = all[i] as string;
-      rows.push({ line: i + 1, raw: line, error: split.error === 'open' ? 'a quote opened on this line is never closed' : 'misplaced quote: a field with a quote must be quoted whole, with inner quotes doubled ("a ""b"" c")' });
+      const error = split.error === 'open' ? 'a quote opened on this line is never closed'
+        : end > i ? `a quote opened on this line closes on line ${end + 1} with more text after it: close the field on this line, or double the quotes inside it`
+        : 'misplaced quote: a field with a quote must be quoted whole, with inner quotes doubled ("a ""b"" c")';
+      rows.push({ line: i + 1, raw: line, error });
       continue;
     }
     const where = end > i ? ` (a quoted field spans lines ${i + 1}-${end + 1})` : '';
     if (split.fields.length !== header.length) rows.push({ line: i + 1, raw, error: `wrong column count: ${split.fields.length} fields, the header has ${header.length}${where}` });
-    else rows.push({ line: i + 1, raw, record: toRecord(header, split.fields) });
+    else rows.push({ line: i + 1, raw, record: Object.fromEntries(header.map((h, k) => [h, split.fields[k]])) });
     i = end;
   }
   return { header, rows };

@@ -82,6 +82,21 @@ describe('parseCsv', () => {
     expect(r.header).toEqual(['a', 'b']);
     expect(r.rows.map((p) => ('record' in p ? [p.line, { ...p.record }] : [p.line, p.error]))).toEqual([[2, { a: '1\n2', b: 'x' }], [4, { a: '3', b: 'say "hi"' }]]);
   });
+
+  it('reports a quote never closed on its own line and reads the next lines as records', () => {
+    const body = Array.from({ length: 2000 }, (_, k) => `r${k},x`).join('\n');
+    for (const tail of ['', '\nlast,"q"']) {
+      const r = parseCsv(`a,b\nbad,"open\n${body}${tail}\n`);
+      const errors = r.rows.filter((p) => 'error' in p);
+      expect(errors.map((p) => [p.line, 'error' in p && p.error])).toEqual(tail ? [[2, 'a quote opened on this line closes on line 2003 with more text after it: close the field on this line, or double the quotes inside it']] : [[2, 'a quote opened on this line is never closed']]);
+      expect(r.rows.filter((p) => 'record' in p).length).toBe(2000 + (tail ? 1 : 0));
+    }
+  });
+
+  it('keeps a quote inside an unquoted field as text, as it always did', () => {
+    const [row] = parseCsv('a,b\n5" screen,x\n').rows;
+    expect(row && 'record' in row && { ...row.record }).toEqual({ a: '5" screen', b: 'x' });
+  });
 });
 
 describe('parseIsoTimestamp', () => {
