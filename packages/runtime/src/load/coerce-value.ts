@@ -66,8 +66,7 @@ export function coerceValue(value: unknown, col: LoadColumn): Coerced {
   }
   const kind = cachedKind(col.type);
   if (typeof value === 'object' && !(value instanceof JsonNumber)) return { ok: false, error: `${col.name}: expected a single value, got ${Array.isArray(value) ? 'an array' : 'an object'}` };
-  const fromJsonNumber = value instanceof JsonNumber;
-  const text = fromJsonNumber ? value.text : typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+  const text = value instanceof JsonNumber ? value.text : typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
   if (text === undefined) return { ok: false, error: `${col.name}: expected a single value, got ${typeof value}` };
   if (text.includes('\u0000')) return { ok: false, error: `${col.name}: contains a NUL character (\\u0000), which no Postgres or Redshift text can hold` };
   if (kind.k === 'other') return { ok: true, value: text };

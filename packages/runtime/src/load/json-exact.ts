@@ -5,6 +5,8 @@
 export class JsonNumber {
   constructor(readonly text: string) {}
   toString(): string { return this.text; }
+  /** In a message that shows a record (`got 1`), the number; nothing stored goes through this. */
+  toJSON(): number { return Number(this.text); }
 }
 
 export type JsonValue = null | boolean | string | JsonNumber | JsonValue[] | { [key: string]: JsonValue };
