@@ -26,7 +26,7 @@ export function feedRoutes(manifest: Manifest): Map<string, FeedRoute> {
  */
 function streamColumns(s: ManifestStream): LoadColumn[] {
   if (s.eventTimeOptional) return [...s.columns];
-  const requiredBecause = `the event time of stream ${s.name}; an event without one falls out of every per-day view. Fill it at the source, or declare eventTimeOptional: true in the model`;
+  const requiredBecause = `the event time of stream ${s.name}; an event without one falls out of every per-day view. Fill it at the source, or declare eventTimeOptional: true in stream('${s.name}', …)`;
   return s.columns.map((c) => (c.name === s.eventTime ? { ...c, requiredBecause } : c));
 }
 

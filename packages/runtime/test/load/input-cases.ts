@@ -89,7 +89,7 @@ export const CASES: readonly InputCase[] = [
   { col: 'at', json: '"yesterday"', csv: 'yesterday', reject: 'bad timestamp "yesterday"' },
   // The event time is required (the stream does not declare it optional).
   { col: 'at', json: 'null', csv: '', reject: 'missing value for at (the event time of stream readings' },
-  { col: 'at', json: ABSENT, reject: 'declare eventTimeOptional: true in the model' },
+  { col: 'at', json: ABSENT, reject: "declare eventTimeOptional: true in stream('readings', …)" },
   // DATE.
   { col: 'day', json: '"2028-02-29"', csv: '2028-02-29', stored: '2028-02-29' },
   { col: 'day', json: '"2026-02-29"', csv: '2026-02-29', reject: 'bad date "2026-02-29": February 2026 has 28 days' },
