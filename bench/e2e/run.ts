@@ -9,7 +9,7 @@ import { compileProject, loadProject } from '@mvkit/compiler';
 import { openPostgres } from '../../packages/runtime/src/db/postgres.ts';
 import { platformEngine, PlatformRunner, type BatchReport } from '../../packages/runtime/src/run/index.ts';
 import { batchName, SampleGenerator, writeBatch } from '../../packages/runtime/src/sample/index.ts';
-import { startPostgres } from '../../packages/runtime/src/testing/postgres-server.ts';
+import { startPostgres } from '../../packages/runtime/test/support/postgres-server.ts';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { compileProject, ddlOf, loadProject, type Manifest, type ManifestNode } from '@mvkit/compiler';
 import { openPostgres } from '../../packages/runtime/src/db/postgres.ts';
 import type { Db } from '../../packages/runtime/src/db/db.ts';
-import { startPostgres } from '../../packages/runtime/src/testing/postgres-server.ts';
+import { startPostgres } from '../../packages/runtime/test/support/postgres-server.ts';
 import { createNode, installEngine, nodeDdl, refreshAll, verify, type RefreshResult } from '../../packages/runtime/src/ivm/index.ts';
 
 const arg = (name: string, dflt: number) => {

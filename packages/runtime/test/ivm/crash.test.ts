@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '@mvkit/compiler';
 import { openPostgres } from '../../src/db/postgres.ts';
 import type { Db } from '../../src/db/db.ts';
-import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { refreshAll } from '../../src/ivm/index.ts';
 import { applyOp, expectVerified, mvNames, platformManifest, repoRoot, runScenario, type Op } from './workload.ts';
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/db/pglite.ts';
 import { platformEngine, runPlatform } from '../../src/run/index.ts';
 import { generateSample, writeBatch } from '../../src/sample/index.ts';
-import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { platformManifest, REPO, tempDir } from './helpers.ts';
 
 let server: PostgresServer;

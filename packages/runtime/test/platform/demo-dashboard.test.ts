@@ -6,7 +6,7 @@ import { openPglite } from '../../src/db/pglite.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { verify } from '../../src/ivm/index.ts';
 import { runDemo, type DashboardRow } from '../../src/run/index.ts';
-import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { platformManifest, tempDir } from './helpers.ts';
 
 let server: PostgresServer;

@@ -9,7 +9,7 @@ import { openPostgres } from '../../src/db/postgres.ts';
 import { LoadError } from '../../src/errors.ts';
 import { loadLanding, rejectsPathFor } from '../../src/load/index.ts';
 import { generateSample, writeSample } from '../../src/sample/index.ts';
-import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { createTables, loadedContents, platformManifest, REPO, tempDir } from './helpers.ts';
 
 let server: PostgresServer;
