@@ -70,8 +70,8 @@ describe('a refresh killed mid-transaction (native Postgres)', () => {
 
     const file = join(mkdtempSync(join(tmpdir(), 'mvkit-crash-')), 'manifest.json');
     writeFileSync(file, JSON.stringify(manifest));
-    const child = spawn('npx', ['tsx', fileURLToPath(new URL('./crash-child.ts', import.meta.url)), crashed.url, file], {
-      cwd: repoRoot, env: { ...process.env, MVKIT_IVM_PAUSE_IN_REFRESH: 'delivery_hourly:120' }, stdio: ['ignore', 'pipe', 'inherit'],
+    const child = spawn('npx', ['tsx', fileURLToPath(new URL('./crash-child.ts', import.meta.url)), crashed.url, file, 'delivery_hourly', '120'], {
+      cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'],
       // Its own process group: npx, tsx and node all die at once, like a crashed host process.
       detached: true,
     });
