@@ -21,7 +21,7 @@ function renderResults(results: readonly VerifyResult[]): string {
 }
 
 /** `mvkit verify`: recompute every MV from its SELECT and compare with the maintained table; exit 1 on any difference. */
-export function register(program: Command): void {
+export function registerVerify(program: Command): void {
   program
     .command('verify')
     .description('Recompute every MV of the local engine from its SELECT and compare it with the maintained table (exit 1 on a difference).')
