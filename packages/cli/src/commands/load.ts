@@ -58,7 +58,7 @@ export function registerLoad(program: Command): void {
       }
       const { project, result } = await loadAndCompile(cmd, 'postgres');
       if (!result.manifest) throw new CompileError([...result.diagnostics]);
-      const target = resolveTarget(project, opts.target);
+      const target = resolveTarget(project, opts.target, process.env);
       if (target.engine === 'redshift') {
         throw new LoadError('mvkit load writes through a connection and Redshift loads from S3', { hint: 'upload the landing files to S3, then: mvkit load --redshift-copy s3://bucket/prefix --iam-role ARN (writes the COPY manifests and SQL)' });
       }

@@ -31,7 +31,7 @@ export function registerRun(program: Command): void {
     .action(async (opts: { interval: number; batches?: number; landing?: string; target?: string; threads?: number; json?: boolean }, cmd: Command) => {
       const { project, result } = await loadAndCompile(cmd, 'postgres');
       if (!result.manifest) throw new CompileError([...result.diagnostics]);
-      const target = resolveTarget(project, opts.target);
+      const target = resolveTarget(project, opts.target, process.env);
       if (target.engine === 'redshift') throw new LoadError('mvkit run drives the local engines', { hint: 'on Redshift, COPY from S3 and let REFRESH (or AUTO REFRESH) run there' });
       const landing = await landingDir(cmd, opts.landing);
       const db = await openTarget(target);

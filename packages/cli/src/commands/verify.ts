@@ -32,7 +32,7 @@ export function registerVerify(program: Command): void {
       const project = await loadProject(projectDir(cmd));
       const result = await compileProject(project, 'postgres');
       if (!result.ok || !result.manifest) throw new CompileError([...result.diagnostics]);
-      const target = resolveTarget(project, opts.target);
+      const target = resolveTarget(project, opts.target, process.env);
       const db = await openTarget(target);
       try {
         const select = opts.select?.split(',').map((s) => s.trim()).filter(Boolean);
