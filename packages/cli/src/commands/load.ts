@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CompileError, UsageError, type Manifest } from '@mvkit/compiler';
 import { LoadError, openTarget, resolveTarget } from '@mvkit/runtime';
-import { listLandingFiles, loadLanding, redshiftCopyPlan, type LoadSummary } from '@mvkit/runtime/load/index.ts';
+import { dimensionFeeds, listLandingFiles, loadLanding, redshiftCopyPlan, type LoadSummary } from '@mvkit/runtime/load/index.ts';
 import { loadAndCompile } from '../project-options.ts';
 import { landingDir } from './generate.ts';
 
@@ -24,7 +24,7 @@ export function renderLoadSummary(s: LoadSummary): string {
 function writeRedshiftCopy(manifest: Manifest, landing: string, s3: string, iamRole: string, out: string): string {
   const m = /^s3:\/\/([^/]+)\/?(.*?)\/?$/.exec(s3);
   if (!m) throw new UsageError(`--redshift-copy ${s3} is not an S3 URL`, { hint: 'use s3://bucket/prefix, where the landing files are uploaded as they are laid out locally' });
-  const files = listLandingFiles(landing).map((path) => {
+  const files = listLandingFiles(landing, dimensionFeeds(manifest)).map((path) => {
     const bytes = readFileSync(join(landing, path));
     const header = path.endsWith('.csv') ? bytes.toString('utf8').split('\n', 1)[0]!.replace(/\r$/, '').split(',') : undefined;
     return { path, sha256: createHash('sha256').update(bytes).digest('hex'), ...(header ? { header } : {}) };

@@ -5,3 +5,9 @@ export type { CdcRecord, Feed, StreamFeed, DimensionFeed } from './sample-genera
 export { writeBatch, batchName, toCsv, toNdjson, formatFor, SampleError } from './cdc-files.ts';
 export type { CdcBatch, SampleFormat, FileFormat } from './cdc-files.ts';
 export { CHANNELS, CHANNEL_PROFILES } from './catalog.ts';
+export { projectShape } from './project-shape.ts';
+export type { ProjectShape, ShapeDimension, ShapeSource, ShapeStream, ShapeReference } from './project-shape.ts';
+export { generateProjectSample, PROJECT_SAMPLE_DEFAULTS } from './project-sample.ts';
+export type { ProjectBatch, ProjectRecord, ProjectSampleOptions } from './project-sample.ts';
+export { writeProjectBatches } from './project-files.ts';
+export type { ProjectSampleSummary } from './project-files.ts';
