@@ -1,18 +1,75 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileProject, loadProject, type Manifest, type Model } from '@mvkit/compiler';
+import { aggregate, compileProject, dimension, enrichment, loadProject, stream, streamJoin, t, type Manifest, type Model } from '@mvkit/compiler';
 import { applyDeployment } from '../../src/apply/apply.ts';
 import { openPglite } from '../../src/db/pglite.ts';
 import { engineFor } from '../../src/engines/open-engine.ts';
 import { verify } from '../../src/ivm/index.ts';
-import { loadLanding } from '../../src/load/load-landing.ts';
+import { dimensionFeeds, listLandingFiles, loadLanding } from '../../src/load/load-landing.ts';
 import { refreshDeployment } from '../../src/refresh/refresh.ts';
 import { generateProjectSample, projectShape, writeProjectBatches, type ProjectBatch } from '../../src/sample/index.ts';
 import { REPO, tempDir } from './helpers.ts';
 
-async function compiled(dir: string): Promise<{ manifest: Manifest; models: Model[] }> {
-  const r = await compileProject(await loadProject(dir), 'postgres');
+/** A project of every column type, joined on an integer key, with a stream join of three members. */
+function typedModels(): Model[] {
+  const sensors = dimension('sensors', {
+    columns: { tenant_id: t.varchar(16), sensor_id: t.int(), model: t.char(3), installed_on: t.date(), gain: t.numeric(6, 3), active: t.boolean() },
+    key: ['tenant_id', 'sensor_id'],
+    tenant: 'tenant_id',
+  });
+  const units = dimension('units', {
+    columns: { unit: t.varchar(4), factor: t.double() },
+    key: ['unit'],
+    tenant: { global: 'units are the same for everyone' },
+  });
+  const readings = stream('readings', {
+    columns: {
+      tenant_id: t.varchar(16), reading_id: t.bigint(), sensor_id: t.int(), unit: t.varchar(4), at: t.timestamp(), day: t.date(),
+      small: t.smallint(), value: t.numeric(12, 4), ratio: t.double(), ok: t.boolean(), note: t.varchar(6),
+    },
+    key: ['tenant_id', 'reading_id'],
+    tenant: 'tenant_id',
+    eventTime: 'at',
+  });
+  const enriched = enrichment('readings_enriched', {
+    from: readings,
+    joins: (join) => [
+      join({ dimension: sensors, on: { tenant_id: 'tenant_id', sensor_id: 'sensor_id' }, columns: ['model', 'gain'] }),
+      join({ dimension: units, on: { unit: 'unit' }, columns: ['factor'] }),
+    ],
+  });
+  const hourly = aggregate('readings_hourly', {
+    from: enriched,
+    groupBy: ['tenant_id', 'model'],
+    bucket: { name: 'hour', grain: 'hour', column: 'at' },
+    measures: (m, c) => ({ n: m.count(), total: m.sum(c.value), small: m.sum(c.small), ok: m.countIf(c.ok.eq(true)) }),
+  });
+  const member = (name: string) => stream(name, {
+    columns: { tenant_id: t.varchar(16), job_id: t.int(), step: t.varchar(8), cost: t.numeric(8, 2), at: t.timestamp() },
+    key: ['tenant_id', 'job_id'],
+    tenant: 'tenant_id',
+    eventTime: 'at',
+  });
+  const jobs = streamJoin('jobs', {
+    streams: { start: member('job_starts'), progress: member('job_progress'), end: member('job_ends') },
+    key: ['tenant_id', 'job_id'],
+    tenant: 'tenant_id',
+    landing: 'job_events',
+    pivot: ({ start, progress, end }) => ({
+      started_at: start.min('at'),
+      steps: progress.count(),
+      cost: progress.max('cost'),
+      ended_at: end.max('at'),
+    }),
+  });
+  return [sensors, units, readings, enriched, hourly, jobs];
+}
+
+async function compiled(dir: string | Model[]): Promise<{ manifest: Manifest; models: Model[] }> {
+  const project = typeof dir === 'string' ? await loadProject(dir) : { dir: REPO, config: { name: 'typed' }, models: dir, macros: {}, loadDiagnostics: [] };
+  const r = await compileProject(project, 'postgres');
   if (!r.manifest) throw new Error(`${dir} does not compile: ${JSON.stringify(r.diagnostics)}`);
   return { manifest: r.manifest, models: [...r.graph.models.values()] };
 }
@@ -24,7 +81,7 @@ const lines = (b: ProjectBatch, feed: string) => (b.feeds.get(feed) ?? []).map((
  * Deploys the project on PGlite, then drops the generated batches into the landing directory one at a
  * time, each loaded and refreshed as `mvkit load` and `mvkit refresh` do; then recomputes every MV.
  */
-async function loadAndRefresh(dir: string, options: { seed: number; events: number; batches: number; tenants: number }, full: readonly string[] = []) {
+async function loadAndRefresh(dir: string | Model[], options: { seed: number; events: number; batches: number; tenants: number }, full: readonly string[] = []) {
   const { manifest, models } = await compiled(dir);
   const batches = generateProjectSample(projectShape(manifest, models), options);
   const db = await openPglite();
@@ -88,6 +145,25 @@ describe('mvkit generate for any project', () => {
       expect(orders.some((o) => o.refunded === true) && orders.some((o) => o.refunded === false)).toBe(true);
       const sold = await db.query<{ n: number }>('SELECT COALESCE(SUM(orders), 0)::int AS n FROM sales_daily');
       expect(sold[0]!.n).toBeGreaterThan(300);
+    } finally {
+      await db.close();
+    }
+  }, 300_000);
+
+  it('a project of every column type: integers, NUMERIC scales, dates, booleans, an integer join key, a three-stream join', async () => {
+    const { batches, db } = await loadAndRefresh(typedModels(), { seed: 4, events: 500, batches: 4, tenants: 3 }, ['readings_enriched']);
+    try {
+      const readings = batches.flatMap((b) => b.feeds.get('readings') ?? []);
+      // NUMERIC(12,4) as exact text with its four decimals; SMALLINT inside its range; NULL now and then (nullable columns).
+      const values = readings.map((r) => r.value).filter((v) => v !== null);
+      expect(values.length).toBeGreaterThan(0.9 * readings.length);
+      expect(values.every((v) => typeof v === 'string' && /^-?\d{1,6}\.\d{4}$/.test(v))).toBe(true);
+      expect(readings.every((r) => r.small === null || (typeof r.small === 'number' && r.small >= 0 && r.small <= 32_767))).toBe(true);
+      expect(readings.every((r) => r.day === null || /^2026-11-2[67]$/.test(r.day as string))).toBe(true);
+      const sensors = new Set(batches.flatMap((b) => (b.feeds.get('sensors') ?? []).map((s) => `${s.tenant_id}/${s.sensor_id}`)));
+      expect(readings.filter((r) => sensors.has(`${r.tenant_id}/${r.sensor_id}`)).length / readings.length).toBeGreaterThan(0.9);
+      const jobs = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM jobs WHERE started_at IS NOT NULL AND steps > 0 AND ended_at IS NOT NULL');
+      expect(jobs[0]!.n).toBeGreaterThan(100);
     } finally {
       await db.close();
     }
@@ -162,4 +238,31 @@ describe('mvkit generate for any project', () => {
     for (const f of filesOf(a)) expect(readFileSync(join(a, f), 'utf8')).toBe(readFileSync(join(b, f), 'utf8'));
     expect(filesOf(a).map((f) => readFileSync(join(a, f), 'utf8')).join()).not.toBe(filesOf(c).map((f) => readFileSync(join(c, f), 'utf8')).join());
   });
+
+  it('load reads a folder\'s dimensions before its streams, whatever their names', async () => {
+    const { manifest } = await compiled(join(REPO, 'examples/quickstart'));
+    const landing = tempDir('order');
+    for (const dir of ['2026-11-26T01-00-00Z_0001', '2026-11-26T02-00-00Z_0002']) {
+      mkdirSync(join(landing, dir));
+      for (const f of ['orders.ndjson', 'stores.ndjson']) writeFileSync(join(landing, dir, f), '');
+    }
+    // `orders` sorts before `stores`; `stores` is the dimension.
+    expect(listLandingFiles(landing, dimensionFeeds(manifest))).toEqual([
+      '2026-11-26T01-00-00Z_0001/stores.ndjson', '2026-11-26T01-00-00Z_0001/orders.ndjson',
+      '2026-11-26T02-00-00Z_0002/stores.ndjson', '2026-11-26T02-00-00Z_0002/orders.ndjson',
+    ]);
+  });
+
+  it('mvkit generate on the quickstart writes its own feeds into --out, and --help says what it writes', () => {
+    const out = join(tempDir('cli-gen'), 'landing');
+    const mvkit = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'packages/cli/src/bin.ts'), ...args], { cwd: REPO, encoding: 'utf8' });
+    const r = mvkit(['generate', '--project', 'examples/quickstart', '--out', out, '--events', '40', '--batches', '2', '--tenants', '2', '--seed', '1']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^wrote 2 batches, 4 files into /);
+    expect(filesOf(out).map((f) => f.replace(/^\/[^/]+\//, '')).sort()).toEqual(['orders.ndjson', 'orders.ndjson', 'stores.ndjson', 'stores.ndjson']);
+    const help = mvkit(['generate', '--help']).stdout;
+    for (const flag of ['--seed', '--events', '--batches', '--tenants', '--out']) expect(help).toContain(flag);
+    expect(help).toContain('<out>/<batch>/<feed>.ndjson');
+  }, 60_000);
 });
