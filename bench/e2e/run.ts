@@ -10,7 +10,7 @@ import { openPostgres } from '../../packages/runtime/src/db/postgres.ts';
 import { applyDeployment } from '../../packages/runtime/src/apply/apply.ts';
 import { engineFor } from '../../packages/runtime/src/engines/open-engine.ts';
 import { PlatformRunner, type BatchReport } from '../../packages/runtime/src/run/index.ts';
-import { batchName, SampleGenerator, writeBatch } from '../../packages/runtime/src/sample/index.ts';
+import { batchName, SampleGenerator, writeBatch } from '../../scripts/platform/index.ts';
 import { startPostgres } from '../../packages/runtime/test/support/postgres-server.ts';
 
 const arg = (name: string, dflt: number) => {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SampleError } from './cdc-files.ts';
+import { SampleError } from './batch-names.ts';
 import type { ProjectBatch } from './project-sample.ts';
 
 export interface ProjectSampleSummary {

@@ -1,5 +1,5 @@
 import type { ManifestColumn } from '@mvkit/compiler';
-import { batchName, SampleError } from './cdc-files.ts';
+import { batchName, SampleError } from './batch-names.ts';
 import { keyValue, missingKeyValue, plainValue, valueKind, type JsonValue } from './column-values.ts';
 import { hash32, Prng } from './prng.ts';
 import type { ProjectShape, ShapeDimension, ShapeSource, ShapeStream } from './project-shape.ts';

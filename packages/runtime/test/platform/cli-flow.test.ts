@@ -6,7 +6,7 @@ import { openPglite } from '../../src/db/pglite.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { engineFor } from '../../src/engines/open-engine.ts';
 import { runPlatform } from '../../src/run/index.ts';
-import { generateSample, writeBatch } from '../../src/sample/index.ts';
+import { generateSample, writeBatch } from '../../../../scripts/platform/index.ts';
 import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { platformManifest, REPO, tempDir } from './helpers.ts';
 

@@ -5,7 +5,7 @@ import type { Db } from '../../src/db/db.ts';
 import { openPglite } from '../../src/db/pglite.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { verify } from '../../src/ivm/index.ts';
-import { runDemo, type DashboardRow } from '../../src/run/index.ts';
+import { runDemo, type DashboardRow } from '../../../../scripts/platform/index.ts';
 import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { platformManifest, tempDir } from './helpers.ts';
 

@@ -8,7 +8,7 @@ import { openPglite } from '../../src/db/pglite.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { LoadError } from '../../src/errors.ts';
 import { loadLanding, rejectsPathFor } from '../../src/load/index.ts';
-import { generateSample, writeSample } from '../../src/sample/index.ts';
+import { generateSample, writeSample } from '../../../../scripts/platform/index.ts';
 import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { createTables, loadedContents, platformManifest, REPO, tempDir } from './helpers.ts';
 

@@ -9,6 +9,7 @@ import { engineFor } from '../../src/engines/open-engine.ts';
 import { verify } from '../../src/ivm/index.ts';
 import { dimensionFeeds, listLandingFiles, loadLanding } from '../../src/load/load-landing.ts';
 import { refreshDeployment } from '../../src/refresh/refresh.ts';
+import { runProjectDemo } from '../../src/run/index.ts';
 import { generateProjectSample, projectShape, writeProjectBatches, type ProjectBatch } from '../../src/sample/index.ts';
 import { REPO, tempDir } from './helpers.ts';
 
@@ -265,4 +266,20 @@ describe('mvkit generate for any project', () => {
     for (const flag of ['--seed', '--events', '--batches', '--tenants', '--out']) expect(help).toContain(flag);
     expect(help).toContain('<out>/<batch>/<feed>.ndjson');
   }, 60_000);
+
+  it('mvkit demo runs any project: the quickstart, batch by batch, then what it serves', async () => {
+    const { manifest, models } = await compiled(join(REPO, 'examples/quickstart'));
+    const db = await openPglite();
+    try {
+      const r = await runProjectDemo(db, manifest, models, { dir: tempDir('project-demo'), seed: 2, events: 200, batches: 3, tenants: 2 });
+      expect(r.batches.map((b) => b.load.rowsRejected)).toEqual([0, 0, 0]);
+      expect(r.previews.map((p) => p.name)).toEqual(['sales_dashboard']);
+      const total = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM sales_dashboard');
+      expect(r.previews[0]!.total).toBe(total[0]!.n);
+      expect(r.previews[0]!.rows.length).toBe(Math.min(8, total[0]!.n));
+      expect(total[0]!.n).toBeGreaterThan(0);
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
 });

@@ -8,7 +8,7 @@ import { engineFor } from '../../src/engines/open-engine.ts';
 import { loadLanding } from '../../src/load/index.ts';
 import { refreshDeployment } from '../../src/refresh/refresh.ts';
 import { runPlatform } from '../../src/run/index.ts';
-import { generateSample, writeBatch } from '../../src/sample/index.ts';
+import { generateSample, writeBatch } from '../../../../scripts/platform/index.ts';
 import { platformManifest, tempDir } from './helpers.ts';
 
 async function deployed(manifest: Manifest) {
