@@ -6,9 +6,11 @@ import type { Diagnostic } from './errors.ts';
 import { buildGraph, type ModelGraph } from './graph.ts';
 import type { Manifest } from './manifest.ts';
 import { eligibilityPass } from './passes/eligibility.ts';
+import { namesPass } from './passes/names.ts';
 import { physicalPass } from './passes/physical.ts';
 import { structurePass } from './passes/structure.ts';
 import { tenantPass } from './passes/tenant.ts';
+import { typeBoundsPass } from './passes/type-bounds.ts';
 import type { Project } from './project.ts';
 
 /** A pass over the compiled project; returns diagnostics, never prints. */
@@ -32,7 +34,9 @@ export async function compileProject(project: Project, target: TargetName = 'red
   const graph = buildGraph(project.models, project.macros);
   const diagnostics: Diagnostic[] = [...project.loadDiagnostics, ...graph.diagnostics];
   const structural = graph.diagnostics.some((d) => d.code === 'cycle' || d.code === 'unknown-reference');
-  diagnostics.push(...structurePass(graph), ...tenantPass(graph), ...physicalPass(graph));
+  // The names pass checks the identifier shape of every name, the structure pass only some.
+  const structure = structurePass(graph).filter((d) => d.code !== 'invalid-name');
+  diagnostics.push(...namesPass(graph), ...typeBoundsPass(graph), ...structure, ...tenantPass(graph), ...physicalPass(graph));
   let manifest: Manifest | null = null;
   if (!structural && !diagnostics.some((d) => d.severity === 'error' && d.code === 'unknown-column')) {
     // SQL models' select parts are read with the parser: it must be loaded before compiling.
