@@ -29,6 +29,16 @@ export interface CompileResult {
   readonly ok: boolean;
 }
 
+/**
+ * The SQL of a DSL model is mvkit's, not the analyst's: a problem found in it must not send
+ * them to "fix the SQL of this model".
+ */
+function notBlamingSql(d: Diagnostic, graph: ModelGraph): Diagnostic {
+  const m = d.model ? graph.models.get(d.model) : undefined;
+  if (!m || m.kind === 'sql' || !/\bSQL\b/.test(d.hint ?? '')) return d;
+  return { ...d, hint: `this SQL is compiled from the model's definition in ${m.loc.file}:${m.loc.line}, not written by hand: check the names and expressions it uses (sqlExpr text is copied as is)` };
+}
+
 /** Builds the graph, runs every pass, and compiles the manifest when nothing stops it. */
 export async function compileProject(project: Project, target: TargetName = 'redshift', options: { requireIncremental?: boolean } = {}): Promise<CompileResult> {
   const graph = buildGraph(project.models, project.macros);
@@ -38,13 +48,15 @@ export async function compileProject(project: Project, target: TargetName = 'red
   const structure = structurePass(graph).filter((d) => d.code !== 'invalid-name');
   diagnostics.push(...namesPass(graph), ...typeBoundsPass(graph), ...structure, ...tenantPass(graph), ...physicalPass(graph));
   let manifest: Manifest | null = null;
-  if (!structural && !diagnostics.some((d) => d.severity === 'error' && d.code === 'unknown-column')) {
+  // Names the target cannot take would only fail again, less clearly, in the compiled SQL.
+  const stops = new Set(['unknown-column', 'invalid-name', 'reserved-word']);
+  if (!structural && !diagnostics.some((d) => d.severity === 'error' && stops.has(d.code))) {
     // SQL models' select parts are read with the parser: it must be loaded before compiling.
     await initAnalyzer();
     manifest = compileManifest(graph, { target, projectName: project.config.name, projectDir: project.dir });
     const requireIncremental = options.requireIncremental ?? project.config.requireIncremental ?? false;
     const redshiftManifest = target === 'redshift' ? manifest : compileManifest(graph, { target: 'redshift', projectName: project.config.name, projectDir: project.dir });
-    for (const pass of manifestPasses) diagnostics.push(...(await pass(graph, redshiftManifest, { requireIncremental })));
+    for (const pass of manifestPasses) diagnostics.push(...(await pass(graph, redshiftManifest, { requireIncremental })).map((d) => notBlamingSql(d, graph)));
   }
   const prefix = `${project.dir}/`;
   const rel = diagnostics.map((d) => ({

@@ -54,8 +54,15 @@ function namesOf(m: Model): NamedThing[] {
 
 const isReserved = (n: string) => POSTGRES_RESERVED.has(n) || REDSHIFT_RESERVED.has(n);
 
+/** Renames that read better than a suffix for the words analysts reach for most. */
+const USUAL: Readonly<Record<string, readonly string[]>> = {
+  timestamp: ['event_time', 'created_at'], open: ['is_open', 'opened_at'], new: ['is_new', 'new_value'], old: ['old_value', 'previous_value'],
+  top: ['top_n', 'rank'], percent: ['pct', 'share'], user: ['user_id', 'user_name'], group: ['group_id', 'group_name'], order: ['order_id', 'order_no'],
+};
+
 /** Two renames that are neither reserved nor too long. */
 function alternatives(name: string, kind: Kind): string[] {
+  if (kind === 'column' && USUAL[name]) return [...USUAL[name]];
   const suffixes = kind === 'column' ? ['_id', '_name', '_value', '_at'] : ['s', '_events', '_data'];
   return suffixes.map((s) => `${name}${s}`).filter((n) => !isReserved(n)).slice(0, 2);
 }
