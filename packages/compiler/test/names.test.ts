@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { aggregate, buildGraph, cast, enrichment, sqlModel, stream, t, type Model } from '@mvkit/compiler';
+import { aggregate, buildGraph, cast, enrichment, sqlModel, stream, t, type ColumnTypes, type Model } from '@mvkit/compiler';
 import { MAX_COLUMN_NAME_BYTES, MAX_MODEL_NAME_BYTES, namesPass } from '../src/passes/names.ts';
 import { POSTGRES_RESERVED, REDSHIFT_RESERVED } from '../src/passes/reserved-words.ts';
 import { typeBoundProblem, typeBoundsPass } from '../src/passes/type-bounds.ts';
 
-const events = (columns: Record<string, ReturnType<typeof t.varchar>>, name = 'events') =>
-  stream(name, { columns: { tenant_id: t.varchar(32), at: t.timestamp(), ...columns }, key: ['tenant_id'], tenant: 'tenant_id', eventTime: 'at' });
+const events = <const C extends ColumnTypes>(columns: C, name = 'events') =>
+  stream(name, { columns: { tenant_id: t.varchar(32), at: t.timestamp(), ...columns }, key: ['tenant_id'], tenant: 'tenant_id', eventTime: 'at' as never });
 
 const names = (models: Model[]) => namesPass(buildGraph(models));
 
