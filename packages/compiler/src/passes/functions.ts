@@ -62,7 +62,7 @@ export function functionsPass(graph: ModelGraph, sqlOf: ReadonlyMap<string, stri
     for (const { sql, where } of texts) {
       let calls: FunctionCall[];
       try {
-        calls = functionCalls(m.kind === 'sql' && where === 'its SQL' ? sql : `SELECT (${sql})`);
+        calls = functionCalls(where === 'its SQL' ? sql : `SELECT ${sql}`);
       } catch (e) {
         // A SQL model's own parse errors are the eligibility pass's; a fragment's are reported here.
         if (where !== 'its SQL') out.push(diag(m, 'sql-expr-syntax', `${where} in "${m.name}" does not parse as a SQL expression: ${(e as Error).message}`, 'fix the expression text; it is copied into the SELECT as it is written'));
