@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +82,16 @@ describe('a misspelled column in a callback', () => {
       hint: 'did you mean "delivered_at"?',
     }]);
   });
+});
+
+describe('a misspelled column through the mvkit binary (models bundled with esbuild)', () => {
+  it('is reported at the callback\'s line with its model, exit 1, no stack trace', () => {
+    const bin = join(import.meta.dirname, '../../cli/src/bin.ts');
+    const r = spawnSync('npx', ['tsx', bin, '-p', join(fixtures, 'unknown-column-callback'), 'validate'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('models/deliveries.ts:15:82: error unknown-column [delivered_per_tenant]: unknown column "delivred_at" of "delivered_per_tenant" read in a callback; columns: tenant_id, message_id, delivered_at, sent_at\n    hint: did you mean "delivered_at"?');
+    expect(r.stdout + r.stderr).not.toMatch(/\bat .*\.ts:\d+:\d+\)/);
+  }, 60_000);
 });
 
 describe('macros', () => {

@@ -19,6 +19,12 @@ describe('names', () => {
     expect(ds[0]!.file).toMatch(/names\.test\.ts$/);
   });
 
+  it('a reserved column carried into other models is reported once, where it is declared', () => {
+    const e = events({ group: t.varchar(8) });
+    const a = aggregate('by_group', { from: e, groupBy: ['tenant_id', 'group'], measures: (m) => ({ n: m.count() }) });
+    expect(names([e, a]).map((d) => `${d.model}: ${d.code}`)).toEqual(['events: reserved-word']);
+  });
+
   it('words reserved only in Redshift are errors too, whatever the targets: the project must deploy to both', () => {
     for (const w of ['tag', 'snapshot', 'open', 'pivot', 'timestamp', 'top']) {
       const ds = names([events({ [w]: t.varchar(8) })]);

@@ -80,10 +80,12 @@ function renameHint(kind: Kind, name: string, why: string): string {
 export function namesPass(graph: ModelGraph): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const m of graph.models.values()) {
+    // A column carried from an input is reported once, at the model that names it first.
+    const inherited = new Set((graph.deps.get(m.name) ?? []).flatMap((d) => Object.keys(graph.models.get(d)?.columns ?? {})));
     const seen = new Set<string>();
     for (const n of namesOf(m)) {
       const key = `${n.kind}:${n.name}`;
-      if (seen.has(key)) continue;
+      if (seen.has(key) || (n.kind === 'column' && inherited.has(n.name))) continue;
       seen.add(key);
       out.push(...checkName(m, n));
     }
