@@ -47,7 +47,7 @@ function notBlamingSql(d: Diagnostic, graph: ModelGraph): Diagnostic {
 export async function compileProject(project: Project, target: TargetName = 'redshift', options: { requireIncremental?: boolean } = {}): Promise<CompileResult> {
   const graph = buildGraph(project.models, project.macros);
   const macrosDir = project.config.macrosDir ?? 'macros';
-  const rendered = renderSqlModels(graph, { dir: macrosDir, exists: existsSync(join(project.dir, macrosDir)) });
+  const rendered = renderSqlModels(graph, { dir: macrosDir, exists: Object.keys(project.macros).length > 0 || existsSync(join(project.dir, macrosDir)) });
   // The graph's template errors are said again, more precisely, by renderSqlModels.
   const explained = new Set(rendered.diagnostics.map((d) => d.model));
   const diagnostics: Diagnostic[] = [...project.loadDiagnostics, ...graph.diagnostics.filter((d) => !(d.code === 'template-error' && explained.has(d.model))), ...rendered.diagnostics];
