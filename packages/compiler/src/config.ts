@@ -54,10 +54,11 @@ export function configProblems(config: ProjectConfig): ConfigProblem[] {
       });
     }
   }
-  if (config.defaultTarget !== undefined && !(config.defaultTarget in targets)) {
+  // `local` (PGlite) and `postgres` exist without being declared.
+  if (config.defaultTarget !== undefined && !(config.defaultTarget in targets) && !['local', 'postgres'].includes(config.defaultTarget)) {
     out.push({
       target: config.defaultTarget,
-      message: `defaultTarget "${config.defaultTarget}" is not one of the targets (${Object.keys(targets).join(', ') || 'none declared'})`,
+      message: `defaultTarget "${config.defaultTarget}" is not one of the targets (${[...Object.keys(targets), 'local', 'postgres'].filter((n, i, a) => a.indexOf(n) === i).join(', ')})`,
       hint: 'name a declared target, or declare it under targets',
       near: config.defaultTarget,
     });

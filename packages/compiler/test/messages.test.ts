@@ -38,7 +38,9 @@ describe('the project config', () => {
 
   it('a defaultTarget that names no target is refused; known engines load', async () => {
     const bad = projectWithConfig("export default { name: 'x', defaultTarget: 'prod', targets: { local: { engine: 'pglite' } } };\n");
-    await expect(loadProject(bad)).rejects.toThrow('defaultTarget "prod" is not one of the targets (local)');
+    await expect(loadProject(bad)).rejects.toThrow('defaultTarget "prod" is not one of the targets (local, postgres)');
+    // `local` and `postgres` need no declaration.
+    await expect(loadProject(projectWithConfig("export default { name: 'x', defaultTarget: 'postgres' };\n"))).resolves.toBeTruthy();
     const ok = projectWithConfig("export default { name: 'x', defaultTarget: 'rs', targets: { local: { engine: 'pglite' }, pg: { engine: 'postgres' }, rs: { engine: 'redshift' } } };\n");
     await expect(loadProject(ok)).resolves.toMatchObject({ config: { name: 'x' } });
   });
