@@ -1,4 +1,4 @@
-export { loadLanding, listLandingFiles, rejectsPathFor } from './load-landing.ts';
+export { loadLanding, listLandingFiles, dimensionFeeds, rejectsPathFor } from './load-landing.ts';
 export type { LoadSummary, LoadOptions, LoadProgress, FileResult, FileStatus, Reject } from './load-landing.ts';
 export { feedRoutes, feedOfFile } from './feeds.ts';
 export type { FeedRoute } from './feeds.ts';

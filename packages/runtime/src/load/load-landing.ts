@@ -56,18 +56,25 @@ export interface LoadOptions {
   readonly onProgress?: (p: LoadProgress) => void;
   /**
    * Test hook (crash tests): sleep this long inside a file's transaction, after its rows are written; only in
-   * files whose path contains `pauseInFile` when given. Defaults: MVKIT_TEST_LOAD_PAUSE_MS, MVKIT_TEST_LOAD_PAUSE_FILE.
+   * files whose path contains `pauseInFile` when given.
    */
   readonly pauseInTransactionMs?: number;
   readonly pauseInFile?: string;
 }
 
 const EXTENSIONS = /\.(ndjson|jsonl|csv)$/;
-const FEED_ORDER = ['tenants', 'channels', 'campaigns'];
 const MAX_REPORTED_REJECTS = 100;
 
-/** CDC files under `landing` in load order: by folder (time), master data before events inside one folder. */
-export function listLandingFiles(landing: string): string[] {
+/**
+ * The feeds to load first inside a folder: the project's dimensions (manifest nodes of role dimension),
+ * so that the events of a batch find the master data that came with them.
+ */
+export function dimensionFeeds(manifest: Manifest): Set<string> {
+  return new Set(manifest.nodes.filter((n) => n.role === 'dimension').map((n) => n.name));
+}
+
+/** CDC files under `landing` in load order: by folder (time), then dimensions (`first`) before streams inside one folder. */
+export function listLandingFiles(landing: string, first: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -80,7 +87,7 @@ export function listLandingFiles(landing: string): string[] {
   };
   if (!existsSync(landing)) throw new LoadError(`landing directory ${landing} does not exist`, { hint: 'pass --landing DIR, or create sample files with `mvkit generate`' });
   walk(landing);
-  const rank = (p: string) => { const i = FEED_ORDER.indexOf(feedOfFile(p)); return i < 0 ? FEED_ORDER.length : i; };
+  const rank = (p: string) => (first.has(feedOfFile(p)) ? 0 : 1);
   const dirOf = (p: string) => p.slice(0, Math.max(0, p.lastIndexOf('/')));
   return out.sort((a, b) => (dirOf(a) < dirOf(b) ? -1 : dirOf(a) > dirOf(b) ? 1 : rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)));
 }
@@ -197,12 +204,12 @@ async function requireTables(db: Db, tables: readonly string[]): Promise<void> {
 export async function loadLanding(db: Db, manifest: Manifest, options: LoadOptions): Promise<LoadSummary> {
   const started = performance.now();
   const { landing } = options;
-  const pause = options.pauseInTransactionMs ?? Number(process.env.MVKIT_TEST_LOAD_PAUSE_MS ?? 0);
-  const pauseIn = options.pauseInFile ?? process.env.MVKIT_TEST_LOAD_PAUSE_FILE ?? '';
+  const pause = options.pauseInTransactionMs ?? 0;
+  const pauseIn = options.pauseInFile ?? '';
   const routes = feedRoutes(manifest);
   await ensureLoadedFiles(db);
   await requireTables(db, [...new Set([...routes.values()].map((r) => r.table))]);
-  const paths = listLandingFiles(landing);
+  const paths = listLandingFiles(landing, dimensionFeeds(manifest));
   const files: FileResult[] = [];
   const rejects: Reject[] = [];
   const newestEventAt: Record<string, string> = {};

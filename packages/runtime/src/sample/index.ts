@@ -1,7 +1,8 @@
-export { generateSample, writeSample, SAMPLE_DEFAULTS } from './generate-sample.ts';
-export type { GenerateSampleOptions, SampleSummary } from './generate-sample.ts';
-export { SampleGenerator, FEEDS, iso } from './sample-generator.ts';
-export type { CdcRecord, Feed, StreamFeed, DimensionFeed } from './sample-generator.ts';
-export { writeBatch, batchName, toCsv, toNdjson, formatFor, SampleError } from './cdc-files.ts';
-export type { CdcBatch, SampleFormat, FileFormat } from './cdc-files.ts';
-export { CHANNELS, CHANNEL_PROFILES } from './catalog.ts';
+export { projectShape } from './project-shape.ts';
+export type { ProjectShape, ShapeDimension, ShapeSource, ShapeStream, ShapeReference } from './project-shape.ts';
+export { generateProjectSample, PROJECT_SAMPLE_DEFAULTS } from './project-sample.ts';
+export type { ProjectBatch, ProjectRecord, ProjectSampleOptions } from './project-sample.ts';
+export { writeProjectBatches } from './project-files.ts';
+export type { ProjectSampleSummary } from './project-files.ts';
+export { batchName, SampleError } from './batch-names.ts';
+export { Prng, hash32 } from './prng.ts';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/db/pglite.ts';
 import { loadLanding } from '../../src/load/index.ts';
 import { feedsOfTable, fileRecordsOf, forgetFiles } from '../../src/load/loaded-files.ts';
-import { generateSample, writeSample } from '../../src/sample/index.ts';
+import { generateSample, writeSample } from '../../../../scripts/platform/index.ts';
 import { createTables, platformManifest, tempDir } from './helpers.ts';
 
 /** The loaded-file records of a table, as plan counts them and apply forgets them with a dropped table. */

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHANNEL_PROFILES, generateSample, writeSample, type CdcRecord } from '../../src/sample/index.ts';
+import { CHANNEL_PROFILES, generateSample, writeSample, type CdcRecord } from '../../../../scripts/platform/index.ts';
 import { parseCsv } from '../../src/load/parse-records.ts';
 import { tempDir } from './helpers.ts';
 

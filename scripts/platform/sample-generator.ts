@@ -2,7 +2,7 @@ import {
   CAMPAIGN_NAMES, CATEGORIES, CHANNEL_MIX, CHANNEL_PROFILES, CHANNELS, PLANS, PLATFORM_ERROR_CODES, PLATFORM_REJECT_RATE,
   REGIONS, TENANT_NAMES, type Category, type ChannelId,
 } from './catalog.ts';
-import { hash32, Prng } from './prng.ts';
+import { hash32, Prng } from '@mvkit/runtime/sample/index.ts';
 
 export type StreamFeed = 'message_submissions' | 'delivery_receipts';
 export type DimensionFeed = 'tenants' | 'campaigns' | 'channels';

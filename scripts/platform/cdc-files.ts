@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MvkitError } from '@mvkit/compiler';
+import { batchName, SampleError } from '@mvkit/runtime/sample/index.ts';
 import { FEEDS, type CdcRecord, type Feed } from './sample-generator.ts';
 
-/** Writing a sample failed (a batch folder exists already, a bad option). */
-export class SampleError extends MvkitError {}
+export { batchName, SampleError };
 
 export type FileFormat = 'ndjson' | 'csv';
 /** `mixed`: submissions, tenants and channels as CSV; receipts and campaigns as NDJSON (both readers get exercised). */
@@ -15,10 +14,6 @@ export interface CdcBatch {
   readonly name: string;
   readonly at: Date;
   readonly feeds: ReadonlyMap<Feed, readonly CdcRecord[]>;
-}
-
-export function batchName(at: Date, seq: number): string {
-  return `${at.toISOString().slice(0, 19).replace(/:/g, '-')}Z_${String(seq).padStart(4, '0')}`;
 }
 
 export function formatFor(feed: Feed, format: SampleFormat): FileFormat {
