@@ -4,7 +4,7 @@ import { POSTGRES_RESERVED } from '../../compiler/src/passes/reserved-words.ts';
 import { openPglite } from '../src/db/pglite.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import type { Db } from '../src/db/db.ts';
-import { startPostgres, type PostgresServer } from '../src/testing/postgres-server.ts';
+import { startPostgres, type PostgresServer } from './support/postgres-server.ts';
 
 // The compiler's static tables of Postgres facts, checked against the engines themselves.
 let server: PostgresServer;

@@ -12,7 +12,7 @@ import { verify } from '../../src/ivm/verify.ts';
 import { loadLanding } from '../../src/load/index.ts';
 import { renderPlan } from '../../src/plan/render-plan.ts';
 import { refreshDeployment } from '../../src/refresh/refresh.ts';
-import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import type { FixtureFlag } from './fixtures/shop/models/shop.ts';
 import { compileFixture } from './helpers.ts';
 

@@ -6,7 +6,7 @@ import type { Db } from '../../src/db/db.ts';
 import { openPglite } from '../../src/db/pglite.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { loadLanding, type LoadSummary } from '../../src/load/index.ts';
-import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { ABSENT, CASES, TYPES, type InputCase } from './input-cases.ts';
 import { createInputTables, inputManifest } from './input-models.ts';
 

@@ -7,7 +7,7 @@ import { openPglite } from '../../src/db/pglite.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { LoadError } from '../../src/errors.ts';
 import { loadLanding } from '../../src/load/index.ts';
-import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { createTables, platformManifest, tempDir } from './helpers.ts';
 
 /**
