@@ -20,9 +20,9 @@ type Draft = Omit<ManifestNode, 'fingerprint' | 'ddl'>;
 
 /**
  * Graph → manifest: one physical node per table, MV and view, in topological order. A SQL MV's
- * select parts are read with the SQL parser, which must be loaded first (`await initAnalyzer()`,
- * as compileProject does); without it they are null and the engine recomputes the MV in full.
- * The fingerprint is of the SQL text, not of the parts.
+ * select tree is read with the SQL parser, which must be loaded first (`await initAnalyzer()`,
+ * as compileProject does); without it the tree is opaque and the engine recomputes the MV in full.
+ * The fingerprint is of the SQL text, not of the tree.
  */
 export function compileManifest(graph: ModelGraph, options: CompileOptions): Manifest {
   const d = dialects[options.target];
@@ -58,7 +58,7 @@ export function compileManifest(graph: ModelGraph, options: CompileOptions): Man
         const first = Object.values(m.streams)[0];
         drafts.push({ name: m.landing, kind: 'table', role: 'landing', model: m.name, ...rel(m), columns, dependsOn: [], key: null, tenant: m.tenant, eventTime: first?.eventTime ?? null, appendOnly: true, physical: physicalOf(m, graph, true), sql: null, select: null });
         const select = compileSelect(m, graph, d)!;
-        drafts.push({ name: m.name, kind: 'mv', role: 'streamJoin', model: m.name, ...rel(m), columns: cols(m.columns, []), dependsOn: [m.landing], key: m.key, tenant: m.tenant, eventTime: null, appendOnly: false, physical: physicalOf(m, graph), sql: select.sql, select: select.parts });
+        drafts.push({ name: m.name, kind: 'mv', role: 'streamJoin', model: m.name, ...rel(m), columns: cols(m.columns, []), dependsOn: [m.landing], key: m.key, tenant: m.tenant, eventTime: null, appendOnly: false, physical: physicalOf(m, graph), sql: select.sql, select: select.select });
         break;
       }
       default: {
@@ -68,7 +68,7 @@ export function compileManifest(graph: ModelGraph, options: CompileOptions): Man
         const isView = m.kind === 'view' || (m.kind === 'sql' && m.materialized === 'view');
         drafts.push({
           name: m.name, kind: isView ? 'view' : 'mv', role: m.kind, model: m.name, ...rel(m), columns: cols(m.columns, []), dependsOn: depsOf(m), key,
-          tenant: 'tenant' in m ? (m.tenant as string | null) : null, eventTime: null, appendOnly: false, physical: physicalOf(m, graph), sql: select.sql, select: select.parts,
+          tenant: 'tenant' in m ? (m.tenant as string | null) : null, eventTime: null, appendOnly: false, physical: physicalOf(m, graph), sql: select.sql, select: select.select,
         });
       }
     }

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { Manifest, ManifestColumn, ManifestNode } from '@mvkit/compiler';
+import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import * as ivm from '../ivm/index.ts';
 import type { PlanSql } from '../plan/plan-sql.ts';
@@ -7,28 +7,14 @@ import { localPlanSql } from '../plan/plan-sql.ts';
 import type { Stage } from '../plan/plan-types.ts';
 import type { Engine, NodeIntrospection, RefreshOptions, RefreshOutcome } from './engine.ts';
 
-/**
- * A table with a change log (a dimension) copies its columns into the log by a trigger: an added
- * column goes into the log too and the trigger function is replaced, so the capture keeps up.
- */
-function captureColumnDdl(manifest: Manifest, node: ManifestNode, change: { add?: readonly ManifestColumn[]; drop?: readonly string[] }): string[] {
-  const ddl = ivm.nodeDdl(manifest, node);
-  const log = ddl.map((s) => /^CREATE TABLE (mvkit\.ivm_log_\w+)/.exec(s)?.[1]).find(Boolean);
-  const fn = ddl.find((s) => s.startsWith('CREATE FUNCTION '));
-  if (!log || !fn) return [];
-  const replaceFn = fn.replace(/^CREATE FUNCTION /, 'CREATE OR REPLACE FUNCTION ');
-  if (change.drop) return [replaceFn, ...change.drop.map((c) => `ALTER TABLE ${log} DROP COLUMN ${c};`)];
-  return [...(change.add ?? []).map((c) => `ALTER TABLE ${log} ADD COLUMN ${c.name} ${c.type};`), replaceFn];
-}
-
 function planSqlFor(kind: 'pglite' | 'postgres'): PlanSql {
   const base = localPlanSql(kind, (m, n) => ivm.nodeDdl(m, n));
   return {
     ...base,
-    addColumns: (node, columns, manifest) => [...base.addColumns(node, columns, manifest), ...captureColumnDdl(manifest, node, { add: columns })],
+    addColumns: (node, columns, manifest) => [...base.addColumns(node, columns, manifest), ...ivm.captureColumnDdl(node, { add: columns })],
     // The trigger stops copying the column before the column goes.
     dropColumns: (node, columns, manifest) => {
-      const capture = captureColumnDdl(manifest, node, { drop: columns });
+      const capture = ivm.captureColumnDdl(node, { drop: columns });
       return [...capture.slice(0, 1), ...base.dropColumns(node, columns, manifest), ...capture.slice(1)];
     },
   };

@@ -4,7 +4,7 @@
  * writers, delta-sql.ts for the delta rules and programs.ts for how deltas are merged.
  */
 export { installEngine } from './catalog.ts';
-export { nodeDdl } from './node-ddl.ts';
+export { captureColumnDdl, nodeDdl } from './node-ddl.ts';
 export { createNode, dropNode } from './create-node.ts';
 export { refreshNode, refreshAll } from './refresh.ts';
 export type { RefreshResult } from './refresh.ts';
