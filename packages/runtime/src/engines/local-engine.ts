@@ -37,7 +37,7 @@ async function pendingChanges(db: Db, manifest: Manifest): Promise<Map<string, n
     let pending = 0;
     for (const m of mine) {
       const capture = captures.get(m.input);
-      const sql = capture === 'seq' ? `SELECT COUNT(*)::int AS c FROM ${m.input} WHERE _ivm_seq > $1` : capture === 'log' ? `SELECT COUNT(*)::int AS c FROM mvkit.ivm_log_${m.input} WHERE _seq > $1` : null;
+      const sql = capture === 'seq' ? `SELECT COUNT(*)::int AS c FROM ${m.input} WHERE _ivm_seq > $1` : capture === 'log' ? `SELECT COUNT(*)::int AS c FROM ${ivm.logTable(m.input)} WHERE _seq > $1` : null;
       if (!sql) continue;
       pending += Number((await db.query<{ c: number }>(sql, [Number(m.mark)]))[0]?.c ?? 0);
     }

@@ -1,5 +1,5 @@
 import { columnRefs, ddlOf, type Manifest, type ManifestColumn, type ManifestNode } from '@mvkit/compiler';
-import { KEY_COLLATION, SEQ, logTable } from './catalog.ts';
+import { KEY_COLLATION, SEQ, attached, captureFunction, logTable } from './catalog.ts';
 import { captureOf, countsNonNull, isTextColumn, lookupExpr, planNode, plainColumn, typeBase, type NodePlan } from './node-plan.ts';
 
 /**
@@ -19,7 +19,7 @@ export function nodeDdl(manifest: Manifest, node: ManifestNode): string[] {
   if (node.kind === 'view') return base;
   if (node.kind === 'table') {
     if (capture === 'seq') {
-      return [...base, `ALTER TABLE ${node.name} ADD COLUMN ${SEQ} bigint GENERATED ALWAYS AS IDENTITY;`, `CREATE INDEX ${node.name}__ivm_seq ON ${node.name} USING brin (${SEQ});`];
+      return [...base, `ALTER TABLE ${node.name} ADD COLUMN ${SEQ} bigint GENERATED ALWAYS AS IDENTITY;`, `CREATE INDEX ${attached(node.name, 'seq')} ON ${node.name} USING brin (${SEQ});`];
     }
     return [...base, ...logDdl(node), ...triggerDdl(node)];
   }
@@ -36,7 +36,7 @@ export function dropStatements(manifest: Manifest, node: ManifestNode): string[]
   if (node.kind === 'view') return [`DROP VIEW IF EXISTS ${node.name};`];
   const out = [`DROP TABLE IF EXISTS ${node.name};`];
   if (captureOf(node) === 'log') out.push(`DROP TABLE IF EXISTS ${logTable(node.name)};`);
-  if (node.kind === 'table' && captureOf(node) === 'log') out.push(`DROP FUNCTION IF EXISTS mvkit.ivm_capture_${node.name}();`);
+  if (node.kind === 'table' && captureOf(node) === 'log') out.push(`DROP FUNCTION IF EXISTS ${captureFunction(node.name)}();`);
   if (node.kind === 'mv') for (const i of inputIndexes(planNode(manifest, node))) out.unshift(`DROP INDEX IF EXISTS ${i.name};`);
   return out;
 }
@@ -58,7 +58,7 @@ function storageDdl(plan: NodePlan): string[] {
     `ALTER TABLE ${name} ${hidden.map((h) => `ADD COLUMN ${h}`).join(', ')};`,
     // The key as one value (JSON text of the key columns: NULL-safe and hashable), for lookups and joins.
     // Compared bytewise (see KEY_COLLATION).
-    `CREATE UNIQUE INDEX ${name}__ivm_k ON ${name} (_ivm_k);`,
+    `CREATE UNIQUE INDEX ${attached(name, 'k')} ON ${name} (_ivm_k);`,
   ];
 }
 
@@ -77,7 +77,7 @@ function logDdl(node: ManifestNode): string[] {
 function captureFunctionDdl(node: ManifestNode, orReplace = false): string {
   const n = node.name;
   const cols = node.columns.map((c) => c.name).join(', ');
-  return `CREATE ${orReplace ? 'OR REPLACE ' : ''}FUNCTION mvkit.ivm_capture_${n}() RETURNS trigger LANGUAGE plpgsql AS $$
+  return `CREATE ${orReplace ? 'OR REPLACE ' : ''}FUNCTION ${captureFunction(n)}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
     RAISE EXCEPTION 'TRUNCATE of % bypasses its change log', TG_TABLE_NAME USING HINT = 'delete with DELETE; the incremental engine captures INSERT, UPDATE and DELETE';
@@ -108,14 +108,14 @@ export function captureColumnDdl(node: ManifestNode, change: { add?: readonly Ma
 
 function triggerDdl(node: ManifestNode): string[] {
   const n = node.name;
-  const fn = `mvkit.ivm_capture_${n}`;
+  const fn = captureFunction(n);
   return [
     captureFunctionDdl(node),
     // One trigger per event: transition tables are only allowed on single-event triggers.
-    `CREATE TRIGGER ${n}__ivm_ins AFTER INSERT ON ${n} REFERENCING NEW TABLE AS ivm_new FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
-    `CREATE TRIGGER ${n}__ivm_upd AFTER UPDATE ON ${n} REFERENCING OLD TABLE AS ivm_old NEW TABLE AS ivm_new FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
-    `CREATE TRIGGER ${n}__ivm_del AFTER DELETE ON ${n} REFERENCING OLD TABLE AS ivm_old FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
-    `CREATE TRIGGER ${n}__ivm_trunc BEFORE TRUNCATE ON ${n} FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+    `CREATE TRIGGER ${attached(n, 'ins')} AFTER INSERT ON ${n} REFERENCING NEW TABLE AS ivm_new FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+    `CREATE TRIGGER ${attached(n, 'upd')} AFTER UPDATE ON ${n} REFERENCING OLD TABLE AS ivm_old NEW TABLE AS ivm_new FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+    `CREATE TRIGGER ${attached(n, 'del')} AFTER DELETE ON ${n} REFERENCING OLD TABLE AS ivm_old FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+    `CREATE TRIGGER ${attached(n, 'trunc')} BEFORE TRUNCATE ON ${n} FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
   ];
 }
 
@@ -153,7 +153,7 @@ export function inputIndexes(plan: NodePlan): InputIndex[] {
     // bytewise (lookupExpr).
     const isText = (p: NodePlan['projections'][number]) => isTextColumn(plan, p);
     const ps = plan.projections;
-    if (ok) out.push({ name: `${first.relation}__ivm_${plan.node.name}`, table: first.relation, exprs: [...ps.filter((p) => !isText(p)), ...ps.filter(isText)].map((p) => lookupExpr(plan, p)) });
+    if (ok) out.push({ name: attached(first.relation, plan.node.name), table: first.relation, exprs: [...ps.filter((p) => !isText(p)), ...ps.filter(isText)].map((p) => lookupExpr(plan, p)) });
   }
   if (first.engineWritten && plan.inputs.length > 1) {
     const lookups = plan.inputs.slice(1).map((j, k) => ({
@@ -168,7 +168,7 @@ export function inputIndexes(plan: NodePlan): InputIndex[] {
     lookups.forEach(({ k, cols }) => {
       if (!cols.length) return;
       const served = lookups.some((o) => o.k !== k && o.cols.length && leads(cols, o.cols) && (o.cols.length > cols.length || o.k < k));
-      if (!served) out.push({ name: `${first.relation}__ivm_${plan.node.name}_${k + 1}`, table: first.relation, exprs: cols });
+      if (!served) out.push({ name: attached(first.relation, `${plan.node.name}_${k + 1}`), table: first.relation, exprs: cols });
     });
   }
   return out;
