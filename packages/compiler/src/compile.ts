@@ -74,7 +74,7 @@ export function compileManifest(graph: ModelGraph, options: CompileOptions): Man
     }
   }
   const fingerprints = new Map<string, string>();
-  const nodes = drafts.map((n): ManifestNode => {
+  const nodes = dependencyOrder(drafts).map((n): ManifestNode => {
     const fingerprint = createHash('sha256')
       .update(JSON.stringify({ kind: n.kind, role: n.role, columns: n.columns, sql: n.sql, key: n.key, appendOnly: n.appendOnly, parents: n.dependsOn.map((p) => fingerprints.get(p) ?? p) }))
       .digest('hex').slice(0, 16);
@@ -82,6 +82,35 @@ export function compileManifest(graph: ModelGraph, options: CompileOptions): Man
     return { ...n, fingerprint, ddl: ddlOf(n, options.target) };
   });
   return { version: 1, project: options.projectName, target: options.target, nodes, streams };
+}
+
+/**
+ * The drafts with every node after the nodes it depends on, otherwise in their order. The model
+ * order alone does not guarantee it: a model over a joined stream reads its stream join's
+ * landing table, which the stream join declares, and the stream join may come later.
+ */
+function dependencyOrder(drafts: readonly Draft[]): Draft[] {
+  const known = new Set(drafts.map((d) => d.name));
+  const done = new Set<string>();
+  const out: Draft[] = [];
+  // A draft that comes before one of its dependencies waits for it, and is placed right after it.
+  const waiting = new Map<string, Draft[]>();
+  const place = (d: Draft): void => {
+    const missing = d.dependsOn.find((p) => known.has(p) && !done.has(p));
+    if (missing !== undefined) {
+      waiting.set(missing, [...(waiting.get(missing) ?? []), d]);
+      return;
+    }
+    out.push(d);
+    done.add(d.name);
+    const released = waiting.get(d.name) ?? [];
+    waiting.delete(d.name);
+    for (const w of released) place(w);
+  };
+  for (const d of drafts) place(d);
+  // A cycle (the graph reports it) leaves drafts waiting: they keep their order, at the end.
+  for (const d of drafts) if (!done.has(d.name)) out.push(d);
+  return out;
 }
 
 /** The unique key of a node's rows: a table's key, an aggregate's groups, an enrichment's input key. */
