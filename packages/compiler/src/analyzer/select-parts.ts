@@ -89,7 +89,7 @@ function derive(sql: string, options: SqlSelectPartsOptions): SelectNode {
   const stmt = s!;
   if (stmt.op !== undefined && stmt.op !== 'SETOP_NONE') no('set operation');
   for (const k of ['withClause', 'distinctClause', 'intoClause', 'havingClause', 'windowClause', 'sortClause', 'limitOffset', 'limitCount', 'lockingClause', 'valuesLists', 'larg', 'rarg']) {
-    if (present(stmt[k])) no(`${CLAUSES[k]} is not maintained incrementally (${k})`);
+    if (present(stmt[k])) no(`${CLAUSES[k]} is not maintained incrementally`);
   }
   if (stmt.groupDistinct) no('GROUP BY DISTINCT');
   if (stmt.limitOption && stmt.limitOption !== 'LIMIT_OPTION_DEFAULT') no('FETCH');
