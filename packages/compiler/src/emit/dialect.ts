@@ -12,10 +12,21 @@ export interface Dialect {
   secondsBetween(from: string, to: string): string;
 }
 
+/**
+ * secondsBetween is the floor of the elapsed seconds on both targets. Not DATEDIFF(second, ...),
+ * which counts second boundaries crossed (0.9 s across a boundary is 1): the two targets would
+ * disagree on sub-second timestamps. DATE_PART of an interval keeps an MV incrementally
+ * refreshable: "Amazon Redshift continues to support incremental refresh for materialized views
+ * for functions with specific input argument types: DATE(timestamp), DATE_PART(date, time,
+ * interval, time-tz), DATE_TRUNC(timestamp, interval)"
+ * (https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-refresh-sql-command.html,
+ * usage notes); DATE_PART returns DOUBLE, the whole seconds with their fraction
+ * (https://docs.aws.amazon.com/redshift/latest/dg/r_DATE_PART_function.html).
+ */
 export const redshift: Dialect = {
   name: 'redshift',
   capabilities: { materializedViews: true, distribution: true, indexes: false, identityColumns: true },
-  secondsBetween: (from, to) => `DATEDIFF(second, ${from}, ${to})`,
+  secondsBetween: (from, to) => `CAST(FLOOR(DATE_PART(epoch, ${to} - ${from})) AS BIGINT)`,
 };
 
 export const postgres: Dialect = {
@@ -59,7 +70,8 @@ export function renderExpr(node: ExprNode, d: Dialect, parent = 0): string {
     }
     case 'call': return `${node.fn}(${node.args.map((a) => r(a)).join(', ')})`;
     case 'dateTrunc': return `DATE_TRUNC('${node.grain}', ${r(node.arg)})`;
-    case 'secondsBetween': return d.secondsBetween(r(node.from), r(node.to));
+    // The operands of `to - from`: a compound `from` must not re-associate (`to - a - b`).
+    case 'secondsBetween': return d.secondsBetween(r(node.from, PRECEDENCE['-']! + 1), r(node.to, PRECEDENCE['-']!));
     case 'cast': return `CAST(${r(node.arg)} AS ${node.to})`;
     case 'raw': return `(${node.sql})`;
   }
