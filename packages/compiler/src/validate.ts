@@ -34,7 +34,8 @@ export async function compileProject(project: Project, target: TargetName = 'red
   const structural = graph.diagnostics.some((d) => d.code === 'cycle' || d.code === 'unknown-reference');
   diagnostics.push(...structurePass(graph), ...tenantPass(graph), ...physicalPass(graph));
   let manifest: Manifest | null = null;
-  if (!structural && !diagnostics.some((d) => d.severity === 'error' && d.code === 'unknown-column')) {
+  // Unknown or twice-declared columns leave no select to compile.
+  if (!structural && !diagnostics.some((d) => d.severity === 'error' && (d.code === 'unknown-column' || d.code === 'duplicate-column'))) {
     // SQL models' select parts are read with the parser: it must be loaded before compiling.
     await initAnalyzer();
     manifest = compileManifest(graph, { target, projectName: project.config.name, projectDir: project.dir });

@@ -70,7 +70,7 @@ export function selectOf(m: Model, graph: ModelGraph): QueryNode | null {
         return join(relation(j.dimension.name, j.alias), on.reduce((a, b) => ({ kind: 'binary', op: 'AND', left: a, right: b })));
       });
       const outs: OutputNode[] = Object.keys(m.from.columns).map((c) => projection(c, col(c, 'i')));
-      for (const j of m.joins) for (const c of j.columns) outs.push(projection(c, col(c, j.alias)));
+      for (const j of m.joins) for (const [out, c] of j.carry) outs.push(projection(out, col(c, j.alias)));
       for (const d of m.derive) outs.push(projection(d.name, d.expr));
       return select(relationNodeOf(graph, m.from.name, 'i'), joins, m.where, outs, false);
     }

@@ -63,6 +63,7 @@ export function structurePass(graph: ModelGraph): Diagnostic[] {
           }
           need(dim.columns, j.columns, 'column', `dimension "${dim.name}"`);
         }
+        out.push(...outputClashes(m));
         checkExprs(m, [...m.derive.map((x) => x.expr), ...(m.where ? [m.where] : [])], out);
         break;
       case 'aggregate':
@@ -96,6 +97,32 @@ export function structurePass(graph: ModelGraph): Diagnostic[] {
         break;
     }
   }
+  return out;
+}
+
+/**
+ * Every output column of an enrichment has one source: the input, one join's carried column, or
+ * one derived expression. Two sources of one name would be a database error at apply.
+ */
+function outputClashes(m: Model & { kind: 'enrichment' }): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const sources = new Map<string, string>();
+  const add = (name: string, source: string, fix: string) => {
+    const prior = sources.get(name);
+    if (prior === undefined) {
+      sources.set(name, source);
+      return;
+    }
+    out.push(diag(m, 'duplicate-column', `output column "${name}" of "${m.name}" comes from both ${prior} and ${source}`, fix));
+  };
+  for (const c of Object.keys(m.from.columns)) add(c, `the input "${m.from.name}"`, '');
+  for (const j of m.joins) {
+    for (const [name, c] of j.carry) {
+      add(name, `the join with "${j.dimension.name}" (${j.dimension.name}.${c})`,
+        `rename the carried column: columns: { ${j.dimension.name}_${c}: '${c}' } in the join with "${j.dimension.name}"`);
+    }
+  }
+  for (const d of m.derive) add(d.name, `the derived column "${d.name}"`, 'give the derived column another name');
   return out;
 }
 
