@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
 import type { Model } from './dsl/model.ts';
-import { dialects, type TargetName } from './emit/dialect.ts';
+import { DialectError } from './errors.ts';
+import { dialectOf, type TargetName } from './emit/dialect.ts';
 import { physicalOf } from './emit/physical.ts';
-import { postgresCreateMvTable, postgresCreateTable, postgresCreateView } from './emit/postgres.ts';
-import { redshiftCreateMv, redshiftCreateTable, redshiftCreateView } from './emit/redshift.ts';
 import { compileSelect, relationOf } from './emit/select.ts';
 import { isJoinedStream, type ModelGraph } from './graph.ts';
 import type { Manifest, ManifestColumn, ManifestNode, ManifestStream } from './manifest.ts';
@@ -25,7 +24,7 @@ type Draft = Omit<ManifestNode, 'fingerprint' | 'ddl'>;
  * The fingerprint is of the SQL text, not of the tree.
  */
 export function compileManifest(graph: ModelGraph, options: CompileOptions): Manifest {
-  const d = dialects[options.target];
+  const d = dialectOf(options.target);
   const drafts: Draft[] = [];
   const streams: ManifestStream[] = [];
   const rel = (m: Model) => ({ file: relative(options.projectDir, m.loc.file) || m.loc.file, line: m.loc.line });
@@ -128,13 +127,14 @@ function cols(columns: Model['columns'], notNull: readonly string[]): ManifestCo
 }
 
 export function ddlOf(n: Omit<ManifestNode, 'fingerprint' | 'ddl'>, target: TargetName): string[] {
-  const pk = n.role === 'dimension' ? n.key : null;
-  if (target === 'redshift') {
-    if (n.kind === 'table') return [redshiftCreateTable(n.name, n.columns, n.physical, pk)];
-    if (n.kind === 'mv') return [redshiftCreateMv(n.name, n.sql!, n.physical)];
-    return [redshiftCreateView(n.name, n.sql!)];
+  const d = dialectOf(target);
+  const physical = d.capabilities.distribution ? n.physical : null;
+  if (n.kind === 'table') return [d.createTable(n.name, n.columns, physical, n.role === 'dimension' ? n.key : null)];
+  if (n.kind === 'view') return [d.createView(n.name, n.sql!)];
+  if (d.capabilities.materializedViews) {
+    if (!d.createMaterializedView) throw new DialectError(`the ${d.name} dialect declares materialized views but cannot create one`);
+    return [d.createMaterializedView(n.name, n.sql!, physical)];
   }
-  if (n.kind === 'table') return [postgresCreateTable(n.name, n.columns, pk)];
-  if (n.kind === 'mv') return postgresCreateMvTable(n.name, n.columns, n.key);
-  return [postgresCreateView(n.name, n.sql!)];
+  if (!d.createMvStorage) throw new DialectError(`the ${d.name} dialect has no materialized views and no table to store MV ${n.name} in`, { hint: 'compile for redshift or postgres' });
+  return d.createMvStorage(n.name, n.columns, d.capabilities.indexes ? n.key : null);
 }
