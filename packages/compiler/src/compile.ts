@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
-import type { Model } from './dsl/model.ts';
 import { DialectError } from './errors.ts';
 import { dialectOf, type TargetName } from './emit/dialect.ts';
-import { physicalOf } from './emit/physical.ts';
-import { compileSelect, relationOf } from './emit/select.ts';
-import { isJoinedStream, type ModelGraph } from './graph.ts';
-import type { Manifest, ManifestColumn, ManifestNode, ManifestStream } from './manifest.ts';
+import { relationOf } from './emit/select.ts';
+import type { ModelGraph } from './graph.ts';
+import { handlerOf, lookups } from './kinds/index.ts';
+import type { Draft } from './kinds/kind-handler.ts';
+import type { Manifest, ManifestNode, ManifestStream } from './manifest.ts';
 
 export interface CompileOptions {
   readonly target: TargetName;
@@ -15,8 +15,6 @@ export interface CompileOptions {
   readonly projectDir: string;
 }
 
-type Draft = Omit<ManifestNode, 'fingerprint' | 'ddl'>;
-
 /**
  * Graph → manifest: one physical node per table, MV and view, in topological order. A SQL MV's
  * select tree is read with the SQL parser, which must be loaded first (`await initAnalyzer()`,
@@ -24,53 +22,19 @@ type Draft = Omit<ManifestNode, 'fingerprint' | 'ddl'>;
  * The fingerprint is of the SQL text, not of the tree.
  */
 export function compileManifest(graph: ModelGraph, options: CompileOptions): Manifest {
-  const d = dialectOf(options.target);
+  const dialect = dialectOf(options.target);
   const drafts: Draft[] = [];
   const streams: ManifestStream[] = [];
-  const rel = (m: Model) => ({ file: relative(options.projectDir, m.loc.file) || m.loc.file, line: m.loc.line });
-  const depsOf = (m: Model) => (graph.deps.get(m.name) ?? []).map((n) => relationOf(graph, n)).filter((n, i, a) => a.indexOf(n) === i);
-
+  const l = lookups(graph);
   for (const name of graph.order) {
     const m = graph.models.get(name)!;
-    switch (m.kind) {
-      case 'stream': {
-        const columns = cols(m.columns, m.key);
-        const join = graph.landedIn.get(m.name);
-        const jm = join ? graph.models.get(join) : undefined;
-        if (jm?.kind === 'streamJoin') {
-          streams.push({ name: m.name, table: jm.landing, discriminator: { column: jm.discriminator, value: m.name }, columns, key: m.key, tenant: m.tenant, eventTime: m.eventTime });
-          break;
-        }
-        streams.push({ name: m.name, table: m.name, discriminator: null, columns, key: m.key, tenant: m.tenant, eventTime: m.eventTime });
-        drafts.push({ name: m.name, kind: 'table', role: 'stream', model: m.name, ...rel(m), columns, dependsOn: [], key: m.key, tenant: m.tenant, eventTime: m.eventTime, appendOnly: true, physical: physicalOf(m, graph), sql: null, select: null });
-        break;
-      }
-      case 'dimension':
-        drafts.push({ name: m.name, kind: 'table', role: 'dimension', model: m.name, ...rel(m), columns: cols(m.columns, m.key), dependsOn: [], key: m.key, tenant: m.tenant, eventTime: null, appendOnly: false, physical: physicalOf(m, graph), sql: null, select: null });
-        break;
-      case 'streamJoin': {
-        const columns: ManifestColumn[] = m.key.map((k) => ({ name: k, type: Object.values(m.streams)[0]!.columns[k]?.sql ?? 'VARCHAR(256)', nullable: false }));
-        columns.push({ name: m.discriminator, type: 'VARCHAR(64)', nullable: false });
-        for (const s of Object.values(m.streams)) {
-          for (const [c, t] of Object.entries(s.columns)) if (!columns.some((x) => x.name === c)) columns.push({ name: c, type: t.sql, nullable: true });
-        }
-        const first = Object.values(m.streams)[0];
-        drafts.push({ name: m.landing, kind: 'table', role: 'landing', model: m.name, ...rel(m), columns, dependsOn: [], key: null, tenant: m.tenant, eventTime: first?.eventTime ?? null, appendOnly: true, physical: physicalOf(m, graph, true), sql: null, select: null });
-        const select = compileSelect(m, graph, d)!;
-        drafts.push({ name: m.name, kind: 'mv', role: 'streamJoin', model: m.name, ...rel(m), columns: cols(m.columns, []), dependsOn: [m.landing], key: m.key, tenant: m.tenant, eventTime: null, appendOnly: false, physical: physicalOf(m, graph), sql: select.sql, select: select.select });
-        break;
-      }
-      default: {
-        if (isJoinedStream(graph, m)) break;
-        const select = compileSelect(m, graph, d)!;
-        const key = keyOf(m);
-        const isView = m.kind === 'view' || (m.kind === 'sql' && m.materialized === 'view');
-        drafts.push({
-          name: m.name, kind: isView ? 'view' : 'mv', role: m.kind, model: m.name, ...rel(m), columns: cols(m.columns, []), dependsOn: depsOf(m), key,
-          tenant: 'tenant' in m ? (m.tenant as string | null) : null, eventTime: null, appendOnly: false, physical: physicalOf(m, graph), sql: select.sql, select: select.select,
-        });
-      }
-    }
+    handlerOf(m).compile(m, {
+      graph, dialect, lookups: l,
+      loc: { file: relative(options.projectDir, m.loc.file) || m.loc.file, line: m.loc.line },
+      dependsOn: (graph.deps.get(m.name) ?? []).map((n) => relationOf(graph, n)).filter((n, i, a) => a.indexOf(n) === i),
+      node: (d) => drafts.push(d),
+      stream: (s) => streams.push(s),
+    });
   }
   const fingerprints = new Map<string, string>();
   const nodes = dependencyOrder(drafts).map((n): ManifestNode => {
@@ -110,20 +74,6 @@ function dependencyOrder(drafts: readonly Draft[]): Draft[] {
   // A cycle (the graph reports it) leaves drafts waiting: they keep their order, at the end.
   for (const d of drafts) if (!done.has(d.name)) out.push(d);
   return out;
-}
-
-/** The unique key of a node's rows: a table's key, an aggregate's groups, an enrichment's input key. */
-function keyOf(m: Model): readonly string[] | null {
-  switch (m.kind) {
-    case 'streamJoin': case 'dimension': return m.key;
-    case 'aggregate': case 'rollup': return [...m.groupBy, ...(m.bucket ? [m.bucket.name] : [])];
-    case 'enrichment': return keyOf(m.from);
-    default: return null;
-  }
-}
-
-function cols(columns: Model['columns'], notNull: readonly string[]): ManifestColumn[] {
-  return Object.entries(columns).map(([name, c]) => ({ name, type: c?.sql ?? 'VARCHAR(256)', nullable: !notNull.includes(name) }));
 }
 
 export function ddlOf(n: Omit<ManifestNode, 'fingerprint' | 'ddl'>, target: TargetName): string[] {

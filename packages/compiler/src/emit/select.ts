@@ -1,19 +1,9 @@
 import type { ExprNode } from '../expr.ts';
-import type { Model, MeasureSpec } from '../dsl/model.ts';
+import type { Model, MeasureSpec, SqlModel } from '../dsl/model.ts';
 import { renderTemplate, type ModelGraph } from '../graph.ts';
 import { renderExpr, type Dialect } from './dialect.ts';
-import { sqlModelSelect } from '../analyzer/select-parts.ts';
-import {
-  aggregateOf, join, opaque, projection, relation, select, type AggregateNode, type OutputNode, type QueryNode, type RelationNode, type SelectNode,
-} from '../ir/select-node.ts';
+import { aggregateOf, relation, type AggregateNode, type OutputNode, type QueryNode, type RelationNode, type SelectNode } from '../ir/select-node.ts';
 import { aggInput, effectiveWhere } from '../ir/visit.ts';
-
-export interface CompiledSelect {
-  /** The SQL text on the target: rendered from the tree, or a SQL model's own text. */
-  readonly sql: string;
-  /** The tree; an opaque node for a SQL MV the tree cannot hold; null for a SQL view. */
-  readonly select: QueryNode | null;
-}
 
 /** The relation a model is read from: a joined stream is read from its stream join's landing table. */
 export function relationOf(graph: ModelGraph, name: string): string {
@@ -31,11 +21,11 @@ export function relationNodeOf(graph: ModelGraph, name: string, alias: string | 
   return relation(name, alias);
 }
 
-const col = (name: string, rel: string | null = null): ExprNode => ({ kind: 'column', rel, name });
-const lit = (value: string | number | boolean | null): ExprNode => ({ kind: 'literal', value });
+export const col = (name: string, rel: string | null = null): ExprNode => ({ kind: 'column', rel, name });
+export const lit = (value: string | number | boolean | null): ExprNode => ({ kind: 'literal', value });
 
 /** `a AND b`, with an AND chain in b folded left-deep so that it renders without parentheses. */
-function andChain(a: ExprNode, b: ExprNode): ExprNode {
+export function andChain(a: ExprNode, b: ExprNode): ExprNode {
   if (b.kind === 'binary' && b.op === 'AND') return andChain(andChain(a, b.left), b.right);
   return { kind: 'binary', op: 'AND', left: a, right: b };
 }
@@ -45,63 +35,18 @@ function andChain(a: ExprNode, b: ExprNode): ExprNode {
  * the filter add 0 (`CASE WHEN f THEN x ELSE 0 END`), the others' are NULL. `notNull`: the
  * argument before the filter is never NULL; a filtered MIN/MAX's is NULL where the filter fails.
  */
-function dslAggregate(name: string, fn: MeasureSpec['fn'], arg: ExprNode | null, filter: ExprNode | null, notNull = false): AggregateNode {
+export function dslAggregate(name: string, fn: MeasureSpec['fn'], arg: ExprNode | null, filter: ExprNode | null, notNull = false): AggregateNode {
   const folded: ExprNode | null = filter ? { kind: 'case', whens: [[filter, arg ?? lit(1)]], otherwise: fn === 'sum' ? lit(0) : null } : arg;
   return aggregateOf(name, fn, folded, null, notNull && (!filter || fn === 'sum'));
 }
 
-/** The tree of a DSL model's select (null for tables, which have none). */
-export function selectOf(m: Model, graph: ModelGraph): QueryNode | null {
-  const measure = (s: MeasureSpec) => dslAggregate(s.name, s.fn, s.arg, s.filter, argNotNull(m, s));
-  switch (m.kind) {
-    case 'stream': case 'dimension': return null;
-    case 'streamJoin': {
-      const outs: OutputNode[] = m.key.map((k) => projection(k, col(k)));
-      for (const p of m.pivot) {
-        const mine: ExprNode = { kind: 'binary', op: '=', left: col(m.discriminator), right: lit(m.streams[p.stream]?.name ?? p.stream) };
-        const filter = p.filter ? andChain(mine, p.filter) : mine;
-        outs.push(dslAggregate(p.name, p.fn, p.arg ?? (p.fn === 'sum' ? lit(1) : null), filter, p.fn === 'sum' && !p.arg));
-      }
-      return select(relation(m.landing), [], null, outs, true);
-    }
-    case 'enrichment': {
-      const joins = m.joins.map((j) => {
-        const on = j.on.map(([dc, ic]): ExprNode => ({ kind: 'binary', op: '=', left: col(dc, j.alias), right: col(ic, 'i') }));
-        return join(relation(j.dimension.name, j.alias), on.reduce((a, b) => ({ kind: 'binary', op: 'AND', left: a, right: b })));
-      });
-      const outs: OutputNode[] = Object.keys(m.from.columns).map((c) => projection(c, col(c, 'i')));
-      for (const j of m.joins) for (const [out, c] of j.carry) outs.push(projection(out, col(c, j.alias)));
-      for (const d of m.derive) outs.push(projection(d.name, d.expr));
-      return select(relationNodeOf(graph, m.from.name, 'i'), joins, m.where, outs, false);
-    }
-    case 'aggregate': case 'rollup': {
-      const outs: OutputNode[] = m.groupBy.map((g) => projection(g, col(g)));
-      if (m.bucket) outs.push(projection(m.bucket.name, { kind: 'dateTrunc', grain: m.bucket.grain, arg: col(m.bucket.column) }));
-      for (const s of m.measures) outs.push(measure(s));
-      return select(relationNodeOf(graph, m.from.name, null), [], m.kind === 'aggregate' ? m.where : null, outs, true);
-    }
-    case 'view':
-      return select(relationNodeOf(graph, m.from.name, null), [], m.where, m.select.map((s) => projection(s.name, s.expr)), false);
-    case 'sql': {
-      if (m.materialized !== 'mv') return null;
-      return sqlModelSelect(sqlTextOf(m, graph), Object.keys(m.columns), { columnsOf: (r) => relationColumns(graph, r) });
-    }
-  }
-}
-
-function sqlTextOf(m: Model & { kind: 'sql' }, graph: ModelGraph): string {
+/** A SQL model's text, its references rendered as the relations they read. */
+export function sqlTextOf(m: SqlModel, graph: ModelGraph): string {
   return renderTemplate(m.template, graph.macros, (n) => relationOf(graph, n)).trim().replace(/;\s*$/, '');
 }
 
-export function compileSelect(m: Model, graph: ModelGraph, d: Dialect): CompiledSelect | null {
-  if (m.kind === 'stream' || m.kind === 'dimension') return null;
-  const q = selectOf(m, graph);
-  if (m.kind === 'sql') return { sql: sqlTextOf(m, graph), select: q };
-  return { sql: renderQuery(q!, d), select: q };
-}
-
 /** The columns of a relation of the project (a model's table, MV or view, or a landing table), or null. */
-function relationColumns(graph: ModelGraph, rel: string): readonly string[] | null {
+export function relationColumns(graph: ModelGraph, rel: string): readonly string[] | null {
   for (const m of graph.models.values()) {
     if (m.kind === 'streamJoin' && m.landing === rel) {
       const cols = [...m.key, m.discriminator];
@@ -118,7 +63,7 @@ function relationColumns(graph: ModelGraph, rel: string): readonly string[] | nu
  * a rollup, a measure of the model below whose value is never NULL (a COUNT, or an aggregate
  * of a never-NULL argument: a group that has rows has a value). Anything else: unknown.
  */
-function argNotNull(m: Model, s: MeasureSpec): boolean {
+export function argNotNull(m: Model, s: MeasureSpec): boolean {
   const a = s.arg;
   if (!a) return s.fn === 'sum' || s.fn === 'count';
   if (a.kind === 'literal') return a.value !== null;
