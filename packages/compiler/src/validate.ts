@@ -36,7 +36,7 @@ export async function compileProject(project: Project, target: TargetName = 'red
   let manifest: Manifest | null = null;
   // Unknown or twice-declared columns leave no select to compile.
   if (!structural && !diagnostics.some((d) => d.severity === 'error' && (d.code === 'unknown-column' || d.code === 'duplicate-column'))) {
-    // SQL models' select parts are read with the parser: it must be loaded before compiling.
+    // SQL models' select trees are read with the parser: it must be loaded before compiling.
     await initAnalyzer();
     manifest = compileManifest(graph, { target, projectName: project.config.name, projectDir: project.dir });
     const requireIncremental = options.requireIncremental ?? project.config.requireIncremental ?? false;
