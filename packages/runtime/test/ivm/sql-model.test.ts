@@ -6,7 +6,7 @@ import type { Db } from '../../src/db/db.ts';
 import { createNode, planNode, refreshAll } from '../../src/ivm/index.ts';
 import { createViews, expectVerified, mvNames, resetTables } from './workload.ts';
 
-// Raw SQL MVs whose parsed shape is select-project-inner-join-group-by get select parts from
+// Raw SQL MVs whose parsed shape is select-project-inner-join-group-by get a select tree from
 // the compiler, so the engine maintains them incrementally like DSL models: an aggregate over
 // a join of two mutable tables (FILTER folded into a CASE, MIN/MAX with deletions, GROUP BY
 // ordinals and an expression key), one over an append-only stream, and one over another SQL MV.
@@ -108,7 +108,7 @@ async function apply(o: Op): Promise<void> {
 }
 
 describe('raw SQL MVs on the incremental engine (PGlite)', () => {
-  it('are compiled with select parts and planned as incremental group stores', () => {
+  it('are compiled with a select tree and planned as incremental group stores', () => {
     for (const name of SQL_MVS) {
       const node = manifest.nodes.find((n) => n.name === name)!;
       expect(node.role).toBe('sql');
