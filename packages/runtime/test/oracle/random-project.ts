@@ -37,7 +37,12 @@ const scopeOf = (m: Model, c: Record<string, Expr<BaseType>>): ExprScope => ({ t
 const show = (e: Expr<BaseType> | null | undefined) => (e ? renderExpr(e.node, postgresDialect) : '-');
 const typeText = (c: Readonly<Record<string, ColType>>) => Object.entries(c).map(([n, x]) => `${n} ${x.sql}`).join(', ');
 
-export function randomProject(r: Rng, seed: number): RandomProject {
+export interface GeneratorOptions {
+  /** Enrichments and aggregates may read a stream that lands in a stream join (default true). */
+  readonly memberInputs?: boolean;
+}
+
+export function randomProject(r: Rng, seed: number, options: GeneratorOptions = {}): RandomProject {
   const description: string[] = [];
   const features = new Set<string>();
   const note = (line: string) => description.push(line);
@@ -101,7 +106,7 @@ export function randomProject(r: Rng, seed: number): RandomProject {
   }
 
   // Inputs of enrichments and aggregates: plain streams, member streams, the stream join.
-  const inputs: Model[] = [...streams, ...joins];
+  const inputs: Model[] = [...streams.filter((s) => options.memberInputs !== false || !members.has(s)), ...joins];
   const enrichments: Model[] = [];
   for (let i = 1; i <= (dimensions.length ? r.int(0, 2) : 0); i++) {
     const from = r.pick(inputs);

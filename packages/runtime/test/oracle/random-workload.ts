@@ -30,7 +30,8 @@ function value(r: Rng, sql: string, nullable: boolean): Val {
 }
 
 function keyValue(r: Rng, sql: string): Val {
-  return catOfSql(sql) === 'int' ? BigInt(r.int(0, 5)) : `k${r.int(0, 5)}`;
+  // The values of text columns and then some: a join on the key finds dimension rows.
+  return catOfSql(sql) === 'int' ? BigInt(r.int(0, 5)) : r.pick([...TEXT_VALUES, 'e', 'f']);
 }
 
 export function randomOps(r: Rng, p: RandomProject, mvNames: readonly string[], count: number): Op[] {

@@ -6,7 +6,7 @@ import { refreshDeployment } from '../../src/refresh/refresh.ts';
 import { diffRows } from './compare-rows.ts';
 import { evaluateModels } from './evaluate-models.ts';
 import { Rng } from './random-exprs.ts';
-import { randomProject, type RandomProject } from './random-project.ts';
+import { randomProject, type GeneratorOptions, type RandomProject } from './random-project.ts';
 import { randomOps, SourceState, writeOp, type Op } from './random-workload.ts';
 import { show } from './sql-values.ts';
 
@@ -28,11 +28,16 @@ export interface RunSummary {
  * One random project on a fresh database: deployed with apply (sometimes its sources first,
  * written to, then the MVs on top of the data), then random operations; at each check every
  * MV is fully refreshed and its stored rows (`SELECT *`) compared with the reference evaluator's.
- * `open` gives an empty database, `close` is called when the project is done with it.
+ * `open` gives an empty database.
  */
-export async function runRandomProject(open: () => Promise<Db>, seed: number, opCount: number, close: (db: Db) => Promise<void> = (db) => db.close()): Promise<RunSummary> {
+export interface RunOptions extends GeneratorOptions {
+  /** Called when the project is done with the database `open` gave (default: close it). */
+  readonly close?: (db: Db) => Promise<void>;
+}
+
+export async function runRandomProject(open: () => Promise<Db>, seed: number, opCount: number, options: RunOptions = {}): Promise<RunSummary> {
   const r = new Rng(seed);
-  const p = randomProject(r, seed);
+  const p = randomProject(r, seed, options);
   let step = 'compile';
   const ops: Op[] = [];
   let db: Db | null = null;
@@ -78,7 +83,7 @@ export async function runRandomProject(open: () => Promise<Db>, seed: number, op
   } catch (e) {
     throw new Error(failure(p, seed, step, ops, e as Error));
   } finally {
-    if (db) await close(db);
+    if (db) await (options.close ?? ((x: Db) => x.close()))(db);
   }
 }
 
