@@ -36,7 +36,8 @@ export const BASE_TIME = Date.UTC(2026, 2, 1);
 export const tsText = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 type Cat = ReturnType<typeof catOfSql>;
-const colsOf = (s: ExprScope, cats: readonly Cat[]) => Object.keys(s.types).filter((n) => cats.includes(catOfSql(s.types[n]!)));
+// The tenant column holds tenant ids, not the values conditions test for: left out of them.
+const colsOf = (s: ExprScope, cats: readonly Cat[]) => Object.keys(s.types).filter((n) => n !== 'tenant_id' && cats.includes(catOfSql(s.types[n]!)));
 const catOf = (s: ExprScope, e: Expr<BaseType>) => typeOf(e.node, { type: (_rel, name) => s.types[name]! });
 
 const INTS: Cat[] = ['int'];

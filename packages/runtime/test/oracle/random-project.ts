@@ -1,5 +1,5 @@
 import {
-  aggregate, dimension, enrichment, renderExpr, postgresDialect, rollup, stream, streamJoin, t,
+  aggregate, dimension, enrichment, ratio, renderExpr, postgresDialect, rollup, servingView, stream, streamJoin, t,
   type AggregateModel, type BaseType, type ColType, type DimensionModel, type Expr, type Model, type RollupModel,
   type StreamJoinModel, type StreamModel, type TimeGrain,
 } from '@mvkit/compiler';
@@ -12,7 +12,8 @@ import { catOfSql } from './sql-values.ts';
  * 1–3 streams, sometimes two or three in a stream join with random pivots, 0–2 dimensions
  * (tenant-scoped or global), enrichments of a stream, a member stream or the stream join,
  * aggregates over any of those (group-by subsets with the tenant, an optional time bucket,
- * countIf/sumIf/min/max/avg/countDistinct, an optional where), rollups to coarser grains.
+ * countIf/sumIf/min/max/avg/countDistinct, an optional where), rollups to coarser grains, and
+ * serving views over them.
  */
 export interface RandomProject {
   readonly seed: number;
@@ -215,7 +216,37 @@ export function randomProject(r: Rng, seed: number, options: GeneratorOptions = 
     note(`rollup ${name} from ${from.name} group by (${kept.join(', ')})${bucket ? ` bucket ${bucket.grain}(${bucket.column}) as ${bucket.name}` : ''} measures [${measures.join(', ')}]`);
   }
 
-  const models: Model[] = [...streams, ...dimensions, ...joins, ...enrichments, ...aggregates];
+  // Serving views over an aggregate or rollup: ratios and arithmetic over its measures.
+  const views: Model[] = [];
+  for (let i = 1; i <= r.int(0, 1); i++) {
+    const from = r.pick(aggregates);
+    const numbers = Object.keys(from.columns).filter((c) => from.columns[c]!.base === 'number');
+    if (!numbers.length) continue;
+    const lines: string[] = [];
+    const v = servingView(`v${i}`, {
+      from,
+      select: (c: Record<string, Expr<BaseType>>) => {
+        const out: Record<string, Expr<BaseType>> = { tenant_id: c.tenant_id! };
+        const num = r.pick(numbers);
+        const den = r.pick(numbers);
+        out.q = ratio(c[num] as Expr<'number'>, c[den] as Expr<'number'>);
+        const x = genNum(r, scopeOf(from, c), 1);
+        if (x) out.x = x;
+        lines.push(`q = ratio(${num}, ${den}); x = ${show(x)}`);
+        return out;
+      },
+      where: r.chance(0.4) ? (c: Record<string, Expr<BaseType>>) => {
+        const w = genBool(r, scopeOf(from, c), 1);
+        lines.push(`where ${show(w)}`);
+        return w!;
+      } : undefined,
+    } as never) as Model;
+    views.push(v);
+    features.add('serving view');
+    note(`servingView v${i} from ${from.name}: ${lines.join('; ')}`);
+  }
+
+  const models: Model[] = [...streams, ...dimensions, ...joins, ...enrichments, ...aggregates, ...views];
   return { seed, models, streams, dimensions, joins, description, features };
 }
 

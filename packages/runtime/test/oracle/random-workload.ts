@@ -44,7 +44,7 @@ export function randomOps(r: Rng, p: RandomProject, mvNames: readonly string[], 
     if (x < 0.5 || !p.dimensions.length) {
       const s = r.pick(p.streams);
       const rows: Row[] = [];
-      for (let i = r.int(1, 6); i > 0; i--) {
+      for (let i = r.int(1, 8); i > 0; i--) {
         const before = written.get(s.name) ?? [];
         // A duplicate event: the same row delivered twice.
         if (before.length && r.chance(0.1)) { rows.push(r.pick(before)); continue; }

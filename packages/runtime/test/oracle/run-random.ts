@@ -87,13 +87,13 @@ export async function runRandomProject(open: () => Promise<Db>, seed: number, op
   }
 }
 
-/** The number of rows compared. */
+/** Every MV's and view's rows against the oracle's; the number of rows compared. */
 async function expectOracle(db: Db, p: RandomProject, manifest: Manifest, state: SourceState): Promise<number> {
   const expected = evaluateModels(p.models, state);
   const bad: string[] = [];
   let compared = 0;
   for (const node of manifest.nodes) {
-    if (node.kind !== 'mv') continue;
+    if (node.kind === 'table') continue;
     const model = p.models.find((m) => m.name === node.model)!;
     const actual = await db.query(`SELECT * FROM ${node.name}`);
     const d = diffRows(model.columns, expected.get(model.name) ?? [], actual);
