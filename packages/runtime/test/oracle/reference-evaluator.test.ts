@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  aggregate, cast, coalesce, dateTrunc, dimension, enrichment, lit, ratio, rollup, secondsBetween, stream, streamJoin, t, when,
-  Expr, type ExprNode, type BaseType,
-} from '@mvkit/compiler';
+import { cast, coalesce, dateTrunc, lit, ratio, secondsBetween, when, Expr, type ExprNode, type BaseType } from '@mvkit/compiler';
 import { diffRows } from './compare-rows.ts';
+import { buyRows, buys, buyTotals, clickRows, clicks, clicksByShop, daily, hourly, ms, shopRows, shops, visits } from './shop-fixture.ts';
 import { evalExpr, type Scope } from './eval-expr.ts';
 import { evaluateModels, type Row } from './evaluate-models.ts';
-import { Dec, parseTs, Ts, type Val } from './sql-values.ts';
+import { Dec, parseTs, type Ts, type Val } from './sql-values.ts';
 
 // Every expected value below is worked out by hand from Postgres' documented semantics.
 
@@ -74,40 +72,6 @@ describe('expressions', () => {
     expect(ev(c.ts.gte('2026-03-04 10:59:59'))).toBe(true);
   });
 });
-
-const ms = (h: number) => new Ts(Date.UTC(2026, 2, 1, h));
-const clicks = stream('clicks', { columns: { tenant_id: t.varchar(8), k: t.varchar(8), shop: t.varchar(8), cents: t.int(), at: t.timestamp() }, key: ['tenant_id', 'k'], tenant: 'tenant_id', eventTime: 'at' });
-const buys = stream('buys', { columns: { tenant_id: t.varchar(8), k: t.varchar(8), amount: t.numeric(12, 2), at: t.timestamp() }, key: ['tenant_id', 'k'], tenant: 'tenant_id', eventTime: 'at' });
-const shops = dimension('shops', { columns: { tenant_id: t.varchar(8), shop: t.varchar(8), region: t.varchar(8) }, key: ['tenant_id', 'shop'], tenant: 'tenant_id' });
-const visits = streamJoin('visits', {
-  streams: { click: clicks, buy: buys }, key: ['tenant_id', 'k'], tenant: 'tenant_id',
-  pivot: ({ click, buy }) => ({ first_click: click.min('at'), shop: click.max('shop'), big_buys: buy.count((b) => b.amount.gt(10)), top: buy.max('amount') }),
-});
-const clicksByShop = enrichment('clicks_by_shop', {
-  from: clicks,
-  joins: (join) => [join({ dimension: shops, on: { tenant_id: 'tenant_id', shop: 'shop' }, columns: ['region'] })],
-  derive: (x) => ({ euros: x.cents.div(100) }),
-  where: (x) => x.region.ne('x'),
-});
-const hourly = aggregate('clicks_hourly', {
-  from: clicks, groupBy: ['tenant_id', 'shop'], bucket: { name: 'hour', grain: 'hour', column: 'at' },
-  measures: (m, x) => ({ n: m.count(), cents: m.sum(x.cents), big: m.countIf(x.cents.gte(100)), big_cents: m.sumIf(x.cents, x.cents.gte(100)), avg_cents: m.avg(x.cents), last: m.max(x.at) }),
-});
-const daily = rollup('clicks_daily', { from: hourly, groupBy: ['tenant_id'], bucket: { name: 'day', grain: 'day', column: 'hour' }, measures: ['n', 'cents', 'big_cents', 'last'] });
-const buyTotals = aggregate('buy_totals', { from: buys, groupBy: ['tenant_id'], measures: (m, x) => ({ n: m.count(), total: m.sum(x.amount) }) });
-
-const clickRows: Row[] = [
-  { tenant_id: 't1', k: 'v1', shop: 's1', cents: 150n, at: ms(1) },
-  { tenant_id: 't1', k: 'v1', shop: 's2', cents: null, at: ms(1) },
-  { tenant_id: 't1', k: 'v2', shop: 's1', cents: 50n, at: ms(2) },
-  { tenant_id: 't1', k: 'v3', shop: null, cents: 250n, at: null },
-];
-const buyRows: Row[] = [
-  { tenant_id: 't1', k: 'v2', amount: new Dec(1250n, 2), at: ms(3) },
-  { tenant_id: 't1', k: 'v2', amount: new Dec(500n, 2), at: ms(3) },
-  { tenant_id: 't1', k: 'v9', amount: null, at: ms(4) },
-];
-const shopRows: Row[] = [{ tenant_id: 't1', shop: 's1', region: 'eu' }, { tenant_id: 't2', shop: 's2', region: 'us' }];
 
 describe('models', () => {
   const out = evaluateModels([clicks, buys, shops, visits, clicksByShop, hourly, daily, buyTotals], {

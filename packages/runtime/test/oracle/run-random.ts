@@ -4,7 +4,7 @@ import { applyDeployment } from '../../src/apply/apply.ts';
 import { engineFor } from '../../src/engines/open-engine.ts';
 import { refreshDeployment } from '../../src/refresh/refresh.ts';
 import { diffRows } from './compare-rows.ts';
-import { evaluateModels } from './evaluate-models.ts';
+import { evaluateModels, type SourceData } from './evaluate-models.ts';
 import { Rng } from './random-exprs.ts';
 import { randomProject, type GeneratorOptions, type RandomProject } from './random-project.ts';
 import { randomOps, SourceState, writeOp, type Op } from './random-workload.ts';
@@ -72,7 +72,7 @@ export async function runRandomProject(open: () => Promise<Db>, seed: number, op
         if (select.length) await refreshDeployment(db, engine, current, { select });
       } else if (o.op === 'check') {
         await refreshDeployment(db, engine, current);
-        rows += await expectOracle(db, p, current, state);
+        rows += await expectOracle(db, p.models, current, state);
         checks++;
       } else {
         await writeOp(db, p.models, o);
@@ -88,13 +88,13 @@ export async function runRandomProject(open: () => Promise<Db>, seed: number, op
 }
 
 /** Every MV's and view's rows against the oracle's; the number of rows compared. */
-async function expectOracle(db: Db, p: RandomProject, manifest: Manifest, state: SourceState): Promise<number> {
-  const expected = evaluateModels(p.models, state);
+export async function expectOracle(db: Db, models: readonly Model[], manifest: Manifest, state: SourceData): Promise<number> {
+  const expected = evaluateModels(models, state);
   const bad: string[] = [];
   let compared = 0;
   for (const node of manifest.nodes) {
     if (node.kind === 'table') continue;
-    const model = p.models.find((m) => m.name === node.model)!;
+    const model = models.find((m) => m.name === node.model)!;
     const actual = await db.query(`SELECT * FROM ${node.name}`);
     const d = diffRows(model.columns, expected.get(model.name) ?? [], actual);
     compared += actual.length;
