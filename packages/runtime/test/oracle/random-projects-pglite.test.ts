@@ -13,28 +13,23 @@ import { buyRows, buys, buyTotals, clickRows, clicks, clicksByShop, daily, hourl
 // 16 random projects × 30 operations each (seeds 1000–1015) on one PGlite, emptied between
 // projects: every MV and view checked against the reference evaluator at each check (about 4
 // per project), ~1 minute on a 2-core machine. Replay one: MVKIT_ORACLE_SEED=n; more:
-// MVKIT_ORACLE_RUNS=n; every failure instead of the first: MVKIT_ORACLE_ALL=1.
+// MVKIT_ORACLE_RUNS=n.
 
 let db: Db;
 beforeAll(async () => { db = await openPglite(); });
 afterAll(async () => { await db?.close(); });
 
 describe('random projects on PGlite against the reference evaluator', () => {
-  it('every MV and view equals its definition evaluated without SQL, after every full refresh', async () => {
-    const failures: string[] = [];
-    let rows = 0;
-    for (const seed of randomSeeds(16, 1_000)) {
-      try {
-        const s = await runRandomProject(async () => db, seed, 30, { ...runOptions(), close: emptyDatabase });
-        expect(s.checks).toBeGreaterThan(0);
-        rows += s.rows;
-      } catch (e) {
-        failures.push((e as Error).message);
-        if (process.env.MVKIT_ORACLE_ALL !== '1') break;
-      }
-    }
-    expect(failures.join('\n\n')).toBe('');
-    expect(rows).toBeGreaterThan(0);
+  let compared = 0;
+  // One test per project: a failure names its seed, and every project runs.
+  it.each(randomSeeds(16, 1000))('project of seed %i: every MV and view equals its definition evaluated without SQL, after every full refresh', async (seed) => {
+    const s = await runRandomProject(async () => db, seed, 30, { ...runOptions(), close: emptyDatabase });
+    expect(s.checks).toBeGreaterThan(0);
+    compared += s.rows;
+  });
+
+  it('compared stored rows with the oracle\'s (not only empty MVs)', () => {
+    expect(compared).toBeGreaterThan(0);
   });
 });
 
