@@ -1,9 +1,10 @@
 import {
-  aggregate, dimension, enrichment, ratio, renderExpr, postgresDialect, rollup, servingView, stream, streamJoin, t,
+  aggregate, dimension, enrichment, ratio, rollup, servingView, stream, streamJoin, t,
   type AggregateModel, type BaseType, type ColType, type DimensionModel, type Expr, type Model, type RollupModel,
   type StreamJoinModel, type StreamModel, type TimeGrain,
 } from '@mvkit/compiler';
 import type { measures as dslMeasures } from '@mvkit/compiler';
+import { printExpr } from './print-expr.ts';
 import { genAny, genBool, genNum, type ExprScope, type Rng } from './random-exprs.ts';
 import { catOfSql } from './sql-values.ts';
 
@@ -35,7 +36,8 @@ const GRAINS: TimeGrain[] = ['minute', 'hour', 'day', 'week', 'month'];
 
 const cols = (m: Model): Record<string, ColType> => ({ ...m.columns });
 const scopeOf = (m: Model, c: Record<string, Expr<BaseType>>): ExprScope => ({ types: Object.fromEntries(Object.entries(m.columns).map(([n, x]) => [n, x.sql])), c });
-const show = (e: Expr<BaseType> | null | undefined) => (e ? renderExpr(e.node, postgresDialect) : '-');
+const show = (e: Expr<BaseType> | null | undefined) => (e ? printExpr(e.node) : '-');
+const showNode = printExpr;
 const typeText = (c: Readonly<Record<string, ColType>>) => Object.entries(c).map(([n, x]) => `${n} ${x.sql}`).join(', ');
 
 export interface GeneratorOptions {
@@ -87,7 +89,7 @@ export function randomProject(r: Rng, seed: number, options: GeneratorOptions = 
     joins.push(j);
     for (const s of joined) members.add(s);
     features.add(`streamJoin of ${joined.length}`);
-    note(`streamJoin sj of ${joined.map((s) => s.name).join(', ')} on (tenant_id, k): ${j.pivot.map((p) => `${p.name} = ${p.fn}(${show(p.arg ? { node: p.arg } as never : null)}) of ${p.stream}${p.filter ? ` where ${show({ node: p.filter } as never)}` : ''}`).join('; ')}`);
+    note(`streamJoin sj of ${joined.map((s) => s.name).join(', ')} on (tenant_id, k): ${j.pivot.map((p) => `${p.name} = ${p.arg ? `${p.fn}(${showNode(p.arg)})` : 'count()'} of ${p.stream}${p.filter ? ` where ${showNode(p.filter)}` : ''}`).join('; ')}`);
   }
 
   const dimensions: DimensionModel[] = [];

@@ -7,13 +7,13 @@ import { engineFor } from '../../src/engines/open-engine.ts';
 import { refreshDeployment } from '../../src/refresh/refresh.ts';
 import { SourceState, writeOp, type Op } from './random-workload.ts';
 import { compileModels, emptyDatabase, expectOracle, runRandomProject } from './run-random.ts';
-import { randomSeeds, runOptions } from './seeds.ts';
+import { opsPerProject, randomSeeds, runOptions } from './seeds.ts';
 import { buyRows, buys, buyTotals, clickRows, clicks, clicksByShop, daily, hourly, shopRows, shops, visits } from './shop-fixture.ts';
 
 // 16 random projects × 30 operations each (seeds 1000–1015) on one PGlite, emptied between
 // projects: every MV and view checked against the reference evaluator at each check (about 4
 // per project), ~1 minute on a 2-core machine. Replay one: MVKIT_ORACLE_SEED=n; more:
-// MVKIT_ORACLE_RUNS=n.
+// MVKIT_ORACLE_RUNS=n; operations per project: MVKIT_ORACLE_OPS=n.
 
 let db: Db;
 beforeAll(async () => { db = await openPglite(); });
@@ -23,7 +23,7 @@ describe('random projects on PGlite against the reference evaluator', () => {
   let compared = 0;
   // One test per project: a failure names its seed, and every project runs.
   it.each(randomSeeds(16, 1000))('project of seed %i: every MV and view equals its definition evaluated without SQL, after every full refresh', async (seed) => {
-    const s = await runRandomProject(async () => db, seed, 30, { ...runOptions(), close: emptyDatabase });
+    const s = await runRandomProject(async () => db, seed, opsPerProject(30), { ...runOptions(), close: emptyDatabase });
     expect(s.checks).toBeGreaterThan(0);
     compared += s.rows;
   });

@@ -12,3 +12,8 @@ export function randomSeeds(runs: number, base: number): number[] {
 export function runOptions(): RunOptions {
   return { memberInputs: process.env.MVKIT_ORACLE_MEMBER_INPUTS !== '0' };
 }
+
+/** Operations per project: MVKIT_ORACLE_OPS overrides the test's count. */
+export function opsPerProject(ops: number): number {
+  return Number(process.env.MVKIT_ORACLE_OPS ?? ops);
+}
