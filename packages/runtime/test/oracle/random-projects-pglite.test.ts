@@ -41,7 +41,7 @@ async function deployShop(models: readonly Model[]): Promise<{ state: SourceStat
   await applyDeployment(db, engine, manifest);
   const state = new SourceState(models);
   const ops: Op[] = [
-    ...shopRows.map((row): Op => ({ op: 'upsert', dimension: 'shops', row })),
+    ...(models.includes(shops) ? shopRows.map((row): Op => ({ op: 'upsert', dimension: 'shops', row })) : []),
     { op: 'events', stream: 'clicks', rows: clickRows },
     ...(models.includes(buys) ? [{ op: 'events', stream: 'buys', rows: buyRows } as const] : []),
   ];
