@@ -112,12 +112,15 @@ export function randomProject(r: Rng, seed: number, options: GeneratorOptions = 
   const inputs: Model[] = [...streams.filter((s) => options.memberInputs !== false || !members.has(s)), ...joins];
   const enrichments: Model[] = [];
   for (let i = 1; i <= (dimensions.length ? r.int(0, 2) : 0); i++) {
-    const from = r.pick(inputs);
+    // Now and then an enrichment of the one before it (an MV with keyed rows as input).
+    const from = enrichments.length && r.chance(0.3) ? r.pick(enrichments) : r.pick(inputs);
     const chosen: { dim: DimensionModel; on: Record<string, string>; carried: string[] }[] = [];
     for (const dim of r.subset(dimensions, 1, 2)) {
       const keyCol = Object.keys(dim.columns).find((c) => c.endsWith('_key'))!;
       const want = catOfSql(dim.columns[keyCol]!.sql);
       const candidates = Object.keys(from.columns).filter((c) => c !== 'tenant_id' && catOfSql(from.columns[c]!.sql) === want);
+      // A dimension joined twice in a row would carry its columns twice.
+      if (from.kind === 'enrichment' && from.joins.some((j) => j.dimension === dim)) continue;
       if (!candidates.length) continue;
       const on: Record<string, string> = { [keyCol]: r.pick(candidates) };
       if (dim.tenant) on[dim.tenant] = 'tenant_id';
@@ -134,7 +137,8 @@ export function randomProject(r: Rng, seed: number, options: GeneratorOptions = 
         const out: Record<string, Expr<BaseType>> = {};
         for (let k = 1; k <= r.int(0, 2); k++) {
           const x = genAny(r, scope);
-          if (x) { out[`x${k}`] = x; lines.push(`x${k} = ${show(x)}`); }
+          // Named after the enrichment: one built on another keeps the names of the first.
+          if (x) { out[`${name}_x${k}`] = x; lines.push(`${name}_x${k} = ${show(x)}`); }
         }
         return out;
       },

@@ -24,7 +24,8 @@ function value(r: Rng, sql: string, nullable: boolean): Val {
     case 'dec': return castTo(new Dec(BigInt(r.int(-500, 5000)), 2), sql);
     case 'bool': return r.chance(0.5);
     // Late and out-of-order event times over three days, some with milliseconds.
-    case 'ts': return new Ts(BASE_TIME + r.int(0, 72) * 3_600_000 + r.pick([0, 0, 1, 59, 61, 1800]) * 1000 + (r.chance(0.2) ? r.int(1, 999) : 0));
+    // Some weeks or months later, for week and month buckets.
+    case 'ts': return new Ts(BASE_TIME + (r.chance(0.1) ? r.int(0, 80) * 24 : r.int(0, 72)) * 3_600_000 + r.pick([0, 0, 1, 59, 61, 1800]) * 1000 + (r.chance(0.2) ? r.int(1, 999) : 0));
     default: return null;
   }
 }
