@@ -10,6 +10,10 @@ import { randomProject, type GeneratorOptions, type RandomProject } from './rand
 import { randomOps, SourceState, writeOp, type Op } from './random-workload.ts';
 import { show } from './sql-values.ts';
 
+// The drivers read a TIMESTAMP (without time zone) as local time, the oracle's timestamps are
+// UTC: in this test process local time is UTC, whatever the machine's zone.
+process.env.TZ = 'UTC';
+
 export async function compileModels(name: string, models: readonly Model[]): Promise<Manifest> {
   const result = await compileProject({ dir: '/', config: { name }, models: [...models], macros: {}, loadDiagnostics: [] }, 'postgres');
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
