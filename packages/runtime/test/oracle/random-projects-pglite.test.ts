@@ -8,7 +8,7 @@ import { refreshDeployment } from '../../src/refresh/refresh.ts';
 import { SourceState, writeOp, type Op } from './random-workload.ts';
 import { compileModels, emptyDatabase, expectOracle, runRandomProject } from './run-random.ts';
 import { opsPerProject, randomSeeds, runOptions } from './seeds.ts';
-import { buyRows, buys, buyTotals, clickRows, clicks, clicksByShop, daily, hourly, shopRows, shops, visits } from './shop-fixture.ts';
+import { buyRows, buys, buyTotals, clickRows, clicks, clicksByShop, daily, dailyView, hourly, shopRows, shops, visits } from './shop-fixture.ts';
 
 // 16 random projects × 30 operations each (seeds 1000–1015) on one PGlite, emptied between
 // projects: every MV and view checked against the reference evaluator at each check (about 4
@@ -55,7 +55,7 @@ async function deployShop(models: readonly Model[]): Promise<{ state: SourceStat
 
 describe('the oracle against a deployed project (PGlite)', () => {
   it('compares the stored rows: a row changed behind the engine\'s back is reported, with the rows the definition gives', async () => {
-    const models = [clicks, shops, clicksByShop, hourly, daily];
+    const models = [clicks, shops, clicksByShop, hourly, daily, dailyView];
     const { state, manifest } = await deployShop(models);
     expect(await expectOracle(db, models, manifest, state)).toBeGreaterThan(0);
     await db.exec("UPDATE clicks_hourly SET n = n + 1 WHERE shop = 's1'");

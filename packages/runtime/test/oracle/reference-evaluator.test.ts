@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cast, coalesce, dateTrunc, lit, ratio, secondsBetween, when, Expr, type ExprNode, type BaseType } from '@mvkit/compiler';
 import { diffRows } from './compare-rows.ts';
-import { buyRows, buys, buyTotals, clickRows, clicks, clicksByShop, daily, hourly, ms, shopRows, shops, visits } from './shop-fixture.ts';
+import { buyRows, buys, buyTotals, clickRows, clicks, clicksByShop, daily, dailyView, hourly, ms, shopRows, shops, visits } from './shop-fixture.ts';
 import { evalExpr, type Scope } from './eval-expr.ts';
 import { evaluateModels, type Row } from './evaluate-models.ts';
 import { Dec, parseTs, type Ts, type Val } from './sql-values.ts';
@@ -74,7 +74,7 @@ describe('expressions', () => {
 });
 
 describe('models', () => {
-  const out = evaluateModels([clicks, buys, shops, visits, clicksByShop, hourly, daily, buyTotals], {
+  const out = evaluateModels([clicks, buys, shops, visits, clicksByShop, hourly, daily, dailyView, buyTotals], {
     streams: new Map([['clicks', clickRows], ['buys', buyRows]]),
     dimensions: new Map([['shops', shopRows]]),
   });
@@ -99,7 +99,7 @@ describe('models', () => {
     ]);
   });
 
-  it('an aggregate groups NULL keys together, skips NULLs in SUM/COUNT(x), and a rollup re-aggregates its groups', () => {
+  it('an aggregate groups NULL keys together, skips NULLs in SUM/COUNT(x); a rollup re-aggregates its groups, a serving view filters and computes over them', () => {
     same('clicks_hourly', hourly.columns, [
       { tenant_id: 't1', shop: 's1', hour: ms(1), n: 1n, cents: 150n, big: 1n, big_cents: 150n, avg_cents_sum: 150n, avg_cents_count: 1n, last: ms(1) },
       { tenant_id: 't1', shop: 's2', hour: ms(1), n: 1n, cents: null, big: 0n, big_cents: 0n, avg_cents_sum: null, avg_cents_count: 0n, last: ms(1) },
@@ -110,6 +110,8 @@ describe('models', () => {
       { tenant_id: 't1', day: ms(0), n: 3n, cents: 200n, big_cents: 150n, last: ms(2) },
       { tenant_id: 't1', day: null, n: 1n, cents: 250n, big_cents: 250n, last: null },
     ]);
+    // 200 cents over 3 clicks, as a double; the row without a day is filtered out.
+    same('clicks_daily_view', dailyView.columns, [{ tenant_id: 't1', day: ms(0), cents_per_click: 200 / 3, next: 4n }]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { aggregate, dimension, enrichment, rollup, stream, streamJoin, t } from '@mvkit/compiler';
+import { aggregate, dimension, enrichment, ratio, rollup, servingView, stream, streamJoin, t } from '@mvkit/compiler';
 import type { Row } from './evaluate-models.ts';
 import { Dec, Ts } from './sql-values.ts';
 
@@ -22,6 +22,11 @@ export const hourly = aggregate('clicks_hourly', {
   measures: (m, x) => ({ n: m.count(), cents: m.sum(x.cents), big: m.countIf(x.cents.gte(100)), big_cents: m.sumIf(x.cents, x.cents.gte(100)), avg_cents: m.avg(x.cents), last: m.max(x.at) }),
 });
 export const daily = rollup('clicks_daily', { from: hourly, groupBy: ['tenant_id'], bucket: { name: 'day', grain: 'day', column: 'hour' }, measures: ['n', 'cents', 'big_cents', 'last'] });
+export const dailyView = servingView('clicks_daily_view', {
+  from: daily,
+  select: (c) => ({ tenant_id: c.tenant_id, day: c.day, cents_per_click: ratio(c.cents, c.n), next: c.n.plus(1) }),
+  where: (c) => c.day.isNotNull(),
+});
 export const buyTotals = aggregate('buy_totals', { from: buys, groupBy: ['tenant_id'], measures: (m, x) => ({ n: m.count(), total: m.sum(x.amount) }) });
 
 export const clickRows: Row[] = [
