@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
-import type { Model } from './dsl/model.ts';
+import type { Model, StreamModel } from './dsl/model.ts';
 import { dialects, type TargetName } from './emit/dialect.ts';
 import { physicalOf } from './emit/physical.ts';
 import { postgresCreateMvTable, postgresCreateTable, postgresCreateView } from './emit/postgres.ts';
@@ -17,6 +17,8 @@ export interface CompileOptions {
 }
 
 type Draft = Omit<ManifestNode, 'fingerprint' | 'ddl'>;
+
+const optionalTime = (m: StreamModel) => (m.eventTimeOptional ? { eventTimeOptional: true as const } : {});
 
 /**
  * Graph → manifest: one physical node per table, MV and view, in topological order. A SQL MV's
@@ -39,10 +41,10 @@ export function compileManifest(graph: ModelGraph, options: CompileOptions): Man
         const join = graph.landedIn.get(m.name);
         const jm = join ? graph.models.get(join) : undefined;
         if (jm?.kind === 'streamJoin') {
-          streams.push({ name: m.name, table: jm.landing, discriminator: { column: jm.discriminator, value: m.name }, columns, key: m.key, tenant: m.tenant, eventTime: m.eventTime });
+          streams.push({ name: m.name, table: jm.landing, discriminator: { column: jm.discriminator, value: m.name }, columns, key: m.key, tenant: m.tenant, eventTime: m.eventTime, ...optionalTime(m) });
           break;
         }
-        streams.push({ name: m.name, table: m.name, discriminator: null, columns, key: m.key, tenant: m.tenant, eventTime: m.eventTime });
+        streams.push({ name: m.name, table: m.name, discriminator: null, columns, key: m.key, tenant: m.tenant, eventTime: m.eventTime, ...optionalTime(m) });
         drafts.push({ name: m.name, kind: 'table', role: 'stream', model: m.name, ...rel(m), columns, dependsOn: [], key: m.key, tenant: m.tenant, eventTime: m.eventTime, appendOnly: true, physical: physicalOf(m, graph), sql: null, select: null });
         break;
       }

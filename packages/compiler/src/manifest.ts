@@ -52,6 +52,8 @@ export interface ManifestStream {
   readonly key: readonly string[];
   readonly tenant: string;
   readonly eventTime: string;
+  /** Present when the model allows events without an event time; otherwise the loader rejects them. */
+  readonly eventTimeOptional?: true;
 }
 
 export interface Manifest {

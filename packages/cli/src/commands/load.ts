@@ -11,12 +11,12 @@ import { landingDir } from './generate.ts';
 export function renderLoadSummary(s: LoadSummary): string {
   const lines = [`loaded ${s.filesLoaded} file(s), ${s.rowsLoaded} row(s); ${s.rowsRejected} row(s) rejected; ${s.filesSkipped} file(s) skipped (${s.durationMs} ms)`];
   for (const f of s.files) {
-    if (f.status === 'duplicate') lines.push(`  skipped ${f.path}: same content as ${f.duplicateOf}`);
     if (f.status === 'unknown-feed') lines.push(`  skipped ${f.path}: "${f.feed}" is no stream or dimension of the project`);
     if (f.rejectsFile) lines.push(`  ${f.path}: ${f.rejected} rejected → ${f.rejectsFile}`);
   }
   for (const r of s.rejects.slice(0, 10)) lines.push(`  ${r.file}:${r.line}: ${r.error}`);
   if (s.rowsRejected > 10) lines.push(`  … ${s.rowsRejected - 10} more in the rejects files`);
+  for (const w of s.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }
 

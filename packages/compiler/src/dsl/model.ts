@@ -39,6 +39,8 @@ export interface StreamModel extends Base<'stream'> {
   readonly key: readonly string[];
   readonly tenant: string;
   readonly eventTime: string;
+  /** Events may have no event time (the loader requires one otherwise). */
+  readonly eventTimeOptional?: true;
   readonly physical: Physical;
 }
 

@@ -9,6 +9,11 @@ export interface StreamOptions<C extends ColumnTypes> {
   /** The column every join and aggregate must carry (tenant isolation). */
   tenant: keyof C & string;
   eventTime: KeysOfType<ShapeOf<C>, 'timestamp'>;
+  /**
+   * Load events whose event time is empty. By default the loader rejects them (a NULL time falls out of
+   * every per-day and per-hour view); set this when such events are expected and queries handle them.
+   */
+  eventTimeOptional?: boolean;
   physical?: Physical;
   description?: string;
 }
@@ -23,6 +28,8 @@ export function stream<const C extends ColumnTypes>(name: string, options: Strea
     key: options.key,
     tenant: options.tenant,
     eventTime: options.eventTime,
+    // Only when declared, so that models (and manifests) that do not use it stay as they were.
+    ...(options.eventTimeOptional ? { eventTimeOptional: true as const } : {}),
     physical: options.physical ?? {},
     description: options.description,
   });

@@ -3,6 +3,7 @@ import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import type { Engine } from '../engines/engine.ts';
 import { DestructiveChangeError } from '../errors.ts';
+import { feedsOfTable, fileRecordsOf, forgetFiles } from '../load/loaded-files.ts';
 import { buildPlan } from '../plan/build-plan.ts';
 import type { Plan, Stage } from '../plan/plan-types.ts';
 import { finishApply, recordProgress, startApply } from '../state/apply-log.ts';
@@ -13,7 +14,12 @@ import { readDeployed, recordDeployed } from '../state/deployed-state.ts';
 export async function planDeployment(db: Db, engine: Engine, manifest: Manifest): Promise<Plan> {
   const deployed = await readDeployed(db);
   const rows = await engine.rowCounts(db, deployed.filter((d) => d.kind !== 'view').map((d) => d.name));
-  return buildPlan({ manifest, deployed, rows, sql: engine.planSql });
+  const plan = buildPlan({ manifest, deployed, rows, sql: engine.planSql });
+  // A table dropped (removed, or recreated): its loaded-file records are read only then, and go with it.
+  if (!plan.stages.some((s) => s.action === 'drop' && s.kind === 'table')) return plan;
+  const tables = deployed.filter((d) => d.kind === 'table').map((d) => ({ table: d.name, feeds: feedsOfTable(manifest, d) }));
+  const fileRecords = await fileRecordsOf(db, tables);
+  return fileRecords ? buildPlan({ manifest, deployed, rows, sql: engine.planSql, fileRecords }) : plan;
 }
 
 export function destructiveError(plan: Plan): DestructiveChangeError {
@@ -57,6 +63,9 @@ export async function applyDeployment(db: Db, engine: Engine, manifest: Manifest
     try {
       for (const [i, stage] of plan.stages.entries()) {
         const record = async (tx: Db) => {
+          // With the state row of the drop: the landing files of a dropped table load again into
+          // the table that replaces it (a crash before this commit replans the drop, and this).
+          if (stage.action === 'drop' && stage.fileRecords) await forgetFiles(tx, stage.fileRecords.feeds);
           await recordDeployed(tx, stage.node, stage.state, applyId);
           await recordProgress(tx, applyId, i + 1);
         };

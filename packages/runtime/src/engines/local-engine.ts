@@ -4,18 +4,20 @@ import type { Db } from '../db/db.ts';
 import * as ivm from '../ivm/index.ts';
 import type { PlanSql } from '../plan/plan-sql.ts';
 import { localPlanSql } from '../plan/plan-sql.ts';
-import type { Stage } from '../plan/plan-types.ts';
+import type { ColumnRetype, Stage } from '../plan/plan-types.ts';
 import type { Engine, NodeIntrospection, RefreshOptions, RefreshOutcome } from './engine.ts';
 
 /**
  * A table with a change log (a dimension) copies its columns into the log by a trigger: an added
  * column goes into the log too and the trigger function is replaced, so the capture keeps up.
  */
-function captureColumnDdl(manifest: Manifest, node: ManifestNode, change: { add?: readonly ManifestColumn[]; drop?: readonly string[] }): string[] {
+function captureColumnDdl(manifest: Manifest, node: ManifestNode, change: { add?: readonly ManifestColumn[]; drop?: readonly string[]; retype?: readonly ColumnRetype[] }): string[] {
   const ddl = ivm.nodeDdl(manifest, node);
   const log = ddl.map((s) => /^CREATE TABLE (mvkit\.ivm_log_\w+)/.exec(s)?.[1]).find(Boolean);
   const fn = ddl.find((s) => s.startsWith('CREATE FUNCTION '));
   if (!log || !fn) return [];
+  // The log's copy of a widened column is widened too (the trigger copies by name: it stays).
+  if (change.retype) return change.retype.map((c) => `ALTER TABLE ${log} ALTER COLUMN ${c.column} TYPE ${c.to};`);
   const replaceFn = fn.replace(/^CREATE FUNCTION /, 'CREATE OR REPLACE FUNCTION ');
   if (change.drop) return [replaceFn, ...change.drop.map((c) => `ALTER TABLE ${log} DROP COLUMN ${c};`)];
   return [...(change.add ?? []).map((c) => `ALTER TABLE ${log} ADD COLUMN ${c.name} ${c.type};`), replaceFn];
@@ -25,6 +27,7 @@ function planSqlFor(kind: 'pglite' | 'postgres'): PlanSql {
   const base = localPlanSql(kind, (m, n) => ivm.nodeDdl(m, n));
   return {
     ...base,
+    retypeColumns: (node, changes, manifest) => [...base.retypeColumns(node, changes, manifest), ...captureColumnDdl(manifest, node, { retype: changes })],
     addColumns: (node, columns, manifest) => [...base.addColumns(node, columns, manifest), ...captureColumnDdl(manifest, node, { add: columns })],
     // The trigger stops copying the column before the column goes.
     dropColumns: (node, columns, manifest) => {
@@ -96,7 +99,7 @@ export async function localEngine(kind: 'pglite' | 'postgres'): Promise<Engine> 
           return ivm.createNode(db, manifest, stage.node);
         }
         case 'drop': return ivm.dropNode(db, stage.node);
-        case 'add-columns': case 'drop-columns':
+        case 'add-columns': case 'drop-columns': case 'retype-columns':
           for (const s of stage.sql) await db.exec(s);
           return;
         case 'alter': case 'record': return;

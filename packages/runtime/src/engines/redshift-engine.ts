@@ -63,8 +63,8 @@ export function redshiftEngine(): Engine {
       }
       return out;
     },
-    // Redshift cannot ALTER DISTKEY/SORTKEY inside a transaction block.
-    transactional: (stage: Stage) => stage.action !== 'alter',
+    // Redshift cannot ALTER DISTKEY/SORTKEY, nor ALTER COLUMN ... TYPE, inside a transaction block.
+    transactional: (stage: Stage) => stage.action !== 'alter' && stage.action !== 'retype-columns',
     async runStage(db, stage) {
       for (const s of stage.sql) await db.exec(s);
     },

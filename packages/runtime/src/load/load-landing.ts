@@ -6,7 +6,7 @@ import type { Db } from '../db/db.ts';
 import { LoadError } from '../errors.ts';
 import { coerceValue } from './coerce-value.ts';
 import { feedOfFile, feedRoutes, type FeedRoute } from './feeds.ts';
-import { claimFile, ensureLoadedFiles, findLoaded, recordCounts } from './loaded-files.ts';
+import { claimFile, ensureLoadedFiles, findLoaded, recordCounts, strandedTables } from './loaded-files.ts';
 import { parseCsv, parseNdjson, type ParsedLine } from './parse-records.ts';
 import { deleteByKey, insertRows, upsertByKey } from './write-rows.ts';
 
@@ -17,7 +17,7 @@ export interface Reject {
   readonly raw: string;
 }
 
-export type FileStatus = 'loaded' | 'already-loaded' | 'duplicate' | 'unknown-feed';
+export type FileStatus = 'loaded' | 'already-loaded' | 'unknown-feed';
 
 export interface FileResult {
   /** Relative to the landing directory, with `/`: the identity recorded in mvkit.loaded_files. */
@@ -27,7 +27,6 @@ export interface FileResult {
   readonly rows: number;
   readonly rejected: number;
   readonly rejectsFile?: string;
-  readonly duplicateOf?: string;
   /** Streams: the newest event time among the loaded rows (ISO 8601). */
   readonly newestEventAt?: string;
 }
@@ -43,6 +42,8 @@ export interface LoadSummary {
   readonly rejects: readonly Reject[];
   /** Per stream, the newest event time loaded by this run. */
   readonly newestEventAt: Readonly<Record<string, string>>;
+  /** Why a table stays empty although files of its feeds are recorded as loaded, with the fix. */
+  readonly warnings: readonly string[];
   readonly durationMs: number;
 }
 
@@ -166,6 +167,19 @@ async function writeRoute(tx: Db, route: FeedRoute, prep: Prepared): Promise<voi
   if (prep.rows.length) await upsertByKey(tx, route.table, cols, route.key.length, prep.rows);
 }
 
+/** Tables left empty under their loaded-file records: `load` says so instead of skipping their files in silence. */
+async function strandedWarnings(db: Db, routes: ReadonlyMap<string, FeedRoute>): Promise<string[]> {
+  const byTable = new Map<string, string[]>();
+  for (const r of routes.values()) byTable.set(r.table, [...(byTable.get(r.table) ?? []), r.name]);
+  const stranded = await strandedTables(db, [...byTable].map(([table, feeds]) => ({ table, feeds: feeds.sort() })));
+  return stranded.map((s) => {
+    const feeds = s.feeds.map((f) => `'${f}'`).join(', ');
+    return `${s.table} has no rows, yet ${s.files} file(s) of its feed(s) ${s.feeds.join(', ')} are recorded as loaded (${s.rows} row(s)): ` +
+      'the table was recreated or emptied after they loaded, so load skips them. ' +
+      `To load them again: DELETE FROM mvkit.loaded_files WHERE feed IN (${feeds}); then run mvkit load.`;
+  });
+}
+
 async function requireTables(db: Db, tables: readonly string[]): Promise<void> {
   // to_regclass follows the search path, as the INSERTs will.
   const rows = await db.query<{ name: string; found: boolean }>('SELECT t AS name, to_regclass(t) IS NOT NULL AS found FROM unnest($1::text[]) AS t', [tables]);
@@ -176,6 +190,9 @@ async function requireTables(db: Db, tables: readonly string[]): Promise<void> {
 /**
  * Loads every new CDC file under `landing`, exactly once: each file is one transaction that claims its path
  * in mvkit.loaded_files and writes its rows, so a crash loads none of it and a second run skips it.
+ * A file is its path relative to `landing`: the same path with the same content is skipped, with other
+ * content refused (files are immutable), and the same content under a new path is a new file that loads
+ * (change data repeats itself: a dimension row may go A → B → A).
  */
 export async function loadLanding(db: Db, manifest: Manifest, options: LoadOptions): Promise<LoadSummary> {
   const started = performance.now();
@@ -197,19 +214,17 @@ export async function loadLanding(db: Db, manifest: Manifest, options: LoadOptio
     if (!route) { files.push({ path, feed, status: 'unknown-feed', rows: 0, rejected: 0 }); continue; }
     const bytes = readFileSync(join(landing, path));
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const seen = await findLoaded(db, path, sha256);
-    const same = seen.find((s) => s.path === path);
+    const same = await findLoaded(db, path);
     if (same && same.sha256 !== sha256) {
       throw new LoadError(`${path} changed after it was loaded (sha256 ${same.sha256.slice(0, 12)}… then, ${sha256.slice(0, 12)}… now)`, {
         hint: `CDC files are immutable: put new records in a new file. To reload this one on purpose: DELETE FROM mvkit.loaded_files WHERE path = '${path}' (its old rows stay loaded)`,
       });
     }
     if (same) { files.push({ path, feed, status: 'already-loaded', rows: 0, rejected: 0 }); continue; }
-    if (seen.length && bytes.length) { files.push({ path, feed, status: 'duplicate', rows: 0, rejected: 0, duplicateOf: seen[0]!.path }); continue; }
     const prep = prepare(path, bytes.toString('utf8'), route);
     const rejectsFile = rejectsPathFor(landing, path);
     const claimed = await db.transaction(async (tx) => {
-      if (!(await claimFile(tx, path, sha256, feed))) return false;
+      if (!(await claimFile(tx, path, sha256, feed, route.table))) return false;
       await writeRoute(tx, route, prep);
       await recordCounts(tx, path, prep.rows.length + prep.deletes.length, prep.rejects.length);
       if (pause > 0 && path.includes(pauseIn)) { options.onProgress?.({ kind: 'in-transaction', path, rows: prep.rows.length }); await sleep(pause); }
@@ -237,6 +252,7 @@ export async function loadLanding(db: Db, manifest: Manifest, options: LoadOptio
   return {
     landing, files, filesLoaded: loaded.length, filesSkipped: files.length - loaded.length,
     rowsLoaded: loaded.reduce((s, f) => s + f.rows, 0), rowsRejected, rejects, newestEventAt,
+    warnings: await strandedWarnings(db, routes),
     durationMs: Math.round(performance.now() - started),
   };
 }

@@ -1,6 +1,6 @@
 import { ddlOf, type Manifest, type ManifestNode, type PhysicalAttributes } from '@mvkit/compiler';
 import type { PlanSql } from './plan-sql.ts';
-import type { AttributeChange, Cause, DeployedNode, NodeChange, NodeDefinition, Plan, Stage } from './plan-types.ts';
+import type { AttributeChange, Cause, ColumnRetype, DeployedNode, FileRecords, NodeChange, NodeDefinition, Plan, Stage } from './plan-types.ts';
 
 export interface PlanInput {
   readonly manifest: Manifest;
@@ -8,6 +8,8 @@ export interface PlanInput {
   /** Row counts of deployed tables and MVs (table statistics); a missing name is unknown. */
   readonly rows: ReadonlyMap<string, number>;
   readonly sql: PlanSql;
+  /** Per deployed landing or dimension table, its loaded-file records; absent: the target keeps none. */
+  readonly fileRecords?: ReadonlyMap<string, FileRecords>;
 }
 
 /** `ddl`: the statements the engine runs to create it (default: the manifest's). */
@@ -29,11 +31,22 @@ function canonical(v: unknown): string {
 const same = (a: unknown, b: unknown) => canonical(a) === canonical(b);
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
+/** The columns of a deployed table whose type changes (those the engine alters in place or not). */
+function retypedColumns(n: ManifestNode, d: DeployedNode): ColumnRetype[] {
+  const out: ColumnRetype[] = [];
+  for (const c of n.columns) {
+    const old = d.definition.columns.find((x) => x.name === c.name);
+    if (old && old.type !== c.type) out.push({ column: c.name, from: old.type, to: c.type });
+  }
+  return out;
+}
+
 /**
  * Why a node must be dropped and recreated, or null. A table's added (nullable) or dropped
- * columns are not a rebuild: they are ALTER TABLE stages, computed by comparing columns.
+ * columns, and columns the engine retypes in place (a longer VARCHAR), are not a rebuild: they
+ * are ALTER TABLE stages, computed by comparing columns.
  */
-function rebuildReason(n: ManifestNode, d: DeployedNode, ddlAsDeployed: readonly string[]): string | null {
+function rebuildReason(n: ManifestNode, d: DeployedNode, ddlAsDeployed: readonly string[], sql: PlanSql): string | null {
   if (n.kind !== d.kind) return `kind changed: ${d.kind} → ${n.kind}`;
   if (n.role !== d.role) return `role changed: ${d.role} → ${n.role}`;
   const def = d.definition;
@@ -43,7 +56,7 @@ function rebuildReason(n: ManifestNode, d: DeployedNode, ddlAsDeployed: readonly
   if (n.kind === 'table') {
     for (const c of n.columns) {
       const old = def.columns.find((x) => x.name === c.name);
-      if (old && old.type !== c.type) return `column ${c.name} retyped: ${old.type} → ${c.type}`;
+      if (old && old.type !== c.type && !sql.retypesInPlace(n, { column: c.name, from: old.type, to: c.type })) return `column ${c.name} retyped: ${old.type} → ${c.type}`;
       if (old && old.nullable !== c.nullable) return `column ${c.name} ${c.nullable ? 'became nullable' : 'became NOT NULL'}`;
       if (!old && !c.nullable) return `column ${c.name} added NOT NULL`;
     }
@@ -102,11 +115,19 @@ export function buildPlan(input: PlanInput): Plan {
   // The statements of a node with its deployed attributes: Redshift DDL carries them, and they alter in place.
   const ddlAsDeployed = (n: ManifestNode, d: DeployedNode) => (same(n.physical, d.physical) ? createSql(n) : createSql({ ...n, physical: d.physical, ddl: ddlOf({ ...n, physical: d.physical }, manifest.target) }));
 
+  // A dropped table's loaded-file records go with it (see FileRecords).
+  const filesOf = (d: DeployedNode): { fileRecords?: FileRecords } => {
+    const f = d.kind === 'table' ? input.fileRecords?.get(d.name) : undefined;
+    return f ? { fileRecords: f } : {};
+  };
   const created = new Map<string, Cause>();
   const rebuilt = new Map<string, Cause>();
   const changedUpstream = new Set<string>();
   const depth = new Map<string, number>();
+  // Tables with a column retyped in place: what is built on them and cannot stay is rebuilt (PlanSql.retypeRebuilds).
+  const retypedTables = new Set<string>();
   const dropColumnStages: Stage[] = [];
+  const retypeColumnStages: Stage[] = [];
   const addColumnStages: Stage[] = [];
   const alterStages: Stage[] = [];
   const recordStages: Stage[] = [];
@@ -123,31 +144,46 @@ export function buildPlan(input: PlanInput): Plan {
       change({ node: n.name, kind: n.kind, change: 'create', cause: { kind: 'new' }, rows: null, destructive: null, recordedOnly: false });
       continue;
     }
-    const reason = rebuildReason(n, d, n.kind === 'table' ? [] : ddlAsDeployed(n, d));
-    const up = reason ? undefined : n.dependsOn.find((p) => rebuilt.has(p) || created.has(p) || changedUpstream.has(p));
+    const reason = rebuildReason(n, d, n.kind === 'table' ? [] : ddlAsDeployed(n, d), sql);
+    const up = reason ? undefined : n.dependsOn.find((p) => rebuilt.has(p) || created.has(p) || changedUpstream.has(p) || (retypedTables.has(p) && (sql.retypeRebuilds === 'all' || n.kind === 'view')));
     if (reason || up) {
       const cause: Cause = reason ? { kind: 'definition-changed', detail: reason } : { kind: 'upstream-rebuilt', upstream: up! };
       rebuilt.set(n.name, cause);
       const destructive = d.kind === 'table' ? tableLoss(n.name, rowsOf(n.name)) : null;
-      change({ node: n.name, kind: n.kind, change: 'rebuild', cause, rows: rowsOf(n.name), destructive, recordedOnly: false }, up ? (depth.get(up) ?? 0) + 1 : 0);
+      change({ node: n.name, kind: n.kind, change: 'rebuild', cause, rows: rowsOf(n.name), destructive, recordedOnly: false, ...filesOf(d) }, up ? (depth.get(up) ?? 0) + 1 : 0);
       continue;
     }
     let columnsDone = false;
     if (n.kind === 'table') {
       const added = n.columns.filter((c) => !d.definition.columns.some((x) => x.name === c.name));
       const dropped = d.definition.columns.filter((c) => !n.columns.some((x) => x.name === c.name)).map((c) => c.name);
-      if (added.length || dropped.length) {
+      // Every type change left is one the engine does in place (the others are a rebuild reason).
+      const retyped = retypedColumns(n, d);
+      if (added.length || dropped.length || retyped.length) {
         columnsDone = true;
-        const cause: Cause = { kind: 'columns-changed', added: added.map((c) => `${c.name} ${c.type}`), dropped };
-        const state = stateOf(n, d.physical);
-        const base = { node: n.name, kind: n.kind, cause, rebuild: false, rows: null, recordedOnly: false, state };
+        const cause: Cause = { kind: 'columns-changed', added: added.map((c) => `${c.name} ${c.type}`), dropped, ...(retyped.length ? { retyped } : {}) };
+        // Each stage records the columns as they are after it, and the last one the node's new
+        // state: an apply killed between them leaves a state the next plan finishes from.
+        let columns = d.definition.columns.filter((c) => !dropped.includes(c.name));
+        const steps = [dropped.length, retyped.length, added.length].filter(Boolean).length;
+        let done = 0;
+        const stateAfter = () => {
+          done++;
+          return done === steps ? stateOf(n, d.physical) : { ...d, definition: { ...d.definition, columns } };
+        };
+        const base = { node: n.name, kind: n.kind, cause, rebuild: false, rows: null, recordedOnly: false };
         if (dropped.length) {
           // Dependents would become unrefreshable on Redshift: they are rebuilt.
           changedUpstream.add(n.name);
           const destructive = `drops column${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')} of ${n.name} and their data`;
-          dropColumnStages.push({ ...base, action: 'drop-columns', sql: sql.dropColumns(n, dropped, manifest), destructive, rows: rowsOf(n.name) });
+          dropColumnStages.push({ ...base, action: 'drop-columns', sql: sql.dropColumns(n, dropped, manifest), destructive, rows: rowsOf(n.name), state: stateAfter() });
         }
-        if (added.length) addColumnStages.push({ ...base, action: 'add-columns', sql: sql.addColumns(n, added, manifest), destructive: null });
+        if (retyped.length) {
+          retypedTables.add(n.name);
+          columns = columns.map((c) => ({ ...c, type: retyped.find((r) => r.column === c.name)?.to ?? c.type }));
+          retypeColumnStages.push({ ...base, action: 'retype-columns', sql: sql.retypeColumns(n, retyped, manifest), destructive: null, state: stateAfter() });
+        }
+        if (added.length) addColumnStages.push({ ...base, action: 'add-columns', sql: sql.addColumns(n, added, manifest), destructive: null, state: stateAfter() });
         change({ node: n.name, kind: n.kind, change: 'columns', cause, rows: null, destructive: dropped.length ? `drops column(s) ${dropped.join(', ')}` : null, recordedOnly: false });
       }
     }
@@ -170,8 +206,8 @@ export function buildPlan(input: PlanInput): Plan {
     const cause = removed ? ({ kind: 'removed' } as const) : rebuilt.get(d.name);
     if (!cause) continue;
     const destructive = d.kind === 'table' ? tableLoss(d.name, rowsOf(d.name)) : null;
-    dropStages.push({ action: 'drop', node: d.name, kind: d.kind, cause, rebuild: !removed, sql: sql.drop(d), rows: rowsOf(d.name), destructive, recordedOnly: false, state: null });
-    if (removed) change({ node: d.name, kind: d.kind, change: 'drop', cause, rows: rowsOf(d.name), destructive, recordedOnly: false });
+    dropStages.push({ action: 'drop', node: d.name, kind: d.kind, cause, rebuild: !removed, sql: sql.drop(d), rows: rowsOf(d.name), destructive, recordedOnly: false, state: null, ...filesOf(d) });
+    if (removed) change({ node: d.name, kind: d.kind, change: 'drop', cause, rows: rowsOf(d.name), destructive, recordedOnly: false, ...filesOf(d) });
   }
   const createStages: Stage[] = [];
   for (const n of manifest.nodes) {
@@ -181,7 +217,7 @@ export function buildPlan(input: PlanInput): Plan {
     createStages.push({ action: 'create', node: n.name, kind: n.kind, cause, rebuild: isRebuild, sql: createSql(n), rows: isRebuild && n.kind === 'mv' ? rowsOf(n.name) : null, destructive: null, recordedOnly: false, state: stateOf(n) });
   }
 
-  const stages = [...dropStages, ...dropColumnStages, ...addColumnStages, ...createStages, ...alterStages, ...recordStages];
+  const stages = [...dropStages, ...dropColumnStages, ...retypeColumnStages, ...addColumnStages, ...createStages, ...alterStages, ...recordStages];
   return { project: manifest.project, engine: sql.engine, changes: orderChanges([...changes.values()]), stages, destructive: stages.filter((s) => s.destructive) };
 }
 

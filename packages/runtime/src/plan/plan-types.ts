@@ -32,18 +32,36 @@ export interface AttributeChange {
   readonly to: string;
 }
 
+export interface ColumnRetype {
+  readonly column: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * The loaded-file records (mvkit.loaded_files) of a landing or dimension table: they go with the
+ * table when it is dropped, so that its landing files load again into the table that replaces it.
+ */
+export interface FileRecords {
+  /** The feeds whose files load into the table (a streamJoin landing table: its member streams). */
+  readonly feeds: readonly string[];
+  /** Files recorded as loaded for those feeds when planned. */
+  readonly files: number;
+}
+
 /** Why a stage exists. Rendered by the explainer, kept as data in `--json`. */
 export type Cause =
   | { readonly kind: 'new' }
   | { readonly kind: 'removed' }
   | { readonly kind: 'definition-changed'; readonly detail: string }
   | { readonly kind: 'upstream-rebuilt'; readonly upstream: string }
-  | { readonly kind: 'columns-changed'; readonly added: readonly string[]; readonly dropped: readonly string[] }
+  /** `retyped`: columns whose type changes in place (a VARCHAR widened), the rows kept; absent when none. */
+  | { readonly kind: 'columns-changed'; readonly added: readonly string[]; readonly dropped: readonly string[]; readonly retyped?: readonly ColumnRetype[] }
   | { readonly kind: 'attributes-changed'; readonly changes: readonly AttributeChange[] }
   /** Nothing to run: the state records a new fingerprint or definition. */
   | { readonly kind: 'state-only'; readonly detail: string };
 
-export type StageAction = 'drop' | 'drop-columns' | 'add-columns' | 'create' | 'alter' | 'record';
+export type StageAction = 'drop' | 'drop-columns' | 'retype-columns' | 'add-columns' | 'create' | 'alter' | 'record';
 
 /** A side-effect-free description of one step: `plan` renders it, `apply` executes it. */
 export interface Stage {
@@ -63,6 +81,11 @@ export interface Stage {
   readonly recordedOnly: boolean;
   /** The mvkit.deployed_nodes row after this stage; null: the row is deleted. */
   readonly state: DeployedNode | null;
+  /**
+   * A dropped landing or dimension table: the loaded-file records that apply deletes with it (in
+   * the transaction that records the drop). Absent: none (not a table, or the target keeps none).
+   */
+  readonly fileRecords?: FileRecords;
 }
 
 /** One line of the summary: a node and what happens to it. */
@@ -74,6 +97,8 @@ export interface NodeChange {
   readonly rows: number | null;
   readonly destructive: string | null;
   readonly recordedOnly: boolean;
+  /** A dropped or rebuilt landing or dimension table: its landing files recorded as loaded, which load again. */
+  readonly fileRecords?: FileRecords;
   /** Indentation under the change it follows from (upstream rebuilt). */
   readonly depth: number;
 }

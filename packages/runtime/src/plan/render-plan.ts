@@ -10,11 +10,16 @@ export function describeCause(cause: Cause, plan?: Plan): string {
     case 'definition-changed': return cause.detail;
     case 'upstream-rebuilt': {
       const up = plan?.changes.find((c) => c.node === cause.upstream);
-      const how = up?.change === 'create' ? 'created' : up?.change === 'columns' ? 'dropped a column' : 'rebuilt';
+      const dropped = up?.cause.kind === 'columns-changed' && up.cause.dropped.length > 0;
+      const how = up?.change === 'create' ? 'created' : up?.change === 'columns' ? (dropped ? 'dropped a column' : 'retyped a column') : 'rebuilt';
       return `upstream ${cause.upstream} ${how}`;
     }
     case 'columns-changed':
-      return [...cause.added.map((c) => `add column ${c}`), ...cause.dropped.map((c) => `drop column ${c}`)].join(', ');
+      return [
+        ...cause.added.map((c) => `add column ${c}`),
+        ...cause.dropped.map((c) => `drop column ${c}`),
+        ...(cause.retyped ?? []).map((c) => `alter column ${c.column} type ${c.from} → ${c.to}, in place`),
+      ].join(', ');
     case 'attributes-changed':
       return cause.changes.map((c) => `${ATTR[c.attribute]}: ${c.from.replace(/,/g, ', ')} → ${c.to.replace(/,/g, ', ')}`).join('; ');
     case 'state-only':
@@ -33,7 +38,19 @@ function changeLine(c: NodeChange, plan: Plan): string {
   if (c.change === 'rebuild' && c.kind === 'mv' && c.rows !== null) parts.push(`~${fmt(c.rows)} rows to recompute`);
   if (c.recordedOnly && c.change === 'alter') parts.push(recordedOnlyNote(plan));
   if (c.destructive) parts.push(`DESTRUCTIVE: ${c.destructive}`);
+  const reload = reloadNote(c);
+  if (reload) parts.push(reload);
   return parts.join(' — ');
+}
+
+/** A dropped or rebuilt table's loaded-file records go with it: its landing files load again. */
+function reloadNote(c: NodeChange): string | null {
+  const n = c.fileRecords?.files ?? 0;
+  if (!n) return null;
+  const files = `${fmt(n)} file${n === 1 ? '' : 's'}`;
+  return c.change === 'drop'
+    ? `its ${files} recorded as loaded are forgotten: they load again if ${c.node} returns`
+    : `${files} will be reloaded (mvkit load)`;
 }
 
 function firstLine(sql: string): string {

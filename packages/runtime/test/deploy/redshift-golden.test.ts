@@ -53,6 +53,10 @@ describe('Redshift statement sequences (golden)', () => {
     golden('apply-columns.sql', await applyLog({ deployed: await deployedBase(), tableRows: ROWS }, ['column', 'dropcolumn'], true));
   });
 
+  it('apply a longer VARCHAR: ALTER COLUMN TYPE outside a transaction block, the MVs on the table rebuilt around it', async () => {
+    golden('apply-widen.sql', await applyLog({ deployed: await deployedBase(), tableRows: ROWS }, ['widen']));
+  });
+
   it('the plan text of a rebuild shows the chain and the rows to recompute', async () => {
     const db = recordingDb({ deployed: await deployedBase(), tableRows: ROWS });
     const plan = await planDeployment(db, engine, await redshift(['measure', 'sortkey', 'noregions']));

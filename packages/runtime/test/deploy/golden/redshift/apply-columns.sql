@@ -115,7 +115,7 @@ DELETE FROM mvkit.deployed_nodes WHERE name = $1;
 -- params: ["kinds"]
 
 INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
--- params: ["kinds","table","dimension","fa882414394595d3","<json>","<json>","<now>","<apply-id>"]
+-- params: ["kinds","table","dimension","91f768e148c5b180","<json>","<json>","<now>","<apply-id>"]
 
 UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 -- params: [6,"<apply-id>"]

@@ -1,0 +1,277 @@
+SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'mvkit' AND tablename = 'deployed_nodes';
+
+SELECT name, kind, role, fingerprint, physical, definition, deployed_at FROM mvkit.deployed_nodes ORDER BY deployed_at, name;
+
+SELECT current_schema() AS schema;
+
+SELECT "table" AS name, tbl_rows AS n FROM svv_table_info WHERE "schema" = $1;
+-- params: ["public"]
+
+CREATE SCHEMA IF NOT EXISTS mvkit;
+
+CREATE TABLE IF NOT EXISTS mvkit.deployed_nodes (name VARCHAR(127) PRIMARY KEY, kind VARCHAR(8) NOT NULL, role VARCHAR(32) NOT NULL, fingerprint VARCHAR(64) NOT NULL, physical VARCHAR(65535) NOT NULL, definition VARCHAR(65535) NOT NULL, deployed_at TIMESTAMPTZ NOT NULL, apply_id VARCHAR(64));
+
+CREATE TABLE IF NOT EXISTS mvkit.applies (id VARCHAR(64) PRIMARY KEY, who VARCHAR(256) NOT NULL, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ, status VARCHAR(16) NOT NULL, stages VARCHAR(65535) NOT NULL, progress INT NOT NULL, error VARCHAR(4096));
+
+CREATE TABLE IF NOT EXISTS mvkit.apply_lock (id INT PRIMARY KEY, apply_id VARCHAR(64) NOT NULL, who VARCHAR(256) NOT NULL, host VARCHAR(256) NOT NULL, pid INT NOT NULL, backend_pid INT, since TIMESTAMPTZ NOT NULL);
+
+CREATE TABLE IF NOT EXISTS mvkit.refresh_history (node VARCHAR(127) NOT NULL, mode VARCHAR(16) NOT NULL, rows BIGINT, duration_ms BIGINT, at TIMESTAMPTZ NOT NULL, detail VARCHAR(1024));
+
+BEGIN;
+
+LOCK mvkit.apply_lock;
+
+SELECT pg_backend_pid() AS pid;
+
+SELECT backend_pid FROM mvkit.apply_lock WHERE id = 1;
+
+DELETE FROM mvkit.apply_lock WHERE id = 1;
+
+INSERT INTO mvkit.apply_lock (id, apply_id, who, host, pid, backend_pid, since) VALUES (1, $1, $2, $3, $4, $5, $6);
+-- params: ["<apply-id>","<user@host>","<host>","<pid>",1073,"<now>"]
+
+COMMIT;
+
+SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'mvkit' AND tablename = 'deployed_nodes';
+
+SELECT name, kind, role, fingerprint, physical, definition, deployed_at FROM mvkit.deployed_nodes ORDER BY deployed_at, name;
+
+SELECT current_schema() AS schema;
+
+SELECT "table" AS name, tbl_rows AS n FROM svv_table_info WHERE "schema" = $1;
+-- params: ["public"]
+
+UPDATE mvkit.applies SET status = 'interrupted', finished_at = $1 WHERE status = 'running';
+-- params: ["<now>"]
+
+INSERT INTO mvkit.applies (id, who, started_at, status, stages, progress) VALUES ($1, $2, $3, 'running', $4, 0);
+-- params: ["<apply-id>","<user@host>","<now>","<json>"]
+
+BEGIN;
+
+DROP VIEW tenant_daily_view;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["tenant_daily_view"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [1,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+DROP MATERIALIZED VIEW tenant_daily;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["tenant_daily"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [2,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+DROP MATERIALIZED VIEW events_daily;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["events_daily"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [3,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+DROP MATERIALIZED VIEW events_hourly;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["events_hourly"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [4,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+DROP MATERIALIZED VIEW events_enriched;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["events_enriched"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [5,"<apply-id>"]
+
+COMMIT;
+
+ALTER TABLE events ALTER COLUMN kind TYPE VARCHAR(32);
+
+BEGIN;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["events"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["events","table","stream","1f4b12af8e997a62","<json>","<json>","<now>","<apply-id>"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [6,"<apply-id>"]
+
+COMMIT;
+
+ALTER TABLE kinds ALTER COLUMN label TYPE VARCHAR(128);
+
+BEGIN;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["kinds"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["kinds","table","dimension","0ce004bcf8e897ca","<json>","<json>","<now>","<apply-id>"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [7,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+CREATE MATERIALIZED VIEW events_enriched
+BACKUP YES
+DISTKEY (event_id)
+SORTKEY (tenant_id, event_id)
+AUTO REFRESH NO
+AS
+SELECT
+  i.tenant_id,
+  i.event_id,
+  i.kind,
+  i.amount,
+  i.at,
+  d1.label
+FROM events AS i
+JOIN kinds AS d1 ON d1.kind = i.kind;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["events_enriched"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["events_enriched","mv","enrichment","617d8f1bbf2be587","<json>","<json>","<now>","<apply-id>"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [8,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+CREATE MATERIALIZED VIEW events_hourly
+BACKUP YES
+DISTSTYLE EVEN
+SORTKEY (tenant_id, hour, label)
+AUTO REFRESH NO
+AS
+SELECT
+  tenant_id,
+  label,
+  DATE_TRUNC('hour', at) AS hour,
+  COUNT(*) AS n,
+  SUM(amount) AS amount
+FROM events_enriched
+GROUP BY tenant_id, label, DATE_TRUNC('hour', at);
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["events_hourly"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["events_hourly","mv","aggregate","f679e58cdc207847","<json>","<json>","<now>","<apply-id>"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [9,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+CREATE MATERIALIZED VIEW events_daily
+BACKUP YES
+DISTSTYLE EVEN
+SORTKEY (tenant_id, day, label)
+AUTO REFRESH NO
+AS
+SELECT
+  tenant_id,
+  label,
+  DATE_TRUNC('day', hour) AS day,
+  SUM(n) AS n,
+  SUM(amount) AS amount
+FROM events_hourly
+GROUP BY tenant_id, label, DATE_TRUNC('day', hour);
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["events_daily"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["events_daily","mv","rollup","62b7339f07b37299","<json>","<json>","<now>","<apply-id>"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [10,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+CREATE MATERIALIZED VIEW tenant_daily
+BACKUP YES
+DISTSTYLE EVEN
+SORTKEY (tenant_id, day)
+AUTO REFRESH NO
+AS
+SELECT
+  tenant_id,
+  day,
+  SUM(n) AS n,
+  SUM(amount) AS amount
+FROM events_daily
+GROUP BY tenant_id, day;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["tenant_daily"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["tenant_daily","mv","rollup","9c2e87d51bf404e4","<json>","<json>","<now>","<apply-id>"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [11,"<apply-id>"]
+
+COMMIT;
+
+BEGIN;
+
+CREATE VIEW tenant_daily_view AS
+SELECT
+  tenant_id,
+  day,
+  n,
+  amount
+FROM tenant_daily;
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["tenant_daily_view"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["tenant_daily_view","view","view","d32d95096edf6402","<json>","<json>","<now>","<apply-id>"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [12,"<apply-id>"]
+
+COMMIT;
+
+UPDATE mvkit.applies SET status = $1, finished_at = $2, error = $3 WHERE id = $4;
+-- params: ["succeeded","<now>",null,"<apply-id>"]
+
+DELETE FROM mvkit.apply_lock WHERE apply_id = $1;
+-- params: ["<apply-id>"]
