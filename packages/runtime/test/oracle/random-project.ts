@@ -58,9 +58,11 @@ export function randomProject(r: Rng, seed: number, options: GeneratorOptions = 
       const [abbr, make] = r.pick(COLUMN_TYPES);
       columns[`s${i}_${abbr}${j}`] = make();
     }
-    const s = stream(`s${i}`, { columns, key: ['tenant_id', 'k'], tenant: 'tenant_id', eventTime: 'at' } as never) as StreamModel;
+    // Events without a time only where the stream declares them expected (the loader rejects them otherwise).
+    const eventTimeOptional = r.chance(0.5);
+    const s = stream(`s${i}`, { columns, key: ['tenant_id', 'k'], tenant: 'tenant_id', eventTime: 'at', ...(eventTimeOptional ? { eventTimeOptional } : {}) } as never) as StreamModel;
     streams.push(s);
-    note(`stream ${s.name} (${typeText(columns)}) key (tenant_id, k)`);
+    note(`stream ${s.name} (${typeText(columns)}) key (tenant_id, k)${eventTimeOptional ? ' eventTimeOptional' : ''}`);
   }
 
   const joins: StreamJoinModel[] = [];

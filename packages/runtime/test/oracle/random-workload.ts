@@ -51,7 +51,7 @@ export function randomOps(r: Rng, p: RandomProject, mvNames: readonly string[], 
         if (before.length && r.chance(0.1)) { rows.push(r.pick(before)); continue; }
         const row: Record<string, Val> = {};
         for (const [c, t] of Object.entries(s.columns)) {
-          row[c] = c === 'tenant_id' ? r.pick(TENANTS) : s.key.includes(c) ? keyValue(r, t.sql) : value(r, t.sql, true);
+          row[c] = c === 'tenant_id' ? r.pick(TENANTS) : s.key.includes(c) ? keyValue(r, t.sql) : value(r, t.sql, c !== s.eventTime || s.eventTimeOptional === true);
         }
         rows.push(row);
       }
