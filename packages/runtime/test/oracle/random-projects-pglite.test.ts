@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Model } from '@mvkit/compiler';
 import type { Db } from '../../src/db/db.ts';
 import { openPglite } from '../../src/db/pglite.ts';
-import type { Model } from '@mvkit/compiler';
 import { applyDeployment } from '../../src/apply/apply.ts';
 import { engineFor } from '../../src/engines/open-engine.ts';
 import { refreshDeployment } from '../../src/refresh/refresh.ts';
