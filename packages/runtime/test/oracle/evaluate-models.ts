@@ -125,11 +125,10 @@ function enrichmentRows(m: EnrichmentModel, input: Row[], rowsOf: (d: DimensionM
   return out;
 }
 
-/** A join's carried columns as [output name, dimension column] pairs (a plain list carries under the dimension's names). */
-export function carried(j: EnrichmentModel['joins'][number]): [string, string][] {
-  const cols = j.columns as unknown;
-  if (Array.isArray(cols)) return cols.map((c: unknown) => (Array.isArray(c) ? [String(c[0]), String(c[1])] : typeof c === 'string' ? [c, c] : [String((c as { name: string }).name), String((c as { column: string }).column)]));
-  return Object.entries(cols as Record<string, string>);
+/** A join's carried columns as [output name, dimension column] pairs: renamed ones (`carry`, where the DSL has it) or the dimension's names. */
+export function carried(j: EnrichmentModel['joins'][number]): readonly (readonly [string, string])[] {
+  const carry = (j as { carry?: readonly (readonly [string, string])[] }).carry;
+  return carry ?? j.columns.map((c) => [c, c] as const);
 }
 
 function groupRows(m: AggregateModel | RollupModel, input: Row[]): Row[] {

@@ -28,6 +28,21 @@ export interface RandomProject {
   readonly features: Set<string>;
 }
 
+/**
+ * Whether the DSL renames carried columns (`columns: { out: 'dimension column' }`): probed once
+ * on a throwaway model, so that the generator uses renames wherever the DSL has them.
+ */
+const RENAMES = (() => {
+  try {
+    const d = dimension('probe_d', { columns: { id: t.int(), name: t.varchar(8) }, key: ['id'], tenant: { global: 'probe' } });
+    const s = stream('probe_s', { columns: { tenant_id: t.varchar(8), id: t.int(), at: t.timestamp() }, key: ['tenant_id', 'id'], tenant: 'tenant_id', eventTime: 'at' });
+    const e = enrichment('probe_e', { from: s, joins: (join: (o: unknown) => unknown) => [join({ dimension: d, on: { id: 'id' }, columns: { label: 'name' } })] } as never) as Model;
+    return 'label' in e.columns;
+  } catch {
+    return false;
+  }
+})();
+
 const COLUMN_TYPES: [string, () => ColType][] = [
   ['txt', () => t.varchar(16)], ['int', () => t.int()], ['sml', () => t.smallint()], ['big', () => t.bigint()],
   ['dec', () => t.numeric(12, 2)], ['ts', () => t.timestamp()], ['bool', () => t.boolean()],
@@ -99,6 +114,8 @@ export function randomProject(r: Rng, seed: number, options: GeneratorOptions = 
     const global = r.chance(0.4);
     const columns: Record<string, ColType> = global ? {} : { tenant_id: t.varchar(8) };
     columns[`d${i}_key`] = r.chance(0.6) ? t.varchar(8) : t.int();
+    // Two dimensions may both have a `name`: carrying both needs a rename.
+    if (r.chance(0.5)) columns.name = t.varchar(16);
     for (let j = 1; j <= r.int(1, 3); j++) {
       const [abbr, make] = r.pick(COLUMN_TYPES);
       columns[`d${i}_${abbr}${j}`] = make();
@@ -116,7 +133,7 @@ export function randomProject(r: Rng, seed: number, options: GeneratorOptions = 
   for (let i = 1; i <= (dimensions.length ? r.int(0, 2) : 0); i++) {
     // Now and then an enrichment of the one before it (an MV with keyed rows as input).
     const from = enrichments.length && r.chance(0.3) ? r.pick(enrichments) : r.pick(inputs);
-    const chosen: { dim: DimensionModel; on: Record<string, string>; carried: string[] }[] = [];
+    const chosen: { dim: DimensionModel; on: Record<string, string>; carried: [string, string][] }[] = [];
     for (const dim of r.subset(dimensions, 1, 2)) {
       const keyCol = Object.keys(dim.columns).find((c) => c.endsWith('_key'))!;
       const want = catOfSql(dim.columns[keyCol]!.sql);
@@ -126,14 +143,27 @@ export function randomProject(r: Rng, seed: number, options: GeneratorOptions = 
       if (!candidates.length) continue;
       const on: Record<string, string> = { [keyCol]: r.pick(candidates) };
       if (dim.tenant) on[dim.tenant] = 'tenant_id';
-      chosen.push({ dim, on, carried: r.subset(Object.keys(dim.columns).filter((c) => c.startsWith(`${dim.name}_`) && c !== keyCol), 0, 3) });
+      const attrs = r.subset(Object.keys(dim.columns).filter((c) => (c.startsWith(`${dim.name}_`) || c === 'name') && c !== keyCol), 0, 3);
+      const taken = new Set([...Object.keys(from.columns), ...chosen.flatMap((x) => x.carried.map(([out]) => out))]);
+      const carried: [string, string][] = [];
+      for (const c of attrs) {
+        // Renamed now and then, and always when the name is taken; without renames in the DSL, a taken name is not carried.
+        const out = RENAMES && (taken.has(c) || r.chance(0.3)) ? `${dim.name}_as_${c}` : c;
+        if (taken.has(out)) continue;
+        taken.add(out);
+        carried.push([out, c]);
+      }
+      chosen.push({ dim, on, carried });
     }
     if (!chosen.length) continue;
     const name = `e${i}`;
     const lines: string[] = [];
     const e = enrichment(name, {
       from,
-      joins: (join: (o: unknown) => unknown) => chosen.map((x) => join({ dimension: x.dim, on: x.on, columns: x.carried })),
+      joins: (join: (o: unknown) => unknown) => chosen.map((x) => join({
+        dimension: x.dim, on: x.on,
+        columns: x.carried.every(([out, c]) => out === c) ? x.carried.map(([c]) => c) : Object.fromEntries(x.carried),
+      })),
       derive: (c: Record<string, Expr<BaseType>>) => {
         const scope: ExprScope = { types: scopeTypes(from, chosen), c };
         const out: Record<string, Expr<BaseType>> = {};
@@ -151,8 +181,9 @@ export function randomProject(r: Rng, seed: number, options: GeneratorOptions = 
       } : undefined,
     } as never) as Model;
     enrichments.push(e);
+    if (chosen.some((x) => x.carried.some(([out, c]) => out !== c))) features.add('renamed carried column');
     features.add(`enrichment of ${from.kind}${members.has(from as StreamModel) ? ' (member stream)' : ''}`);
-    note(`enrichment ${name} from ${from.name} join ${chosen.map((x) => `${x.dim.name} on ${JSON.stringify(x.on)} carry [${x.carried.join(', ')}]`).join(' join ')}; ${lines.join('; ')}`);
+    note(`enrichment ${name} from ${from.name} join ${chosen.map((x) => `${x.dim.name} on ${JSON.stringify(x.on)} carry [${x.carried.map(([out, c]) => (out === c ? c : `${out}: ${c}`)).join(', ')}]`).join(' join ')}; ${lines.join('; ')}`);
   }
 
   const aggregates: (AggregateModel | RollupModel)[] = [];
@@ -259,8 +290,8 @@ export function randomProject(r: Rng, seed: number, options: GeneratorOptions = 
 }
 
 /** The names an enrichment's derive and where see: the input's columns and the carried ones. */
-function scopeTypes(from: Model, chosen: readonly { dim: DimensionModel; carried: string[] }[]): Record<string, string> {
+function scopeTypes(from: Model, chosen: readonly { dim: DimensionModel; carried: [string, string][] }[]): Record<string, string> {
   const types: Record<string, string> = Object.fromEntries(Object.entries(from.columns).map(([n, x]) => [n, x.sql]));
-  for (const x of chosen) for (const c of x.carried) types[c] = x.dim.columns[c]!.sql;
+  for (const x of chosen) for (const [out, c] of x.carried) types[out] = x.dim.columns[c]!.sql;
   return types;
 }
