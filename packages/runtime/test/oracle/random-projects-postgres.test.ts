@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/db/postgres.ts';
-import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { runRandomProject } from './run-random.ts';
 import { opsPerProject, randomSeeds, runOptions } from './seeds.ts';
 
