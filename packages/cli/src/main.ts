@@ -4,6 +4,7 @@ import { registerCompile } from './commands/compile.ts';
 import { registerGraph } from './commands/graph.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerExtraCommands } from './commands/registry.ts';
+import { addLockOptions } from './project-options.ts';
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command('mvkit')
@@ -15,6 +16,7 @@ export async function buildProgram(): Promise<Command> {
   registerValidate(program);
   registerGraph(program);
   await registerExtraCommands(program);
+  addLockOptions(program);
   return program;
 }
 
