@@ -1,0 +1,45 @@
+import type { Manifest } from '@mvkit/compiler';
+import type { Db } from '../db/db.ts';
+
+/** Input changes each MV of the local engine has not folded in yet: the rows of its inputs' change streams past its watermarks. */
+export async function pendingChanges(db: Db, manifest: Manifest): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const captures = new Map((await db.query<{ name: string; capture: string }>('SELECT name, capture FROM mvkit.ivm_nodes')).map((r) => [r.name, r.capture]));
+  const marks = await db.query<{ consumer: string; input: string; mark: number | string }>('SELECT consumer, input, mark FROM mvkit.ivm_watermarks');
+  for (const n of manifest.nodes) {
+    if (n.kind !== 'mv') continue;
+    const mine = marks.filter((m) => m.consumer === n.name);
+    if (!mine.length) continue;
+    let pending = 0;
+    for (const m of mine) {
+      const capture = captures.get(m.input);
+      const sql = capture === 'seq' ? `SELECT COUNT(*)::int AS c FROM ${m.input} WHERE _ivm_seq > $1` : capture === 'log' ? `SELECT COUNT(*)::int AS c FROM mvkit.ivm_log_${m.input} WHERE _seq > $1` : null;
+      if (!sql) continue;
+      pending += Number((await db.query<{ c: number }>(sql, [Number(m.mark)]))[0]?.c ?? 0);
+    }
+    out.set(n.name, pending);
+  }
+  return out;
+}
+
+/**
+ * The MVs that a refresh would change, with why: input changes past the MV's watermarks, or an
+ * input MV that is itself stale (its refresh will bring changes the MV has not seen). Empty when
+ * the engine keeps no watermarks (nothing to tell).
+ */
+export async function staleMvs(db: Db, manifest: Manifest): Promise<Map<string, string>> {
+  // Checked, not caught: inside a transaction a failed query would abort it.
+  const [catalog] = await db.query<{ r: string | null }>("SELECT to_regclass('mvkit.ivm_watermarks')::text AS r");
+  if (!catalog?.r) return new Map();
+  const pending = await pendingChanges(db, manifest);
+  const out = new Map<string, string>();
+  // Manifest nodes are in dependency order: an input's verdict is known before its consumers'.
+  for (const n of manifest.nodes) {
+    if (n.kind !== 'mv') continue;
+    const p = pending.get(n.name) ?? 0;
+    const staleInput = n.dependsOn.find((d) => out.has(d));
+    if (p > 0) out.set(n.name, `${p} input change(s) not refreshed yet`);
+    else if (staleInput) out.set(n.name, `its input ${staleInput} is stale`);
+  }
+  return out;
+}
