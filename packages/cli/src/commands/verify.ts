@@ -8,7 +8,7 @@ function renderResults(results: readonly VerifyResult[]): string {
   const out: string[] = [];
   for (const r of results) {
     if (r.stale) {
-      out.push(`${r.node}: STALE (${r.stale}): not compared`);
+      out.push(`${r.node}: STALE (${r.stale})`);
       continue;
     }
     if (r.equal) {

@@ -56,9 +56,12 @@ export async function openPglite(dataDir?: string, lockOptions?: DirLockOptions)
   return Object.assign(db, {
     pglite: pg,
     async close() {
+      // PGlite's shutdown sets process.exitCode to 0: a command that found errors (verify) would exit 0.
+      const exitCode = process.exitCode;
       try {
         await close();
       } finally {
+        process.exitCode = exitCode;
         lock?.release();
       }
     },

@@ -1,7 +1,7 @@
 import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
-import { staleMvs } from '../status/pending.ts';
+import { staleness } from '../status/pending.ts';
 import { findNode } from './node-plan.ts';
 
 export interface VerifyResult {
@@ -25,6 +25,7 @@ export async function verify(db: Db, manifest: Manifest, options: { select?: str
   const names = options.select ?? manifest.nodes.filter((n) => n.kind === 'mv').map((n) => n.name);
   const limit = options.limit ?? 50;
   const out: VerifyResult[] = [];
+  const found = new Map<string, string>(); // stale MVs so far: the MVs built on them are stale too
   for (const name of names) {
     const node = findNode(manifest, name);
     if (node.kind !== 'mv') continue;
@@ -36,13 +37,16 @@ export async function verify(db: Db, manifest: Manifest, options: { select?: str
       await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
       // A stale MV differs from its recomputation until it is refreshed: no comparison, and the
       // check sees the same snapshot as a comparison would (a load may commit meanwhile).
-      const stale = (await staleMvs(tx, manifest)).get(name);
-      if (stale) return { missing: [], extra: [], stale };
+      const s = await staleness(tx, manifest, name, found);
+      if (s.stale) return { missing: [], extra: [], stale: s.stale };
       const missing = await tx.query<Record<string, unknown>>(`(${recompute}) EXCEPT ALL (${stored}) LIMIT ${limit}`);
       const extra = await tx.query<Record<string, unknown>>(`(${stored}) EXCEPT ALL (${recompute}) LIMIT ${limit}`);
+      // Recomputed in full by each refresh: a difference only means its inputs changed since.
+      if (s.untracked && (missing.length || extra.length)) return { missing, extra, stale: 'refreshed in full, and its inputs changed since its last refresh' };
       return { missing, extra };
     });
-    out.push({ node: name, equal: !r.missing.length && !r.extra.length && !('stale' in r), ...r });
+    if (r.stale) found.set(name, r.stale);
+    out.push({ node: name, equal: !r.missing.length && !r.extra.length && !r.stale, ...r });
   }
   return out;
 }

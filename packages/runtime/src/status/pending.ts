@@ -23,23 +23,25 @@ export async function pendingChanges(db: Db, manifest: Manifest): Promise<Map<st
 }
 
 /**
- * The MVs that a refresh would change, with why: input changes past the MV's watermarks, or an
- * input MV that is itself stale (its refresh will bring changes the MV has not seen). Empty when
- * the engine keeps no watermarks (nothing to tell).
+ * Whether a refresh would change MV `name` before any comparison, and why: input changes past its
+ * watermarks, or an input MV found stale (`found`: verdicts so far, in dependency order; and the
+ * MVs with watermarks upstream of it). `untracked`: the MV keeps no watermarks (the engine
+ * recomputes it in full at each refresh), so only a comparison can tell.
  */
-export async function staleMvs(db: Db, manifest: Manifest): Promise<Map<string, string>> {
+export async function staleness(db: Db, manifest: Manifest, name: string, found: ReadonlyMap<string, string> = new Map()): Promise<{ stale?: string; untracked: boolean }> {
   // Checked, not caught: inside a transaction a failed query would abort it.
   const [catalog] = await db.query<{ r: string | null }>("SELECT to_regclass('mvkit.ivm_watermarks')::text AS r");
-  if (!catalog?.r) return new Map();
+  if (!catalog?.r) return { untracked: true };
   const pending = await pendingChanges(db, manifest);
-  const out = new Map<string, string>();
+  const verdicts = new Map(found);
   // Manifest nodes are in dependency order: an input's verdict is known before its consumers'.
   for (const n of manifest.nodes) {
-    if (n.kind !== 'mv') continue;
+    if (n.kind !== 'mv' || verdicts.has(n.name)) continue;
     const p = pending.get(n.name) ?? 0;
-    const staleInput = n.dependsOn.find((d) => out.has(d));
-    if (p > 0) out.set(n.name, `${p} input change(s) not refreshed yet`);
-    else if (staleInput) out.set(n.name, `its input ${staleInput} is stale`);
+    const staleInput = n.dependsOn.find((d) => verdicts.has(d));
+    if (p > 0) verdicts.set(n.name, `${p} input change(s) not refreshed yet`);
+    else if (staleInput) verdicts.set(n.name, `its input ${staleInput} is stale`);
   }
-  return out;
+  const stale = verdicts.get(name);
+  return { ...(stale ? { stale } : {}), untracked: !pending.has(name) };
 }
