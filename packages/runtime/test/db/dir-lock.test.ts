@@ -26,15 +26,18 @@ function holder(dir: string, ms: number | 'forever', log?: string): ChildProcess
   return Object.assign(child, { holding, exited });
 }
 
-/** `mvkit status` of the shop fixture on the PGlite directory `dir`; `onErr` sees its stderr so far. */
-function status(dir: string, flags: string[], onErr?: (err: string) => void): Promise<{ code: number | null; err: string }> {
+/** An mvkit command on the shop fixture and the PGlite directory `dir`; `onErr` sees its stderr so far. */
+function mvkit(command: string, dir: string, flags: string[], onErr?: (err: string) => void): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', BIN, '-p', SHOP, 'status', ...flags], { env: { ...process.env, VITEST: '', MVKIT_FIXTURE_PGLITE: dir }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', BIN, '-p', SHOP, command, ...flags], { env: { ...process.env, VITEST: '', MVKIT_FIXTURE_PGLITE: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
     let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); onErr?.(err); });
-    child.on('exit', (code) => done({ code, err }));
+    child.on('exit', (code) => done({ code, out, err }));
   });
 }
+const status = (dir: string, flags: string[], onErr?: (err: string) => void) => mvkit('status', dir, flags, onErr);
 
 const HELD_BY = (pid: number) => new RegExp(`lock-child \\(pid ${pid}, since \\d\\d:\\d\\d:\\d\\d\\)`);
 
@@ -102,5 +105,18 @@ describe('the PGlite data directory lock', () => {
     });
     expect(new Set(events.map((e) => e[1])).size).toBe(6);
     expect(existsSync(lockPathOf(dir))).toBe(false);
+  });
+
+  it('two mvkit apply processes at once: one applies, the other waits and finds nothing to do', { timeout: 300_000 }, async () => {
+    const dir = dataDir();
+    const [a, b] = await Promise.all([mvkit('apply', dir, []), mvkit('apply', dir, [])]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const [first, second] = a.out.includes('applied') ? [a, b] : [b, a];
+    expect(first.out).toMatch(/applied 8 stage\(s\) to local/);
+    expect(second.out).toContain('no changes: local matches the project.');
+    expect((a.err + b.err)).toMatch(/waiting for mvkit apply \(pid \d+, since [\d:]+\) to release/);
+    const db = await openPglite(dir);
+    expect(await db.query('SELECT status, progress FROM mvkit.applies')).toEqual([{ status: 'succeeded', progress: 8 }]);
+    await db.close();
   });
 });
