@@ -150,7 +150,7 @@ function removeIfUnchanged(path: string, text: string): void {
  * a short-lived guard (`.lock.takeover`, created exclusively), and the file is removed only if it
  * is still the stale one that was read, so a fresh lock taken meanwhile is never removed.
  */
-function takeOverStale(path: string, staleText: string, me: LockHolder): void {
+function takeOverStale(path: string, staleText: string, me: LockHolder): boolean {
   const guard = `${path}.takeover`;
   const guardText = JSON.stringify(me);
   if (!createExclusive(guard, guardText)) {
@@ -158,13 +158,14 @@ function takeOverStale(path: string, staleText: string, me: LockHolder): void {
     const g = parse(text);
     // A guard whose holder died during its few milliseconds of takeover is stale too.
     if (text !== undefined && (!g || !holderAlive(g))) removeIfUnchanged(guard, text);
-    return;
+    return false;
   }
   try {
     if (readText(path) === staleText) removeIfUnchanged(path, staleText);
   } finally {
     if (readText(guard) === guardText) unlinkSync(guard);
   }
+  return true;
 }
 
 function releaseSync(path: string): void {
@@ -237,7 +238,8 @@ export async function acquireDirLock(dataDir: string, options: DirLockOptions = 
     const h = parse(current);
     // A file that does not parse was not written by this lock (link creates it whole): treat it as stale.
     if (!h || !holderAlive(h)) {
-      takeOverStale(path, current, me);
+      // Another process is taking it over: give it the moment that takes.
+      if (!takeOverStale(path, current, me)) await sleep(10 + Math.random() * 20);
       continue;
     }
     const who = describeHolder(h);
