@@ -19,13 +19,13 @@ export interface VerifyResult {
  * Recomputes every MV from its ONE select and compares it with the maintained table as
  * multisets in both directions, over the declared columns (cast to their declared types, as
  * the storage table holds them). One REPEATABLE READ snapshot per node. An MV with input changes
- * it has not refreshed yet (or a stale input MV) is reported stale instead, not equal.
+ * it has not refreshed yet is reported stale instead (not compared), and so is one the engine
+ * recomputes in full that differs: a refresh comes first.
  */
 export async function verify(db: Db, manifest: Manifest, options: { select?: string[]; limit?: number } = {}): Promise<VerifyResult[]> {
   const names = options.select ?? manifest.nodes.filter((n) => n.kind === 'mv').map((n) => n.name);
   const limit = options.limit ?? 50;
   const out: VerifyResult[] = [];
-  const found = new Map<string, string>(); // stale MVs so far: the MVs built on them are stale too
   for (const name of names) {
     const node = findNode(manifest, name);
     if (node.kind !== 'mv') continue;
@@ -37,7 +37,7 @@ export async function verify(db: Db, manifest: Manifest, options: { select?: str
       await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
       // A stale MV differs from its recomputation until it is refreshed: no comparison, and the
       // check sees the same snapshot as a comparison would (a load may commit meanwhile).
-      const s = await staleness(tx, manifest, name, found);
+      const s = await staleness(tx, manifest, name);
       if (s.stale) return { missing: [], extra: [], stale: s.stale };
       const missing = await tx.query<Record<string, unknown>>(`(${recompute}) EXCEPT ALL (${stored}) LIMIT ${limit}`);
       const extra = await tx.query<Record<string, unknown>>(`(${stored}) EXCEPT ALL (${recompute}) LIMIT ${limit}`);
@@ -45,7 +45,6 @@ export async function verify(db: Db, manifest: Manifest, options: { select?: str
       if (s.untracked && (missing.length || extra.length)) return { missing, extra, stale: 'refreshed in full, and its inputs changed since its last refresh' };
       return { missing, extra };
     });
-    if (r.stale) found.set(name, r.stale);
     out.push({ node: name, equal: !r.missing.length && !r.extra.length && !r.stale, ...r });
   }
   return out;

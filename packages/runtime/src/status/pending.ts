@@ -23,25 +23,15 @@ export async function pendingChanges(db: Db, manifest: Manifest): Promise<Map<st
 }
 
 /**
- * Whether a refresh would change MV `name` before any comparison, and why: input changes past its
- * watermarks, or an input MV found stale (`found`: verdicts so far, in dependency order; and the
- * MVs with watermarks upstream of it). `untracked`: the MV keeps no watermarks (the engine
+ * Whether MV `name` has input changes past its watermarks: then it differs from its SELECT over
+ * its inputs as they are until it is refreshed. `untracked`: it keeps no watermarks (the engine
  * recomputes it in full at each refresh), so only a comparison can tell.
  */
-export async function staleness(db: Db, manifest: Manifest, name: string, found: ReadonlyMap<string, string> = new Map()): Promise<{ stale?: string; untracked: boolean }> {
+export async function staleness(db: Db, manifest: Manifest, name: string): Promise<{ stale?: string; untracked: boolean }> {
   // Checked, not caught: inside a transaction a failed query would abort it.
   const [catalog] = await db.query<{ r: string | null }>("SELECT to_regclass('mvkit.ivm_watermarks')::text AS r");
   if (!catalog?.r) return { untracked: true };
-  const pending = await pendingChanges(db, manifest);
-  const verdicts = new Map(found);
-  // Manifest nodes are in dependency order: an input's verdict is known before its consumers'.
-  for (const n of manifest.nodes) {
-    if (n.kind !== 'mv' || verdicts.has(n.name)) continue;
-    const p = pending.get(n.name) ?? 0;
-    const staleInput = n.dependsOn.find((d) => verdicts.has(d));
-    if (p > 0) verdicts.set(n.name, `${p} input change(s) not refreshed yet`);
-    else if (staleInput) verdicts.set(n.name, `its input ${staleInput} is stale`);
-  }
-  const stale = verdicts.get(name);
-  return { ...(stale ? { stale } : {}), untracked: !pending.has(name) };
+  const pending = await pendingChanges(db, { ...manifest, nodes: manifest.nodes.filter((n) => n.name === name) });
+  const p = pending.get(name);
+  return { ...(p ? { stale: `${p} input change(s) not refreshed yet` } : {}), untracked: p === undefined };
 }
