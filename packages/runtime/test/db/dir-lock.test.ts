@@ -42,7 +42,7 @@ const status = (dir: string, flags: string[], onErr?: (err: string) => void) => 
 const HELD_BY = (pid: number) => new RegExp(`lock-child \\(pid ${pid}, since \\d\\d:\\d\\d:\\d\\d\\)`);
 
 describe('the PGlite data directory lock', () => {
-  it('another mvkit process fails fast with --no-wait, gives up after --lock-timeout, or waits and then runs; SIGTERM releases it', { timeout: 240_000 }, async () => {
+  it('another mvkit process fails fast with --no-wait, gives up after --lock-timeout, or waits and then runs; SIGTERM releases it', { timeout: 480_000 }, async () => {
     const dir = dataDir();
     const h = holder(dir, 'forever');
     await h.holding;
@@ -73,7 +73,7 @@ describe('the PGlite data directory lock', () => {
     expect(await h2.exited).toBeNull(); // ended by the signal, after releasing the lock
   });
 
-  it('a lock whose holder was killed (SIGKILL) is stale: the next open takes it over at once', { timeout: 180_000 }, async () => {
+  it('a lock whose holder was killed (SIGKILL) is stale: the next open takes it over at once', { timeout: 300_000 }, async () => {
     const dir = dataDir();
     const h = holder(dir, 'forever');
     await h.holding;
@@ -107,7 +107,7 @@ describe('the PGlite data directory lock', () => {
     expect(existsSync(lockPathOf(dir))).toBe(false);
   });
 
-  it('two mvkit apply processes at once: one applies, the other waits and finds nothing to do', { timeout: 300_000 }, async () => {
+  it('two mvkit apply processes at once: one applies, the other waits and finds nothing to do', { timeout: 480_000 }, async () => {
     const dir = dataDir();
     const [a, b] = await Promise.all([mvkit('apply', dir, []), mvkit('apply', dir, [])]);
     expect([a.code, b.code]).toEqual([0, 0]);

@@ -120,7 +120,7 @@ const ENGINES: Engine[] = [
 ];
 
 describe.each(ENGINES)('separate mvkit processes at once on $kind', (engine) => {
-  it('load, refresh, apply, status and verify in random overlapping order: every file loaded once, verify clean, MVs equal to an uninterrupted run', { timeout: 600_000 }, async () => {
+  it('load, refresh, apply, status and verify in random overlapping order: every file loaded once, verify clean, MVs equal to an uninterrupted run', { timeout: 900_000 }, async () => {
     const dir = project(engine.kind.replace(/\W/g, '-').toLowerCase());
     const landing = join(dir, 'landing');
     const { args, env } = await engine.setup(dir);
