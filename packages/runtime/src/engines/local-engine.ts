@@ -6,6 +6,7 @@ import type { PlanSql } from '../plan/plan-sql.ts';
 import { localPlanSql } from '../plan/plan-sql.ts';
 import type { Stage } from '../plan/plan-types.ts';
 import type { Engine, NodeIntrospection, RefreshOptions, RefreshOutcome } from './engine.ts';
+import { pendingChanges } from '../status/pending.ts';
 
 function planSqlFor(kind: 'pglite' | 'postgres'): PlanSql {
   const base = localPlanSql(kind, (m, n) => ivm.nodeDdl(m, n));
@@ -24,27 +25,6 @@ function planSqlFor(kind: 'pglite' | 'postgres'): PlanSql {
 async function relationExists(db: Db, name: string): Promise<boolean> {
   const rows = await db.query('SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1', [name]);
   return rows.length > 0;
-}
-
-/** Input changes each MV has not folded in yet: the rows of its inputs' change streams past its watermarks. */
-async function pendingChanges(db: Db, manifest: Manifest): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  const captures = new Map((await db.query<{ name: string; capture: string }>('SELECT name, capture FROM mvkit.ivm_nodes')).map((r) => [r.name, r.capture]));
-  const marks = await db.query<{ consumer: string; input: string; mark: number | string }>('SELECT consumer, input, mark FROM mvkit.ivm_watermarks');
-  for (const n of manifest.nodes) {
-    if (n.kind !== 'mv') continue;
-    const mine = marks.filter((m) => m.consumer === n.name);
-    if (!mine.length) continue;
-    let pending = 0;
-    for (const m of mine) {
-      const capture = captures.get(m.input);
-      const sql = capture === 'seq' ? `SELECT COUNT(*)::int AS c FROM ${m.input} WHERE _ivm_seq > $1` : capture === 'log' ? `SELECT COUNT(*)::int AS c FROM ${ivm.logTable(m.input)} WHERE _seq > $1` : null;
-      if (!sql) continue;
-      pending += Number((await db.query<{ c: number }>(sql, [Number(m.mark)]))[0]?.c ?? 0);
-    }
-    out.set(n.name, pending);
-  }
-  return out;
 }
 
 /** PGlite and native Postgres: nodes are created, dropped and refreshed by the local incremental engine (src/ivm). */
