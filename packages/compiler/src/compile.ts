@@ -76,10 +76,15 @@ function dependencyOrder(drafts: readonly Draft[]): Draft[] {
   return out;
 }
 
+/** The PRIMARY KEY a table is created with (informational on Redshift): a dimension's key. */
+export function primaryKeyOf(n: Pick<ManifestNode, 'kind' | 'role' | 'key'>): readonly string[] | null {
+  return n.kind === 'table' && n.role === 'dimension' ? n.key : null;
+}
+
 export function ddlOf(n: Omit<ManifestNode, 'fingerprint' | 'ddl'>, target: TargetName): string[] {
   const d = dialectOf(target);
   const physical = d.capabilities.distribution ? n.physical : null;
-  if (n.kind === 'table') return [d.createTable(n.name, n.columns, physical, n.role === 'dimension' ? n.key : null)];
+  if (n.kind === 'table') return [d.createTable(n.name, n.columns, physical, primaryKeyOf(n))];
   if (n.kind === 'view') return [d.createView(n.name, n.sql!)];
   if (d.capabilities.materializedViews) {
     if (!d.createMaterializedView) throw new DialectError(`the ${d.name} dialect declares materialized views but cannot create one`);

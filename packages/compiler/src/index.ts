@@ -16,7 +16,7 @@ export type { Diagnostic } from './errors.ts';
 export type { SourceLoc } from './location.ts';
 export { buildGraph, renderTemplate } from './graph.ts';
 export type { ModelGraph } from './graph.ts';
-export { compileManifest, ddlOf } from './compile.ts';
+export { compileManifest, ddlOf, primaryKeyOf } from './compile.ts';
 export { compileProject, registerManifestPass } from './validate.ts';
 export type { CompileResult, ManifestPass } from './validate.ts';
 export { loadProject } from './project.ts';

@@ -14,15 +14,27 @@ export interface TransactionOptions {
   afterCommit?: string;
 }
 
+/**
+ * A statement a refresh trace may show with its plan (MVKIT_IVM_TRACE=explain): the engine marks
+ * its data statements when it builds them, so the trace never has to guess from the SQL text.
+ */
+export interface Explainable {
+  readonly sql: string;
+  readonly explain: true;
+}
+export type Statement = string | Explainable;
+export const explainable = (sql: string): Explainable => ({ sql, explain: true });
+export const sqlOf = (s: Statement): string => (typeof s === 'string' ? s : s.sql);
+
 /** A connection to a target. One connection: a transaction holds it until it ends. */
 export interface Db {
   readonly kind: 'pglite' | 'postgres' | 'redshift';
   /** Rows of one statement, with $1.. parameters. */
-  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(sql: Statement, params?: readonly unknown[]): Promise<T[]>;
   /** Several statements, no parameters, no rows. */
   exec(sql: string): Promise<void>;
   /** Several statements, no parameters, in one round trip: the rows of the last one. */
-  script<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  script<T = Record<string, unknown>>(statements: readonly Statement[]): Promise<T[]>;
   /** BEGIN .. COMMIT, ROLLBACK when fn throws. Not reentrant (a nested call runs fn, then `finish` and `afterCommit`, in the outer transaction). */
   transaction<T>(fn: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;

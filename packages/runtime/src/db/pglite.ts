@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import type { Db, TransactionOptions } from './db.ts';
+import { sqlOf, type Db, type Statement, type TransactionOptions } from './db.ts';
 import { acquireDirLock, type DirLockOptions } from './dir-lock.ts';
 
 type Queryable = Pick<PGlite, 'query' | 'exec'>;
@@ -7,14 +7,14 @@ type Queryable = Pick<PGlite, 'query' | 'exec'>;
 function wrap(q: Queryable, pg: PGlite, inTx: boolean): Db {
   const db: Db = {
     kind: 'pglite',
-    async query<T>(sql: string, params: readonly unknown[] = []) {
-      return (await q.query<T>(sql, params as unknown[])).rows;
+    async query<T>(sql: Statement, params: readonly unknown[] = []) {
+      return (await q.query<T>(sqlOf(sql), params as unknown[])).rows;
     },
     async exec(sql: string) {
       await q.exec(sql);
     },
-    async script<T>(sql: string) {
-      const results = await q.exec(sql);
+    async script<T>(statements: readonly Statement[]) {
+      const results = await q.exec(statements.map(sqlOf).join(';\n'));
       return (results.at(-1)?.rows ?? []) as T[];
     },
     async transaction<T>(fn: (tx: Db) => Promise<T>, options: TransactionOptions = {}) {

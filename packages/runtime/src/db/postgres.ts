@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db, TransactionOptions } from './db.ts';
+import { sqlOf, type Db, type Statement, type TransactionOptions } from './db.ts';
 import { ConnectionError } from '../errors.ts';
 import { maskSecrets, maskUrl, urlProblem } from './url.ts';
 
@@ -30,16 +30,16 @@ function wrap(client: pg.Client, kind: 'postgres' | 'redshift', tx: TxState | nu
   };
   const db: Db = {
     kind,
-    async query<T>(sql: string, params: readonly unknown[] = []) {
+    async query<T>(sql: Statement, params: readonly unknown[] = []) {
       if (begin()) await client.query('BEGIN');
-      return (await client.query(sql, params as unknown[])).rows as T[];
+      return (await client.query(sqlOf(sql), params as unknown[])).rows as T[];
     },
     async exec(sql: string) {
       await client.query(begin() + sql);
     },
-    async script<T>(sql: string) {
+    async script<T>(statements: readonly Statement[]) {
       // The simple query protocol: one Result per statement, or a single one for one statement.
-      const r = (await client.query(begin() + sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+      const r = (await client.query(begin() + statements.map(sqlOf).join(';\n'))) as unknown as pg.QueryResult | pg.QueryResult[];
       return (Array.isArray(r) ? (r.at(-1)?.rows ?? []) : r.rows) as T[];
     },
     async transaction<T>(fn: (tx: Db) => Promise<T>, options: TransactionOptions = {}) {

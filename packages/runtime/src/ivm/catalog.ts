@@ -83,7 +83,7 @@ export async function nodeRecord(db: Db, name: string): Promise<NodeRecord | und
  * trip. The caller releases the lock (unlockNode, or unlockSql after a COMMIT).
  */
 export async function lockNodeRecord(db: Db, name: string): Promise<NodeRecord | undefined> {
-  const rows = await db.script<NodeRecord>(`${lockSql(name)};\n${recordSql(name)}`);
+  const rows = await db.script<NodeRecord>([lockSql(name), recordSql(name)]);
   return rows[0];
 }
 

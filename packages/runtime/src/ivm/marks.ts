@@ -1,4 +1,4 @@
-import type { Db } from '../db/db.ts';
+import type { Db, Statement } from '../db/db.ts';
 import { SEQ, attached, logTable, quote } from './catalog.ts';
 import { logRows, type Mark } from './delta-sql.ts';
 import type { InputRef } from './node-plan.ts';
@@ -48,7 +48,7 @@ export async function externalHighMarks(db: Db, inputs: readonly InputRef[]): Pr
   stmts.push(`SELECT ${distinct.map((_, k) => `current_setting('mvkit.ivm_h${k}')::bigint AS h${k}`).join(', ')}`);
   let row: Record<string, unknown> | undefined;
   try {
-    [row] = await db.script<Record<string, unknown>>(stmts.join(';\n'));
+    [row] = await db.script<Record<string, unknown>>(stmts);
   } catch (e) {
     await db.exec('ROLLBACK').catch(() => undefined);
     throw e;
@@ -133,7 +133,7 @@ export async function readMarks(tx: Db, inputs: readonly InputRef[], watermarks:
  */
 export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false, inPlace = false): Promise<Map<string, Mark>> {
   const distinct = inputs.filter((i, k) => inputs.findIndex((j) => j.relation === i.relation) === k);
-  const stmts: string[] = [];
+  const stmts: Statement[] = [];
   const probes: string[] = [];
   const tables = new Map<string, string>();
   distinct.forEach((i, k) => {
@@ -173,7 +173,7 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     probes.push(`(SELECT count(*) FROM ${table})::int AS c${k}`);
     tables.set(i.relation, table);
   });
-  const [p] = probes.length ? await tx.script<Record<string, unknown>>([...stmts, `SELECT ${probes.join(', ')}`].join(';\n')) : [{}];
+  const [p] = probes.length ? await tx.script<Record<string, unknown>>([...stmts, `SELECT ${probes.join(', ')}`]) : [{}];
   const marks = new Map<string, Mark>();
   distinct.forEach((i, k) => {
     const from = watermarks.get(i.relation) ?? 0;

@@ -1,4 +1,4 @@
-import type { Db } from '../db/db.ts';
+import { explainable, type Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
 import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
@@ -10,7 +10,7 @@ export async function populate(tx: Db, plan: NodePlan, marks: Marks): Promise<nu
   const name = plan.node.name;
   const declared = plan.node.columns.map((c) => c.name);
   if (plan.layout === 'full') {
-    const [r] = await tx.query<{ n: number }>(`WITH ins AS (INSERT INTO ${name} (${declared.join(', ')}) SELECT ${declared.map((c) => `q.${c}`).join(', ')} FROM (${plan.node.sql}) q RETURNING 1) SELECT count(*)::int AS n FROM ins`);
+    const [r] = await tx.query<{ n: number }>(explainable(`WITH ins AS (INSERT INTO ${name} (${declared.join(', ')}) SELECT ${declared.map((c) => `q.${c}`).join(', ')} FROM (${plan.node.sql}) q RETURNING 1) SELECT count(*)::int AS n FROM ins`));
     return r?.n ?? 0;
   }
   const where = plan.where ? `\nWHERE ${plan.where}` : '';
@@ -25,7 +25,7 @@ export async function populate(tx: Db, plan: NodePlan, marks: Marks): Promise<nu
     const target = [...plan.projections.map((p) => p.name), '_ivm_k'];
     sql = `INSERT INTO ${name} (${target.join(', ')})\nSELECT ${[...plan.projections.map((p) => p.expr), keyText(plan.keyExprs)].join(', ')}\n${plainFrom(plan, marks)}${where}`;
   }
-  const [r] = await tx.query<{ n: number }>(`WITH ins AS (${sql} RETURNING 1) SELECT count(*)::int AS n FROM ins`);
+  const [r] = await tx.query<{ n: number }>(explainable(`WITH ins AS (${sql} RETURNING 1) SELECT count(*)::int AS n FROM ins`));
   return r?.n ?? 0;
 }
 
@@ -86,7 +86,7 @@ GROUP BY ${gs.join(', ')}`);
     // for the rest of the refresh: nothing after it needs a sort (lookups, hash joins).
     ...(inPlace ? ['SET LOCAL enable_sort = off', ...fillD] : fillD),
     likeTemp(O, name),
-    `INSERT INTO ${O} SELECT t.* FROM ${D} d JOIN ${name} t ON t._ivm_k = d._ivm_k`,
+    explainable(`INSERT INTO ${O} SELECT t.* FROM ${D} d JOIN ${name} t ON t._ivm_k = d._ivm_k`),
   ];
   // Only a group whose count the delta lowers can end below zero (none over append-only inputs).
   const probes = [insertOnly ? '0 AS neg' : `(SELECT count(*) FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k WHERE d._ivm_count < 0 AND COALESCE(o._ivm_count, 0) + d._ivm_count < 0)::int AS neg`];
@@ -111,7 +111,7 @@ GROUP BY ${gs.join(', ')}`);
 WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0`));
     probes.push(`(SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM ${RC}) AS patterns`);
   }
-  const [c] = await tx.script<{ neg: number; patterns: string[] | null; n?: number }>([...setup, `SELECT ${probes.join(', ')}`].join(';\n'));
+  const [c] = await tx.script<{ neg: number; patterns: string[] | null; n?: number }>([...setup, `SELECT ${probes.join(', ')}`]);
   const inputRows = inPlace ? Number(c?.n ?? 0) : [...marks.values()].reduce((s, m) => s + m.changes, 0);
   // Nothing in the range but numbers of aborted writers, or changes that cancel out.
   if (inPlace && inputRows === 0) return { changed: 0, inputRows };
@@ -178,7 +178,7 @@ WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0
   ];
   // Groups changed: each has one new image, except a deleted group, which has none.
   const images = logged ? 'SELECT count(*) FROM lg WHERE _w = 1' : 'SELECT count(*) FROM ch WHERE w = 1';
-  const [r] = await tx.query<{ n: number }>(`WITH ${ctes.join(',\n')}\nSELECT ((${images}) + (SELECT count(*) FROM del))::int AS n`);
+  const [r] = await tx.query<{ n: number }>(explainable(`WITH ${ctes.join(',\n')}\nSELECT ((${images}) + (SELECT count(*) FROM del))::int AS n`));
   return { changed: r?.n ?? 0, inputRows };
 }
 
@@ -248,12 +248,12 @@ ${deltaRows(plan, marks, select)}
 ) x
 GROUP BY ${[...names, '_ivm_k'].join(', ')}
 HAVING SUM(__w) <> 0`),
-    `DELETE FROM ${name} t USING ${D} d WHERE d.__w < 0 AND t._ivm_k = d._ivm_k`,
-    `INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM ${D} WHERE __w > 0`,
-    ...(logged ? [`INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM ${D}`] : []),
+    explainable(`DELETE FROM ${name} t USING ${D} d WHERE d.__w < 0 AND t._ivm_k = d._ivm_k`),
+    explainable(`INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM ${D} WHERE __w > 0`),
+    ...(logged ? [explainable(`INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM ${D}`)] : []),
     // Keys changed: the distinct keys of the delta (each has an old image out, a new one in, or both).
     `SELECT count(*)::int AS n FROM (SELECT _ivm_k FROM ${D} GROUP BY _ivm_k) k`,
-  ].join(';\n'));
+  ]);
   return r?.n ?? 0;
 }
 

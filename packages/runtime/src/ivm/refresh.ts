@@ -1,5 +1,5 @@
 import { relationsOf, type Manifest } from '@mvkit/compiler';
-import type { Db } from '../db/db.ts';
+import { sqlOf, type Db, type Statement } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { KEY_COLLATION, lockNodeRecord, logTable, nodeLockKey, quote, unlockNode, unlockSql } from './catalog.ts';
 import { externalHighMarks, readDeltas } from './marks.ts';
@@ -81,9 +81,10 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
         // created before this refresh is seen here and one created after it starts from the
         // MV's table as this refresh leaves it. Without consumers the log is not written at all.
         // In the same round trip as the settings, which must come first in the transaction.
-        const wm = await tx.script<{ input: string; mark: number; consumed: boolean }>(
-          `${settings};\nSELECT input, mark, EXISTS (SELECT 1 FROM mvkit.ivm_watermarks c WHERE c.input = ${quote(name)}) AS consumed FROM mvkit.ivm_watermarks WHERE consumer = ${quote(name)} FOR UPDATE`,
-        );
+        const wm = await tx.script<{ input: string; mark: number; consumed: boolean }>([
+          settings,
+          `SELECT input, mark, EXISTS (SELECT 1 FROM mvkit.ivm_watermarks c WHERE c.input = ${quote(name)}) AS consumed FROM mvkit.ivm_watermarks WHERE consumer = ${quote(name)} FOR UPDATE`,
+        ]);
         const watermarks = new Map(wm.map((r) => [r.input, Number(r.mark)]));
         consumed = wm.some((r) => r.consumed);
         for (const i of plan.inputs) {
@@ -137,9 +138,11 @@ INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, d
 
 /** Every statement of a refresh with its duration, written to the trace. */
 function traced(db: Db, node: string, trace: RefreshTrace): Db {
-  const wrap = async <T>(sql: string, run: () => Promise<T>, params?: readonly unknown[]): Promise<T> => {
+  const wrap = async <T>(statement: Statement, run: () => Promise<T>, params?: readonly unknown[]): Promise<T> => {
     const t = performance.now();
-    if (trace.explain && /^\s*(CREATE TEMP TABLE \w+ ON COMMIT DROP AS|UPDATE|INSERT|DELETE|WITH)/.test(sql) && !sql.includes(';') && !params?.length) {
+    const sql = sqlOf(statement);
+    // The engine marks the statements worth a plan (explainable): one statement each, no parameters.
+    if (trace.explain && typeof statement !== 'string' && !params?.length) {
       const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`);
       trace.write(`[ivm ${node}] ${(performance.now() - t).toFixed(1)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n${plan.map((r) => '    ' + r['QUERY PLAN']).join('\n')}\n`);
       return [] as T;
@@ -148,14 +151,11 @@ function traced(db: Db, node: string, trace: RefreshTrace): Db {
     trace.write(`[ivm ${node}] ${(performance.now() - t).toFixed(1)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`);
     return out;
   };
-  // A multi-statement exec is traced statement by statement (the engine joins its statements with ';\n').
-  const exec = async (sql: string): Promise<void> => {
-    for (const s of sql.split(';\n')) await wrap(s, () => db.exec(s));
-  };
-  const script = async <T>(sql: string): Promise<T[]> => {
-    const parts = sql.split(';\n');
-    for (const s of parts.slice(0, -1)) await wrap(s, () => db.exec(s));
-    const last = parts.at(-1)!;
+  const exec = async (sql: string): Promise<void> => wrap(sql, () => db.exec(sql));
+  // A script is traced statement by statement: the rows are those of its last statement.
+  const script = async <T>(statements: readonly Statement[]): Promise<T[]> => {
+    for (const s of statements.slice(0, -1)) await wrap(s, () => db.exec(sqlOf(s)));
+    const last = statements.at(-1)!;
     return wrap(last, () => db.query<T>(last));
   };
   return { ...db, query: (sql, params) => wrap(sql, () => db.query(sql, params), params), exec, script } as Db;

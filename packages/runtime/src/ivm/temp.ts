@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { explainable, type Statement } from '../db/db.ts';
 
 /**
  * Session temp tables that a refresh fills and its COMMIT empties (ON COMMIT DELETE ROWS),
@@ -48,7 +49,6 @@ export function tempName(role: string, owner: string, definition: unknown): stri
 function ensureTemp(name: string, shape: string): string {
   if (!state.plain) return `CREATE TEMP TABLE IF NOT EXISTS ${name} ON COMMIT DELETE ROWS AS ${shape}\nWITH NO DATA`;
   const s = `${name}_shape`;
-  // No ";\n" inside: the trace (MVKIT_IVM_TRACE) splits scripts there.
   return `DO $ivm_temp$ BEGIN IF to_regclass('pg_temp.${name}') IS NULL THEN `
     + `CREATE TEMP TABLE ${s} AS ${shape}\nWITH NO DATA; `
     + `EXECUTE COALESCE((SELECT 'ALTER TABLE pg_temp.${s} ' || string_agg(format('ALTER COLUMN %I SET STORAGE PLAIN', attname), ', ') FROM pg_attribute WHERE attrelid = 'pg_temp.${s}'::regclass AND attnum > 0 AND NOT attisdropped AND attlen = -1), 'SELECT 1'); `
@@ -57,8 +57,8 @@ function ensureTemp(name: string, shape: string): string {
 }
 
 /** Creates the table from the SELECT's shape unless it exists, then fills it from the SELECT. */
-export function fillTemp(name: string, select: string): string[] {
-  return [ensureTemp(name, select), `INSERT INTO ${name}\n${select}`];
+export function fillTemp(name: string, select: string): Statement[] {
+  return [ensureTemp(name, select), explainable(`INSERT INTO ${name}\n${select}`)];
 }
 
 /**

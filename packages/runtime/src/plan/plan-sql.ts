@@ -1,4 +1,5 @@
 import type { Manifest, ManifestColumn, ManifestNode } from '@mvkit/compiler';
+import { primaryKeyOf } from '@mvkit/compiler';
 import type { AttributeChange, ColumnRetype, DeployedNode } from './plan-types.ts';
 
 /** The statements of each kind of stage on one engine. Pure: the plan calls it, nothing runs. */
@@ -37,10 +38,9 @@ export function widensVarchar(change: ColumnRetype): boolean {
 const retypeColumns = (table: ManifestNode, changes: readonly ColumnRetype[]) =>
   changes.map((c) => `ALTER TABLE ${table.name} ALTER COLUMN ${c.column} TYPE ${c.to};`);
 
-/** The columns of the table's PRIMARY KEY constraint, as its DDL declares it. */
-function primaryKeyColumns(table: ManifestNode): string[] {
-  const m = /PRIMARY KEY \(([^)]*)\)/i.exec(table.ddl.join('\n'));
-  return m ? m[1]!.split(',').map((c) => c.trim()) : [];
+/** The columns of the table's PRIMARY KEY constraint, as the compiler declares it. */
+function primaryKeyColumns(table: ManifestNode): readonly string[] {
+  return primaryKeyOf(table) ?? [];
 }
 
 const addColumns = (table: ManifestNode, columns: readonly ManifestColumn[]) =>

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Db, TransactionOptions } from '../../src/db/db.ts';
+import { sqlOf, type Db, type Statement, type TransactionOptions } from '../../src/db/db.ts';
 import type { DeployedNode } from '../../src/plan/plan-types.ts';
 import { whoAmI } from '../../src/state/apply-lock.ts';
 
@@ -52,7 +52,8 @@ export function recordingDb(canned: Canned): Db & { readonly log: string[] } {
   const db: Db & { log: string[] } = {
     kind: 'redshift',
     log,
-    async query<T>(sql: string, params: readonly unknown[] = []) {
+    async query<T>(statement: Statement, params: readonly unknown[] = []) {
+      const sql = sqlOf(statement);
       record(sql, params);
       if (/CREATE TABLE IF NOT EXISTS mvkit\.deployed_nodes/.test(sql)) state = true;
       return answer(sql, params) as T[];
@@ -61,7 +62,8 @@ export function recordingDb(canned: Canned): Db & { readonly log: string[] } {
       record(sql);
       if (/CREATE TABLE IF NOT EXISTS mvkit\.deployed_nodes/.test(sql)) state = true;
     },
-    async script<T>(sql: string) {
+    async script<T>(statements: readonly Statement[]) {
+      const sql = statements.map(sqlOf).join(';\n');
       record(sql);
       return answer(sql, []) as T[];
     },
