@@ -7,9 +7,11 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { compileProject, loadProject } from '@mvkit/compiler';
 import { openPostgres } from '../../packages/runtime/src/db/postgres.ts';
-import { platformEngine, PlatformRunner, type BatchReport } from '../../packages/runtime/src/run/index.ts';
+import { applyDeployment } from '../../packages/runtime/src/apply/apply.ts';
+import { engineFor } from '../../packages/runtime/src/engines/open-engine.ts';
+import { PlatformRunner, type BatchReport } from '../../packages/runtime/src/run/index.ts';
 import { batchName, SampleGenerator, writeBatch } from '../../packages/runtime/src/sample/index.ts';
-import { startPostgres } from '../../packages/runtime/src/testing/postgres-server.ts';
+import { startPostgres } from '../../packages/runtime/test/support/postgres-server.ts';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,9 +36,9 @@ const db = await openPostgres(await server.createDatabase('bench_e2e'));
 try {
   rmSync(landing, { recursive: true, force: true });
   mkdirSync(landing, { recursive: true });
-  const engine = await platformEngine();
-  await engine.deploy(db, manifest);
-  console.log(`deployed with ${engine.deployWith}, refresh with ${engine.refreshWith}; ${seconds} s at ${rate} events/s, ${tenants} tenants`);
+  const engine = await engineFor(db);
+  await applyDeployment(db, engine, manifest);
+  console.log(`deployed with mvkit apply, refreshed as mvkit refresh; ${seconds} s at ${rate} events/s, ${tenants} tenants`);
 
   // The generator: every second, messages submitted during that second, and every record that has arrived by now.
   const t0 = Date.now();
@@ -79,7 +81,7 @@ try {
   const refresh = steady.map((r) => r.refresh.durationMs);
   const load = steady.map((r) => r.load.durationMs);
   const perNode = new Map<string, number[]>();
-  for (const r of steady) for (const x of r.refresh.results) perNode.set(x.node, [...(perNode.get(x.node) ?? []), x.durationMs]);
+  for (const r of steady) for (const x of r.refresh.results) perNode.set(x.node, [...(perNode.get(x.node) ?? []), x.durationMs ?? 0]);
   const modes = new Set(steady.flatMap((r) => r.refresh.results.map((x) => x.mode)));
   const total = (await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM message_events'))[0]!.n;
   console.log(`events generated ${generated}, loaded ${total} (${(total / span).toFixed(0)} events/s over ${span.toFixed(1)} s); ${reports.length} batches (${steady.length} after warm-up), refresh modes: ${[...modes].join(', ')}`);

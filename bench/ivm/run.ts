@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { compileProject, ddlOf, loadProject, type Manifest, type ManifestNode } from '@mvkit/compiler';
 import { openPostgres } from '../../packages/runtime/src/db/postgres.ts';
 import type { Db } from '../../packages/runtime/src/db/db.ts';
-import { startPostgres } from '../../packages/runtime/src/testing/postgres-server.ts';
+import { startPostgres } from '../../packages/runtime/test/support/postgres-server.ts';
 import { createNode, installEngine, nodeDdl, refreshAll, verify, type RefreshResult } from '../../packages/runtime/src/ivm/index.ts';
 
 const arg = (name: string, dflt: number) => {
@@ -209,6 +209,9 @@ async function main(): Promise<void> {
   const manifest = (await compileProject(project, 'postgres')).manifest!;
   const mvs = manifest.nodes.filter((n) => n.kind === 'mv');
   const given = process.env.MVKIT_BENCH_POSTGRES_URL;
+  // As the CLI does: MVKIT_IVM_TRACE=1 traces every statement of a refresh, =explain their plans.
+  const traceSetting = process.env.MVKIT_IVM_TRACE;
+  const trace = traceSetting ? { trace: { explain: traceSetting === 'explain', write: (line: string) => { process.stderr.write(line); } } } : {};
   const server = given ? null : await startPostgres(SETTINGS);
   const url = given ?? (await server!.createDatabase('ivm_bench'));
   const db = await openPostgres(url);
@@ -244,7 +247,7 @@ async function main(): Promise<void> {
       for (let k = 0; k < DIM_UPDATES; k++) await db.query(`UPDATE campaigns SET campaign_name = $2, category = $3 WHERE campaign_id = $1`, [`n${k}`, `Renamed ${k} (${round})`, ['moved', 'promo'][round % 2]]);
       await settle(db);
       let results: RefreshResult[] = [];
-      const ms = await timed(async () => { results = await refreshAll(db, manifest); });
+      const ms = await timed(async () => { results = await refreshAll(db, manifest, trace); });
       const native: Record<string, number> = {};
       for (const n of mvs) {
         await settle(db);

@@ -1,30 +1,28 @@
 import { Command, CommanderError } from 'commander';
 import { MvkitError } from '@mvkit/compiler';
-import { registerCompile } from './commands/compile.ts';
-import { registerGraph } from './commands/graph.ts';
-import { registerValidate } from './commands/validate.ts';
-import { registerExtraCommands } from './commands/registry.ts';
+import { COMMANDS } from './commands/registry.ts';
 
-export async function buildProgram(): Promise<Command> {
+/** Exit code of a usage error: an unknown command or option, a missing or bad argument. */
+export const EXIT_USAGE = 2;
+
+export function buildProgram(): Command {
   const program = new Command('mvkit')
     .description('Typed analytics models compiled to incrementally refreshed Redshift MVs, and run locally on PGlite or Postgres.')
     .option('-p, --project <dir>', 'the mvkit project (folder with mvkit.config.ts and models/)', process.cwd())
     .showHelpAfterError('(run mvkit --help for usage)')
     .exitOverride();
-  registerCompile(program);
-  registerValidate(program);
-  registerGraph(program);
-  await registerExtraCommands(program);
+  for (const register of COMMANDS) register(program);
   return program;
 }
 
 /** Runs the CLI; MvkitErrors print as one line with a hint, never a stack trace. */
 export async function main(argv: string[]): Promise<void> {
   try {
-    await (await buildProgram()).parseAsync(argv);
+    await buildProgram().parseAsync(argv);
   } catch (e) {
+    // Commander has printed the problem and the help hint; --help and --version end with 0.
     if (e instanceof CommanderError) {
-      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      process.exitCode = e.exitCode === 0 ? 0 : EXIT_USAGE;
       return;
     }
     if (e instanceof MvkitError) {

@@ -23,7 +23,7 @@ function* walk(node: unknown, key = ''): Generator<[string, Record<string, unkno
   }
 }
 
-// DATEDIFF(second, ...) is an immutable built-in that Redshift keeps incremental (REDSHIFT.md);
+// DATEDIFF(second, ...) is an immutable built-in that Redshift keeps incremental ([RF], see analyzer/index.ts);
 // the parser reads Redshift's unquoted date part as a column reference.
 const ALLOWED_FUNCTIONS = new Set(['count', 'sum', 'min', 'max', 'date_trunc', 'datediff']);
 

@@ -4,6 +4,11 @@ import type { Db } from './db/db.ts';
 import { openPglite } from './db/pglite.ts';
 import { openPostgres } from './db/postgres.ts';
 
+/** The environment variables a target reads. */
+export interface TargetEnv {
+  readonly MVKIT_DATABASE_URL?: string | undefined;
+}
+
 export interface ResolvedTarget {
   readonly name: string;
   readonly engine: TargetConfig['engine'];
@@ -14,9 +19,9 @@ export interface ResolvedTarget {
 /**
  * The target to use: `--target NAME` or the config's default (else `local`, embedded PGlite
  * under .mvkit/). MVKIT_DATABASE_URL overrides the URL of a postgres/redshift target; given
- * alone with no target it selects a postgres target.
+ * alone with no target it selects a postgres target. `env` is the CLI's environment, passed in.
  */
-export function resolveTarget(project: Project, name?: string, env: NodeJS.ProcessEnv = process.env): ResolvedTarget {
+export function resolveTarget(project: Project, name: string | undefined, env: TargetEnv): ResolvedTarget {
   const targets = project.config.targets ?? {};
   const chosen = name ?? project.config.defaultTarget ?? (env.MVKIT_DATABASE_URL && !Object.keys(targets).length ? 'postgres' : 'local');
   const config: TargetConfig | undefined = targets[chosen] ?? (chosen === 'local' ? { engine: 'pglite' } : chosen === 'postgres' ? { engine: 'postgres' } : undefined);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../src/db/pglite.ts';
 import { openPostgres } from '../src/db/postgres.ts';
-import { startPostgres, type PostgresServer } from '../src/testing/postgres-server.ts';
+import { startPostgres, type PostgresServer } from './support/postgres-server.ts';
 import { ConnectionError } from '../src/errors.ts';
 
 let server: PostgresServer;

@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-// The compiler's index does not re-export the analyzer yet; switch to '@mvkit/compiler' once it does.
 import { analyzeMv, initAnalyzer, SqlParseError, type AnalysisResult, type Verdict } from '@mvkit/compiler';
 
 interface AnalyzeFlags {

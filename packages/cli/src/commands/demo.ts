@@ -1,9 +1,11 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { CompileError, MvkitError } from '@mvkit/compiler';
+import { CompileError } from '@mvkit/compiler';
 import { openPglite } from '@mvkit/runtime';
 import { runDemo, type DashboardRow, type DemoProgress } from '@mvkit/runtime/run/index.ts';
+import { ivmTraceFromEnv } from '../ivm-trace.ts';
+import { integerOption } from '../option-values.ts';
 import { loadAndCompile, projectDir } from '../project-options.ts';
 import { renderLevels } from './run.ts';
 
@@ -28,25 +30,21 @@ export function renderDashboard(rows: readonly DashboardRow[]): string {
 }
 
 function renderProgress(p: DemoProgress): string {
-  if (p.kind === 'deployed') return `deployed ${p.nodes} nodes with ${p.with} in ${Math.round(p.durationMs)} ms`;
+  if (p.kind === 'deployed') return `deployed ${p.nodes} nodes (${p.stages} stages applied) in ${Math.round(p.durationMs)} ms`;
   const r = p.report;
   return `batch ${p.index + 1}/${p.total} ${p.name}: ${r.load.rowsLoaded} rows in ${r.load.filesLoaded} files (${r.load.durationMs} ms), refresh ${Math.round(r.refresh.durationMs)} ms ${renderLevels(r)}`;
 }
 
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new MvkitError(`expected a positive integer, got "${v}"`, { hint: 'e.g. --tenants 6' });
-  return n;
-};
+const int = (flag: string, example: number) => integerOption(flag, { min: 1, hint: `e.g. ${flag} ${example}` });
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('Run the messaging platform locally on embedded PGlite (.mvkit/demo, wiped): deploy, a day of traffic in batches, load + incremental refresh after each, then the per-tenant dashboard.')
-    .option('--tenants <n>', 'tenants', int, 6)
-    .option('--events <n>', 'message submissions over the day', int, 20_000)
-    .option('--batches <n>', 'batches the day is cut into', int, 8)
-    .option('--seed <n>', 'PRNG seed', int, 42)
+    .option('--tenants <n>', 'tenants', int('--tenants', 6), 6)
+    .option('--events <n>', 'message submissions over the day', int('--events', 20_000), 20_000)
+    .option('--batches <n>', 'batches the day is cut into', int('--batches', 8), 8)
+    .option('--seed <n>', 'PRNG seed', int('--seed', 42), 42)
     .action(async (opts: { tenants: number; events: number; batches: number; seed: number }, cmd: Command) => {
       const started = performance.now();
       const { result } = await loadAndCompile(cmd, 'postgres');
@@ -55,12 +53,12 @@ export function registerDemo(program: Command): void {
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
       const db = await openPglite(join(dir, 'pglite'));
+      const trace = ivmTraceFromEnv();
       try {
         const r = await runDemo(db, result.manifest, {
-          dir, tenants: opts.tenants, events: opts.events, batches: opts.batches, seed: opts.seed,
+          dir, tenants: opts.tenants, refresh: trace ? { trace } : {}, events: opts.events, batches: opts.batches, seed: opts.seed,
           onProgress: (p) => process.stdout.write(`${renderProgress(p)}\n`),
         });
-        if (r.refreshWith !== 'ivm') process.stdout.write('note: the incremental engine (packages/runtime/src/ivm) is not installed; MVs were recomputed fully\n');
         process.stdout.write(`${renderDashboard(r.dashboard)}\n\n`);
         process.stdout.write(`${r.records} CDC rows in ${r.batches.length} batches; data in ${dir}; ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
       } finally {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CompileError, type Manifest } from '@mvkit/compiler';
+import { CompileError, UsageError, type Manifest } from '@mvkit/compiler';
 import { LoadError, openTarget, resolveTarget } from '@mvkit/runtime';
 import { listLandingFiles, loadLanding, redshiftCopyPlan, type LoadSummary } from '@mvkit/runtime/load/index.ts';
 import { loadAndCompile } from '../project-options.ts';
@@ -23,7 +23,7 @@ export function renderLoadSummary(s: LoadSummary): string {
 /** Writes the COPY manifests and the SQL for loading the landing files from S3 into Redshift; runs nothing. */
 function writeRedshiftCopy(manifest: Manifest, landing: string, s3: string, iamRole: string, out: string): string {
   const m = /^s3:\/\/([^/]+)\/?(.*?)\/?$/.exec(s3);
-  if (!m) throw new LoadError(`--redshift-copy ${s3} is not an S3 URL`, { hint: 'use s3://bucket/prefix, where the landing files are uploaded as they are laid out locally' });
+  if (!m) throw new UsageError(`--redshift-copy ${s3} is not an S3 URL`, { hint: 'use s3://bucket/prefix, where the landing files are uploaded as they are laid out locally' });
   const files = listLandingFiles(landing).map((path) => {
     const bytes = readFileSync(join(landing, path));
     const header = path.endsWith('.csv') ? bytes.toString('utf8').split('\n', 1)[0]!.replace(/\r$/, '').split(',') : undefined;
@@ -50,7 +50,7 @@ export function registerLoad(program: Command): void {
     .option('--out <dir>', 'with --redshift-copy: output directory', 'target/redshift-copy')
     .action(async (opts: { landing?: string; target?: string; json?: boolean; redshiftCopy?: string; iamRole?: string; out: string }, cmd: Command) => {
       if (opts.redshiftCopy) {
-        if (!opts.iamRole) throw new LoadError('--redshift-copy needs --iam-role', { hint: 'e.g. --iam-role arn:aws:iam::123456789012:role/mvkit-copy' });
+        if (!opts.iamRole) throw new UsageError('--redshift-copy needs --iam-role', { hint: 'e.g. --iam-role arn:aws:iam::123456789012:role/mvkit-copy' });
         const { result } = await loadAndCompile(cmd, 'redshift');
         if (!result.manifest) throw new CompileError([...result.diagnostics]);
         process.stdout.write(`${writeRedshiftCopy(result.manifest, await landingDir(cmd, opts.landing), opts.redshiftCopy, opts.iamRole, resolve(opts.out))}\n`);
@@ -58,7 +58,7 @@ export function registerLoad(program: Command): void {
       }
       const { project, result } = await loadAndCompile(cmd, 'postgres');
       if (!result.manifest) throw new CompileError([...result.diagnostics]);
-      const target = resolveTarget(project, opts.target);
+      const target = resolveTarget(project, opts.target, process.env);
       if (target.engine === 'redshift') {
         throw new LoadError('mvkit load writes through a connection and Redshift loads from S3', { hint: 'upload the landing files to S3, then: mvkit load --redshift-copy s3://bucket/prefix --iam-role ARN (writes the COPY manifests and SQL)' });
       }

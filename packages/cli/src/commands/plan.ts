@@ -9,7 +9,7 @@ export const TARGET_OPTION = ['-t, --target <name>', 'a target of mvkit.config.t
 
 /** Compiles for the target's engine, prints compile warnings, runs `fn`, closes the connection. */
 export async function withDeployment<T>(cmd: Command, target: string | undefined, fn: (d: Deployment) => Promise<T>): Promise<T> {
-  const d = await openDeployment(projectDir(cmd), target);
+  const d = await openDeployment(projectDir(cmd), target, process.env);
   try {
     const warnings = d.compiled.diagnostics.filter((x) => x.severity === 'warning');
     if (warnings.length && !(cmd.opts() as { json?: boolean }).json) process.stderr.write(renderText(warnings) + '\n');

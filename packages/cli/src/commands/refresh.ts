@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { UsageError } from '@mvkit/compiler';
 import { refreshDeployment } from '@mvkit/runtime/refresh/refresh.ts';
+import { ivmTraceFromEnv } from '../ivm-trace.ts';
+import { integerOption } from '../option-values.ts';
 import { TARGET_OPTION, withDeployment } from './plan.ts';
 
 function progressBar(): ((done: number, total: number, node: string) => void) | undefined {
@@ -13,6 +14,12 @@ function progressBar(): ((done: number, total: number, node: string) => void) | 
   };
 }
 
+export const THREADS_OPTION = [
+  '--threads <n>',
+  'local engine on native Postgres: MVs of independent branches refreshed at once, one connection each (default: the CPU count, at most 4; 1: one after the other)',
+  integerOption('--threads', { min: 1, hint: 'use --threads 1 to refresh one MV at a time' }),
+] as const;
+
 export function registerRefresh(program: Command): void {
   program
     .command('refresh')
@@ -20,16 +27,13 @@ export function registerRefresh(program: Command): void {
     .option(...TARGET_OPTION)
     .option('-s, --select <selectors...>', 'model, +model (and what it is built on), model+ (and what is built on it)')
     .option('--cascade', 'Redshift: REFRESH ... CASCADE on each top-most selected MV')
-    .option('--threads <n>', 'local engine on native Postgres: MVs of independent branches refreshed at once, one connection each (default: the CPU count, at most 4; 1: one after the other)')
+    .option(...THREADS_OPTION)
     .option('--json', 'print the refreshes as JSON')
-    .action(async (opts: { target?: string; select?: string[]; cascade?: boolean; threads?: string; json?: boolean }, cmd: Command) => {
-      const threads = opts.threads === undefined ? undefined : Number(opts.threads);
-      if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
-        throw new UsageError(`--threads must be a whole number of at least 1, not "${opts.threads}"`, { hint: 'use --threads 1 to refresh one MV at a time' });
-      }
+    .action(async (opts: { target?: string; select?: string[]; cascade?: boolean; threads?: number; json?: boolean }, cmd: Command) => {
+      const trace = ivmTraceFromEnv();
       await withDeployment(cmd, opts.target, async (d) => {
         const bar = opts.json ? undefined : progressBar();
-        const results = await refreshDeployment(d.db, d.engine, d.manifest, { ...(opts.select ? { select: opts.select } : {}), cascade: opts.cascade ?? false, ...(bar ? { onProgress: bar } : {}), ...(threads ? { threads } : {}) });
+        const results = await refreshDeployment(d.db, d.engine, d.manifest, { ...(opts.select ? { select: opts.select } : {}), cascade: opts.cascade ?? false, ...(bar ? { onProgress: bar } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) });
         if (opts.json) {
           process.stdout.write(JSON.stringify(results, null, 2) + '\n');
           return;

@@ -1,18 +1,25 @@
-import { readdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
+import { registerAnalyze } from './analyze.ts';
+import { registerApply } from './apply.ts';
+import { registerCompile } from './compile.ts';
+import { registerDemo } from './demo.ts';
+import { registerDev } from './dev.ts';
+import { registerGenerate } from './generate.ts';
+import { registerGraph } from './graph.ts';
+import { registerLoad } from './load.ts';
+import { registerPlan } from './plan.ts';
+import { registerRefresh } from './refresh.ts';
+import { registerRun } from './run.ts';
+import { registerStatus } from './status.ts';
+import { registerValidate } from './validate.ts';
+import { registerVerify } from './verify.ts';
 
-const CORE = new Set(['registry.ts', 'compile.ts', 'validate.ts', 'graph.ts']);
+/** Adds one command (its options and action) to the program. */
+export type RegisterCommand = (program: Command) => void;
 
-/**
- * Every other module in this folder contributes commands through its exported `register…(program)` functions, so that
- * adding a command touches one new file only.
- */
-export async function registerExtraCommands(program: Command): Promise<void> {
-  const dir = dirname(fileURLToPath(import.meta.url));
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !CORE.has(f)).sort()) {
-    const mod = (await import(pathToFileURL(`${dir}/${file}`).href)) as Record<string, unknown>;
-    for (const [name, fn] of Object.entries(mod)) if (/^register[A-Z]?\w*$/.test(name) && typeof fn === 'function') fn(program);
-  }
-}
+/** Every command of the CLI, in the order `mvkit --help` lists them (the README's order). */
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerCompile, registerValidate, registerGraph, registerAnalyze,
+  registerPlan, registerApply, registerRefresh, registerStatus, registerVerify, registerDev,
+  registerGenerate, registerLoad, registerRun, registerDemo,
+];

@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
-import { CompileError, MvkitError } from '@mvkit/compiler';
-import { LoadError, openTarget, resolveTarget } from '@mvkit/runtime';
-import { platformEngine, runPlatform, type BatchReport } from '@mvkit/runtime/run/index.ts';
+import { CompileError } from '@mvkit/compiler';
+import { engineFor, LoadError, openTarget, resolveTarget } from '@mvkit/runtime';
+import { runPlatform, type BatchReport } from '@mvkit/runtime/run/index.ts';
+import { ivmTraceFromEnv } from '../ivm-trace.ts';
+import { integerOption, secondsOption } from '../option-values.ts';
 import { loadAndCompile } from '../project-options.ts';
 import { landingDir } from './generate.ts';
+import { THREADS_OPTION } from './refresh.ts';
 
 /** `L1 messages 12ms · L2 messages_enriched 8ms · …`: refresh time per level of the graph. */
 export function renderLevels(r: BatchReport): string {
@@ -18,19 +21,17 @@ function renderBatch(r: BatchReport): string {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('Loop: load new landing files, refresh every MV, record freshness (newest event → visible in the top rollup); every --interval seconds until Ctrl-C (ends after the current batch).')
-    .option('--interval <s>', 'seconds between batches', (v) => Number(v), 5)
-    .option('--batches <n>', 'stop after N batches', (v) => Number(v))
+    .description('Loop: load new landing files, refresh every MV as mvkit refresh does (recorded in its history), record freshness (newest event → visible in the top rollup); every --interval seconds until Ctrl-C (ends after the current batch). Deploy with mvkit apply first.')
+    .option('--interval <s>', 'seconds between batches', secondsOption('--interval', 'mvkit run --interval 1 --batches 10'), 5)
+    .option('--batches <n>', 'stop after N batches', integerOption('--batches', { min: 1, hint: 'mvkit run --interval 1 --batches 10' }))
     .option('--landing <dir>', 'landing directory (default: the project\'s landingDir, landing/)')
     .option('-t, --target <name>', 'target of mvkit.config.ts (default: its defaultTarget)')
+    .option(...THREADS_OPTION)
     .option('--json', 'one JSON object per batch')
-    .action(async (opts: { interval: number; batches?: number; landing?: string; target?: string; json?: boolean }, cmd: Command) => {
-      if (!(opts.interval >= 0) || (opts.batches !== undefined && !(Number.isInteger(opts.batches) && opts.batches > 0))) {
-        throw new MvkitError('--interval must be a number of seconds and --batches a positive integer', { hint: 'e.g. mvkit run --interval 1 --batches 10' });
-      }
+    .action(async (opts: { interval: number; batches?: number; landing?: string; target?: string; threads?: number; json?: boolean }, cmd: Command) => {
       const { project, result } = await loadAndCompile(cmd, 'postgres');
       if (!result.manifest) throw new CompileError([...result.diagnostics]);
-      const target = resolveTarget(project, opts.target);
+      const target = resolveTarget(project, opts.target, process.env);
       if (target.engine === 'redshift') throw new LoadError('mvkit run drives the local engines', { hint: 'on Redshift, COPY from S3 and let REFRESH (or AUTO REFRESH) run there' });
       const landing = await landingDir(cmd, opts.landing);
       const db = await openTarget(target);
@@ -42,9 +43,10 @@ export function registerRun(program: Command): void {
       };
       process.on('SIGINT', onSigint);
       try {
-        const engine = await platformEngine();
-        await runPlatform(db, result.manifest, engine, {
+        const trace = ivmTraceFromEnv();
+        await runPlatform(db, result.manifest, await engineFor(db), {
           landing, intervalS: opts.interval, ...(opts.batches ? { batches: opts.batches } : {}), signal: stop.signal,
+          refresh: { ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) },
           onBatch: (r) => process.stdout.write(`${opts.json ? JSON.stringify(r) : renderBatch(r)}\n`),
         });
       } finally {

@@ -21,7 +21,7 @@ function renderResults(results: readonly VerifyResult[]): string {
 }
 
 /** `mvkit verify`: recompute every MV from its SELECT and compare with the maintained table; exit 1 on any difference. */
-export function register(program: Command): void {
+export function registerVerify(program: Command): void {
   program
     .command('verify')
     .description('Recompute every MV of the local engine from its SELECT and compare it with the maintained table (exit 1 on a difference).')
@@ -32,7 +32,7 @@ export function register(program: Command): void {
       const project = await loadProject(projectDir(cmd));
       const result = await compileProject(project, 'postgres');
       if (!result.ok || !result.manifest) throw new CompileError([...result.diagnostics]);
-      const target = resolveTarget(project, opts.target);
+      const target = resolveTarget(project, opts.target, process.env);
       const db = await openTarget(target);
       try {
         const select = opts.select?.split(',').map((s) => s.trim()).filter(Boolean);

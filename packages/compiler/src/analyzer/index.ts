@@ -1,6 +1,10 @@
 /**
  * Redshift incremental-refresh eligibility of a materialized view, read with the real Postgres
- * parser behind a small Redshift front end. Sources for every rule: /work/shared/REDSHIFT.md.
+ * parser behind a small Redshift front end. Every rule cites its source in the Amazon Redshift
+ * Database Developer Guide:
+ * - [RF] Refreshing a materialized view: https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-refresh.html
+ * - [RMV] REFRESH MATERIALIZED VIEW: https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-refresh-sql-command.html
+ * - [CMV] CREATE MATERIALIZED VIEW: https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-create-sql-command.html
  */
 import { lineColumn } from './offset-map.ts';
 import { loadParser, parseSelect } from './pg-parser.ts';

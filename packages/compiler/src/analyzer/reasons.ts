@@ -1,6 +1,6 @@
 /**
  * Every reason the analyzer can give, with its severity and default rewrite hint.
- * Sources: /work/shared/REDSHIFT.md ([RF]/[RMV] for 'full', [CMV] for 'invalid').
+ * Sources (listed in index.ts): [RF]/[RMV] for 'full', [CMV] for 'invalid'.
  * A Record keyed by the code union, so a new code does not compile without its hint.
  */
 export type ReasonCode =

@@ -1,8 +1,8 @@
 import type { FuncCall, SQLValueFunction } from 'libpg-query';
 
 /*
- * What the analyzer knows of Redshift's functions and system relations, from
- * /work/shared/REDSHIFT.md: [RF]/[RMV] for what recomputes, [CMV] for what CREATE refuses.
+ * What the analyzer knows of Redshift's functions and system relations, from the Redshift docs
+ * listed in index.ts: [RF]/[RMV] for what recomputes, [CMV] for what CREATE refuses.
  * User-defined functions cannot be told from built-ins by name and are not judged.
  */
 

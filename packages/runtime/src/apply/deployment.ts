@@ -2,7 +2,7 @@ import { CompileError, compileProject, loadProject, type CompileResult, type Man
 import type { Db } from '../db/db.ts';
 import { engineFor } from '../engines/open-engine.ts';
 import type { Engine } from '../engines/engine.ts';
-import { openTarget, resolveTarget, type ResolvedTarget } from '../targets.ts';
+import { openTarget, resolveTarget, type ResolvedTarget, type TargetEnv } from '../targets.ts';
 
 /** A project compiled for a target's engine, and an open connection to the target. */
 export interface Deployment {
@@ -16,9 +16,9 @@ export interface Deployment {
 }
 
 /** Loads and compiles the project for the target's engine, then connects. Throws CompileError on errors. */
-export async function openDeployment(projectDir: string, targetName?: string): Promise<Deployment> {
+export async function openDeployment(projectDir: string, targetName: string | undefined, env: TargetEnv): Promise<Deployment> {
   const project = await loadProject(projectDir);
-  const target = resolveTarget(project, targetName);
+  const target = resolveTarget(project, targetName, env);
   const compiled = await compileProject(project, target.engine === 'redshift' ? 'redshift' : 'postgres');
   if (!compiled.ok || !compiled.manifest) throw new CompileError([...compiled.diagnostics]);
   const db = await openTarget(target);

@@ -1,5 +1,6 @@
 import type { Manifest, TargetName } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
+import type { RefreshTrace } from '../ivm/refresh.ts';
 import type { PlanSql } from '../plan/plan-sql.ts';
 import type { Stage } from '../plan/plan-types.ts';
 
@@ -20,6 +21,8 @@ export interface RefreshOptions {
   readonly onProgress?: (done: number, total: number, node: string) => void;
   /** Native Postgres: MVs of independent branches refreshed at once, one connection each. */
   readonly threads?: number;
+  /** Local engine: every statement of each refresh with its duration. */
+  readonly trace?: RefreshTrace;
 }
 
 /** What the engine knows about a node's freshness. */

@@ -109,6 +109,7 @@ export async function localEngine(kind: 'pglite' | 'postgres'): Promise<Engine> 
       const onProgress = options.onProgress;
       const results = await ivm.refreshAll(db, manifest, {
         ...(options.nodes ? { select: [...options.nodes] } : {}),
+        ...(options.trace ? { trace: options.trace } : {}),
         // Native Postgres: independent branches at once, one connection each (PGlite has one session).
         ...(db.fork ? { concurrency: options.threads ?? Math.min(4, availableParallelism()) } : {}),
         ...(onProgress ? { onProgress: (done: number, total: number, r: { node: string }) => onProgress(done, total, r.node) } : {}),

@@ -7,7 +7,7 @@ export { installEngine } from './catalog.ts';
 export { nodeDdl } from './node-ddl.ts';
 export { createNode, dropNode } from './create-node.ts';
 export { refreshNode, refreshAll } from './refresh.ts';
-export type { RefreshResult } from './refresh.ts';
+export type { RefreshHooks, RefreshResult, RefreshTrace } from './refresh.ts';
 export { verify } from './verify.ts';
 export type { VerifyResult } from './verify.ts';
 export { consolidatesInput, planNode } from './node-plan.ts';

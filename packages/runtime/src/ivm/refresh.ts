@@ -17,22 +17,27 @@ export interface RefreshResult {
   durationMs: number;
 }
 
-/** For tests: runs between reading the external high marks and starting the refresh transaction. */
-export const testHooks: { afterHighMarks?: (node: string) => Promise<void> } = {};
+/** Every statement of a refresh with its duration (`explain`: with its plan instead), as lines to `write`. */
+export interface RefreshTrace {
+  readonly explain: boolean;
+  readonly write: (line: string) => void;
+}
 
-/** Test hook: MVKIT_IVM_PAUSE_IN_REFRESH=<node>:<seconds> sleeps inside that node's refresh transaction, after its writes. */
-function pauseFor(name: string): number {
-  const v = process.env.MVKIT_IVM_PAUSE_IN_REFRESH;
-  if (!v) return 0;
-  const [n, s] = v.split(':');
-  return n === name ? Number(s ?? 0) : 0;
+/** Tracing and test hooks, passed from refreshAll to each refreshNode. */
+export interface RefreshHooks {
+  readonly trace?: RefreshTrace;
+  /** Tests: runs between reading the external high marks and starting the refresh transaction. */
+  readonly afterHighMarks?: (node: string) => Promise<void>;
+  /** Tests: seconds to sleep inside the node's refresh transaction, after its writes (0: none). */
+  readonly pauseInTransaction?: (node: string) => number;
 }
 
 /**
  * One refresh of one MV, in one transaction: watermarks (locked), high marks, delta, merge,
  * the MV's own log, watermarks advanced, a history row. A crash anywhere rolls all of it back.
  */
-export async function refreshNode(db: Db, manifest: Manifest, name: string, options: { deferTrims?: Set<string> } = {}): Promise<RefreshResult> {
+export async function refreshNode(db: Db, manifest: Manifest, name: string, options: RefreshHooks & { deferTrims?: Set<string> } = {}): Promise<RefreshResult> {
+  const trace = options.trace;
   const node = findNode(manifest, name);
   if (node.kind !== 'mv') throw new RefreshError(`${name} is a ${node.kind}, not a materialized view`, { hint: 'only MVs are refreshed; views and tables are always current' });
   const plan = planNode(manifest, node);
@@ -53,12 +58,12 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
       throw new RefreshError(`${name} was stored by an earlier version of the engine: its key column compares under collation "${rec.key_collation}", the engine under "${KEY_COLLATION}"`, { hint: 'run mvkit apply: it rebuilds every MV whose storage changed' });
     }
     const external = plan.layout === 'full' ? new Map<string, number>() : await externalHighMarks(db, plan.inputs);
-    await testHooks.afterHighMarks?.(name);
-    if (process.env.MVKIT_IVM_TRACE) process.stderr.write(`[ivm ${name}] before the transaction ${(performance.now() - started).toFixed(1)} ms\n`);
+    await options.afterHighMarks?.(name);
+    trace?.write(`[ivm ${name}] before the transaction ${(performance.now() - started).toFixed(1)} ms\n`);
     let finish = '';
     const attempt = () => db.transaction(async (t) => {
       advanced.length = 0;
-      const tx = process.env.MVKIT_IVM_TRACE ? traced(t, name) : t;
+      const tx = trace ? traced(t, name, trace) : t;
       // Quiet: the session temp tables' CREATE ... IF NOT EXISTS notices. Asynchronous commit: a
       // refresh holds only derived data, and its MV, log and watermarks commit together, so a
       // server crash can lose the newest refreshes (WAL keeps them in order) but never half of
@@ -91,7 +96,7 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
         else rowsChanged = await applyRowsDelta(tx, plan, marks, consumed);
         for (const [input, m] of marks) if (m.to !== m.from) advanced.push(input);
       }
-      const pause = pauseFor(name);
+      const pause = options.pauseInTransaction?.(name) ?? 0;
       if (pause > 0) await tx.query('SELECT pg_sleep($1)', [pause]);
       const durationMs = performance.now() - started;
       const mode = plan.layout === 'full' ? 'full' : 'incremental';
@@ -123,24 +128,24 @@ INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, d
     if (options.deferTrims) for (const t of trims) options.deferTrims.add(t);
     else await trimLogs(db, [...trims]);
     result.durationMs = performance.now() - started;
-    if (process.env.MVKIT_IVM_TRACE) process.stderr.write(`[ivm ${name}] total ${result.durationMs.toFixed(1)} ms: until commit ${(committed - started).toFixed(1)}, trims ${(performance.now() - committed).toFixed(1)}\n`);
+    trace?.write(`[ivm ${name}] total ${result.durationMs.toFixed(1)} ms: until commit ${(committed - started).toFixed(1)}, trims ${(performance.now() - committed).toFixed(1)}\n`);
     return result;
   } finally {
     if (locked) await unlockNode(db, name).catch(() => undefined);
   }
 }
 
-/** MVKIT_IVM_TRACE=1: every statement of a refresh with its duration, on stderr. */
-function traced(db: Db, node: string): Db {
+/** Every statement of a refresh with its duration, written to the trace. */
+function traced(db: Db, node: string, trace: RefreshTrace): Db {
   const wrap = async <T>(sql: string, run: () => Promise<T>, params?: readonly unknown[]): Promise<T> => {
     const t = performance.now();
-    if (process.env.MVKIT_IVM_TRACE === 'explain' && /^\s*(CREATE TEMP TABLE \w+ ON COMMIT DROP AS|UPDATE|INSERT|DELETE|WITH)/.test(sql) && !sql.includes(';') && !params?.length) {
+    if (trace.explain && /^\s*(CREATE TEMP TABLE \w+ ON COMMIT DROP AS|UPDATE|INSERT|DELETE|WITH)/.test(sql) && !sql.includes(';') && !params?.length) {
       const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`);
-      process.stderr.write(`[ivm ${node}] ${(performance.now() - t).toFixed(1)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n${plan.map((r) => '    ' + r['QUERY PLAN']).join('\n')}\n`);
+      trace.write(`[ivm ${node}] ${(performance.now() - t).toFixed(1)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n${plan.map((r) => '    ' + r['QUERY PLAN']).join('\n')}\n`);
       return [] as T;
     }
     const out = await run();
-    process.stderr.write(`[ivm ${node}] ${(performance.now() - t).toFixed(1)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`);
+    trace.write(`[ivm ${node}] ${(performance.now() - t).toFixed(1)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`);
     return out;
   };
   // A multi-statement exec is traced statement by statement (the engine joins its statements with ';\n').
@@ -178,7 +183,7 @@ export async function trimLogs(db: Db, names: readonly string[]): Promise<void> 
   await db.exec(`DO $ivm_trim$\nBEGIN\n${body}\nEND $ivm_trim$`);
 }
 
-export interface RefreshAllOptions {
+export interface RefreshAllOptions extends RefreshHooks {
   select?: string[];
   onProgress?: (done: number, total: number, r: RefreshResult) => void;
   /**
@@ -203,11 +208,11 @@ export async function refreshAll(db: Db, manifest: Manifest, options: RefreshAll
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
   try {
     if (concurrency > 1 && db.fork && mvs.length > 1) {
-      await refreshConcurrently(db, manifest, mvs.map((n) => n.name), concurrency, trimmer, done);
+      await refreshConcurrently(db, manifest, mvs.map((n) => n.name), concurrency, trimmer, done, options);
     } else {
       for (const n of mvs) {
         const trims = new Set<string>();
-        done(await refreshNode(db, manifest, n.name, { deferTrims: trims }));
+        done(await refreshNode(db, manifest, n.name, { ...options, deferTrims: trims }));
         trimmer.add(trims);
       }
     }
@@ -295,7 +300,7 @@ export function refreshDependencies(manifest: Manifest, names: readonly string[]
  * are all refreshed. Each refresh is still its own transaction under its node's lock. On a
  * failure no further MV starts; the ones running finish, then the first error is thrown.
  */
-async function refreshConcurrently(db: Db, manifest: Manifest, names: readonly string[], concurrency: number, trimmer: LogTrimmer, done: (r: RefreshResult) => void): Promise<void> {
+async function refreshConcurrently(db: Db, manifest: Manifest, names: readonly string[], concurrency: number, trimmer: LogTrimmer, done: (r: RefreshResult) => void, hooks: RefreshHooks): Promise<void> {
   const deps = refreshDependencies(manifest, names);
   const finished = new Set<string>();
   const started = new Set<string>();
@@ -318,7 +323,7 @@ async function refreshConcurrently(db: Db, manifest: Manifest, names: readonly s
       started.add(name);
       try {
         const trims = new Set<string>();
-        done(await refreshNode(conn, manifest, name, { deferTrims: trims }));
+        done(await refreshNode(conn, manifest, name, { ...hooks, deferTrims: trims }));
         trimmer.add(trims);
         finished.add(name);
       } catch (e) {

@@ -56,7 +56,7 @@ export interface LoadOptions {
   readonly onProgress?: (p: LoadProgress) => void;
   /**
    * Test hook (crash tests): sleep this long inside a file's transaction, after its rows are written; only in
-   * files whose path contains `pauseInFile` when given. Defaults: MVKIT_TEST_LOAD_PAUSE_MS, MVKIT_TEST_LOAD_PAUSE_FILE.
+   * files whose path contains `pauseInFile` when given.
    */
   readonly pauseInTransactionMs?: number;
   readonly pauseInFile?: string;
@@ -197,8 +197,8 @@ async function requireTables(db: Db, tables: readonly string[]): Promise<void> {
 export async function loadLanding(db: Db, manifest: Manifest, options: LoadOptions): Promise<LoadSummary> {
   const started = performance.now();
   const { landing } = options;
-  const pause = options.pauseInTransactionMs ?? Number(process.env.MVKIT_TEST_LOAD_PAUSE_MS ?? 0);
-  const pauseIn = options.pauseInFile ?? process.env.MVKIT_TEST_LOAD_PAUSE_FILE ?? '';
+  const pause = options.pauseInTransactionMs ?? 0;
+  const pauseIn = options.pauseInFile ?? '';
   const routes = feedRoutes(manifest);
   await ensureLoadedFiles(db);
   await requireTables(db, [...new Set([...routes.values()].map((r) => r.table))]);

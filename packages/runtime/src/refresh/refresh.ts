@@ -1,6 +1,6 @@
 import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
-import type { Engine, RefreshOutcome } from '../engines/engine.ts';
+import type { Engine, RefreshOptions, RefreshOutcome } from '../engines/engine.ts';
 import { RefreshError } from '../errors.ts';
 import { readDeployed } from '../state/deployed-state.ts';
 import { recordRefresh } from '../state/refresh-history.ts';
@@ -12,6 +12,7 @@ export interface RefreshCommandOptions {
   readonly cascade?: boolean;
   readonly onProgress?: (done: number, total: number, node: string) => void;
   readonly threads?: number;
+  readonly trace?: RefreshOptions['trace'];
 }
 
 /**
@@ -29,7 +30,7 @@ export async function refreshDeployment(db: Db, engine: Engine, manifest: Manife
   }
   if (!mvs.length) return [];
   await ensureStateSchema(db);
-  const results = await engine.refresh(db, manifest, { nodes: mvs.map((n) => n.name), cascade: options.cascade ?? false, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.threads ? { threads: options.threads } : {}) });
+  const results = await engine.refresh(db, manifest, { nodes: mvs.map((n) => n.name), cascade: options.cascade ?? false, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.threads ? { threads: options.threads } : {}), ...(options.trace ? { trace: options.trace } : {}) });
   for (const r of results) await recordRefresh(db, { node: r.node, mode: r.mode, rows: r.rows, durationMs: r.durationMs, detail: r.detail });
   return results;
 }

@@ -1,11 +1,12 @@
 import { rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '@mvkit/compiler';
+import { applyDeployment } from '../apply/apply.ts';
 import type { Db } from '../db/db.ts';
+import { engineFor } from '../engines/open-engine.ts';
 import { writeBatch } from '../sample/cdc-files.ts';
 import { generateSample, type GenerateSampleOptions } from '../sample/generate-sample.ts';
-import { PlatformRunner, type BatchReport } from './run-platform.ts';
-import { platformEngine, type PlatformEngine } from './platform-engine.ts';
+import { PlatformRunner, type BatchRefreshOptions, type BatchReport } from './run-platform.ts';
 
 export interface DashboardRow {
   readonly tenant_id: string;
@@ -35,18 +36,17 @@ export async function readDashboard(db: Db): Promise<DashboardRow[]> {
 }
 
 export type DemoProgress =
-  | { readonly kind: 'deployed'; readonly with: PlatformEngine['deployWith']; readonly nodes: number; readonly durationMs: number }
+  | { readonly kind: 'deployed'; readonly stages: number; readonly nodes: number; readonly durationMs: number }
   | { readonly kind: 'batch'; readonly name: string; readonly index: number; readonly total: number; readonly report: BatchReport };
 
 export interface DemoOptions extends GenerateSampleOptions {
   /** Scratch folder: the landing files go to <dir>/landing; wiped at start. */
   readonly dir: string;
   readonly onProgress?: (p: DemoProgress) => void;
+  readonly refresh?: BatchRefreshOptions;
 }
 
 export interface DemoResult {
-  readonly deployWith: PlatformEngine['deployWith'];
-  readonly refreshWith: PlatformEngine['refreshWith'];
   readonly batches: readonly BatchReport[];
   readonly dashboard: readonly DashboardRow[];
   readonly records: number;
@@ -54,20 +54,21 @@ export interface DemoResult {
 }
 
 /**
- * The platform end to end on one connection: deploy, then a day of traffic batch by batch, each
- * loaded and refreshed incrementally, then the dashboard. The caller opens (and wipes) the database.
+ * The platform end to end on one connection: deploy (mvkit apply), then a day of traffic batch by
+ * batch, each loaded and refreshed (mvkit refresh), then the dashboard. The caller opens (and
+ * wipes) the database.
  */
 export async function runDemo(db: Db, manifest: Manifest, options: DemoOptions): Promise<DemoResult> {
   const started = performance.now();
   const landing = join(options.dir, 'landing');
   rmSync(landing, { recursive: true, force: true });
   mkdirSync(landing, { recursive: true });
-  const engine = await platformEngine();
+  const engine = await engineFor(db);
   const t0 = performance.now();
-  await engine.deploy(db, manifest);
-  options.onProgress?.({ kind: 'deployed', with: engine.deployWith, nodes: manifest.nodes.length, durationMs: performance.now() - t0 });
+  const applied = await applyDeployment(db, engine, manifest);
+  options.onProgress?.({ kind: 'deployed', stages: applied.plan.stages.length, nodes: manifest.nodes.length, durationMs: performance.now() - t0 });
   const batches = generateSample(options);
-  const runner = new PlatformRunner(db, manifest, engine, landing);
+  const runner = new PlatformRunner(db, manifest, engine, landing, options.refresh);
   const reports: BatchReport[] = [];
   let records = 0;
   for (const [i, b] of batches.entries()) {
@@ -77,5 +78,5 @@ export async function runDemo(db: Db, manifest: Manifest, options: DemoOptions):
     reports.push(report);
     options.onProgress?.({ kind: 'batch', name: b.name, index: i, total: batches.length, report });
   }
-  return { deployWith: engine.deployWith, refreshWith: engine.refreshWith, batches: reports, dashboard: await readDashboard(db), records, wallMs: performance.now() - started };
+  return { batches: reports, dashboard: await readDashboard(db), records, wallMs: performance.now() - started };
 }

@@ -1,8 +1,9 @@
 import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
+import type { Engine, RefreshOutcome } from '../engines/engine.ts';
 import { loadLanding, type LoadSummary } from '../load/load-landing.ts';
+import { refreshDeployment, type RefreshCommandOptions } from '../refresh/refresh.ts';
 import { freshnessProbe, newestVisible, RUN_BATCHES_DDL, type FreshnessProbe } from './freshness.ts';
-import { nodeLevels, type PlatformEngine, type RefreshResult } from './platform-engine.ts';
 
 export interface LevelTiming {
   readonly level: number;
@@ -14,7 +15,7 @@ export interface LevelTiming {
 export interface BatchReport {
   readonly batch: number;
   readonly load: Pick<LoadSummary, 'filesLoaded' | 'rowsLoaded' | 'rowsRejected' | 'durationMs' | 'rejects'>;
-  readonly refresh: { readonly results: readonly RefreshResult[]; readonly levels: readonly LevelTiming[]; readonly durationMs: number };
+  readonly refresh: { readonly results: readonly RefreshOutcome[]; readonly levels: readonly LevelTiming[]; readonly durationMs: number };
   /** The newest event (probe stream's event time) loaded and not yet seen in the top rollup, if any. */
   readonly newestEventAt: string | null;
   /** When the top rollup showed it: the end of this batch's refresh. */
@@ -23,8 +24,12 @@ export interface BatchReport {
   readonly freshnessMs: number | null;
 }
 
+/** How each batch refreshes: as `mvkit refresh` does (progress, threads). */
+export type BatchRefreshOptions = Pick<RefreshCommandOptions, 'threads' | 'trace'>;
+
 export interface RunOptions {
   readonly landing: string;
+  readonly refresh?: BatchRefreshOptions;
   /** Seconds between the starts of two batches. */
   readonly intervalS?: number;
   /** Stop after this many batches (default: until the signal aborts). */
@@ -36,22 +41,30 @@ export interface RunOptions {
   readonly beforeBatch?: (batch: number) => void | Promise<void>;
 }
 
-function levelsOf(manifest: Manifest, results: readonly RefreshResult[]): LevelTiming[] {
+/** A node's level: tables 0, each MV one more than its deepest input (the order a refresh walks). */
+export function nodeLevels(manifest: Manifest): Map<string, number> {
+  const level = new Map<string, number>();
+  for (const n of manifest.nodes) level.set(n.name, n.dependsOn.length ? 1 + Math.max(...n.dependsOn.map((d) => level.get(d) ?? 0)) : 0);
+  return level;
+}
+
+function levelsOf(manifest: Manifest, results: readonly RefreshOutcome[]): LevelTiming[] {
   const level = nodeLevels(manifest);
   const by = new Map<number, { nodes: string[]; durationMs: number; rowsChanged: number }>();
   for (const r of results) {
     const l = level.get(r.node) ?? 0;
     const e = by.get(l) ?? { nodes: [], durationMs: 0, rowsChanged: 0 };
     e.nodes.push(r.node);
-    e.durationMs += r.durationMs;
-    e.rowsChanged += r.rowsChanged;
+    e.durationMs += r.durationMs ?? 0;
+    e.rowsChanged += r.rows ?? 0;
     by.set(l, e);
   }
   return [...by.entries()].sort((a, b) => a[0] - b[0]).map(([lvl, e]) => ({ level: lvl, ...e }));
 }
 
 /**
- * Load → refresh → freshness, one batch. `pending` carries the newest loaded event that the top rollup
+ * Load → refresh → freshness, one batch. The refresh is `mvkit refresh`'s: the target's engine,
+ * the deployed nodes checked against the project, each refresh recorded in mvkit.refresh_history. `pending` carries the newest loaded event that the top rollup
  * did not show yet (its refresh may land in a later batch).
  */
 export class PlatformRunner {
@@ -59,7 +72,7 @@ export class PlatformRunner {
   private batch = 0;
   private readonly probe: FreshnessProbe | undefined;
 
-  constructor(private readonly db: Db, private readonly manifest: Manifest, private readonly engine: PlatformEngine, private readonly landing: string) {
+  constructor(private readonly db: Db, private readonly manifest: Manifest, private readonly engine: Engine, private readonly landing: string, private readonly refreshOptions: BatchRefreshOptions = {}) {
     this.probe = freshnessProbe(manifest);
   }
 
@@ -70,7 +83,7 @@ export class PlatformRunner {
     const loadedNewest = this.probe ? load.newestEventAt[this.probe.stream] : undefined;
     if (loadedNewest && (!this.pending || loadedNewest > this.pending)) this.pending = loadedNewest;
     const t0 = performance.now();
-    const results = await this.engine.refreshAll(this.db, this.manifest);
+    const results = await refreshDeployment(this.db, this.engine, this.manifest, this.refreshOptions);
     const refreshMs = performance.now() - t0;
     const visibleAtMs = Date.now();
     let newestEventAt: string | null = null;
@@ -108,8 +121,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Runs batches every `intervalS` seconds until `batches` are done or the signal aborts (after the current batch). */
-export async function runPlatform(db: Db, manifest: Manifest, engine: PlatformEngine, options: RunOptions): Promise<BatchReport[]> {
-  const runner = new PlatformRunner(db, manifest, engine, options.landing);
+export async function runPlatform(db: Db, manifest: Manifest, engine: Engine, options: RunOptions): Promise<BatchReport[]> {
+  const runner = new PlatformRunner(db, manifest, engine, options.landing, options.refresh);
   const reports: BatchReport[] = [];
   const intervalMs = (options.intervalS ?? 5) * 1000;
   for (let i = 1; options.batches === undefined || i <= options.batches; i++) {

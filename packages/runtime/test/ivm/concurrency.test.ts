@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '@mvkit/compiler';
 import { openPostgres } from '../../src/db/postgres.ts';
 import type { Db } from '../../src/db/db.ts';
-import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { refreshAll } from '../../src/ivm/index.ts';
 import { tryNodeLock, unlockNode } from '../../src/ivm/catalog.ts';
-import { refreshNode, testHooks } from '../../src/ivm/refresh.ts';
+import { refreshNode } from '../../src/ivm/refresh.ts';
 import { applyOp, expectVerified, platformManifest, runScenario, type Op } from './workload.ts';
 
 let server: PostgresServer;
@@ -75,7 +75,7 @@ describe('incremental engine under concurrent writers (native Postgres)', () => 
     await runScenario(db, manifest, [], [submit(0, 0), submit(1, 3600), { op: 'refresh', select: ['messages'] }]);
     const w = await connect();
     let fired = 0;
-    testHooks.afterHighMarks = async (node) => {
+    const afterHighMarks = async (node: string) => {
       if (node !== 'messages_enriched' && node !== 'x_join_agg') return;
       fired++;
       if (node === 'x_join_agg') {
@@ -88,18 +88,14 @@ describe('incremental engine under concurrent writers (native Postgres)', () => 
       await w.query("DELETE FROM channels WHERE channel_id = 'wa'");
       await w.query("INSERT INTO message_events (tenant_id, message_id, event_stream, status, event_at) VALUES ('t1', 'm0', 'delivery_receipts', 'delivered', '2026-03-01 00:00:09')");
     };
-    try {
-      await applyOp(db, { op: 'moveCampaign', c: 0, category: 'otp' });
-      await applyOp(db, receipt(1, 3610));
-      const [r] = await refreshAll(db, manifest, { select: ['messages', 'messages_enriched', 'delivery_hourly', 'x_join_agg'] }).then((rs) => rs.filter((x) => x.node === 'messages_enriched'));
-      expect(fired).toBe(2);
-      expect(await db.query("SELECT 1 FROM x_join_agg WHERE max_name = 'zzz-late'")).toEqual([]);
-      expect(r?.mode).toBe('incremental');
-      // Consistent at the high mark: the 'otp' move is in, the 'late' one is not yet.
-      expect((await db.query("SELECT DISTINCT category FROM messages_enriched WHERE campaign_id = 'c1'")).map((x) => x.category)).toEqual(['otp']);
-    } finally {
-      testHooks.afterHighMarks = undefined;
-    }
+    await applyOp(db, { op: 'moveCampaign', c: 0, category: 'otp' });
+    await applyOp(db, receipt(1, 3610));
+    const [r] = await refreshAll(db, manifest, { select: ['messages', 'messages_enriched', 'delivery_hourly', 'x_join_agg'], afterHighMarks }).then((rs) => rs.filter((x) => x.node === 'messages_enriched'));
+    expect(fired).toBe(2);
+    expect(await db.query("SELECT 1 FROM x_join_agg WHERE max_name = 'zzz-late'")).toEqual([]);
+    expect(r?.mode).toBe('incremental');
+    // Consistent at the high mark: the 'otp' move is in, the 'late' one is not yet.
+    expect((await db.query("SELECT DISTINCT category FROM messages_enriched WHERE campaign_id = 'c1'")).map((x) => x.category)).toEqual(['otp']);
     await refreshAll(db, manifest);
     await expectVerified(db, manifest);
     expect((await db.query("SELECT DISTINCT category FROM messages_enriched WHERE campaign_id = 'c1'")).map((x) => x.category)).toEqual(['late']);

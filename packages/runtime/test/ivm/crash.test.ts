@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '@mvkit/compiler';
 import { openPostgres } from '../../src/db/postgres.ts';
 import type { Db } from '../../src/db/db.ts';
-import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { refreshAll } from '../../src/ivm/index.ts';
 import { applyOp, expectVerified, mvNames, platformManifest, repoRoot, runScenario, type Op } from './workload.ts';
 
@@ -70,8 +70,8 @@ describe('a refresh killed mid-transaction (native Postgres)', () => {
 
     const file = join(mkdtempSync(join(tmpdir(), 'mvkit-crash-')), 'manifest.json');
     writeFileSync(file, JSON.stringify(manifest));
-    const child = spawn('npx', ['tsx', fileURLToPath(new URL('./crash-child.ts', import.meta.url)), crashed.url, file], {
-      cwd: repoRoot, env: { ...process.env, MVKIT_IVM_PAUSE_IN_REFRESH: 'delivery_hourly:120' }, stdio: ['ignore', 'pipe', 'inherit'],
+    const child = spawn('npx', ['tsx', fileURLToPath(new URL('./crash-child.ts', import.meta.url)), crashed.url, file, 'delivery_hourly', '120'], {
+      cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'],
       // Its own process group: npx, tsx and node all die at once, like a crashed host process.
       detached: true,
     });

@@ -4,7 +4,7 @@ import type { Manifest } from '@mvkit/compiler';
 import { openPostgres } from '../../src/db/postgres.ts';
 import type { Db } from '../../src/db/db.ts';
 import { refreshAll, refreshDependencies } from '../../src/ivm/refresh.ts';
-import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { applyOp, createViews, expectVerified, logEntries, mvNames, opArb, platformManifest, resetTables, runScenario, type Op } from './workload.ts';
 
 /** Every tenant with its campaigns and every channel, and two submitted messages. */

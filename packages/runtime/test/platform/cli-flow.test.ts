@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyDeployment } from '../../src/apply/apply.ts';
 import { openPglite } from '../../src/db/pglite.ts';
-import { platformEngine, runPlatform } from '../../src/run/index.ts';
+import { openPostgres } from '../../src/db/postgres.ts';
+import { engineFor } from '../../src/engines/open-engine.ts';
+import { runPlatform } from '../../src/run/index.ts';
 import { generateSample, writeBatch } from '../../src/sample/index.ts';
-import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { platformManifest, REPO, tempDir } from './helpers.ts';
 
 let server: PostgresServer;
@@ -36,16 +39,23 @@ describe('the platform through the CLI', () => {
     expect(run.code).toBe(0);
     const batch = JSON.parse(run.out.trim().split('\n')[0]!);
     expect(batch.refresh.results.map((r: { node: string }) => r.node)).toContain('tenant_daily');
+    // The batch's refreshes are in mvkit refresh's history, as it records them.
+    const db = await openPostgres(url);
+    const history = await db.query<{ node: string; mode: string; rows: number }>('SELECT node, mode, rows FROM mvkit.refresh_history ORDER BY node');
+    await db.close();
+    const results = batch.refresh.results as { node: string; mode: string; rows: number }[];
+    expect(history.map((h) => ({ node: h.node, mode: h.mode, rows: Number(h.rows) }))).toEqual(results.map((r) => ({ node: r.node, mode: r.mode, rows: r.rows })).sort((a, b) => (a.node < b.node ? -1 : 1)));
+    expect(history.every((h) => h.mode === 'incremental')).toBe(true);
     const bad = mvkit(['generate', '--landing', landing, '--events', 'many']);
-    expect(bad.code).toBe(1);
-    expect(bad.err).toContain('hint:');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe('mvkit: --events must be a whole number of at least 0, not "many"\n  hint: e.g. --events 10\n');
   });
 
   it('mvkit run ends after the current batch when stopped', async () => {
     const manifest = await platformManifest();
     const db = await openPglite();
-    const engine = await platformEngine();
-    await engine.deploy(db, manifest);
+    const engine = await engineFor(db);
+    await applyDeployment(db, engine, manifest);
     const landing = join(tempDir('run'), 'landing');
     const batches = generateSample({ seed: 2, tenants: 2, events: 200, batches: 5 });
     const stop = new AbortController();

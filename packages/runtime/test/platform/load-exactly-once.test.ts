@@ -9,7 +9,7 @@ import { openPostgres } from '../../src/db/postgres.ts';
 import { LoadError } from '../../src/errors.ts';
 import { loadLanding, rejectsPathFor } from '../../src/load/index.ts';
 import { generateSample, writeSample } from '../../src/sample/index.ts';
-import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.ts';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { createTables, loadedContents, platformManifest, REPO, tempDir } from './helpers.ts';
 
 let server: PostgresServer;
@@ -142,8 +142,8 @@ describe.each(engines)('load on $kind', (engine) => {
     await createTables(setup, manifest);
     await setup.close();
 
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/load-child.ts'), engine.kind, location, manifestFile, landing], {
-      cwd: REPO, env: { ...process.env, MVKIT_TEST_LOAD_PAUSE_MS: '120000', MVKIT_TEST_LOAD_PAUSE_FILE: victim }, stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/load-child.ts'), engine.kind, location, manifestFile, landing, '120000', victim], {
+      cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
