@@ -18,6 +18,7 @@ function run(cmd: string, args: string[], cwd: string): SpawnSyncReturns<string>
   return r;
 }
 
+/** Each call is a fresh process (npm's npx, then the CLI on PGlite): minutes on a loaded machine. */
 const mvkit = (args: string[], cwd: string) => run('npx', ['mvkit', ...args], cwd);
 
 beforeAll(() => {
@@ -92,7 +93,7 @@ describe('packed packages installed with npm outside the repository', () => {
     const again = mvkit(['apply'], shop);
     expect(again.status).toBe(0);
     expect(again.stdout).toMatch(/no changes/);
-  });
+  }, 600_000);
 
   it('the project loads with no node_modules above it: @mvkit/compiler is the running CLI\'s', () => {
     const bare = mkdtempSync(join(tmpdir(), 'mvkit-bare-'));
