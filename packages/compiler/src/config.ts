@@ -19,3 +19,49 @@ export interface ProjectConfig {
 export function defineConfig(config: ProjectConfig): ProjectConfig {
   return config;
 }
+
+/** The engines a target may name; the local engine runs on the first two. */
+export const ENGINES = ['pglite', 'postgres', 'redshift'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+/** A target the config declares with an engine mvkit does not have. */
+export interface ConfigProblem {
+  readonly target: string;
+  readonly message: string;
+  readonly hint: string;
+  /** A literal to find the line of in the config file. */
+  readonly near: string;
+}
+
+/**
+ * What the config declares that mvkit cannot honour. An unknown engine would otherwise fall
+ * through to the local engine and run the project somewhere the user did not ask for.
+ */
+export function configProblems(config: ProjectConfig): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const targets = config.targets ?? {};
+  if (typeof targets !== 'object' || targets === null || Array.isArray(targets)) {
+    return [{ target: '', message: '`targets` must be an object of named targets', hint: "targets: { local: { engine: 'pglite' } }", near: 'targets' }];
+  }
+  for (const [name, t] of Object.entries(targets)) {
+    const engine = (t as { engine?: unknown } | null)?.engine;
+    if (!(ENGINES as readonly unknown[]).includes(engine)) {
+      out.push({
+        target: name,
+        message: `target "${name}" has engine ${engine === undefined ? '(none)' : JSON.stringify(engine)}, which mvkit does not have; engines: ${ENGINES.join(', ')}`,
+        hint: `set engine to one of ${ENGINES.map((e) => `'${e}'`).join(', ')} in the target "${name}"`,
+        near: typeof engine === 'string' ? engine : name,
+      });
+    }
+  }
+  // `local` (PGlite) and `postgres` exist without being declared.
+  if (config.defaultTarget !== undefined && !(config.defaultTarget in targets) && !['local', 'postgres'].includes(config.defaultTarget)) {
+    out.push({
+      target: config.defaultTarget,
+      message: `defaultTarget "${config.defaultTarget}" is not one of the targets (${[...Object.keys(targets), 'local', 'postgres'].filter((n, i, a) => a.indexOf(n) === i).join(', ')})`,
+      hint: 'name a declared target, or declare it under targets',
+      near: config.defaultTarget,
+    });
+  }
+  return out;
+}

@@ -1,3 +1,4 @@
+import { UnknownColumnError } from './column-scope.ts';
 import type { BaseType, ColType, Shape } from './types.ts';
 
 /** One immutable node per SQL expression construct, with a `kind` discriminant. */
@@ -96,14 +97,26 @@ export const ratio = (num: Expr<'number'>, den: Expr<'number'>): Expr<'number'> 
 /** An escape hatch: SQL text the compiler does not look into. */
 export const sqlExpr = <B extends BaseType>(sql: string, base: B): Expr<B> => new Expr({ kind: 'raw', sql }, base);
 
-/** Typed column references; `resolve` says which relation alias and column each name reads. */
-export function columnsOf<S extends Shape>(shape: Readonly<Record<string, BaseType | ColType>>, resolve: string | null | ((name: string) => readonly [string | null, string]) = null): Columns<S> {
+/** Property reads that are not column names: promise checks, serializers, inspectors, test matchers. */
+const NOT_COLUMNS = new Set(['then', 'toJSON', 'constructor', 'valueOf', 'toString', 'inspect', 'asymmetricMatch', 'nodeType', '$$typeof', '__proto__', 'prototype', 'length']);
+
+/**
+ * Typed column references; `resolve` says which relation alias and column each name reads.
+ * Reading a name that is not a column throws an UnknownColumnError (tsc catches it in a typed
+ * file; a JavaScript file or a loose type would otherwise fail later on `undefined.node`).
+ */
+export function columnsOf<S extends Shape>(shape: Readonly<Record<string, BaseType | ColType>>, resolve: string | null | ((name: string) => readonly [string | null, string]) = null, owner?: string): Columns<S> {
   const out: Record<string, Expr<BaseType>> = {};
   for (const [name, type] of Object.entries(shape)) {
     const [rel, col] = typeof resolve === 'function' ? resolve(name) : [resolve, name];
     out[name] = typeof type === 'string' ? new Expr({ kind: 'column', rel, name: col }, type) : new Expr({ kind: 'column', rel, name: col }, type.base, type.sql);
   }
-  return out as Columns<S>;
+  return new Proxy(out, {
+    get(target, prop, receiver) {
+      if (typeof prop === 'symbol' || prop in target || NOT_COLUMNS.has(prop)) return Reflect.get(target, prop, receiver);
+      throw new UnknownColumnError(prop, Object.keys(target), owner);
+    },
+  }) as Columns<S>;
 }
 
 /**

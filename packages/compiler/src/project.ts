@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ProjectConfig } from './config.ts';
+import { configProblems, type ProjectConfig } from './config.ts';
 import { isModel, type Model } from './dsl/model.ts';
+import type { UnknownColumnError } from './column-scope.ts';
 import { ModelError, type Diagnostic } from './errors.ts';
 
 export interface Project {
@@ -104,14 +105,50 @@ async function importModels(dir: string, files: readonly string[]): Promise<{ mo
     const ns = (await importBundle(dir, 'models', code)) as Record<string, Record<string, unknown>>;
     return { modules: files.map((_, i) => ns[`m${i}`] ?? {}), diagnostics: [] };
   } catch (e) {
-    const file = files.find((f) => (e as Error).stack?.includes(f)) ?? files[0] ?? dir;
+    // The file of the innermost frame in a model file: where the error was thrown.
+    const stack = (e as Error).stack ?? '';
+    const at = (f: string) => { const i = stack.indexOf(f + ':'); return i < 0 ? Infinity : i; };
+    const file = [...files].sort((a, b) => at(a) - at(b)).find((f) => at(f) < Infinity) ?? files[0] ?? dir;
     return { modules: [], diagnostics: [loadError(e, file)] };
   }
 }
 
 function loadError(e: unknown, file: string): Diagnostic {
   const site = errorSite(e, file);
+  if (e instanceof Error && e.name === 'UnknownColumnError') return unknownColumn(e as UnknownColumnError, file, site);
   return { code: 'load-error', severity: 'error', message: `model file does not load: ${(e as Error).message}`, file, ...site, hint: 'fix the error at this line; run `pnpm typecheck` for type errors' };
+}
+
+/**
+ * A misspelled column in a measure, derive or where callback: at the callback's line, with the
+ * model it belongs to (read from the declaration's line: the next frame of the same file).
+ */
+function unknownColumn(e: UnknownColumnError, file: string, site: { line: number; column: number }): Diagnostic {
+  const frames = framesIn(e, file);
+  const declaration = frames.find((f) => f.line !== site.line || f.column !== site.column);
+  let model = e.owner;
+  if (!model && declaration) {
+    const text = readFileSync(file, 'utf8').split('\n')[declaration.line - 1]?.slice(declaration.column - 1) ?? '';
+    model = /^\w+\s*\(\s*(['"`])([^'"`]+)\1/.exec(text)?.[2];
+  }
+  return {
+    code: 'unknown-column', severity: 'error', file, ...site, ...(model ? { model } : {}),
+    message: `unknown column "${e.column}"${model ? ` of "${model}"` : ''} read in a callback; columns: ${e.columns.join(', ')}`,
+    hint: e.hint ?? 'use one of the columns listed',
+  };
+}
+
+/** Every stack frame of an error that is in `file`, outermost last. */
+function framesIn(e: unknown, file: string): { line: number; column: number }[] {
+  const stack = e instanceof Error ? e.stack ?? '' : '';
+  const out: { line: number; column: number }[] = [];
+  for (const l of stack.split('\n')) {
+    const i = l.indexOf(file + ':');
+    if (i < 0) continue;
+    const [line, column] = l.slice(i + file.length + 1).split(':').map((x) => parseInt(x, 10));
+    if (line) out.push({ line, column: column || 1 });
+  }
+  return out;
 }
 
 function listFiles(dir: string, exts: readonly string[]): string[] {
@@ -127,15 +164,15 @@ function listFiles(dir: string, exts: readonly string[]): string[] {
 
 /** Where in a model file an exception was thrown, from its stack. */
 function errorSite(e: unknown, file: string): { line: number; column: number } {
-  const stack = e instanceof Error ? e.stack ?? '' : '';
-  for (const l of stack.split('\n')) {
-    const i = l.indexOf(file + ':');
-    if (i >= 0) {
-      const [line, column] = l.slice(i + file.length + 1).split(':').map((x) => parseInt(x, 10));
-      if (line) return { line, column: column || 1 };
-    }
-  }
-  return { line: 1, column: 1 };
+  return framesIn(e, file)[0] ?? { line: 1, column: 1 };
+}
+
+/** The first line of a file that holds `literal` as a quoted string or a key (1 when none does). */
+function lineOf(file: string, literal: string): number {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(`'${literal}'`) || l.includes(`"${literal}"`));
+  const j = i >= 0 ? i : lines.findIndex((l) => new RegExp(`\\b${literal.replace(/[^\w]/g, '')}\\s*:`).test(l));
+  return j >= 0 ? j + 1 : 1;
 }
 
 /** Loads the config, every model file under models/ and every macro under macros/. */
@@ -154,6 +191,12 @@ export async function loadProject(dirArg: string): Promise<Project> {
     } catch (e) {
       const site = errorSite(e, configFile);
       throw new ModelError(`${relative(dir, configFile)}:${site.line}:${site.column}: the project config does not load: ${(e as Error).message}`, [], { cause: e, hint: 'fix the config file' });
+    }
+    const [problem] = configProblems(config);
+    if (problem) {
+      const line = lineOf(configFile, problem.near);
+      const diagnostic: Diagnostic = { code: 'config', severity: 'error', message: problem.message, file: configFile, line, column: 1, hint: problem.hint };
+      throw new ModelError(`${relative(dir, configFile)}:${line}: ${problem.message}`, [diagnostic], { hint: problem.hint });
     }
   }
   const modelsDir = join(dir, config.modelsDir ?? 'models');

@@ -15,6 +15,12 @@ export function tenantPass(graph: ModelGraph): Diagnostic[] {
       continue;
     }
     switch (m.kind) {
+      case 'dimension':
+        if (m.globalReason !== null && !m.globalReason.trim()) {
+          out.push(diag(m, 'tenant-global-reason', `dimension "${m.name}" is declared global without a reason: every tenant's joins would read all of its rows`,
+            'say why every tenant may see it: tenant: { global: "why" }, or name its tenant column: tenant: \'tenant_id\''));
+        }
+        break;
       case 'streamJoin':
         if (!m.key.includes(m.tenant)) out.push(diag(m, 'tenant-join', `stream join "${m.name}" is keyed by (${m.key.join(', ')}) without the tenant column "${m.tenant}"`, `add "${m.tenant}" to the key`));
         for (const s of Object.values(m.streams)) {

@@ -72,8 +72,8 @@ describe('mvkit dev', () => {
       at = await until('~ rebuild events_hourly (definition changed)', at);
       at = await until('applied 8 stage(s)', at);
       writeFileSync(file, readFileSync(file, 'utf8').replace('m.min(c.amount)', 'm.min(c.nope)'));
-      await until('error load-error', at);
-      expect(out.slice(at)).toMatch(/models\/shop\.ts:\d+:\d+: error load-error/);
+      await until('error unknown-column', at);
+      expect(out.slice(at)).toMatch(/models\/shop\.ts:\d+:\d+: error unknown-column \[events_hourly\]: unknown column "nope" of "events_hourly" read in a callback; columns: /);
     } finally {
       child.kill('SIGTERM');
     }
