@@ -57,8 +57,18 @@ async function importBundle(dir: string, name: string, code: string): Promise<Re
 /** The config file, bundled like the model files (it imports `@mvkit/compiler` for defineConfig). */
 async function importFile(dir: string, file: string): Promise<Record<string, unknown>> {
   if (underVitest()) return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  const out = await build({ ...bundleOptions(dir, 'config'), entryPoints: [file] });
-  return importBundle(dir, 'config', out.outputFiles![0]!.text);
+  let code: string;
+  try {
+    code = (await build({ ...bundleOptions(dir, 'config'), entryPoints: [file] })).outputFiles![0]!.text;
+  } catch (e) {
+    // A syntax error: rethrown with its site as a stack frame, which the caller reports as file:line.
+    const x = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors?.[0];
+    if (!x) throw e;
+    const error = new Error(x.text);
+    if (x.location) error.stack = `Error: ${x.text}\n    at ${resolve(dir, x.location.file)}:${x.location.line}:${x.location.column + 1}`;
+    throw error;
+  }
+  return importBundle(dir, 'config', code);
 }
 
 /**
