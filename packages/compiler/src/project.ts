@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { build } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { basename, extname, join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { register } from 'tsx/esm/api';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { configProblems, type ProjectConfig } from './config.ts';
 import { isModel, type Model } from './dsl/model.ts';
 import type { UnknownColumnError } from './column-scope.ts';
@@ -20,24 +19,63 @@ export interface Project {
 
 const CONFIG_FILES = ['mvkit.config.ts', 'mvkit.config.mts', 'mvkit.config.js', 'mvkit.config.mjs'];
 
-let registered = false;
 /** Inside a vitest worker (not merely a process started by one, which inherits VITEST=true). */
 const underVitest = () => '__vitest_worker__' in globalThis;
 
-/** The config file is small and alone: the tsx loader imports it. */
-async function importFile(file: string): Promise<Record<string, unknown>> {
-  if (!registered && !underVitest()) {
-    register();
-    registered = true;
+/**
+ * The compiler that is running, as the module its entry is: src/index.ts from sources (the CLI
+ * runs under tsx), dist/index.js once built. Model files and the config import `@mvkit/compiler`
+ * and get this very module wherever the project lives, with or without a node_modules of its own,
+ * so `isModel` and `instanceof Expr` see one class.
+ */
+const SELF = new URL(`./index${extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
+const runningCompiler: Plugin = {
+  name: 'mvkit-running-compiler',
+  setup(b) {
+    b.onResolve({ filter: /^@mvkit\/compiler$/ }, () => ({ path: SELF, external: true }));
+  },
+};
+
+/** How project files are bundled: other packages stay external, an inline source map keeps file:line. */
+const bundleOptions = (dir: string, name: string): BuildOptions => ({
+  // Source-map paths are relative to the bundle, which is written into the cache folder.
+  outfile: join(dir, '.mvkit', 'cache', `${name}.mjs`), absWorkingDir: dir,
+  bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false, sourcemap: 'inline',
+  packages: 'external', plugins: [runningCompiler], logLevel: 'silent', keepNames: true,
+});
+
+/** Writes a bundle into the cache under a name of its content and imports it. */
+async function importBundle(dir: string, name: string, code: string): Promise<Record<string, unknown>> {
+  process.setSourceMapsEnabled(true);
+  const cacheDir = join(dir, '.mvkit', 'cache');
+  mkdirSync(cacheDir, { recursive: true });
+  const bundle = join(cacheDir, `${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+  if (!existsSync(bundle)) writeFileSync(bundle, code);
+  return (await import(pathToFileURL(bundle).href)) as Record<string, unknown>;
+}
+
+/** The config file, bundled like the model files (it imports `@mvkit/compiler` for defineConfig). */
+async function importFile(dir: string, file: string): Promise<Record<string, unknown>> {
+  if (underVitest()) return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  let code: string;
+  try {
+    code = (await build({ ...bundleOptions(dir, 'config'), entryPoints: [file] })).outputFiles![0]!.text;
+  } catch (e) {
+    // A syntax error: rethrown with its site as a stack frame, which the caller reports as file:line.
+    const x = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors?.[0];
+    if (!x) throw e;
+    const error = new Error(x.text);
+    if (x.location) error.stack = `Error: ${x.text}\n    at ${resolve(dir, x.location.file)}:${x.location.line}:${x.location.column + 1}`;
+    throw error;
   }
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  return importBundle(dir, 'config', code);
 }
 
 /**
  * All model files in one esbuild bundle, imported once: model files import each other and must
  * share one module instance per file, and one bundle loads 1,000 files in a fraction of the
- * time of a loader hook per file. Packages stay external (one @mvkit/compiler); an inline
- * source map keeps every declaration's file:line.
+ * time of a loader hook per file. `@mvkit/compiler` is the running compiler, other packages
+ * stay external.
  */
 async function importModels(dir: string, files: readonly string[]): Promise<{ modules: Record<string, unknown>[]; diagnostics: Diagnostic[] }> {
   if (underVitest()) {
@@ -53,19 +91,14 @@ async function importModels(dir: string, files: readonly string[]): Promise<{ mo
     }
     return { modules, diagnostics };
   }
-  process.setSourceMapsEnabled(true);
   const entry = files.map((f, i) => `export * as m${i} from ${JSON.stringify(f)};`).join('\n');
-  const cacheDir = join(dir, '.mvkit', 'cache');
   let code: string;
   try {
     const out = await build({
-      // Source-map paths are relative to the bundle, which is written into cacheDir.
-      outfile: join(cacheDir, 'models.mjs'), absWorkingDir: dir,
+      ...bundleOptions(dir, 'models'),
       stdin: { contents: entry, resolveDir: dir, loader: 'ts', sourcefile: 'mvkit-models-entry.ts' },
-      bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false, sourcemap: 'inline',
-      packages: 'external', logLevel: 'silent', keepNames: true,
     });
-    code = out.outputFiles[0]!.text;
+    code = out.outputFiles![0]!.text;
   } catch (e) {
     const errors = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors ?? [];
     if (!errors.length) throw e;
@@ -78,11 +111,8 @@ async function importModels(dir: string, files: readonly string[]): Promise<{ mo
       })),
     };
   }
-  mkdirSync(cacheDir, { recursive: true });
-  const bundle = join(cacheDir, `models-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
-  if (!existsSync(bundle)) writeFileSync(bundle, code);
   try {
-    const ns = (await import(pathToFileURL(bundle).href)) as Record<string, Record<string, unknown>>;
+    const ns = (await importBundle(dir, 'models', code)) as Record<string, Record<string, unknown>>;
     return { modules: files.map((_, i) => ns[`m${i}`] ?? {}), diagnostics: [] };
   } catch (e) {
     // The file of the innermost frame in a model file: where the error was thrown.
@@ -165,7 +195,7 @@ export async function loadProject(dirArg: string): Promise<Project> {
   const configFile = CONFIG_FILES.map((f) => join(dir, f)).find((f) => existsSync(f));
   if (configFile) {
     try {
-      const mod = await importFile(configFile);
+      const mod = await importFile(dir, configFile);
       const declared = (mod.default ?? mod.config) as Partial<ProjectConfig> | undefined;
       config = { ...declared, name: declared?.name ?? basename(dir) };
     } catch (e) {

@@ -6,7 +6,9 @@ import type { Command } from 'commander';
 import { watch } from 'chokidar';
 import { projectDir } from '../project-options.ts';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin.ts');
+/** The CLI's own entry: src/bin.ts run through tsx from sources, dist/bin.js (beside this bundle) once built. */
+const FROM_SOURCES = import.meta.url.endsWith('.ts');
+const BIN = FROM_SOURCES ? join(dirname(fileURLToPath(import.meta.url)), '..', 'bin.ts') : fileURLToPath(new URL('./bin.js', import.meta.url));
 
 /**
  * Model files are ES modules: a process imports each once. Every recompile runs in a fresh
@@ -14,7 +16,7 @@ const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin.ts');
  */
 function runChild(dir: string, args: string[]): Promise<number> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', BIN, '-p', dir, ...args], { stdio: 'inherit', env: process.env });
+    const child = spawn(process.execPath, [...(FROM_SOURCES ? ['--import', 'tsx'] : []), BIN, '-p', dir, ...args], { stdio: 'inherit', env: process.env });
     child.on('exit', (code) => done(code ?? 1));
     child.on('error', () => done(1));
   });

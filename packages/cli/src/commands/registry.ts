@@ -6,6 +6,7 @@ import { registerDemo } from './demo.ts';
 import { registerDev } from './dev.ts';
 import { registerGenerate } from './generate.ts';
 import { registerGraph } from './graph.ts';
+import { registerInit } from './init.ts';
 import { registerLoad } from './load.ts';
 import { registerPlan } from './plan.ts';
 import { registerRefresh } from './refresh.ts';
@@ -19,7 +20,7 @@ export type RegisterCommand = (program: Command) => void;
 
 /** Every command of the CLI, in the order `mvkit --help` lists them (the README's order). */
 export const COMMANDS: readonly RegisterCommand[] = [
-  registerCompile, registerValidate, registerGraph, registerAnalyze,
+  registerInit, registerCompile, registerValidate, registerGraph, registerAnalyze,
   registerPlan, registerApply, registerRefresh, registerStatus, registerVerify, registerDev,
   registerGenerate, registerLoad, registerRun, registerDemo,
 ];
