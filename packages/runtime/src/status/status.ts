@@ -54,7 +54,8 @@ export async function deploymentStatus(db: Db, engine: Engine, manifest: Manifes
   const deployed = new Map((await readDeployed(db)).map((d) => [d.name, d]));
   const refreshes = state ? await lastRefreshes(db) : new Map<string, RefreshRecord>();
   const engineInfo = state ? await engine.introspect(db, manifest) : new Map();
-  const loads = state ? await newestLoads(db) : new Map<string, number>();
+  // Redshift reports staleness itself (SVV_MV_INFO); the load log matters for local MVs without watermarks.
+  const loads = state && engine.kind !== 'redshift' ? await newestLoads(db) : new Map<string, number>();
   const lastApply = state ? (await readApplies(db, 1))[0] ?? null : null;
   const nodes: NodeStatus[] = [];
   for (const n of manifest.nodes) {
