@@ -22,7 +22,7 @@ SELECT
   d1.category,
   d2.tenant_name,
   d3.channel_name,
-  DATEDIFF(second, i.submitted_at, i.delivered_at) AS delivery_latency_s
+  CAST(FLOOR(DATE_PART(epoch, i.delivered_at - i.submitted_at)) AS BIGINT) AS delivery_latency_s
 FROM messages AS i
 JOIN campaigns AS d1 ON d1.tenant_id = i.tenant_id AND d1.campaign_id = i.campaign_id
 JOIN tenants AS d2 ON d2.tenant_id = i.tenant_id

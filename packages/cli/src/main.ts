@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { MvkitError } from '@mvkit/compiler';
 import { COMMANDS } from './commands/registry.ts';
+import { addLockOptions } from './project-options.ts';
 
 /** Exit code of a usage error: an unknown command or option, a missing or bad argument. */
 export const EXIT_USAGE = 2;
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run mvkit --help for usage)')
     .exitOverride();
   for (const register of COMMANDS) register(program);
+  addLockOptions(program);
   return program;
 }
 

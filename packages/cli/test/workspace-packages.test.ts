@@ -32,7 +32,7 @@ const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier
 
 /** Every module specifier a file imports, statically or dynamically, bare ones only. */
 function bareImports(source: string): string[] {
-  const found = [...source.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+  const found = [...source.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([@a-z0-9][^'"\s]*)['"]/gm)].map((m) => m[1]!);
   return found.filter((s) => !s.startsWith('.') && !s.startsWith('/') && !isBuiltin(s));
 }
 

@@ -70,7 +70,7 @@ export const lit = <V extends string | number | boolean>(value: V): Expr<V exten
 export const dateTrunc = (grain: TimeGrain, e: Expr<'timestamp' | 'date'>): Expr<'timestamp'> =>
   new Expr({ kind: 'dateTrunc', grain, arg: e.node }, 'timestamp');
 
-/** Whole seconds from `from` to `to` (DATEDIFF on Redshift, EXTRACT(EPOCH) on Postgres). */
+/** Whole seconds from `from` to `to`: the floor of the elapsed seconds, on every target (see the dialects). */
 export const secondsBetween = (from: Expr<'timestamp'>, to: Expr<'timestamp'>): Expr<'number'> =>
   new Expr({ kind: 'secondsBetween', from: from.node, to: to.node }, 'number');
 

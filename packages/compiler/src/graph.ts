@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import type { Diagnostic } from './errors.ts';
 import type { Model, SqlModel, StreamModel } from './dsl/model.ts';
+import { directRefs } from './kinds/index.ts';
 
 /** The model graph: every model by name, its dependencies by name, a topological order. */
 export interface ModelGraph {
@@ -17,16 +18,8 @@ export function diag(m: Model, code: string, message: string, hint?: string, sev
   return { code, severity, message, model: m.name, file: m.loc.file, line: m.loc.line, column: m.loc.column, hint };
 }
 
-/** Direct dependencies of a model: objects it was built from and names its SQL references. */
-export function directRefs(m: Model, macros: Readonly<Record<string, string>>): (Model | string)[] {
-  switch (m.kind) {
-    case 'stream': case 'dimension': return [];
-    case 'streamJoin': return Object.values(m.streams);
-    case 'enrichment': return [m.from, ...m.joins.map((j) => j.dimension)];
-    case 'aggregate': case 'rollup': case 'view': return [m.from];
-    case 'sql': return [...m.refs, ...sqlRefNames(m, macros)];
-  }
-}
+/** Direct dependencies of a model: objects it was built from and names its SQL references (see each kind's handler). */
+export { directRefs };
 
 /** Names used with {{ref "..."}} in a SQL model's template (macros included). */
 export function sqlRefNames(m: SqlModel, macros: Readonly<Record<string, string>>): string[] {

@@ -1,5 +1,5 @@
 import type { TargetName } from './emit/dialect.ts';
-import type { SelectParts } from './emit/select.ts';
+import type { QueryNode } from './ir/select-node.ts';
 
 export interface ManifestColumn {
   readonly name: string;
@@ -36,9 +36,9 @@ export interface ManifestNode {
   /** Tables: append-only streams get a sequence, mutable ones a change log. */
   readonly appendOnly: boolean;
   readonly physical: PhysicalAttributes;
-  /** MVs and views: the ONE select. */
+  /** MVs and views: the ONE select, as SQL on this target and as a tree (null for tables and SQL views). */
   readonly sql: string | null;
-  readonly select: SelectParts | null;
+  readonly select: QueryNode | null;
   /** The statements that create it on this target. */
   readonly ddl: readonly string[];
 }

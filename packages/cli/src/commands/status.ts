@@ -10,6 +10,7 @@ const ago = (iso: string, now: string) => {
 export function renderStatus(r: StatusReport, target: string): string {
   const out = [`Status of ${r.project} on ${target} (${r.engine}) at ${r.at}`];
   if (r.lastApply) out.push(`last apply: ${r.lastApply.status} by ${r.lastApply.who}, ${ago(r.lastApply.startedAt, r.at)} (${r.lastApply.progress} stage(s))`);
+  for (const note of r.notes) out.push(note);
   out.push('');
   const w = Math.max(...r.nodes.map((n) => n.node.length), 4);
   for (const n of r.nodes) {

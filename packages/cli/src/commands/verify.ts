@@ -7,6 +7,10 @@ import { projectDir } from '../project-options.ts';
 function renderResults(results: readonly VerifyResult[]): string {
   const out: string[] = [];
   for (const r of results) {
+    if (r.stale) {
+      out.push(`${r.node}: STALE (${r.stale})`);
+      continue;
+    }
     if (r.equal) {
       out.push(`${r.node}: equal`);
       continue;
@@ -15,8 +19,11 @@ function renderResults(results: readonly VerifyResult[]): string {
     for (const row of r.missing) out.push(`  - missing ${JSON.stringify(row)}`);
     for (const row of r.extra) out.push(`  + extra   ${JSON.stringify(row)}`);
   }
-  const bad = results.filter((r) => !r.equal).length;
-  out.push(bad ? `${bad} of ${results.length} MV(s) differ from their recomputation.` : `all ${results.length} MV(s) equal their recomputation.`);
+  const stale = results.filter((r) => r.stale).length;
+  const bad = results.filter((r) => !r.equal && !r.stale).length;
+  if (bad) out.push(`${bad} of ${results.length} MV(s) differ from their recomputation.`);
+  if (stale) out.push(`${stale} of ${results.length} MV(s) are stale (input changes not refreshed yet): run \`mvkit refresh\` first, then verify again.`);
+  if (!bad && !stale) out.push(`all ${results.length} MV(s) equal their recomputation.`);
   return out.join('\n') + '\n';
 }
 

@@ -1,17 +1,24 @@
 /**
- * Select parts of a raw SQL model, read from its rendered SQL with the real Postgres parser, so
- * that the local engine maintains it incrementally like a DSL model. Only the shape the engine
+ * The select tree of a raw SQL model, converted from the real Postgres parser's tree, so that
+ * the local engine maintains it incrementally like a DSL model. Only the shape the engine
  * maintains is accepted: one SELECT over one relation inner-joined with others (ON), a WHERE,
  * and either a plain projection or a GROUP BY whose every non-aggregate item is a group key and
  * whose aggregates are COUNT/SUM/MIN/MAX (COUNT(DISTINCT) too: the engine recomputes that one).
  *
- * Expressions are re-rendered from the parse tree by a deparser for a small node subset, which
- * parenthesizes every compound operand; any node it does not know, and anything whose value may
- * change without its inputs changing (now(), CURRENT_DATE, random(), ...), gives null: the
- * model is then recomputed in full, which is always correct. Nothing here throws.
+ * Expressions become expression trees where the tree has the construct (columns, literals,
+ * comparisons, arithmetic, AND/OR/NOT, IS NULL, IN, CASE, COALESCE, GREATEST/LEAST, casts,
+ * DATE_TRUNC); any other supported construct becomes a `raw` leaf, SQL text re-rendered by a
+ * deparser for a small node subset, which the engine embeds but never inspects. Any node the
+ * deparser does not know, and anything whose value may change without its inputs changing
+ * (now(), CURRENT_DATE, random(), ...), makes the whole select opaque: the model is then
+ * recomputed in full, which is always correct, and the reason is reported. Nothing here throws.
  */
 import { parseSync } from 'libpg-query';
-import type { SelectColumn, SelectParts } from '../emit/select.ts';
+import { TIME_GRAINS, type BinaryOp, type ExprNode, type TimeGrain } from '../expr.ts';
+import {
+  aggregateOf, join, opaque, projection, relation, select, type AggregateNode, type JoinNode, type OutputNode, type QueryNode, type RelationNode, type SelectNode,
+} from '../ir/select-node.ts';
+import { exprKey } from '../ir/visit.ts';
 
 export interface SqlSelectPartsOptions {
   /**
@@ -29,8 +36,26 @@ const no = (why: string): never => {
   throw new Unsupported(why);
 };
 
-/** The select parts of `sql`, or null when its shape is not one the engine maintains (or it does not parse). */
-export function sqlSelectParts(sql: string, options: SqlSelectPartsOptions = {}): SelectParts | null {
+/**
+ * A SQL MV's select tree, when it has the engine's shape and selects exactly its declared
+ * columns (the storage table has those); else an opaque node that says why not.
+ */
+export function sqlModelSelect(sql: string, declared: readonly string[], options: SqlSelectPartsOptions = {}): QueryNode {
+  let s: SelectNode;
+  try {
+    s = derive(sql, options);
+  } catch (e) {
+    return opaque(sql, e instanceof Unsupported ? e.message : `its SQL could not be read (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const selected = s.outputs.map((o) => o.name);
+  if (selected.length !== declared.length || !selected.every((n) => declared.includes(n))) {
+    return opaque(sql, `it selects ${selected.join(', ')}, not exactly its declared columns ${declared.join(', ')}`);
+  }
+  return s;
+}
+
+/** The select tree of `sql`, or null when its shape is not one the engine maintains (or it does not parse). */
+export function sqlSelectParts(sql: string, options: SqlSelectPartsOptions = {}): SelectNode | null {
   try {
     return derive(sql, options);
   } catch {
@@ -49,7 +74,13 @@ export function sqlSelectPartsRejection(sql: string, options: SqlSelectPartsOpti
   }
 }
 
-function derive(sql: string, options: SqlSelectPartsOptions): SelectParts {
+/** What each clause the engine does not maintain is called in SQL. */
+const CLAUSES: Record<string, string> = {
+  withClause: 'WITH', distinctClause: 'DISTINCT', intoClause: 'SELECT INTO', havingClause: 'HAVING', windowClause: 'WINDOW', sortClause: 'ORDER BY',
+  limitOffset: 'OFFSET', limitCount: 'LIMIT', lockingClause: 'FOR UPDATE/SHARE', valuesLists: 'VALUES', larg: 'a set operation', rarg: 'a set operation',
+};
+
+function derive(sql: string, options: SqlSelectPartsOptions): SelectNode {
   const tree = parseSync(sql) as { stmts?: { stmt?: Node }[] };
   const stmts = tree.stmts ?? [];
   if (stmts.length !== 1) no('not exactly one statement');
@@ -58,7 +89,7 @@ function derive(sql: string, options: SqlSelectPartsOptions): SelectParts {
   const stmt = s!;
   if (stmt.op !== undefined && stmt.op !== 'SETOP_NONE') no('set operation');
   for (const k of ['withClause', 'distinctClause', 'intoClause', 'havingClause', 'windowClause', 'sortClause', 'limitOffset', 'limitCount', 'lockingClause', 'valuesLists', 'larg', 'rarg']) {
-    if (present(stmt[k])) no(`${k} is not supported`);
+    if (present(stmt[k])) no(`${CLAUSES[k]} is not maintained incrementally`);
   }
   if (stmt.groupDistinct) no('GROUP BY DISTINCT');
   if (stmt.limitOption && stmt.limitOption !== 'LIMIT_OPTION_DEFAULT') no('FETCH');
@@ -66,10 +97,10 @@ function derive(sql: string, options: SqlSelectPartsOptions): SelectParts {
   // FROM: one relation, then inner joins ON, left-deep.
   const fromClause = list(stmt.fromClause);
   if (fromClause.length !== 1) no('FROM must be one relation or a chain of inner joins');
-  const from: { relation: string; alias: string | null; on: string | null }[] = [];
+  const from: { relation: RelationNode; on: ExprNode | null }[] = [];
   const walk = (n: Node): void => {
     if (n.RangeVar) {
-      from.push({ ...rangeVar(n.RangeVar as Node), on: null });
+      from.push({ relation: rangeVar(n.RangeVar as Node), on: null });
       return;
     }
     const j = n.JoinExpr as Node | undefined;
@@ -79,14 +110,15 @@ function derive(sql: string, options: SqlSelectPartsOptions): SelectParts {
     walk(join.larg as Node);
     const right = join.rarg as Node;
     if (!right.RangeVar) no('the right side of a join must be a table');
-    from.push({ ...rangeVar(right.RangeVar as Node), on: scalar(join.quals as Node) });
+    from.push({ relation: rangeVar(right.RangeVar as Node), on: expr(join.quals as Node) });
   };
   walk(fromClause[0]!);
-  const scopes = from.map((f) => f.alias ?? f.relation);
+  const scopes = from.map((f) => f.relation.alias ?? f.relation.name);
   if (new Set(scopes).size !== scopes.length) no('two FROM items with one name');
-  if (new Set(from.map((f) => f.relation)).size !== from.length) no('a relation read twice (self-join)');
+  if (new Set(from.map((f) => f.relation.name)).size !== from.length) no('a relation read twice (self-join)');
+  const joins: JoinNode[] = from.slice(1).map((f) => join(f.relation, f.on!));
 
-  const where = stmt.whereClause ? scalar(stmt.whereClause as Node) : null;
+  const where = stmt.whereClause ? expr(stmt.whereClause as Node) : null;
 
   // The target list.
   const items = list(stmt.targetList).map((t) => {
@@ -103,48 +135,47 @@ function derive(sql: string, options: SqlSelectPartsOptions): SelectParts {
   if (!items.length) no('empty target list');
   if (new Set(items.map((i) => i.name)).size !== items.length) no('two output columns with one name');
 
-  const columns: SelectColumn[] = items.map(({ name, val }) => {
-    const agg = aggregate(val);
-    return agg ? { name, ...agg } : { name, expr: scalar(val), agg: null };
-  });
+  const columns: OutputNode[] = items.map(({ name, val }) => aggregate(name, val) ?? projection(name, expr(val)));
+  const driving = from[0]!.relation;
   const groupClause = list(stmt.groupClause);
   if (!groupClause.length) {
-    if (columns.some((c) => c.agg)) no('aggregate without GROUP BY');
-    return { from, where, grouped: false, columns };
+    if (columns.some((c) => c.kind === 'aggregate')) no('aggregate without GROUP BY');
+    return select(driving, joins, where, columns, false);
   }
 
   // GROUP BY: exactly the non-aggregate items, by expression, ordinal or output name.
   const keys = new Set<number>();
+  const keyOf = (c: OutputNode) => (c.kind === 'projection' ? exprKey(c.expr) : null);
   // Every output item with the expression of a group key is grouped by (`a AS x, a AS y ... GROUP BY a`).
-  const group = (text: string) => columns.forEach((c, i) => { if (!c.agg && c.expr === text) keys.add(i); });
+  const group = (text: string) => columns.forEach((c, i) => { if (keyOf(c) === text) keys.add(i); });
   for (const g of groupClause) {
     if (g.GroupingSet) no('GROUPING SETS, ROLLUP or CUBE');
     const c = g.A_Const as Node | undefined;
     if (c && c.ival !== undefined) {
       const col = columns[intOf(c) - 1];
-      if (!col || col.agg) no(`GROUP BY ${intOf(c)} is not a non-aggregate output column`);
-      group(col!.expr);
+      if (!col || col.kind === 'aggregate') no(`GROUP BY ${intOf(c)} is not a non-aggregate output column`);
+      group(keyOf(col!)!);
       continue;
     }
-    const text = scalar(g);
-    if (columns.some((col) => !col.agg && col.expr === text)) {
+    const text = exprKey(expr(g));
+    if (columns.some((col) => keyOf(col) === text)) {
       group(text);
       continue;
     }
     // A bare output name: Postgres reads it as an input column when an input has one by that name.
     const fields = list((g.ColumnRef as Node | undefined)?.fields);
     const named = fields.length === 1 ? columns.find((col) => col.name === fieldName(fields[0]!)) : undefined;
-    const inputs = options.columnsOf ? from.map((f) => options.columnsOf!(f.relation)) : [null];
-    if (!named || named.agg || !inputs.every((cols) => cols !== null && !cols.includes(named.name))) no(`GROUP BY ${text} is not an output column`);
-    group(named!.expr);
+    const inputs = options.columnsOf ? from.map((f) => options.columnsOf!(f.relation.name)) : [null];
+    if (!named || named.kind === 'aggregate' || !inputs.every((cols) => cols !== null && !cols.includes(named.name))) no(`GROUP BY ${scalar(g)} is not an output column`);
+    group(keyOf(named!)!);
   }
   columns.forEach((c, i) => {
-    if (!c.agg && !keys.has(i)) no(`${c.name} is neither aggregated nor grouped by`);
+    if (c.kind === 'projection' && !keys.has(i)) no(`${c.name} is neither aggregated nor grouped by`);
     // The engine groups by the key expressions themselves: a literal there would be an ordinal or an error.
-    if (!c.agg && items[i]!.val.A_Const) no(`group key ${c.name} is a constant`);
+    if (c.kind === 'projection' && items[i]!.val.A_Const) no(`group key ${c.name} is a constant`);
   });
-  if (!columns.some((c) => c.agg)) no('GROUP BY without aggregates (SELECT DISTINCT)');
-  return { from, where, grouped: true, columns };
+  if (!columns.some((c) => c.kind === 'aggregate')) no('GROUP BY without aggregates (SELECT DISTINCT)');
+  return select(driving, joins, where, columns, true);
 }
 
 const PLAIN = /^[a-z_][a-z0-9_]*$/;
@@ -159,18 +190,20 @@ function list(v: unknown): Node[] {
   return Array.isArray(v) ? (v as Node[]) : [];
 }
 
-function rangeVar(r: Node): { relation: string; alias: string | null } {
+function rangeVar(r: Node): RelationNode {
   if (r.schemaname || r.catalogname) no('a schema-qualified relation');
   if (r.inh === false) no('ONLY');
-  const relation = r.relname as string;
-  if (!PLAIN.test(relation) || KEYWORDS.has(relation)) no(`relation ${relation} is not a plain name`);
+  const relName = r.relname as string;
+  if (!PLAIN.test(relName) || KEYWORDS.has(relName)) no(`relation ${relName} is not a plain name`);
   const alias = r.alias as Node | undefined;
-  if (!alias) return { relation, alias: null };
+  if (!alias) return relation(relName, null);
   if (present(alias.colnames)) no('column aliases on a relation');
   const name = alias.aliasname as string;
   if (!PLAIN.test(name) || KEYWORDS.has(name)) no(`alias ${name} is not a plain name`);
-  return { relation, alias: name };
+  return relation(relName, name);
 }
+
+
 
 function fieldName(f: Node): string {
   const s = f.String as Node | undefined;
@@ -191,7 +224,7 @@ function ident(s: string): string {
 // ---- aggregates --------------------------------------------------------------------------
 
 /** A target item that is one aggregate call, or null when it is not an aggregate at all. */
-function aggregate(val: Node): Omit<SelectColumn, 'name'> | null {
+function aggregate(outName: string, val: Node): AggregateNode | null {
   const f = val.FuncCall as Node | undefined;
   if (!f) return null;
   const name = funcName(f);
@@ -199,25 +232,19 @@ function aggregate(val: Node): Omit<SelectColumn, 'name'> | null {
   if (f.over) no('window function');
   if (present(f.agg_order) || f.agg_within_group || f.func_variadic) no(`${name} with ORDER BY, WITHIN GROUP or VARIADIC`);
   const args = list(f.args);
-  const filter = f.agg_filter ? scalar(f.agg_filter as Node) : null;
-  const fold = (arg: string) => (filter ? `CASE WHEN ${filter} THEN ${arg} END` : arg);
+  const filter = f.agg_filter ? expr(f.agg_filter as Node) : null;
   if (name === 'count') {
     if (f.agg_star) {
       if (args.length || f.agg_distinct) no('COUNT(*) with arguments');
-      const arg = filter ? fold('1') : null;
-      return { expr: `COUNT(${arg ?? '*'})`, agg: { fn: 'count', arg } };
+      return aggregateOf(outName, 'count', null, filter);
     }
     if (args.length !== 1) no('COUNT of several arguments');
-    const arg = fold(scalar(args[0]!));
-    if (f.agg_distinct) return { expr: `COUNT(DISTINCT ${arg})`, agg: { fn: 'countDistinct', arg } };
-    return { expr: `COUNT(${arg})`, agg: { fn: 'count', arg } };
+    return aggregateOf(outName, f.agg_distinct ? 'countDistinct' : 'count', expr(args[0]!), filter);
   }
   if (f.agg_star || args.length !== 1) no(`${name} takes one argument`);
   if (f.agg_distinct && name === 'sum') no('SUM(DISTINCT)');
   // MIN(DISTINCT x) is MIN(x).
-  const arg = fold(scalar(args[0]!));
-  const fn = name as 'sum' | 'min' | 'max';
-  return { expr: `${fn.toUpperCase()}(${arg})`, agg: { fn, arg } };
+  return aggregateOf(outName, name as 'sum' | 'min' | 'max', expr(args[0]!), filter);
 }
 
 /** The lowercase name of a plain or pg_catalog function, or null for another schema's. */
@@ -226,6 +253,94 @@ function funcName(f: Node): string | null {
   if (parts.length === 1) return parts[0]!;
   if (parts.length === 2 && parts[0] === 'pg_catalog') return parts[1]!;
   return null;
+}
+
+// ---- expression trees ---------------------------------------------------------------------
+
+const BINARY = new Set<string>(['=', '<>', '<', '<=', '>', '>=', '+', '-', '*', '/']);
+const raw = (n: Node): ExprNode => ({ kind: 'raw', sql: scalar(n) });
+
+/** A plain, unquoted name the tree's column node can hold (the renderer writes it as it is). */
+const bare = (s: string) => PLAIN.test(s) && !KEYWORDS.has(s);
+
+/**
+ * A scalar expression as a tree: the constructs the tree has become nodes, everything else a
+ * `raw` leaf of deparsed text (the deparser also rejects what the engine cannot maintain).
+ */
+function expr(n: Node): ExprNode {
+  const [kind, v] = Object.entries(n)[0] ?? [];
+  const x = v as Node;
+  switch (kind) {
+    case 'ColumnRef': {
+      const fields = list(x.fields);
+      if (fields.some((f) => f.A_Star)) no('*');
+      const names = fields.map(fieldName);
+      if (names.includes('__w')) no('a column named __w');
+      if (names.length === 1 && bare(names[0]!)) return { kind: 'column', rel: null, name: names[0]! };
+      if (names.length === 2 && bare(names[0]!) && bare(names[1]!)) return { kind: 'column', rel: names[0]!, name: names[1]! };
+      return raw(n);
+    }
+    case 'A_Const': {
+      if (x.isnull) return { kind: 'literal', value: null };
+      if (x.ival !== undefined) return { kind: 'literal', value: intOf(x) };
+      if (x.boolval !== undefined) return { kind: 'literal', value: !!(x.boolval as Node).boolval };
+      if (x.sval !== undefined) return { kind: 'literal', value: String((x.sval as Node).sval ?? '') };
+      // Decimal and bit-string constants keep their text: a number would change their type.
+      return raw(n);
+    }
+    case 'TypeCast': return { kind: 'cast', arg: expr(x.arg as Node), to: typeName(x.typeName as Node) };
+    case 'BoolExpr': {
+      const args = list(x.args).map(expr);
+      if (x.boolop === 'NOT_EXPR') return { kind: 'not', arg: args[0]! };
+      const op = x.boolop === 'AND_EXPR' ? 'AND' : x.boolop === 'OR_EXPR' ? 'OR' : no('unknown boolean operator');
+      return args.reduce((a, b) => ({ kind: 'binary', op: op as BinaryOp, left: a, right: b }));
+    }
+    case 'NullTest': {
+      if (x.argisrow) no('row null test');
+      if (x.nulltesttype !== 'IS_NULL' && x.nulltesttype !== 'IS_NOT_NULL') no('unknown null test');
+      return { kind: 'isNull', arg: expr(x.arg as Node), negated: x.nulltesttype === 'IS_NOT_NULL' };
+    }
+    case 'A_Expr': {
+      const l = x.lexpr as Node | undefined;
+      const r = x.rexpr as Node | undefined;
+      if (x.kind === 'AEXPR_OP' && l && r) {
+        const op = opName(x);
+        if (BINARY.has(op)) return { kind: 'binary', op: op as BinaryOp, left: expr(l), right: expr(r) };
+      }
+      if (x.kind === 'AEXPR_IN' && l && opName(x) === '=') {
+        const items = (r?.List as Node | undefined)?.items;
+        if (Array.isArray(items)) return { kind: 'in', arg: expr(l), values: list(items).map(expr) };
+      }
+      return raw(n);
+    }
+    case 'CaseExpr': {
+      if (x.arg) return raw(n);
+      const whens = list(x.args).map((w) => {
+        const cw = w.CaseWhen as Node | undefined;
+        if (!cw) no('unknown CASE arm');
+        return [expr(cw!.expr as Node), expr(cw!.result as Node)] as const;
+      });
+      return { kind: 'case', whens, otherwise: x.defresult ? expr(x.defresult as Node) : null };
+    }
+    case 'CoalesceExpr': return { kind: 'call', fn: 'COALESCE', args: list(x.args).map(expr) };
+    case 'MinMaxExpr': {
+      const fn = x.op === 'IS_GREATEST' ? 'GREATEST' : x.op === 'IS_LEAST' ? 'LEAST' : no('unknown GREATEST/LEAST');
+      return { kind: 'call', fn: fn as 'GREATEST' | 'LEAST', args: list(x.args).map(expr) };
+    }
+    case 'FuncCall': {
+      funcCall(x); // rejects what the engine cannot maintain
+      const name = funcName(x);
+      const args = list(x.args);
+      const qualified = list(x.funcname).length === 2;
+      const grain = ((args[0]?.A_Const as Node | undefined)?.sval as Node | undefined)?.sval;
+      if (!qualified && name === 'date_trunc' && args.length === 2 && typeof grain === 'string' && (TIME_GRAINS as readonly string[]).includes(grain)) {
+        return { kind: 'dateTrunc', grain: grain as TimeGrain, arg: expr(args[1]!) };
+      }
+      if (!qualified && (name === 'abs' || name === 'round')) return { kind: 'call', fn: name === 'abs' ? 'ABS' : 'ROUND', args: args.map(expr) };
+      return raw(n);
+    }
+    default: return raw(n);
+  }
 }
 
 // ---- the scalar deparser -----------------------------------------------------------------

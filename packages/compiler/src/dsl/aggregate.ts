@@ -2,6 +2,7 @@ import { columnsOf, type Columns, type Expr, type TimeGrain } from '../expr.ts';
 import { callSite } from '../location.ts';
 import type { BaseType, ColType, KeysOfType, Shape } from '../types.ts';
 import { sqlTypeOf } from './enrichment.ts';
+import { tenantOf } from '../kinds/index.ts';
 import {
   freezeModel, type AggregateModel, type Bucket, type MeasureSpec, type Model, type Physical, type RollupModel,
   type ShapeOfModel, type TenantOptOut, type Typed,
@@ -178,10 +179,4 @@ export function rollup<const F extends AnyGrain, const G extends GroupsOf<F>, co
   }) as never;
 }
 
-export function tenantOf(m: Model): string | null {
-  switch (m.kind) {
-    case 'stream': case 'streamJoin': return m.tenant;
-    case 'dimension': case 'enrichment': case 'aggregate': case 'rollup': case 'sql': return m.tenant;
-    case 'view': return tenantOf(m.from);
-  }
-}
+export { tenantOf };

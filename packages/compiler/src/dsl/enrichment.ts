@@ -6,17 +6,33 @@ import { freezeModel, type DimensionModel, type EnrichmentModel, type Model, typ
 type AnyModel = Typed<Model, Shape>;
 type AnyDim = Typed<DimensionModel, Shape>;
 
-export interface JoinOptions<I extends Shape, D extends AnyDim, C extends keyof ShapeOfModel<D> & string> {
+/** Carried columns: a list of dimension columns (same names), or `{ output: dimensionColumn }` to rename them. */
+export type CarriedColumns<D extends AnyDim> = readonly (keyof ShapeOfModel<D> & string)[] | { readonly [out: string]: keyof ShapeOfModel<D> & string };
+
+export interface JoinOptions<I extends Shape, D extends AnyDim, C extends CarriedColumns<D>> {
   dimension: D;
   /** dimension column → input column; an inner equi-join. */
   on: { readonly [K in keyof ShapeOfModel<D>]?: keyof I & string };
-  /** Dimension columns to carry into the output. */
-  columns: readonly C[];
+  /**
+   * Dimension columns to carry into the output: `['name']`, or `{ store_name: 'name' }` to carry
+   * `name` as `store_name` (two joins that carry one name must rename one of them).
+   */
+  columns: C;
 }
+
+/** The output shape of the carried columns, with the dimension's types. */
+type CarriedShape<D extends AnyDim, C> = C extends readonly (infer N)[]
+  ? Pick<ShapeOfModel<D>, N & keyof ShapeOfModel<D>>
+  : { -readonly [K in keyof C]: ShapeOfModel<D>[C[K] & keyof ShapeOfModel<D>] };
 
 /** Declares one join, keeping the dimension's columns typed. */
 export function join<I extends Shape>() {
-  return <const D extends AnyDim, const C extends keyof ShapeOfModel<D> & string>(j: JoinOptions<I, D, C>) => j as JoinOptions<I, D, C> & { __out?: Pick<ShapeOfModel<D>, C> };
+  return <const D extends AnyDim, const C extends CarriedColumns<D>>(j: JoinOptions<I, D, C>) => j as JoinOptions<I, D, C> & { __out?: CarriedShape<D, C> };
+}
+
+/** [output name, dimension column] of each carried column. */
+function carriedOf(columns: CarriedColumns<AnyDim>): (readonly [string, string])[] {
+  return Array.isArray(columns) ? columns.map((c: string) => [c, c] as const) : Object.entries(columns as Record<string, string>);
 }
 
 type JoinOut<J> = J extends { __out?: infer O } ? O : never;
@@ -42,21 +58,27 @@ export function enrichment<const F extends AnyModel, const J extends readonly un
 ): Typed<EnrichmentModel, ShapeOfModel<F> & JoinsShape<J> & DeriveShape<D>> {
   const loc = callSite();
   const input = options.from as Model;
-  const joins = (options.joins(join()) as unknown as JoinOptions<Shape, AnyDim, string>[]).map((j, i) => ({
-    dimension: j.dimension as DimensionModel,
-    alias: `d${i + 1}`,
-    on: Object.entries(j.on).map(([d, c]) => [d, c as string] as const),
-    columns: j.columns,
-  }));
+  const joins = (options.joins(join()) as unknown as JoinOptions<Shape, AnyDim, CarriedColumns<AnyDim>>[]).map((j, i) => {
+    const carry = carriedOf(j.columns);
+    return {
+      dimension: j.dimension as DimensionModel,
+      alias: `d${i + 1}`,
+      on: Object.entries(j.on).map(([d, c]) => [d, c as string] as const),
+      columns: carry.map(([, c]) => c),
+      carry,
+    };
+  });
   const columns: Record<string, ColType> = { ...input.columns };
 
   const sources: Record<string, readonly [string, string]> = {};
   for (const name of Object.keys(input.columns)) sources[name] = ['i', name];
   for (const j of joins) {
-    for (const c of j.columns) {
+    for (const [out, c] of j.carry) {
       const type = j.dimension.columns[c];
-      columns[c] = type ?? { base: 'text', sql: 'VARCHAR(256)' };
-      sources[c] = [j.alias, c];
+      // A name carried twice is reported by validate (structure pass), naming both sources.
+      if (out in columns) continue;
+      columns[out] = type ?? { base: 'text', sql: 'VARCHAR(256)' };
+      sources[out] = [j.alias, c];
     }
   }
   const scope = columnsOf(columns, (n) => sources[n] ?? ['i', n]);

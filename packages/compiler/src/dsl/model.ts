@@ -76,7 +76,10 @@ export interface JoinSpec {
   readonly alias: string;
   /** [dimension column, input column] pairs of the equi-join. */
   readonly on: readonly (readonly [string, string])[];
+  /** The dimension columns carried into the output. */
   readonly columns: readonly string[];
+  /** [output name, dimension column] of each carried column, in order (the same names unless renamed). */
+  readonly carry: readonly (readonly [string, string])[];
 }
 
 export interface EnrichmentModel extends Base<'enrichment'> {

@@ -1,31 +1,88 @@
 import type { ExprNode } from '../expr.ts';
 
-/** A target's SQL dialect: hooks and capability flags. Anything a target cannot do raises, never degrades. */
-export interface Dialect {
-  readonly name: 'redshift' | 'postgres';
-  readonly capabilities: {
-    readonly materializedViews: boolean;
-    readonly distribution: boolean;
-    readonly indexes: boolean;
-    readonly identityColumns: boolean;
-  };
-  secondsBetween(from: string, to: string): string;
+import { DialectError } from '../errors.ts';
+import type { ManifestColumn, PhysicalAttributes } from '../manifest.ts';
+import { postgresCreateMvTable, postgresCreateTable, postgresCreateView } from './postgres.ts';
+import { redshiftCreateMv, redshiftCreateTable, redshiftCreateView } from './redshift.ts';
+
+/** What a target can do. Read by the emitters: a target without a capability never gets its SQL. */
+export interface Capabilities {
+  /** CREATE MATERIALIZED VIEW with incremental refresh; without it an MV is a table the local engine maintains. */
+  readonly materializedViews: boolean;
+  /** DISTSTYLE / DISTKEY / SORTKEY on tables and MVs. */
+  readonly distribution: boolean;
+  /** CREATE INDEX: an MV's storage gets a unique index on its key. */
+  readonly indexes: boolean;
+  /** GENERATED ... AS IDENTITY columns. */
+  readonly identityColumns: boolean;
 }
 
+/**
+ * Which SQL functions a target has, and under which name: the table lives in emit/functions.ts
+ * (a validate pass reads it); null for a dialect that has none registered yet.
+ */
+export type FunctionTable = unknown;
+
+/**
+ * A target's SQL dialect, kysely-style: capability flags, and one render hook per construct whose
+ * SQL differs between targets. Anything a target cannot do raises a DialectError, never degrades.
+ */
+export interface Dialect {
+  readonly name: 'redshift' | 'postgres';
+  readonly capabilities: Capabilities;
+  readonly functions: FunctionTable | null;
+  /** Whole seconds from `from` to `to` (operands already rendered, compound ones parenthesized). */
+  secondsBetween(from: string, to: string): string;
+  /** `physical` only on targets with distribution. */
+  createTable(name: string, columns: readonly ManifestColumn[], physical: PhysicalAttributes | null, primaryKey: readonly string[] | null): string;
+  /** Targets with materialized views. */
+  createMaterializedView?(name: string, sql: string, physical: PhysicalAttributes | null): string;
+  /** Targets without: the table the local engine stores an MV in; `key` only on targets with indexes. */
+  createMvStorage?(name: string, columns: readonly ManifestColumn[], key: readonly string[] | null): string[];
+  createView(name: string, sql: string): string;
+}
+
+/**
+ * secondsBetween is the floor of the elapsed seconds on both targets. Not DATEDIFF(second, ...),
+ * which counts second boundaries crossed (0.9 s across a boundary is 1): the two targets would
+ * disagree on sub-second timestamps. DATE_PART of an interval keeps an MV incrementally
+ * refreshable: "Amazon Redshift continues to support incremental refresh for materialized views
+ * for functions with specific input argument types: DATE(timestamp), DATE_PART(date, time,
+ * interval, time-tz), DATE_TRUNC(timestamp, interval)"
+ * (https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-refresh-sql-command.html,
+ * usage notes); DATE_PART returns DOUBLE, the whole seconds with their fraction
+ * (https://docs.aws.amazon.com/redshift/latest/dg/r_DATE_PART_function.html).
+ */
 export const redshift: Dialect = {
   name: 'redshift',
   capabilities: { materializedViews: true, distribution: true, indexes: false, identityColumns: true },
-  secondsBetween: (from, to) => `DATEDIFF(second, ${from}, ${to})`,
+  functions: null,
+  secondsBetween: (from, to) => `CAST(FLOOR(DATE_PART(epoch, ${to} - ${from})) AS BIGINT)`,
+  createTable: (name, columns, physical, pk) => redshiftCreateTable(name, columns, physical, pk),
+  createMaterializedView: (name, sql, physical) => redshiftCreateMv(name, sql, physical),
+  createView: redshiftCreateView,
 };
 
+/** Postgres and PGlite: MVs are tables that the local incremental engine maintains. */
 export const postgres: Dialect = {
   name: 'postgres',
-  capabilities: { materializedViews: true, distribution: false, indexes: true, identityColumns: true },
+  capabilities: { materializedViews: false, distribution: false, indexes: true, identityColumns: true },
+  functions: null,
   secondsBetween: (from, to) => `CAST(FLOOR(EXTRACT(EPOCH FROM (${to} - ${from}))) AS BIGINT)`,
+  createTable: (name, columns, _physical, pk) => postgresCreateTable(name, columns, pk),
+  createMvStorage: postgresCreateMvTable,
+  createView: postgresCreateView,
 };
 
 export const dialects = { redshift, postgres } as const;
 export type TargetName = keyof typeof dialects;
+
+/** The dialect of a target name; an unknown name is an error, never a silent Postgres. */
+export function dialectOf(name: string): Dialect {
+  const d = (dialects as Readonly<Record<string, Dialect>>)[name];
+  if (!d || !Object.hasOwn(dialects, name)) throw new DialectError(`unknown target dialect "${name}"`, { hint: `targets: ${Object.keys(dialects).join(', ')}` });
+  return d;
+}
 
 export function quoteLiteral(v: string | number | boolean | null): string {
   if (v === null) return 'NULL';
@@ -59,7 +116,8 @@ export function renderExpr(node: ExprNode, d: Dialect, parent = 0): string {
     }
     case 'call': return `${node.fn}(${node.args.map((a) => r(a)).join(', ')})`;
     case 'dateTrunc': return `DATE_TRUNC('${node.grain}', ${r(node.arg)})`;
-    case 'secondsBetween': return d.secondsBetween(r(node.from), r(node.to));
+    // The operands of `to - from`: a compound `from` must not re-associate (`to - a - b`).
+    case 'secondsBetween': return d.secondsBetween(r(node.from, PRECEDENCE['-']! + 1), r(node.to, PRECEDENCE['-']!));
     case 'cast': return `CAST(${r(node.arg)} AS ${node.to})`;
     case 'raw': return `(${node.sql})`;
   }

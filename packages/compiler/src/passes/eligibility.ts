@@ -35,5 +35,32 @@ export async function eligibilityPass(graph: ModelGraph, manifest: Manifest, opt
       out.push(diag(model, 'sql-syntax', `the MV's SQL does not parse at line ${e.line}:${e.column}: ${e.message}`, 'fix the SQL of this model'));
     }
   }
+  // An MV Redshift refreshes incrementally but the local engine recomputes: said once, here;
+  // one that Redshift recomputes too was reported above.
+  const incremental = manifest.nodes.filter((n) => knownMvs[n.name] === 'incremental');
+  return [...out, ...localMaintenancePass(graph, { ...manifest, nodes: incremental })];
+}
+
+/**
+ * MVs the local engine (PGlite, Postgres) cannot maintain incrementally and recomputes in full on
+ * every refresh: a SQL model whose select does not fit the tree (HAVING, DISTINCT, outer joins,
+ * ...), or a COUNT(DISTINCT). A warning with the reason, so that it is never silent. Run on the
+ * MVs the eligibility pass finds incremental on Redshift.
+ */
+export function localMaintenancePass(graph: ModelGraph, manifest: Manifest): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const node of manifest.nodes) {
+    if (node.kind !== 'mv' || !node.select) continue;
+    const model = graph.models.get(node.model);
+    if (!model) continue;
+    const why = node.select.kind === 'opaque'
+      ? node.select.reason
+      : node.select.outputs.filter((o) => o.kind === 'aggregate' && o.fn === 'countDistinct').map((o) => `${o.name} is COUNT(DISTINCT ...)`).join('; ');
+    if (!why) continue;
+    out.push(diag(model, 'local-full-recompute', `the local engine recomputes this MV in full on every refresh: ${why}`,
+      node.select.kind === 'opaque'
+        ? 'to keep it incremental, select the shape the engine maintains (one SELECT, inner joins, WHERE, GROUP BY with COUNT/SUM/MIN/MAX) and put the rest (HAVING, DISTINCT, ...) in a view on top'
+        : 'a distinct count is recomputed; count per finer group and roll up, or accept the full recompute', 'warning'));
+  }
   return out;
 }

@@ -1,8 +1,6 @@
-import { physicalOf } from '../emit/physical.ts';
+import { handlerOf, physicalOf } from '../kinds/index.ts';
 import type { Diagnostic } from '../errors.ts';
 import { diag, type ModelGraph } from '../graph.ts';
-
-const MATERIALIZED = new Set(['streamJoin', 'enrichment', 'aggregate', 'rollup']);
 
 /** Co-location of joins, and AUTO REFRESH only where Redshift allows it. */
 export function physicalPass(graph: ModelGraph): Diagnostic[] {
@@ -22,11 +20,11 @@ export function physicalPass(graph: ModelGraph): Diagnostic[] {
         }
       }
     }
-    const isMv = MATERIALIZED.has(m.kind) || (m.kind === 'sql' && m.materialized === 'mv');
+    const isMv = handlerOf(m).materialized(m);
     if (isMv && p.autoRefresh) {
       const upstreamMv = (graph.deps.get(m.name) ?? []).some((d) => {
         const u = graph.models.get(d);
-        return !!u && (MATERIALIZED.has(u.kind) || (u.kind === 'sql' && u.materialized === 'mv'));
+        return !!u && handlerOf(u).materialized(u);
       });
       if (upstreamMv) out.push(diag(m, 'auto-refresh-nested', `"${m.name}" is built on another MV: Redshift refuses AUTO REFRESH YES on it`, 'set autoRefresh: false and refresh the chain in order (mvkit refresh)'));
     }

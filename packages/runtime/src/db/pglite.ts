@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { Db, TransactionOptions } from './db.ts';
+import { acquireDirLock, type DirLockOptions } from './dir-lock.ts';
 
 type Queryable = Pick<PGlite, 'query' | 'exec'>;
 
@@ -36,8 +37,33 @@ function wrap(q: Queryable, pg: PGlite, inTx: boolean): Db {
   return db;
 }
 
-/** Embedded Postgres (WASM). `dataDir` undefined: in memory. */
-export async function openPglite(dataDir?: string): Promise<Db & { readonly pglite: PGlite }> {
-  const pg = await PGlite.create(dataDir ? { dataDir } : {});
-  return Object.assign(wrap(pg, pg, false), { pglite: pg });
+/**
+ * Embedded Postgres (WASM). `dataDir` undefined: in memory. A data directory is one process's:
+ * its lock (dir-lock.ts) is taken before it is opened, waiting for another process that has it,
+ * and released when the connection closes or the process ends.
+ */
+export async function openPglite(dataDir?: string, lockOptions?: DirLockOptions): Promise<Db & { readonly pglite: PGlite }> {
+  const lock = dataDir ? await acquireDirLock(dataDir, lockOptions) : undefined;
+  let pg: PGlite;
+  try {
+    pg = await PGlite.create(dataDir ? { dataDir } : {});
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
+  const db = wrap(pg, pg, false);
+  const close = db.close;
+  return Object.assign(db, {
+    pglite: pg,
+    async close() {
+      // PGlite's shutdown sets process.exitCode to 0: a command that found errors (verify) would exit 0.
+      const exitCode = process.exitCode;
+      try {
+        await close();
+      } finally {
+        process.exitCode = exitCode;
+        lock?.release();
+      }
+    },
+  });
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Db, TransactionOptions } from './db.ts';
 import { ConnectionError } from '../errors.ts';
+import { maskSecrets, maskUrl, urlProblem } from './url.ts';
 
 // BIGINT and NUMERIC as JS numbers: counts and sums here stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -93,23 +94,24 @@ function wrap(client: pg.Client, kind: 'postgres' | 'redshift', tx: TxState | nu
   return db;
 }
 
-function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-}
-
 /** A native Postgres (or Redshift, which speaks the same protocol) connection by URL. */
 export async function openPostgres(url: string, kind: 'postgres' | 'redshift' = 'postgres'): Promise<Db> {
+  const hint = 'use postgres://user:password@host:5432/database, with @ : / # ? % in the password percent-encoded (@ is %40)';
+  // Never handed to the driver: it would connect to a host cut out of the password, and name it.
+  const problem = urlProblem(url);
+  if (problem) throw new ConnectionError(`invalid database URL ${maskUrl(url)}: ${problem}`, { hint });
   let client: pg.Client;
   try {
     client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   } catch (e) {
-    throw new ConnectionError(`invalid database URL ${redact(url)}: ${(e as Error).message}`, { hint: 'use postgres://user:password@host:port/database' });
+    throw new ConnectionError(`invalid database URL ${maskUrl(url)}: ${maskSecrets((e as Error).message, url)}`, { hint });
   }
   client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (e) {
-    throw new ConnectionError(`cannot connect to ${redact(url)}: ${(e as Error).message}`, { hint: 'check the host, port and credentials, and that the server is running' });
+    // The driver's messages can echo the connection string or the password: masked, in every form.
+    throw new ConnectionError(`cannot connect to ${maskUrl(url)}: ${maskSecrets((e as Error).message, url)}`, { hint: 'check the host, port and credentials, and that the server is running' });
   }
   if (kind === 'postgres') {
     // Project relations live in public. The default search path starts with "$user": for a

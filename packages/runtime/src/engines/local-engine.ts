@@ -1,37 +1,22 @@
 import { availableParallelism } from 'node:os';
-import type { Manifest, ManifestColumn, ManifestNode } from '@mvkit/compiler';
+import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import * as ivm from '../ivm/index.ts';
 import type { PlanSql } from '../plan/plan-sql.ts';
 import { localPlanSql } from '../plan/plan-sql.ts';
-import type { ColumnRetype, Stage } from '../plan/plan-types.ts';
+import type { Stage } from '../plan/plan-types.ts';
 import type { Engine, NodeIntrospection, RefreshOptions, RefreshOutcome } from './engine.ts';
-
-/**
- * A table with a change log (a dimension) copies its columns into the log by a trigger: an added
- * column goes into the log too and the trigger function is replaced, so the capture keeps up.
- */
-function captureColumnDdl(manifest: Manifest, node: ManifestNode, change: { add?: readonly ManifestColumn[]; drop?: readonly string[]; retype?: readonly ColumnRetype[] }): string[] {
-  const ddl = ivm.nodeDdl(manifest, node);
-  const log = ddl.map((s) => /^CREATE TABLE (mvkit\.ivm_log_\w+)/.exec(s)?.[1]).find(Boolean);
-  const fn = ddl.find((s) => s.startsWith('CREATE FUNCTION '));
-  if (!log || !fn) return [];
-  // The log's copy of a widened column is widened too (the trigger copies by name: it stays).
-  if (change.retype) return change.retype.map((c) => `ALTER TABLE ${log} ALTER COLUMN ${c.column} TYPE ${c.to};`);
-  const replaceFn = fn.replace(/^CREATE FUNCTION /, 'CREATE OR REPLACE FUNCTION ');
-  if (change.drop) return [replaceFn, ...change.drop.map((c) => `ALTER TABLE ${log} DROP COLUMN ${c};`)];
-  return [...(change.add ?? []).map((c) => `ALTER TABLE ${log} ADD COLUMN ${c.name} ${c.type};`), replaceFn];
-}
+import { pendingChanges } from '../status/pending.ts';
 
 function planSqlFor(kind: 'pglite' | 'postgres'): PlanSql {
   const base = localPlanSql(kind, (m, n) => ivm.nodeDdl(m, n));
   return {
     ...base,
-    retypeColumns: (node, changes, manifest) => [...base.retypeColumns(node, changes, manifest), ...captureColumnDdl(manifest, node, { retype: changes })],
-    addColumns: (node, columns, manifest) => [...base.addColumns(node, columns, manifest), ...captureColumnDdl(manifest, node, { add: columns })],
+    retypeColumns: (node, changes, manifest) => [...base.retypeColumns(node, changes, manifest), ...ivm.captureColumnDdl(node, { retype: changes })],
+    addColumns: (node, columns, manifest) => [...base.addColumns(node, columns, manifest), ...ivm.captureColumnDdl(node, { add: columns })],
     // The trigger stops copying the column before the column goes.
     dropColumns: (node, columns, manifest) => {
-      const capture = captureColumnDdl(manifest, node, { drop: columns });
+      const capture = ivm.captureColumnDdl(node, { drop: columns });
       return [...capture.slice(0, 1), ...base.dropColumns(node, columns, manifest), ...capture.slice(1)];
     },
   };
@@ -40,27 +25,6 @@ function planSqlFor(kind: 'pglite' | 'postgres'): PlanSql {
 async function relationExists(db: Db, name: string): Promise<boolean> {
   const rows = await db.query('SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1', [name]);
   return rows.length > 0;
-}
-
-/** Input changes each MV has not folded in yet: the rows of its inputs' change streams past its watermarks. */
-async function pendingChanges(db: Db, manifest: Manifest): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  const captures = new Map((await db.query<{ name: string; capture: string }>('SELECT name, capture FROM mvkit.ivm_nodes')).map((r) => [r.name, r.capture]));
-  const marks = await db.query<{ consumer: string; input: string; mark: number | string }>('SELECT consumer, input, mark FROM mvkit.ivm_watermarks');
-  for (const n of manifest.nodes) {
-    if (n.kind !== 'mv') continue;
-    const mine = marks.filter((m) => m.consumer === n.name);
-    if (!mine.length) continue;
-    let pending = 0;
-    for (const m of mine) {
-      const capture = captures.get(m.input);
-      const sql = capture === 'seq' ? `SELECT COUNT(*)::int AS c FROM ${m.input} WHERE _ivm_seq > $1` : capture === 'log' ? `SELECT COUNT(*)::int AS c FROM mvkit.ivm_log_${m.input} WHERE _seq > $1` : null;
-      if (!sql) continue;
-      pending += Number((await db.query<{ c: number }>(sql, [Number(m.mark)]))[0]?.c ?? 0);
-    }
-    out.set(n.name, pending);
-  }
-  return out;
 }
 
 /** PGlite and native Postgres: nodes are created, dropped and refreshed by the local incremental engine (src/ivm). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Db } from '../db/db.ts';
 
 /**
@@ -86,9 +87,35 @@ export async function lockNodeRecord(db: Db, name: string): Promise<NodeRecord |
   return rows[0];
 }
 
+/** Postgres truncates identifiers to 63 bytes, silently: two long derived names could become one. */
+const MAX_IDENT = 63;
+
+/**
+ * A name the engine derives (index, log, trigger, function), kept within Postgres' identifier
+ * limit: as it is when it fits, else its first bytes and a hash of the whole, so that the same
+ * name always maps to the same identifier and two different ones stay apart.
+ */
+export function pgName(name: string): string {
+  if (Buffer.byteLength(name, 'utf8') <= MAX_IDENT) return name;
+  const hash = createHash('sha1').update(name).digest('hex').slice(0, 10);
+  let head = name;
+  while (Buffer.byteLength(head, 'utf8') > MAX_IDENT - hash.length - 1) head = head.slice(0, -1);
+  return `${head}_${hash}`;
+}
+
 /** Where a node's change log lives (only for capture = 'log'). */
 export function logTable(name: string): string {
-  return `mvkit.ivm_log_${name}`;
+  return `mvkit.${pgName(`ivm_log_${name}`)}`;
+}
+
+/** The trigger function that fills a mutable table's change log. */
+export function captureFunction(name: string): string {
+  return `mvkit.${pgName(`ivm_capture_${name}`)}`;
+}
+
+/** An object the engine attaches to a relation: `<relation>__ivm_<suffix>` (indexes, triggers). */
+export function attached(relation: string, suffix: string): string {
+  return pgName(`${relation}__ivm_${suffix}`);
 }
 
 export const SEQ = '_ivm_seq';

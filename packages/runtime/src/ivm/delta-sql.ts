@@ -65,19 +65,20 @@ export function logRows(i: InputRef, where: string, consolidated: boolean): stri
   return consolidated ? `SELECT ${cols(i)}, SUM(_w)::int AS __w FROM ${src} GROUP BY ${cols(i)} HAVING SUM(_w) <> 0` : `SELECT ${cols(i)}, _w AS __w FROM ${src}`;
 }
 
-/** The input at its high mark as a plain multiset, for populating and MIN/MAX recomputation. */
+/** The input at its high mark as a plain multiset, for populating and MIN/MAX recomputation: the relation itself, or a SELECT. */
 export function plainState(i: InputRef, marks: Marks): string {
   const m = markOf(marks, i);
-  if (i.capture === 'seq') return `(SELECT * FROM ${i.relation} WHERE ${SEQ} <= ${m.to})`;
+  if (i.capture === 'seq') return `SELECT * FROM ${i.relation} WHERE ${SEQ} <= ${m.to}`;
   if (!laterChanges(m, m.to)) return i.relation;
-  return `(SELECT ${cols(i)} FROM (SELECT ${cols(i)}, SUM(__w) AS __n FROM (${weightedState(i, m.to, marks)}) s GROUP BY ${cols(i)} HAVING SUM(__w) > 0) c CROSS JOIN LATERAL generate_series(1, c.__n))`;
+  return `SELECT ${cols(i)} FROM (SELECT ${cols(i)}, SUM(__w) AS __n FROM (${weightedState(i, m.to, marks)}) s GROUP BY ${cols(i)} HAVING SUM(__w) > 0) c CROSS JOIN LATERAL generate_series(1, c.__n)`;
 }
 
+/** The FROM clause over one item per input: the input's relation itself, or a SELECT (parenthesized here). */
 export function fromClause(plan: NodePlan, items: readonly string[]): string {
   return plan.inputs
     .map((i, k) => {
       const item = items[k]!;
-      const src = item === i.relation ? item : item.startsWith('(') ? item : `(${item})`;
+      const src = item === i.relation ? item : `(${item})`;
       return k === 0 ? `FROM ${src} AS ${i.alias}` : `JOIN ${src} AS ${i.alias} ON ${i.on}`;
     })
     .join('\n');

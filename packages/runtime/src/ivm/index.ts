@@ -3,8 +3,8 @@
  * on PGlite and native Postgres. See marks.ts for how watermarks stay sound under concurrent
  * writers, delta-sql.ts for the delta rules and programs.ts for how deltas are merged.
  */
-export { installEngine } from './catalog.ts';
-export { nodeDdl } from './node-ddl.ts';
+export { installEngine, logTable, pgName } from './catalog.ts';
+export { captureColumnDdl, nodeDdl } from './node-ddl.ts';
 export { createNode, dropNode } from './create-node.ts';
 export { refreshNode, refreshAll } from './refresh.ts';
 export type { RefreshHooks, RefreshResult, RefreshTrace } from './refresh.ts';

@@ -1,5 +1,5 @@
 import type { Db } from '../db/db.ts';
-import { SEQ, logTable, quote } from './catalog.ts';
+import { SEQ, attached, logTable, quote } from './catalog.ts';
 import { logRows, type Mark } from './delta-sql.ts';
 import type { InputRef } from './node-plan.ts';
 import { analyzeOnce, fillTemp, tempName } from './temp.ts';
@@ -66,7 +66,7 @@ export async function externalHighMarks(db: Db, inputs: readonly InputRef[]): Pr
  * only while it runs. Best effort: an index the engine's role does not own is left as it is.
  */
 function summarizeSql(relation: string): string {
-  return `DO $ivm_brin$ BEGIN PERFORM brin_summarize_new_values(${quote(`${relation}__ivm_seq`)}::regclass); EXCEPTION WHEN insufficient_privilege THEN NULL; END $ivm_brin$`;
+  return `DO $ivm_brin$ BEGIN PERFORM brin_summarize_new_values(${quote(attached(relation, 'seq'))}::regclass); EXCEPTION WHEN insufficient_privilege THEN NULL; END $ivm_brin$`;
 }
 
 /** Where an input's change numbers live: a landing table's identity column, or its log's. */

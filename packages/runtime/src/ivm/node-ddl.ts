@@ -1,6 +1,6 @@
-import { ddlOf, type Manifest, type ManifestNode } from '@mvkit/compiler';
-import { KEY_COLLATION, SEQ, logTable } from './catalog.ts';
-import { captureOf, countsNonNull, isTextColumn, lookupExpr, planNode, type NodePlan } from './node-plan.ts';
+import { columnRefs, ddlOf, type Manifest, type ManifestColumn, type ManifestNode } from '@mvkit/compiler';
+import { KEY_COLLATION, SEQ, attached, captureFunction, logTable } from './catalog.ts';
+import { captureOf, countsNonNull, isTextColumn, lookupExpr, planNode, plainColumn, typeBase, type NodePlan } from './node-plan.ts';
 
 /**
  * Every statement that creates a node locally, capture included:
@@ -19,7 +19,7 @@ export function nodeDdl(manifest: Manifest, node: ManifestNode): string[] {
   if (node.kind === 'view') return base;
   if (node.kind === 'table') {
     if (capture === 'seq') {
-      return [...base, `ALTER TABLE ${node.name} ADD COLUMN ${SEQ} bigint GENERATED ALWAYS AS IDENTITY;`, `CREATE INDEX ${node.name}__ivm_seq ON ${node.name} USING brin (${SEQ});`];
+      return [...base, `ALTER TABLE ${node.name} ADD COLUMN ${SEQ} bigint GENERATED ALWAYS AS IDENTITY;`, `CREATE INDEX ${attached(node.name, 'seq')} ON ${node.name} USING brin (${SEQ});`];
     }
     return [...base, ...logDdl(node), ...triggerDdl(node)];
   }
@@ -27,7 +27,7 @@ export function nodeDdl(manifest: Manifest, node: ManifestNode): string[] {
   // The storage's unique index on _ivm_k (the key as one value) already keeps one row per key,
   // and every lookup, join and upsert of the engine goes through it: the declared key's own
   // unique index would be a second btree to maintain on every write, looked up by nothing.
-  const kept = plan.layout === 'full' ? base : base.filter((s) => !/^CREATE UNIQUE INDEX \S+__key ON /.test(s));
+  const kept = plan.layout === 'full' ? base : ddlOf({ ...node, key: null }, 'postgres');
   return [...kept, ...storageDdl(plan), ...logDdl(node), ...inputIndexDdl(plan)];
 }
 
@@ -36,7 +36,7 @@ export function dropStatements(manifest: Manifest, node: ManifestNode): string[]
   if (node.kind === 'view') return [`DROP VIEW IF EXISTS ${node.name};`];
   const out = [`DROP TABLE IF EXISTS ${node.name};`];
   if (captureOf(node) === 'log') out.push(`DROP TABLE IF EXISTS ${logTable(node.name)};`);
-  if (node.kind === 'table' && captureOf(node) === 'log') out.push(`DROP FUNCTION IF EXISTS mvkit.ivm_capture_${node.name}();`);
+  if (node.kind === 'table' && captureOf(node) === 'log') out.push(`DROP FUNCTION IF EXISTS ${captureFunction(node.name)}();`);
   if (node.kind === 'mv') for (const i of inputIndexes(planNode(manifest, node))) out.unshift(`DROP INDEX IF EXISTS ${i.name};`);
   return out;
 }
@@ -58,7 +58,7 @@ function storageDdl(plan: NodePlan): string[] {
     `ALTER TABLE ${name} ${hidden.map((h) => `ADD COLUMN ${h}`).join(', ')};`,
     // The key as one value (JSON text of the key columns: NULL-safe and hashable), for lookups and joins.
     // Compared bytewise (see KEY_COLLATION).
-    `CREATE UNIQUE INDEX ${name}__ivm_k ON ${name} (_ivm_k);`,
+    `CREATE UNIQUE INDEX ${attached(name, 'k')} ON ${name} (_ivm_k);`,
   ];
 }
 
@@ -73,12 +73,11 @@ function logDdl(node: ManifestNode): string[] {
   return [`CREATE TABLE ${logTable(node.name)} (\n  _seq bigint GENERATED ALWAYS AS IDENTITY,\n  _w integer NOT NULL,\n${cols}\n);`];
 }
 
-function triggerDdl(node: ManifestNode): string[] {
+/** The trigger function that copies a mutable table's changes into its log (`orReplace`: after a column change). */
+function captureFunctionDdl(node: ManifestNode, orReplace = false): string {
   const n = node.name;
   const cols = node.columns.map((c) => c.name).join(', ');
-  const fn = `mvkit.ivm_capture_${n}`;
-  return [
-    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+  return `CREATE ${orReplace ? 'OR REPLACE ' : ''}FUNCTION ${captureFunction(n)}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
     RAISE EXCEPTION 'TRUNCATE of % bypasses its change log', TG_TABLE_NAME USING HINT = 'delete with DELETE; the incremental engine captures INSERT, UPDATE and DELETE';
@@ -90,12 +89,35 @@ BEGIN
     INSERT INTO ${logTable(n)} (_w, ${cols}) SELECT 1, ${cols} FROM ivm_new;
   END IF;
   RETURN NULL;
-END $$;`,
+END $$;`;
+}
+
+/**
+ * A mutable table's capture after columns are added or dropped: the log gets the same columns
+ * and the trigger function is replaced, so the capture keeps up. The function stops copying a
+ * dropped column before the column goes (it comes first); an added column is in the log before
+ * the function copies it.
+ */
+export function captureColumnDdl(node: ManifestNode, change: { add?: readonly ManifestColumn[]; drop?: readonly string[]; retype?: readonly { readonly column: string; readonly to: string }[] }): string[] {
+  if (node.kind !== 'table' || captureOf(node) !== 'log') return [];
+  const log = logTable(node.name);
+  // The log's copy of a widened column is widened too (the trigger copies by name: it stays).
+  if (change.retype) return change.retype.map((c) => `ALTER TABLE ${log} ALTER COLUMN ${c.column} TYPE ${c.to};`);
+  const replaceFn = captureFunctionDdl(node, true);
+  if (change.drop) return [replaceFn, ...change.drop.map((c) => `ALTER TABLE ${log} DROP COLUMN ${c};`)];
+  return [...(change.add ?? []).map((c) => `ALTER TABLE ${log} ADD COLUMN ${c.name} ${c.type};`), replaceFn];
+}
+
+function triggerDdl(node: ManifestNode): string[] {
+  const n = node.name;
+  const fn = captureFunction(n);
+  return [
+    captureFunctionDdl(node),
     // One trigger per event: transition tables are only allowed on single-event triggers.
-    `CREATE TRIGGER ${n}__ivm_ins AFTER INSERT ON ${n} REFERENCING NEW TABLE AS ivm_new FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
-    `CREATE TRIGGER ${n}__ivm_upd AFTER UPDATE ON ${n} REFERENCING OLD TABLE AS ivm_old NEW TABLE AS ivm_new FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
-    `CREATE TRIGGER ${n}__ivm_del AFTER DELETE ON ${n} REFERENCING OLD TABLE AS ivm_old FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
-    `CREATE TRIGGER ${n}__ivm_trunc BEFORE TRUNCATE ON ${n} FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+    `CREATE TRIGGER ${attached(n, 'ins')} AFTER INSERT ON ${n} REFERENCING NEW TABLE AS ivm_new FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+    `CREATE TRIGGER ${attached(n, 'upd')} AFTER UPDATE ON ${n} REFERENCING OLD TABLE AS ivm_old NEW TABLE AS ivm_new FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+    `CREATE TRIGGER ${attached(n, 'del')} AFTER DELETE ON ${n} REFERENCING OLD TABLE AS ivm_old FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+    `CREATE TRIGGER ${attached(n, 'trunc')} BEFORE TRUNCATE ON ${n} FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
   ];
 }
 
@@ -119,10 +141,11 @@ export function inputIndexes(plan: NodePlan): InputIndex[] {
   const out: InputIndex[] = [];
   const first = plan.inputs[0]!;
   if (plan.layout === 'agg' && plan.inputs.length === 1 && first.capture === 'log' && plan.aggs.some((a) => a.fn === 'min' || a.fn === 'max')) {
+    // Plain columns and DATE_TRUNC of a TIMESTAMP column (immutable; of a TIMESTAMPTZ it is not).
     const ok = plan.projections.every((p) => {
-      if (/^[a-z_][a-z0-9_]*$/i.test(p.expr)) return true;
-      const m = /^DATE_TRUNC\('[a-z]+', ([a-z_][a-z0-9_]*)\)$/i.exec(p.expr);
-      return !!m && first.types[m[1]!] === 'TIMESTAMP';
+      if (plainColumn(plan, p.node) !== null) return true;
+      const arg = p.node.kind === 'dateTrunc' ? plainColumn(plan, p.node.arg) : null;
+      return arg !== null && typeBase(first.types[arg]) === 'TIMESTAMP';
     });
     // Lookups match every column by equality, so the order is free: time buckets and other
     // non-text columns first. New rows mostly fall in the latest bucket, so inserts land in
@@ -130,14 +153,15 @@ export function inputIndexes(plan: NodePlan): InputIndex[] {
     // before any text is compared (paired timing, 3,000 inserts into a 2.5M-row input: the
     // index's share of the insert ~30 % lower than with the bucket last). Text is keyed
     // bytewise (lookupExpr).
-    const isText = (e: string) => isTextColumn(plan, e);
-    const exprs = plan.projections.map((p) => p.expr);
-    if (ok) out.push({ name: `${first.relation}__ivm_${plan.node.name}`, table: first.relation, exprs: [...exprs.filter((e) => !isText(e)), ...exprs.filter(isText)].map((e) => lookupExpr(plan, e)) });
+    const isText = (p: NodePlan['projections'][number]) => isTextColumn(plan, p);
+    const ps = plan.projections;
+    if (ok) out.push({ name: attached(first.relation, plan.node.name), table: first.relation, exprs: [...ps.filter((p) => !isText(p)), ...ps.filter(isText)].map((p) => lookupExpr(plan, p)) });
   }
   if (first.engineWritten && plan.inputs.length > 1) {
     const lookups = plan.inputs.slice(1).map((j, k) => ({
       k,
-      cols: [...(j.on ?? '').matchAll(new RegExp(`\\b${first.alias}\\.([a-z_][a-z0-9_]*)`, 'gi'))].map((m) => m[1]!).filter((c, i, a) => a.indexOf(c) === i),
+      // The driving input's columns the join condition reads, in the order it reads them.
+      cols: (j.onExpr ? columnRefs(j.onExpr) : []).filter((c) => c.rel === first.alias).map((c) => c.name).filter((c, i, a) => a.indexOf(c) === i),
     }));
     // An index serves a lookup by any leading part of its columns: a lookup whose columns lead
     // another one's (tenant_id and tenant_id, campaign_id) needs no index of its own, and every
@@ -146,7 +170,7 @@ export function inputIndexes(plan: NodePlan): InputIndex[] {
     lookups.forEach(({ k, cols }) => {
       if (!cols.length) return;
       const served = lookups.some((o) => o.k !== k && o.cols.length && leads(cols, o.cols) && (o.cols.length > cols.length || o.k < k));
-      if (!served) out.push({ name: `${first.relation}__ivm_${plan.node.name}_${k + 1}`, table: first.relation, exprs: cols });
+      if (!served) out.push({ name: attached(first.relation, `${plan.node.name}_${k + 1}`), table: first.relation, exprs: cols });
     });
   }
   return out;

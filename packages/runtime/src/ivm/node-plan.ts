@@ -1,4 +1,4 @@
-import type { Manifest, ManifestColumn, ManifestNode } from '@mvkit/compiler';
+import { aggInput, effectiveWhere, postgresDialect, relationsOf, renderExpr, renderOutput, type ExprNode, type Manifest, type ManifestColumn, type ManifestNode } from '@mvkit/compiler';
 import { RefreshError } from '../errors.ts';
 
 export type Capture = 'seq' | 'log' | 'none';
@@ -9,7 +9,9 @@ export interface InputRef {
   readonly relation: string;
   /** The name expressions use: the alias, else the relation itself. */
   readonly alias: string;
+  /** The join condition, as SQL and as a tree (null for the driving input). */
   readonly on: string | null;
+  readonly onExpr: ExprNode | null;
   readonly columns: readonly string[];
   readonly types: Readonly<Record<string, string>>;
   readonly capture: 'seq' | 'log';
@@ -22,7 +24,9 @@ export interface InputRef {
 export interface AggRef {
   readonly name: string;
   readonly fn: 'count' | 'sum' | 'min' | 'max';
+  /** The aggregated value (filter folded in) as SQL; null: COUNT(*). */
   readonly arg: string | null;
+  /** The aggregate call as SQL. */
   readonly expr: string;
   /** The argument is never NULL (see SelectColumn.agg.notNull): a SUM then needs no count of its non-null values. */
   readonly notNull: boolean;
@@ -37,7 +41,18 @@ export function countsNonNull(a: AggRef): boolean {
   return a.fn === 'sum' && !a.notNull;
 }
 
-/** How a node is maintained: derived once from its select parts, used by DDL, refresh and createNode. */
+/** A group key (agg) or output column (rows): its SQL text and its tree. */
+export interface Projection {
+  readonly name: string;
+  readonly expr: string;
+  readonly node: ExprNode;
+}
+
+/**
+ * How a node is maintained: derived once from its select tree, used by DDL, refresh and
+ * createNode. Expressions are rendered here, once, with the Postgres dialect; structural
+ * questions are answered from the trees kept next to them.
+ */
 export interface NodePlan {
   readonly node: ManifestNode;
   readonly layout: Layout;
@@ -46,7 +61,7 @@ export interface NodePlan {
   readonly inputs: readonly InputRef[];
   readonly where: string | null;
   /** agg: the group columns; rows: every column. */
-  readonly projections: readonly { readonly name: string; readonly expr: string }[];
+  readonly projections: readonly Projection[];
   readonly aggs: readonly AggRef[];
   /** Expressions of the unique key over the input scope. */
   readonly keyExprs: readonly string[];
@@ -64,46 +79,59 @@ export function findNode(manifest: Manifest, name: string): ManifestNode {
   return node;
 }
 
+const sql = (e: ExprNode) => renderExpr(e, postgresDialect);
+
 export function planNode(manifest: Manifest, node: ManifestNode): NodePlan {
   const full = (reason: string): NodePlan => ({ node, layout: 'full', reason, inputs: [], where: null, projections: [], aggs: [], keyExprs: [] });
   const s = node.select;
-  if (!s) return full('SQL model outside the shape maintained incrementally (one SELECT, inner joins, WHERE, GROUP BY with COUNT/SUM/MIN/MAX; no HAVING, DISTINCT, outer joins, subqueries or window functions)');
+  if (!s) return full('no select tree to maintain it by');
+  if (s.kind === 'opaque') return full(`SQL model outside the shape maintained incrementally: ${s.reason}`);
   const inputs: InputRef[] = [];
-  for (const f of s.from) {
-    const input = manifest.nodes.find((n) => n.name === f.relation);
-    if (!input) return full(`input ${f.relation} is not a node of the project`);
-    if (input.kind === 'view') return full(`input ${f.relation} is a view and has no change stream`);
+  const ons = [null, ...s.joins.map((j) => j.on)];
+  for (const [k, r] of relationsOf(s).entries()) {
+    const input = manifest.nodes.find((n) => n.name === r.name);
+    if (!input) return full(`input ${r.name} is not a node of the project`);
+    if (input.kind === 'view') return full(`input ${r.name} is a view and has no change stream`);
+    const on = ons[k] ?? null;
     inputs.push({
-      relation: f.relation, alias: f.alias ?? f.relation, on: f.on, columns: input.columns.map((c) => c.name), types: Object.fromEntries(input.columns.map((c) => [c.name, c.type.toUpperCase()])),
+      relation: r.name, alias: r.alias ?? r.name, on: on && sql(on), onExpr: on, columns: input.columns.map((c) => c.name), types: Object.fromEntries(input.columns.map((c) => [c.name, c.type.toUpperCase()])),
       capture: captureOf(input) as 'seq' | 'log', engineWritten: input.kind === 'mv', key: input.key,
     });
   }
-  if (s.grouped) {
+  const filter = effectiveWhere(s);
+  const where = filter && sql(filter);
+  if (s.groupBy) {
     const aggs: AggRef[] = [];
-    for (const c of s.columns) {
-      if (!c.agg) continue;
-      if (c.agg.fn === 'countDistinct') return full(`${c.name} is COUNT(DISTINCT ...), which is not incrementally maintainable`);
-      aggs.push({ name: c.name, fn: c.agg.fn, arg: c.agg.arg, expr: c.expr, notNull: c.agg.notNull === true });
+    for (const o of s.outputs) {
+      if (o.kind !== 'aggregate') continue;
+      if (o.fn === 'countDistinct') return full(`${o.name} is COUNT(DISTINCT ...), which is not incrementally maintainable`);
+      const arg = aggInput(o);
+      aggs.push({ name: o.name, fn: o.fn, arg: arg && sql(arg), expr: renderOutput(o, postgresDialect), notNull: o.notNull });
     }
-    const groups = s.columns.filter((c) => !c.agg).map((c) => ({ name: c.name, expr: c.expr }));
+    const groups = s.outputs.flatMap((o) => (o.kind === 'projection' ? [{ name: o.name, expr: sql(o.expr), node: o.expr }] : []));
     // A global aggregate has a row even over no input (COUNT = 0); a group store would drop it.
     if (!groups.length) return full('aggregate without GROUP BY');
-    return { node, layout: 'agg', reason: null, inputs, where: s.where, projections: groups, aggs, keyExprs: groups.map((g) => g.expr) };
+    return { node, layout: 'agg', reason: null, inputs, where, projections: groups, aggs, keyExprs: groups.map((g) => g.expr) };
   }
   const key = node.key;
   if (!key?.length) return full('no unique key to apply row changes by');
-  const cols = s.columns.map((c) => ({ name: c.name, expr: c.expr }));
+  const cols: Projection[] = [];
+  for (const o of s.outputs) {
+    if (o.kind !== 'projection') return full(`${o.name} is an aggregate in a select without GROUP BY`);
+    cols.push({ name: o.name, expr: sql(o.expr), node: o.expr });
+  }
   const keyExprs: string[] = [];
   for (const k of key) {
     const c = cols.find((x) => x.name === k);
     if (!c) return full(`key column ${k} is not selected`);
     keyExprs.push(c.expr);
   }
-  return { node, layout: 'rows', reason: null, inputs, where: s.where, projections: cols, aggs: [], keyExprs };
+  return { node, layout: 'rows', reason: null, inputs, where, projections: cols, aggs: [], keyExprs };
 }
 
 /** Column types whose values can be grouped by (equality defined): every type the compiler emits for Postgres. */
-const GROUPABLE = /^(VARCHAR|CHAR|CHARACTER|TEXT|BPCHAR|SMALLINT|INT|INTEGER|BIGINT|INT2|INT4|INT8|REAL|FLOAT|FLOAT4|FLOAT8|DOUBLE PRECISION|NUMERIC|DECIMAL|BOOLEAN|BOOL|DATE|TIMESTAMP|TIMESTAMPTZ|TIME|TIMETZ)\b/;
+const GROUPABLE = new Set(['VARCHAR', 'CHAR', 'CHARACTER', 'CHARACTER VARYING', 'TEXT', 'BPCHAR', 'SMALLINT', 'INT', 'INTEGER', 'BIGINT', 'INT2', 'INT4', 'INT8', 'REAL', 'FLOAT', 'FLOAT4', 'FLOAT8',
+  'DOUBLE PRECISION', 'NUMERIC', 'DECIMAL', 'BOOLEAN', 'BOOL', 'DATE', 'TIMESTAMP', 'TIMESTAMPTZ', 'TIMESTAMP WITHOUT TIME ZONE', 'TIMESTAMP WITH TIME ZONE', 'TIME', 'TIMETZ']);
 
 /**
  * Whether the node reads its one input's delta consolidated (each distinct row once, with its
@@ -114,16 +142,34 @@ const GROUPABLE = /^(VARCHAR|CHAR|CHARACTER|TEXT|BPCHAR|SMALLINT|INT|INTEGER|BIG
 export function consolidatesInput(plan: NodePlan): boolean {
   const [only, ...rest] = plan.inputs;
   return plan.layout === 'agg' && !!only && !rest.length && only.capture === 'log' && plan.aggs.some((a) => a.fn === 'min' || a.fn === 'max')
-    && only.columns.every((c) => GROUPABLE.test(only.types[c] ?? ''));
+    && only.columns.every((c) => GROUPABLE.has(typeBase(only.types[c])));
+}
+
+const TEXT_TYPES = new Set(['VARCHAR', 'CHAR', 'CHARACTER', 'CHARACTER VARYING', 'TEXT', 'BPCHAR']);
+
+/** The type name of a column type without its modifiers: `VARCHAR(32)` → `VARCHAR`. */
+export function typeBase(type: string | undefined): string {
+  if (!type) return '';
+  const paren = type.indexOf('(');
+  return (paren < 0 ? type : type.slice(0, paren)).trim().toUpperCase();
+}
+
+/**
+ * The input column a group expression of a node over one input is, unqualified (the engine's
+ * lookup index on the input names it as it is), or null for anything else.
+ */
+export function plainColumn(plan: NodePlan, e: ExprNode): string | null {
+  const [only, ...rest] = plan.inputs;
+  return !!only && !rest.length && e.kind === 'column' && e.rel === null && only.columns.includes(e.name) ? e.name : null;
 }
 
 /**
  * Whether a group expression of a node over one input is a plain text column of that input.
  * The engine's MIN/MAX lookup index on the input keys such a column bytewise (see lookupExpr).
  */
-export function isTextColumn(plan: NodePlan, expr: string): boolean {
-  const [only, ...rest] = plan.inputs;
-  return !!only && !rest.length && /^[a-z_][a-z0-9_]*$/i.test(expr) && /^(VARCHAR|CHAR|CHARACTER|TEXT|BPCHAR)\b/.test(only.types[expr] ?? '');
+export function isTextColumn(plan: NodePlan, p: Projection): boolean {
+  const c = plainColumn(plan, p.node);
+  return c !== null && TEXT_TYPES.has(typeBase(plan.inputs[0]!.types[c]));
 }
 
 /**
@@ -134,8 +180,8 @@ export function isTextColumn(plan: NodePlan, expr: string): boolean {
  * ordering the index entries under a libc collation such as C.UTF-8 costs a strcoll per
  * comparison: a new entry of a six-column index meets ~30 comparisons on its way to a leaf.
  */
-export function lookupExpr(plan: NodePlan, expr: string, ref = expr): string {
-  return isTextColumn(plan, expr) ? `${ref} COLLATE "C"` : ref;
+export function lookupExpr(plan: NodePlan, p: Projection, ref = p.expr): string {
+  return isTextColumn(plan, p) ? `${ref} COLLATE "C"` : ref;
 }
 
 /**

@@ -217,7 +217,7 @@ function recomputeArms(plan: NodePlan, marks: Marks, minmax: readonly AggRef[], 
     const eq = g.filter((_, i) => !isNull(i));
     const conds = [
       eq.length
-        ? `(${eq.map((p) => lookupExpr(plan, p.expr)).join(', ')}) IN (SELECT ${eq.map((p) => lookupExpr(plan, p.expr, p.name)).join(', ')} FROM ${RC} WHERE ${inRc})`
+        ? `(${eq.map((p) => lookupExpr(plan, p)).join(', ')}) IN (SELECT ${eq.map((p) => lookupExpr(plan, p, p.name)).join(', ')} FROM ${RC} WHERE ${inRc})`
         : `EXISTS (SELECT 1 FROM ${RC} WHERE ${inRc})`,
       ...g.filter((_, i) => isNull(i)).map((p) => `${p.expr} IS NULL`),
     ];

@@ -1,4 +1,4 @@
-import type { Manifest } from '@mvkit/compiler';
+import { relationsOf, type Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { KEY_COLLATION, lockNodeRecord, logTable, nodeLockKey, quote, unlockNode, unlockSql } from './catalog.ts';
@@ -276,7 +276,7 @@ async function logTrimmer(db: Db, refreshes: number): Promise<LogTrimmer> {
  * the node's dependencies and the relations its select reads.
  */
 export function refreshDependencies(manifest: Manifest, names: readonly string[]): Map<string, Set<string>> {
-  const byName = new Map(manifest.nodes.map((n) => [n.name, { dependsOn: [...new Set([...n.dependsOn, ...(n.select?.from.map((f) => f.relation) ?? [])])] }]));
+  const byName = new Map(manifest.nodes.map((n) => [n.name, { dependsOn: [...new Set([...n.dependsOn, ...(n.select?.kind === 'select' ? relationsOf(n.select).map((r) => r.name) : [])])] }]));
   const selected = new Set(names);
   const out = new Map<string, Set<string>>();
   for (const name of names) {

@@ -1,6 +1,7 @@
 import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
+import { staleness } from '../status/pending.ts';
 import { findNode } from './node-plan.ts';
 
 export interface VerifyResult {
@@ -10,12 +11,16 @@ export interface VerifyResult {
   missing: Record<string, unknown>[];
   /** Rows the stored MV has beyond the recomputation, at most `limit`. */
   extra: Record<string, unknown>[];
+  /** Why the MV is stale (not compared: a refresh comes first), else absent. */
+  stale?: string;
 }
 
 /**
  * Recomputes every MV from its ONE select and compares it with the maintained table as
  * multisets in both directions, over the declared columns (cast to their declared types, as
- * the storage table holds them). One REPEATABLE READ snapshot per node.
+ * the storage table holds them). One REPEATABLE READ snapshot per node. An MV with input changes
+ * it has not refreshed yet is reported stale instead (not compared), and so is one the engine
+ * recomputes in full that differs: a refresh comes first.
  */
 export async function verify(db: Db, manifest: Manifest, options: { select?: string[]; limit?: number } = {}): Promise<VerifyResult[]> {
   const names = options.select ?? manifest.nodes.filter((n) => n.kind === 'mv').map((n) => n.name);
@@ -30,11 +35,17 @@ export async function verify(db: Db, manifest: Manifest, options: { select?: str
     const stored = `SELECT ${node.columns.map((c) => c.name).join(', ')} FROM ${name}`;
     const r = await db.transaction(async (tx) => {
       await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      // A stale MV differs from its recomputation until it is refreshed: no comparison, and the
+      // check sees the same snapshot as a comparison would (a load may commit meanwhile).
+      const s = await staleness(tx, manifest, name);
+      if (s.stale) return { missing: [], extra: [], stale: s.stale };
       const missing = await tx.query<Record<string, unknown>>(`(${recompute}) EXCEPT ALL (${stored}) LIMIT ${limit}`);
       const extra = await tx.query<Record<string, unknown>>(`(${stored}) EXCEPT ALL (${recompute}) LIMIT ${limit}`);
+      // Recomputed in full by each refresh: a difference only means its inputs changed since.
+      if (s.untracked && (missing.length || extra.length)) return { missing, extra, stale: 'refreshed in full, and its inputs changed since its last refresh' };
       return { missing, extra };
     });
-    out.push({ node: name, equal: !r.missing.length && !r.extra.length, ...r });
+    out.push({ node: name, equal: !r.missing.length && !r.extra.length && !r.stale, ...r });
   }
   return out;
 }

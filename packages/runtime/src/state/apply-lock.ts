@@ -51,10 +51,32 @@ function alive(pid: number): boolean {
 }
 
 /**
+ * Whether an apply holds the lock right now, and the holder it recorded. A `running` apply whose
+ * lock is not held was killed: the next apply marks it interrupted and finishes its work.
+ */
+export async function applyLockState(db: Db): Promise<{ live: boolean; holder: Holder | undefined }> {
+  const h = await holder(db);
+  if (db.kind === 'postgres') {
+    // The session advisory lock of acquireApplyLock, as pg_locks shows a bigint key: high and low 32 bits.
+    const [r] = await db.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ${Math.floor(ADVISORY_KEY / 2 ** 32)} AND objid = ${ADVISORY_KEY % 2 ** 32} AND objsubid = 1`);
+    return { live: Number(r?.n) > 0, holder: h };
+  }
+  if (db.kind === 'pglite') {
+    // A data directory is open in one process at a time (db/dir-lock.ts): only this one can be applying.
+    return { live: heldInProcess.has((db as { pglite?: unknown }).pglite ?? db), holder: h };
+  }
+  const pid = (await db.query<{ backend_pid: number | null }>('SELECT backend_pid FROM mvkit.apply_lock WHERE id = 1').catch(() => []))[0]?.backend_pid;
+  const live = pid != null && (await db.query('SELECT process FROM stv_sessions WHERE process = $1', [pid])).length > 0;
+  return { live, holder: h };
+}
+
+/**
  * Takes the apply lock or fails at once with who holds it. It lives as long as the session
  * that took it, so a killed apply frees it:
  * - postgres: a session advisory lock (released when the connection closes);
- * - pglite: embedded, one process; a holder row whose process is gone is stale;
+ * - pglite: the data directory's lock (db/dir-lock.ts) keeps every other process out while this
+ *   one has it open; within the process, a set of held connections; a holder row whose process is
+ *   gone (a killed apply) is stale;
  * - redshift: no advisory locks; a holder row whose session is gone (STV_SESSIONS) is stale.
  * Creates the state schema once it holds the lock. Returns the release function.
  */

@@ -1,6 +1,7 @@
 import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import type { Engine } from '../engines/engine.ts';
+import { applyLockState } from '../state/apply-lock.ts';
 import { readApplies, type ApplyRecord } from '../state/apply-log.ts';
 import { readDeployed } from '../state/deployed-state.ts';
 import { lastRefreshes, type RefreshRecord } from '../state/refresh-history.ts';
@@ -35,6 +36,8 @@ export interface StatusReport {
   readonly nodes: readonly NodeStatus[];
   readonly freshness: readonly StreamFreshness[];
   readonly lastApply: ApplyRecord | null;
+  /** What needs saying beside the table: an apply running now, or one that was interrupted. */
+  readonly notes: readonly string[];
   readonly at: string;
 }
 
@@ -47,6 +50,22 @@ async function newestLoads(db: Db): Promise<Map<string, number>> {
   return new Map(rows.map((r) => [r.table_name, Date.parse(iso(r.at) ?? '') || 0]));
 }
 
+/** A `running` apply is running only while it holds the apply lock: otherwise it was killed, and the next apply finishes it. */
+async function applyNotes(db: Db, last: ApplyRecord | null): Promise<{ lastApply: ApplyRecord | null; notes: string[] }> {
+  if (last?.status !== 'running') return { lastApply: last, notes: [] };
+  const total = Array.isArray(last.stages) ? last.stages.length : null;
+  const done = `${last.progress}${total === null ? '' : ` of ${total}`} stage(s) done`;
+  const lock = await applyLockState(db);
+  if (lock.live) {
+    const by = lock.holder ? ` by ${lock.holder.who} (pid ${lock.holder.pid})` : '';
+    return { lastApply: last, notes: [`apply ${last.id} is running${by}, started ${last.startedAt}: ${done}`] };
+  }
+  return {
+    lastApply: { ...last, status: 'interrupted' },
+    notes: [`interrupted apply ${last.id}, started ${last.startedAt} by ${last.who}: it stopped with ${done}; the next \`mvkit apply\` finishes it`],
+  };
+}
+
 const iso = (v: unknown) => (v == null ? null : v instanceof Date ? v.toISOString() : new Date(String(v).replace(' ', 'T') + (/[zZ+]/.test(String(v).slice(10)) ? '' : 'Z')).toISOString());
 
 export async function deploymentStatus(db: Db, engine: Engine, manifest: Manifest): Promise<StatusReport> {
@@ -56,7 +75,7 @@ export async function deploymentStatus(db: Db, engine: Engine, manifest: Manifes
   const engineInfo = state ? await engine.introspect(db, manifest) : new Map();
   // Redshift reports staleness itself (SVV_MV_INFO); the load log matters for local MVs without watermarks.
   const loads = state && engine.kind !== 'redshift' ? await newestLoads(db) : new Map<string, number>();
-  const lastApply = state ? (await readApplies(db, 1))[0] ?? null : null;
+  const { lastApply, notes } = await applyNotes(db, state ? (await readApplies(db, 1))[0] ?? null : null);
   const nodes: NodeStatus[] = [];
   for (const n of manifest.nodes) {
     const d = deployed.get(n.name);
@@ -100,5 +119,5 @@ export async function deploymentStatus(db: Db, engine: Engine, manifest: Manifes
     const newest = iso(r?.newest);
     freshness.push({ stream: s.name, table: s.table, newestEvent: newest, lagSeconds: newest ? Math.round((at.getTime() - Date.parse(newest)) / 1000) : null });
   }
-  return { project: manifest.project, engine: engine.kind, nodes, freshness, lastApply, at: at.toISOString() };
+  return { project: manifest.project, engine: engine.kind, nodes, freshness, lastApply, notes, at: at.toISOString() };
 }

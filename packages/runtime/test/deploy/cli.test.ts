@@ -33,8 +33,11 @@ describe('mvkit plan / apply / refresh / status', () => {
     expect(applied.stdout).toContain('applied 8 stage(s) to local');
     expect(mvkit(dir, ['apply']).stdout).toContain('no changes');
     expect(mvkit(dir, ['plan']).stdout).toBe('Plan for shop on local (pglite): no changes.\n');
-    const refreshed = JSON.parse(mvkit(dir, ['refresh', '--select', 'events_hourly+', '--threads', '2', '--json']).stdout) as { node: string }[];
+    // MVKIT_IVM_TRACE is read by the CLI and handed to the engine: every statement on stderr.
+    const traced = mvkit(dir, ['refresh', '--select', 'events_hourly+', '--threads', '2', '--json'], { MVKIT_IVM_TRACE: '1' });
+    const refreshed = JSON.parse(traced.stdout) as { node: string }[];
     expect(refreshed.map((r) => r.node)).toEqual(['events_hourly', 'events_daily', 'tenant_daily']);
+    for (const node of ['events_hourly', 'events_daily', 'tenant_daily']) expect(traced.stderr).toMatch(new RegExp(`^\\[ivm ${node}\\] total \\d`, 'm'));
     const status = JSON.parse(mvkit(dir, ['status', '--json']).stdout) as { nodes: { node: string; deployment: string; lastRefresh: unknown }[] };
     expect(status.nodes.every((n) => n.deployment === 'up to date')).toBe(true);
     expect(status.nodes.find((n) => n.node === 'tenant_daily')!.lastRefresh).not.toBeNull();

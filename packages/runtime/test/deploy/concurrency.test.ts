@@ -12,6 +12,7 @@ import { engineFor } from '../../src/engines/open-engine.ts';
 import { refreshDeployment } from '../../src/refresh/refresh.ts';
 import { LockError } from '../../src/errors.ts';
 import { dropNode } from '../../src/ivm/index.ts';
+import { deploymentStatus } from '../../src/status/status.ts';
 import { compileFixture, FIXTURE_DIR, loadData, snapshot } from './helpers.ts';
 import type { FixtureFlag } from './fixtures/shop/models/shop.ts';
 
@@ -24,6 +25,8 @@ afterAll(async () => { await server?.stop(); });
 const newDatabase = () => server.createDatabase(`conc_${process.pid}_${++n}`);
 const steps = (stages: readonly { action: string; node: string }[]) => stages.map((s) => `${s.action} ${s.node}`);
 const HOLDER = /another apply is running on this target: held by \S+@\S+ pid (\d+) since \d{4}-\d\d-\d\dT[\d:.]+Z \(apply [0-9a-f-]+\)/;
+
+const INTERRUPTED = (done: number) => expect.stringMatching(new RegExp(`^interrupted apply [0-9a-f-]+, started \\S+ by \\S+: it stopped with ${done} of 8 stage\\(s\\) done; the next \`mvkit apply\` finishes it$`));
 
 /** Deploys the base fixture with data and refreshed MVs. */
 async function deployBase(db: Db): Promise<void> {
@@ -120,10 +123,17 @@ describe('an apply killed midway', () => {
     expect(err).toBeInstanceOf(LockError);
     expect((err as Error).message).toMatch(HOLDER);
     expect((err as Error).message).toContain(`pid ${child.pid}`);
+    // status sees it running: its lock is held.
+    const live = await deploymentStatus(killed, await engineFor(killed), await compileFixture(['measure']));
+    expect(live.lastApply?.status).toBe('running');
+    expect(live.notes).toEqual([expect.stringMatching(new RegExp(`^apply [0-9a-f-]+ is running by \\S+ \\(pid ${child.pid}\\), started \\S+: 3 of 8 stage\\(s\\) done$`))]);
 
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
+    // Once the server has noticed the dead session, status says the apply was interrupted.
+    for (let i = 0; i < 100 && (await deploymentStatus(killed, await engineFor(killed), await compileFixture(['measure']))).lastApply?.status === 'running'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await deploymentStatus(killed, await engineFor(killed), await compileFixture(['measure']))).notes).toEqual([INTERRUPTED(3)]);
 
     // The recorded state is what the three committed stages left: the next plan starts from it.
     const rest = await planDeployment(killed, await engineFor(killed), await compileFixture(['measure']));
@@ -157,6 +167,9 @@ describe('an apply killed midway', () => {
       await exited;
       db = await openPglite(dir);
       const m = await compileFixture(['measure']);
+      const status = await deploymentStatus(db, await engineFor(db), m);
+      expect(status.lastApply?.status).toBe('interrupted');
+      expect(status.notes).toEqual([INTERRUPTED(5)]);
       const rest = await planDeployment(db, await engineFor(db), m);
       expect(steps(rest.stages)).toEqual(['create events_daily', 'create tenant_daily', 'create tenant_daily_view']);
       await applyDeployment(db, await engineFor(db), m);

@@ -134,3 +134,32 @@ describe('the stored key of an MV', () => {
     }
   });
 });
+
+describe('names the engine derives', () => {
+  it('stay within 63 bytes and apart: two MVs whose lookup-index names share their first 63 bytes both get created', async () => {
+    const ev = dimension('ev', { columns: { tenant_id: t.varchar(8), k: t.varchar(8), v: t.bigint() }, key: ['tenant_id', 'k'], tenant: 'tenant_id' });
+    const hits = aggregate('hits_per_tenant_and_key_with_a_long_name', { from: ev, groupBy: ['tenant_id', 'k'], measures: (m, c) => ({ lo: m.min(c.v) }) });
+    const one = rollup('lowest_value_per_tenant_rolled_up_number_one', { from: hits, groupBy: ['tenant_id'], measures: ['lo'] });
+    const two = rollup('lowest_value_per_tenant_rolled_up_number_two', { from: hits, groupBy: ['tenant_id'], measures: ['lo'] });
+    // Before names were shortened, Postgres truncated both index names to the same 63 bytes and
+    // the second CREATE INDEX failed with "relation ... already exists".
+    const { db, manifest } = await pgliteProject('long_names', [ev, hits, one, two]);
+    try {
+      const names = [one, two].map((m) => inputIndexes(planNode(manifest, manifest.nodes.find((n) => n.name === m.name)!))[0]!.name);
+      expect(names.every((n) => Buffer.byteLength(n) <= 63)).toBe(true);
+      expect(new Set(names).size).toBe(2);
+      const rows = await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'hits_per_tenant_and_key_with_a_long_name'");
+      expect(rows.map((r) => r.indexname)).toEqual(expect.arrayContaining(names));
+      await db.exec("INSERT INTO ev VALUES ('t1', 'a', 5), ('t1', 'b', 3)");
+      await refreshAll(db, manifest);
+      await db.exec("DELETE FROM ev WHERE k = 'b'");
+      await refreshAll(db, manifest);
+      expect(await db.query(`SELECT tenant_id, lo FROM ${one.name}`)).toEqual([{ tenant_id: 't1', lo: 5 }]);
+      for (const m of [one, two]) await dropNode(db, m.name);
+      const left = await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'hits_per_tenant_and_key_with_a_long_name'");
+      expect(left.map((r) => r.indexname).filter((n) => names.includes(n))).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { compileProject, ddlOf, loadProject, renderSelect, type Manifest, type ManifestColumn, type ManifestNode, type Model, type SelectParts } from '@mvkit/compiler';
+import { compileProject, ddlOf, loadProject, opaque, relationsOf, renderQuery, postgresDialect, sqlSelectParts, type Manifest, type ManifestColumn, type ManifestNode, type Model, type QueryNode } from '@mvkit/compiler';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../../src/db/db.ts';
 import { openPglite } from '../../src/db/pglite.ts';
@@ -29,11 +29,14 @@ export async function pgliteProject(name: string, models: readonly Model[]): Pro
 
 const col = (name: string, type: string): ManifestColumn => ({ name, type, nullable: true });
 
-function mv(name: string, columns: ManifestColumn[], key: string[] | null, select: SelectParts | null, sql?: string, dependsOn?: string[]): ManifestNode {
+/** A fixture MV: its select tree read from `sql` (the parser is loaded by compileProject), or opaque when `full`. */
+function mv(name: string, columns: ManifestColumn[], key: string[] | null, sql: string, options: { full?: string; dependsOn?: string[] } = {}): ManifestNode {
+  const tree = sqlSelectParts(sql);
+  const select: QueryNode = options.full ? opaque(sql, options.full) : tree ?? (() => { throw new Error(`fixture ${name} does not parse into a select tree`); })();
   const draft = {
-    name, kind: 'mv' as const, role: (select ? 'aggregate' : 'sql') as ManifestNode['role'], model: name, file: 'test', line: 1, columns,
-    dependsOn: dependsOn ?? (select ? select.from.map((f) => f.relation) : []), fingerprint: name, key, tenant: null, eventTime: null, appendOnly: false,
-    physical: { distStyle: null, distKey: null, sortKey: [], autoRefresh: false, backup: true }, sql: sql ?? renderSelect(select!), select,
+    name, kind: 'mv' as const, role: (options.full ? 'sql' : 'aggregate') as ManifestNode['role'], model: name, file: 'test', line: 1, columns,
+    dependsOn: options.dependsOn ?? (select.kind === 'select' ? relationsOf(select).map((r) => r.name) : []), fingerprint: name, key, tenant: null, eventTime: null, appendOnly: false,
+    physical: { distStyle: null, distKey: null, sortKey: [], autoRefresh: false, backup: true }, sql: renderQuery(select, postgresDialect), select,
   };
   return { ...draft, ddl: ddlOf(draft, 'postgres') };
 }
@@ -46,32 +49,17 @@ function mv(name: string, columns: ManifestColumn[], key: string[] | null, selec
  */
 function fixtureNodes(): ManifestNode[] {
   return [
-    mv('x_distinct', [col('tenant_id', 'VARCHAR(32)'), col('messages', 'BIGINT')], ['tenant_id'], {
-      from: [{ relation: 'message_events', alias: null, on: null }], where: null, grouped: true,
-      columns: [{ name: 'tenant_id', expr: 'tenant_id', agg: null }, { name: 'messages', expr: 'COUNT(DISTINCT message_id)', agg: { fn: 'countDistinct', arg: 'message_id' } }],
-    }),
-    mv('x_join_agg', [col('category', 'VARCHAR(32)'), col('channel_id', 'VARCHAR(16)'), col('n', 'BIGINT'), col('receipts', 'BIGINT'), col('failed', 'BIGINT'), col('first_delivered', 'TIMESTAMP'), col('max_name', 'VARCHAR(128)')], ['category', 'channel_id'], {
-      from: [{ relation: 'messages', alias: 'i', on: null }, { relation: 'campaigns', alias: 'c', on: 'c.tenant_id = i.tenant_id AND c.campaign_id = i.campaign_id' }],
-      where: 'i.submitted_at IS NOT NULL', grouped: true,
-      columns: [
-        { name: 'category', expr: 'c.category', agg: null },
-        { name: 'channel_id', expr: 'i.channel_id', agg: null },
-        { name: 'n', expr: 'COUNT(*)', agg: { fn: 'count', arg: null } },
-        { name: 'receipts', expr: 'SUM(i.receipt_count)', agg: { fn: 'sum', arg: 'i.receipt_count' } },
-        { name: 'failed', expr: 'SUM(CASE WHEN i.failed_at IS NOT NULL THEN 1 END)', agg: { fn: 'sum', arg: 'CASE WHEN i.failed_at IS NOT NULL THEN 1 END' } },
-        { name: 'first_delivered', expr: 'MIN(i.delivered_at)', agg: { fn: 'min', arg: 'i.delivered_at' } },
-        { name: 'max_name', expr: 'MAX(c.campaign_name)', agg: { fn: 'max', arg: 'c.campaign_name' } },
-      ],
-    }),
-    mv('x_rows_where', [col('tenant_id', 'VARCHAR(32)'), col('message_id', 'VARCHAR(64)'), col('category', 'VARCHAR(32)'), col('latency', 'BIGINT')], ['tenant_id', 'message_id'], {
-      from: [{ relation: 'messages_enriched', alias: null, on: null }], where: "channel_id = 'sms'", grouped: false,
-      columns: [{ name: 'tenant_id', expr: 'tenant_id', agg: null }, { name: 'message_id', expr: 'message_id', agg: null }, { name: 'category', expr: 'category', agg: null }, { name: 'latency', expr: 'delivery_latency_s', agg: null }],
-    }),
-    mv('x_sql', [col('tenant_id', 'VARCHAR(32)'), col('n', 'BIGINT')], ['tenant_id'], null, 'SELECT tenant_id, COUNT(*) AS n FROM messages_enriched GROUP BY tenant_id', ['messages_enriched']),
-    mv('x_on_sql', [col('big', 'BOOLEAN'), col('tenants', 'BIGINT'), col('total', 'BIGINT'), col('smallest', 'BIGINT')], ['big'], {
-      from: [{ relation: 'x_sql', alias: null, on: null }], where: null, grouped: true,
-      columns: [{ name: 'big', expr: 'n > 1', agg: null }, { name: 'tenants', expr: 'COUNT(*)', agg: { fn: 'count', arg: null } }, { name: 'total', expr: 'SUM(n)', agg: { fn: 'sum', arg: 'n' } }, { name: 'smallest', expr: 'MIN(n)', agg: { fn: 'min', arg: 'n' } }],
-    }),
+    mv('x_distinct', [col('tenant_id', 'VARCHAR(32)'), col('messages', 'BIGINT')], ['tenant_id'], 'SELECT tenant_id, COUNT(DISTINCT message_id) AS messages FROM message_events GROUP BY tenant_id'),
+    mv('x_join_agg', [col('category', 'VARCHAR(32)'), col('channel_id', 'VARCHAR(16)'), col('n', 'BIGINT'), col('receipts', 'BIGINT'), col('failed', 'BIGINT'), col('first_delivered', 'TIMESTAMP'), col('max_name', 'VARCHAR(128)')], ['category', 'channel_id'],
+      `SELECT c.category, i.channel_id, COUNT(*) AS n, SUM(i.receipt_count) AS receipts, SUM(CASE WHEN i.failed_at IS NOT NULL THEN 1 END) AS failed,
+         MIN(i.delivered_at) AS first_delivered, MAX(c.campaign_name) AS max_name
+       FROM messages i JOIN campaigns c ON c.tenant_id = i.tenant_id AND c.campaign_id = i.campaign_id
+       WHERE i.submitted_at IS NOT NULL
+       GROUP BY c.category, i.channel_id`),
+    mv('x_rows_where', [col('tenant_id', 'VARCHAR(32)'), col('message_id', 'VARCHAR(64)'), col('category', 'VARCHAR(32)'), col('latency', 'BIGINT')], ['tenant_id', 'message_id'],
+      "SELECT tenant_id, message_id, category, delivery_latency_s AS latency FROM messages_enriched WHERE channel_id = 'sms'"),
+    mv('x_sql', [col('tenant_id', 'VARCHAR(32)'), col('n', 'BIGINT')], ['tenant_id'], 'SELECT tenant_id, COUNT(*) AS n FROM messages_enriched GROUP BY tenant_id', { full: 'a fixture recomputed in full', dependsOn: ['messages_enriched'] }),
+    mv('x_on_sql', [col('big', 'BOOLEAN'), col('tenants', 'BIGINT'), col('total', 'BIGINT'), col('smallest', 'BIGINT')], ['big'], 'SELECT n > 1 AS big, COUNT(*) AS tenants, SUM(n) AS total, MIN(n) AS smallest FROM x_sql GROUP BY n > 1'),
   ];
 }
 
