@@ -29,11 +29,11 @@ export const e${g} = enrichment('e${g}', {
       [`a${g}`]: `${imp}import { e${g} } from './e${g}.ts';
 export const a${g} = aggregate('a${g}', {
   from: e${g}, groupBy: ['tenant_id', 'label'], bucket: { name: 'hour', grain: 'hour', column: 'at' },
-  measures: (m, c) => ({ n: m.count(), total: m.sum(c.amount), big: m.countIf(c.amount.gt(100)), top: m.max(c.amount) }),
+  measures: (m, c) => ({ n: m.count(), total: m.sum(c.amount), big: m.countIf(c.amount.gt(100)), max_amount: m.max(c.amount) }),
 });\n`,
       [`r${g}`]: `${imp}import { a${g} } from './a${g}.ts';
 export const r${g} = rollup('r${g}', {
-  from: a${g}, groupBy: ['tenant_id'], bucket: { name: 'day', grain: 'day', column: 'hour' }, measures: ['n', 'total', 'big', 'top'],
+  from: a${g}, groupBy: ['tenant_id'], bucket: { name: 'day', grain: 'day', column: 'hour' }, measures: ['n', 'total', 'big', 'max_amount'],
 });\n`,
     };
     for (const [name, body] of Object.entries(files)) writeFileSync(join(dir, 'models', `${name}.ts`), body);
