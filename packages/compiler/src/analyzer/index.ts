@@ -17,6 +17,7 @@ export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, MvHeader, Verdict 
 export type { ReasonCode } from './reasons.ts';
 export { REASON_RULES } from './reasons.ts';
 export { SqlParseError } from './sql-parse-error.ts';
+export { sqlStatements, statementText, type SqlStatement } from './statements.ts';
 
 /** Loads the WebAssembly parser; analyzeMv is synchronous afterwards. Safe to call repeatedly. */
 export async function initAnalyzer(): Promise<void> {

@@ -6,6 +6,7 @@ import { readApplies, type ApplyRecord } from '../state/apply-log.ts';
 import { readDeployed } from '../state/deployed-state.ts';
 import { lastRefreshes, type RefreshRecord } from '../state/refresh-history.ts';
 import { hasState } from '../state/state-schema.ts';
+import { propagateStaleness } from './upstream.ts';
 
 export interface NodeStatus {
   readonly node: string;
@@ -16,6 +17,8 @@ export interface NodeStatus {
   /** MVs: null when the engine cannot tell. */
   readonly stale: boolean | null;
   readonly staleness: string | null;
+  /** MVs: the upstream MV with input changes not yet refreshed that keeps this one stale, transitively. */
+  readonly staleUpstream: string | null;
   readonly engineState: string | null;
   readonly lastRefresh: RefreshRecord | null;
 }
@@ -36,6 +39,15 @@ export interface StatusReport {
   /** What needs saying beside the table: an apply running now, or one that was interrupted. */
   readonly notes: readonly string[];
   readonly at: string;
+}
+
+/** Per landing or dimension table: when rows were last loaded into it (ms), from the loader's file log. */
+async function newestLoads(db: Db): Promise<Map<string, number>> {
+  // Checked, not caught: inside a transaction a failed query would abort it.
+  const [log] = await db.query<{ r: string | null }>("SELECT to_regclass('mvkit.loaded_files')::text AS r");
+  if (!log?.r) return new Map();
+  const rows = await db.query<{ table_name: string; at: unknown }>('SELECT table_name, MAX(loaded_at) AS at FROM mvkit.loaded_files WHERE rows_loaded > 0 AND table_name IS NOT NULL GROUP BY table_name');
+  return new Map(rows.map((r) => [r.table_name, Date.parse(iso(r.at) ?? '') || 0]));
 }
 
 /** A `running` apply is running only while it holds the apply lock: otherwise it was killed, and the next apply finishes it. */
@@ -61,6 +73,8 @@ export async function deploymentStatus(db: Db, engine: Engine, manifest: Manifes
   const deployed = new Map((await readDeployed(db)).map((d) => [d.name, d]));
   const refreshes = state ? await lastRefreshes(db) : new Map<string, RefreshRecord>();
   const engineInfo = state ? await engine.introspect(db, manifest) : new Map();
+  // Redshift reports staleness itself (SVV_MV_INFO); the load log matters for local MVs without watermarks.
+  const loads = state && engine.kind !== 'redshift' ? await newestLoads(db) : new Map<string, number>();
   const { lastApply, notes } = await applyNotes(db, state ? (await readApplies(db, 1))[0] ?? null : null);
   const nodes: NodeStatus[] = [];
   for (const n of manifest.nodes) {
@@ -77,22 +91,25 @@ export async function deploymentStatus(db: Db, engine: Engine, manifest: Manifes
         // Without the engine's watermarks: an MV is stale when an input MV was refreshed after it.
         const since = Date.parse(last?.at ?? d.deployedAt ?? '') || 0;
         const newer = n.dependsOn.find((p) => (Date.parse(refreshes.get(p)?.at ?? '') || 0) > since);
-        stale = newer ? true : null;
-        staleness = newer ? `input ${newer} refreshed after it` : 'unknown: no watermark (the engine recomputes it fully)';
+        // ... or rows were loaded into an input table after it.
+        const loaded = newer ? undefined : n.dependsOn.find((p) => (loads.get(p) ?? 0) > since);
+        stale = newer || loaded ? true : null;
+        staleness = newer ? `input ${newer} refreshed after it` : loaded ? `rows loaded into input ${loaded} after its last refresh` : 'unknown: no watermark (the engine recomputes it fully)';
       }
     }
     nodes.push({
       node: n.name, kind: n.kind,
       deployment: !d ? 'not deployed' : d.fingerprint === n.fingerprint ? 'up to date' : 'changed',
       deployedFingerprint: d?.fingerprint ?? null, currentFingerprint: n.fingerprint,
-      stale, staleness, engineState: info?.state ?? null, lastRefresh: last,
+      stale, staleness, staleUpstream: null, engineState: info?.state ?? null, lastRefresh: last,
     });
   }
   for (const d of deployed.values()) {
     if (!manifest.nodes.some((n) => n.name === d.name)) {
-      nodes.push({ node: d.name, kind: d.kind, deployment: 'removed from project', deployedFingerprint: d.fingerprint, currentFingerprint: null, stale: null, staleness: null, engineState: null, lastRefresh: refreshes.get(d.name) ?? null });
+      nodes.push({ node: d.name, kind: d.kind, deployment: 'removed from project', deployedFingerprint: d.fingerprint, currentFingerprint: null, stale: null, staleness: null, staleUpstream: null, engineState: null, lastRefresh: refreshes.get(d.name) ?? null });
     }
   }
+  propagateStaleness(manifest, nodes);
   const at = new Date();
   const freshness: StreamFreshness[] = [];
   for (const s of manifest.streams) {

@@ -174,7 +174,9 @@ describe.each(Object.keys(ENGINES) as (keyof typeof ENGINES)[])('deploy on %s', 
     const partial = await deploymentStatus(db, engine, m);
     expect(partial.nodes.find((n) => n.node === 'events_hourly')!.stale).toBe(true);
     expect(partial.nodes.find((n) => n.node === 'events_hourly')!.staleness).toMatch(/^[1-9]\d* input change\(s\) since the watermark$/);
-    expect(partial.nodes.find((n) => n.node === 'events_daily')).toMatchObject({ stale: false, staleness: 'up to date with its inputs' });
+    // events_daily's own input has not changed, but it reads events_hourly, which is stale.
+    expect(partial.nodes.find((n) => n.node === 'events_daily')).toMatchObject({ stale: true, staleUpstream: 'events_hourly' });
+    expect(partial.nodes.find((n) => n.node === 'events_daily')!.staleness).toMatch(/^upstream events_hourly is stale: [1-9]\d* input change\(s\) since the watermark$/);
     await refreshDeployment(db, engine, m);
     expect((await deploymentStatus(db, engine, m)).nodes.filter((n) => n.kind === 'mv' && n.stale !== null).map((n) => [n.node, n.stale])).toEqual([['events_hourly', false], ['events_daily', false], ['tenant_daily', false]]);
     expect(status.freshness).toEqual([expect.objectContaining({ stream: 'events', table: 'events', newestEvent: '2026-11-03T09:15:00.000Z' })]);

@@ -91,8 +91,10 @@ describe('Redshift statement sequences (golden)', () => {
     });
     const report = await deploymentStatus(db, engine, await redshift());
     expect(report.nodes.filter((n) => n.kind === 'mv').map((n) => [n.node, n.stale, n.engineState])).toEqual([
-      ['events_enriched', false, 'incremental'], ['events_hourly', true, 'incremental'], ['events_daily', true, 'unrefreshable: column dropped'], ['tenant_daily', false, 'full recompute'],
+      ['events_enriched', false, 'incremental'], ['events_hourly', true, 'incremental'], ['events_daily', true, 'unrefreshable: column dropped'], ['tenant_daily', true, 'full recompute'],
     ]);
+    // tenant_daily is not stale by SVV_MV_INFO, but it reads events_daily, which is.
+    expect(report.nodes.find((n) => n.node === 'tenant_daily')).toMatchObject({ staleUpstream: 'events_daily', staleness: 'upstream events_daily is stale: inputs changed since the last refresh' });
     expect(report.freshness).toEqual([expect.objectContaining({ stream: 'events', newestEvent: '2026-11-27T20:55:00.000Z' })]);
     golden('status.sql', db.log.join('\n\n') + '\n');
   });
