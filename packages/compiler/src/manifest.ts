@@ -41,6 +41,8 @@ export interface ManifestNode {
   readonly select: QueryNode | null;
   /** The statements that create it on this target. */
   readonly ddl: readonly string[];
+  /** Dimensions declared with `onDelete: { keep }`: the TIMESTAMP column a CDC delete sets instead of deleting the row. */
+  readonly softDelete?: string;
 }
 
 /** How the loader routes a stream's events: its table and, for a joined stream, the discriminator. */

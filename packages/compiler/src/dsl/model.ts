@@ -48,6 +48,8 @@ export interface DimensionModel extends Base<'dimension'> {
   readonly key: readonly string[];
   readonly tenant: string | null;
   readonly globalReason: string | null;
+  /** `onDelete: { keep }`: the TIMESTAMP column a CDC delete sets instead of deleting the row. */
+  readonly softDelete?: string;
   readonly physical: Physical;
 }
 

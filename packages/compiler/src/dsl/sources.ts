@@ -40,6 +40,12 @@ export interface DimensionOptions<C extends ColumnTypes> {
   key: readonly (keyof C & string)[];
   /** The tenant column, or `{ global: 'why' }` for master data shared by every tenant. */
   tenant: (keyof C & string) | { global: string };
+  /**
+   * What a CDC delete does. By default the row goes, and with it its events from every inner join built on
+   * it, for every past day. `{ keep: column }` keeps the row and sets that nullable TIMESTAMP column to the
+   * delete's time instead (a later insert or update of the key clears it), so history keeps its counts.
+   */
+  onDelete?: { keep: KeysOfType<ShapeOf<C>, 'timestamp'> };
   physical?: Physical;
   description?: string;
 }
@@ -54,6 +60,8 @@ export function dimension<const C extends ColumnTypes>(name: string, options: Di
     key: options.key,
     tenant: typeof options.tenant === 'string' ? options.tenant : null,
     globalReason: typeof options.tenant === 'object' ? options.tenant.global : null,
+    // Only when declared, so that models (and manifests) that do not use it stay as they were.
+    ...(options.onDelete ? { softDelete: options.onDelete.keep } : {}),
     // Master data is small: a copy on every node makes every join with it co-located.
     physical: options.physical?.distKey ? options.physical : { distStyle: 'all', ...options.physical },
     description: options.description,

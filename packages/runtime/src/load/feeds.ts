@@ -4,7 +4,7 @@ import type { LoadColumn } from './coerce-value.ts';
 /** Where the records of one feed go: a stream's landing table (plus discriminator), or a dimension table by key. */
 export type FeedRoute =
   | { readonly kind: 'stream'; readonly name: string; readonly table: string; readonly columns: readonly LoadColumn[]; readonly discriminator: { readonly column: string; readonly value: string } | null; readonly eventTime: string }
-  | { readonly kind: 'dimension'; readonly name: string; readonly table: string; readonly columns: readonly ManifestColumn[]; readonly key: readonly string[] };
+  | { readonly kind: 'dimension'; readonly name: string; readonly table: string; readonly columns: readonly ManifestColumn[]; readonly key: readonly string[]; readonly softDelete: string | null };
 
 export function feedRoutes(manifest: Manifest): Map<string, FeedRoute> {
   const routes = new Map<string, FeedRoute>();
@@ -15,7 +15,7 @@ export function feedRoutes(manifest: Manifest): Map<string, FeedRoute> {
     if (n.role !== 'dimension' || !n.key) continue;
     // Key columns are required even where the table would take a NULL.
     const columns = n.columns.map((c) => (n.key!.includes(c.name) ? { ...c, nullable: false } : c));
-    routes.set(n.name, { kind: 'dimension', name: n.name, table: n.name, columns, key: n.key });
+    routes.set(n.name, { kind: 'dimension', name: n.name, table: n.name, columns, key: n.key, softDelete: n.softDelete ?? null });
   }
   return routes;
 }

@@ -8,7 +8,7 @@ import { coerceValue } from './coerce-value.ts';
 import { feedOfFile, feedRoutes, type FeedRoute } from './feeds.ts';
 import { claimFile, ensureLoadedFiles, findLoaded, recordCounts, strandedTables } from './loaded-files.ts';
 import { parseCsv, parseNdjson, type ParsedLine } from './parse-records.ts';
-import { deleteByKey, insertRows, upsertByKey } from './write-rows.ts';
+import { deleteByKey, insertRows, markDeletedByKey, upsertByKey } from './write-rows.ts';
 
 export interface Reject {
   readonly file: string;
@@ -64,6 +64,7 @@ export interface LoadOptions {
 
 const EXTENSIONS = /\.(ndjson|jsonl|csv)$/;
 const MAX_REPORTED_REJECTS = 100;
+const CHANGED_AT: ManifestColumn = { name: 'changed_at', type: 'TIMESTAMP', nullable: true };
 
 /**
  * The feeds to load first inside a folder: the project's dimensions (manifest nodes of role dimension),
@@ -139,6 +140,12 @@ function prepare(path: string, text: string, route: FeedRoute): Prepared {
         if (!v.ok) { error = v.error; break; }
         values.push(v.value);
       }
+      // A kept delete stamps the record's change time (the load's time when it has none).
+      if (!error && isDelete && route.kind === 'dimension' && route.softDelete) {
+        const v = coerceValue(rec.changed_at, CHANGED_AT);
+        if (v.ok) values.push(v.value);
+        else error = v.error;
+      }
     }
     if (error) { rejects.push({ file: path, line: p.line, error, raw: p.raw }); continue; }
     if (route.kind === 'stream') {
@@ -170,7 +177,8 @@ async function writeRoute(tx: Db, route: FeedRoute, prep: Prepared): Promise<voi
     return;
   }
   const cols = orderKeyFirst(route.columns, route.key);
-  if (prep.deletes.length) await deleteByKey(tx, route.table, cols.slice(0, route.key.length), prep.deletes);
+  if (prep.deletes.length && route.softDelete) await markDeletedByKey(tx, route.table, cols.slice(0, route.key.length), route.softDelete, prep.deletes);
+  else if (prep.deletes.length) await deleteByKey(tx, route.table, cols.slice(0, route.key.length), prep.deletes);
   if (prep.rows.length) await upsertByKey(tx, route.table, cols, route.key.length, prep.rows);
 }
 

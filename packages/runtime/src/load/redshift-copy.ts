@@ -87,8 +87,13 @@ export function redshiftCopyPlan(input: RedshiftCopyInput): RedshiftCopyPlan {
     } else {
       const keys = g.route.key.map(q);
       const on = keys.map((k) => `${q(g.route.table)}.${k} = s.${k}`).join(' AND ');
-      statements.push(`DELETE FROM ${q(g.route.table)} USING ${stage} AS s WHERE ${on};`);
-      statements.push(`INSERT INTO ${q(g.route.table)} (${targetCols.join(', ')}) SELECT ${targetCols.join(', ')} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keys.join(', ')} ORDER BY changed_at DESC) AS rn FROM ${stage}) AS s WHERE rn = 1 AND LOWER(op) <> 'delete';`);
+      const newest = `(SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keys.join(', ')} ORDER BY changed_at DESC) AS rn FROM ${stage})`;
+      const soft = g.route.softDelete;
+      // A kept delete leaves the row and stamps its column (first delete wins), as the local loader does.
+      if (soft) statements.push(`DELETE FROM ${q(g.route.table)} USING ${newest} AS s WHERE ${on} AND s.rn = 1 AND LOWER(s.op) <> 'delete';`);
+      else statements.push(`DELETE FROM ${q(g.route.table)} USING ${stage} AS s WHERE ${on};`);
+      statements.push(`INSERT INTO ${q(g.route.table)} (${targetCols.join(', ')}) SELECT ${targetCols.join(', ')} FROM ${newest} AS s WHERE rn = 1 AND LOWER(op) <> 'delete';`);
+      if (soft) statements.push(`UPDATE ${q(g.route.table)} SET ${q(soft)} = COALESCE(s.changed_at, GETDATE()) FROM ${newest} AS s WHERE ${on} AND s.rn = 1 AND LOWER(s.op) = 'delete' AND ${q(g.route.table)}.${q(soft)} IS NULL;`);
     }
     statements.push(`INSERT INTO mvkit.loaded_files (path, sha256, feed) VALUES ${g.files.map((f) => `(${lit(f.path)}, ${lit(f.sha256)}, ${lit(g.route.name)})`).join(', ')};`);
   }

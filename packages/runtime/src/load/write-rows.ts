@@ -35,6 +35,16 @@ export async function deleteByKey(db: Db, table: string, key: readonly ManifestC
 }
 
 /**
+ * Soft deletes: sets `column` of the rows with these keys to the change time (the row's last value, NULL for
+ * the transaction's time), keeping the first time of rows already marked. `rows` hold the key values, then the time.
+ */
+export async function markDeletedByKey(db: Db, table: string, key: readonly ManifestColumn[], column: string, rows: readonly (readonly (string | null)[])[]): Promise<void> {
+  const on = key.map((c, i) => `t.${q(c.name)} = u.c${i}${castOf(c)}`).join(' AND ');
+  const sql = `UPDATE ${q(table)} AS t SET ${q(column)} = COALESCE(u.c${key.length}::TIMESTAMP, (now() AT TIME ZONE 'UTC')) FROM ${unnestFrom(key.length + 1)} WHERE ${on} AND t.${q(column)} IS NULL`;
+  for (let i = 0; i < rows.length; i += CHUNK) await db.query(sql, columnsOf(rows.slice(i, i + CHUNK), key.length + 1));
+}
+
+/**
  * Upserts full rows by key with a plain UPDATE (only rows that change, so no empty change-log churn) and a
  * plain INSERT of the missing keys. `columns` start with the key columns.
  */
