@@ -47,6 +47,30 @@ describe('structure', () => {
   });
 });
 
+describe('dimension onDelete', () => {
+  it('keeps deleted rows only in a nullable timestamp column the dimension has, and says where and how to fix it', () => {
+    const dim = (name: string, keep: string) => dimension(name, {
+      columns: { tenant_id: t.varchar(32), seller_id: t.varchar(32), deleted_at: t.timestamp(), active: t.boolean() },
+      key: ['tenant_id', 'seller_id'], tenant: 'tenant_id', onDelete: { keep: keep as never },
+    });
+    expect(codes([dim('sellers', 'deleted_at')], structurePass)).toEqual([]);
+    const diags = structurePass(buildGraph([dim('unknown_col', 'removed_at'), dim('boolean_col', 'active')]));
+    expect(diags.map((d) => `${d.code}:${d.severity}`)).toEqual(['unknown-column:error', 'type-mismatch:error']);
+    for (const d of diags) {
+      expect(d.file).toMatch(/passes\.test\.ts$/);
+      expect(d.line).toBeGreaterThan(0);
+      expect(d.hint).toContain("onDelete: { keep: 'deleted_at' }");
+    }
+  });
+
+  it('reaches the manifest node only when declared', () => {
+    const keep = dimension('sellers', { columns: { tenant_id: t.varchar(32), seller_id: t.varchar(32), deleted_at: t.timestamp() }, key: ['tenant_id', 'seller_id'], tenant: 'tenant_id', onDelete: { keep: 'deleted_at' } });
+    const node = (models: Model[], name: string) => compileManifest(buildGraph(models), { target: 'postgres', projectName: 'p', projectDir: '/' }).nodes.find((n) => n.name === name);
+    expect(node([keep], 'sellers')?.softDelete).toBe('deleted_at');
+    expect(node([stores], 'stores')).not.toHaveProperty('softDelete');
+  });
+});
+
 describe('physical design', () => {
   it('warns when a join cannot be co-located, and refuses AUTO REFRESH on a nested MV', () => {
     const keyed = dimension('stores_keyed', { columns: { tenant_id: t.varchar(32), store_id: t.varchar(32), city: t.varchar(64) }, key: ['tenant_id', 'store_id'], tenant: 'tenant_id', physical: { distKey: 'store_id' } });
