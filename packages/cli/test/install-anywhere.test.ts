@@ -83,6 +83,14 @@ describe('packed packages installed with npm outside the repository', () => {
     expect(load.status).toBe(0);
     expect(load.stdout).toMatch(/loaded 2 file\(s\), 4 row\(s\); 0 row\(s\) rejected/);
 
+    // Synthetic data from the project's own models: every record of every feed loads.
+    const generate = mvkit(['generate', '--events', '200', '--batches', '2', '--tenants', '2', '--seed', '1'], shop);
+    expect(generate.status, generate.stderr).toBe(0);
+    expect(generate.stdout).toMatch(/wrote 2 batches, \d+ files into /);
+    const loadGenerated = mvkit(['load'], shop);
+    expect(loadGenerated.status, loadGenerated.stderr).toBe(0);
+    expect(loadGenerated.stdout).toMatch(/loaded [1-9]\d* file\(s\), [1-9]\d* row\(s\); 0 row\(s\) rejected/);
+
     const refresh = mvkit(['refresh'], shop);
     expect(refresh.status).toBe(0);
     expect(refresh.stdout).toMatch(/refreshed 3 MV\(s\)/);
