@@ -129,7 +129,8 @@ export function projectShape(manifest: Manifest, models: Iterable<Model>): Proje
   }
   const dimensions: ShapeDimension[] = manifest.nodes
     .filter((n) => n.role === 'dimension' && n.key)
-    .map((n) => ({ name: n.name, columns: n.columns, key: n.key!, tenant: n.tenant }));
+    // A dimension that keeps deleted rows (onDelete) has its marker set by the loader, never by a record.
+    .map((n) => ({ name: n.name, columns: n.columns.filter((c) => c.name !== n.softDelete), key: n.key!, tenant: n.tenant }));
   const streamOf = (name: string): ShapeStream => {
     const s = manifest.streams.find((x) => x.name === name)!;
     return { name: s.name, columns: s.columns, key: s.key, tenant: s.tenant, eventTime: s.eventTime, references: references.get(s.name) ?? [] };

@@ -16,9 +16,10 @@ import { REPO, tempDir } from './helpers.ts';
 /** A project of every column type, joined on an integer key, with a stream join of three members. */
 function typedModels(): Model[] {
   const sensors = dimension('sensors', {
-    columns: { tenant_id: t.varchar(16), sensor_id: t.int(), model: t.char(3), installed_on: t.date(), gain: t.numeric(6, 3), active: t.boolean() },
+    columns: { tenant_id: t.varchar(16), sensor_id: t.int(), model: t.char(3), installed_on: t.date(), gain: t.numeric(6, 3), active: t.boolean(), retired_at: t.timestamp() },
     key: ['tenant_id', 'sensor_id'],
     tenant: 'tenant_id',
+    onDelete: { keep: 'retired_at' },
   });
   const units = dimension('units', {
     columns: { unit: t.varchar(4), factor: t.double() },
@@ -180,6 +181,13 @@ describe('mvkit generate for any project', () => {
       expect(readings.filter((r) => sensors.has(`${r.tenant_id}/${r.sensor_id}`)).length / readings.length).toBeGreaterThan(0.9);
       const jobs = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM jobs WHERE started_at IS NOT NULL AND steps > 0 AND ended_at IS NOT NULL');
       expect(jobs[0]!.n).toBeGreaterThan(100);
+      // Sensors keep deleted rows (onDelete): the marker is the loader's to set, never a generated value.
+      const sensorRecords = batches.flatMap((b) => b.feeds.get('sensors') ?? []);
+      expect(sensorRecords.every((r) => !('retired_at' in r))).toBe(true);
+      const deleted = new Set(sensorRecords.filter((r) => r.op === 'delete').map((r) => `${r.tenant_id}/${r.sensor_id}`));
+      const retired = await db.query<{ k: string }>("SELECT tenant_id || '/' || sensor_id AS k FROM sensors WHERE retired_at IS NOT NULL");
+      expect(deleted.size).toBeGreaterThan(0);
+      for (const r of retired) expect(deleted.has(r.k)).toBe(true);
     } finally {
       await db.close();
     }
