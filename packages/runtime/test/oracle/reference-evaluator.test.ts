@@ -83,10 +83,10 @@ describe('models', () => {
 
   it('a stream join pivots each key\'s events of each stream; a member stream\'s rows are only its own events', () => {
     same('visits', visits.columns, [
-      { tenant_id: 't1', k: 'v1', first_click: ms(1), shop: 's2', big_buys: 0n, top: null },
-      { tenant_id: 't1', k: 'v2', first_click: ms(2), shop: 's1', big_buys: 1n, top: new Dec(1250n, 2) },
-      { tenant_id: 't1', k: 'v3', first_click: null, shop: null, big_buys: 0n, top: null },
-      { tenant_id: 't1', k: 'v9', first_click: null, shop: null, big_buys: 0n, top: null },
+      { tenant_id: 't1', k: 'v1', first_click: ms(1), shop: 's2', big_buys: 0n, top_amount: null },
+      { tenant_id: 't1', k: 'v2', first_click: ms(2), shop: 's1', big_buys: 1n, top_amount: new Dec(1250n, 2) },
+      { tenant_id: 't1', k: 'v3', first_click: null, shop: null, big_buys: 0n, top_amount: null },
+      { tenant_id: 't1', k: 'v9', first_click: null, shop: null, big_buys: 0n, top_amount: null },
     ]);
     same('buy_totals', buyTotals.columns, [{ tenant_id: 't1', n: 3n, total: new Dec(1750n, 2) }]);
   });

@@ -9,7 +9,7 @@ export const buys = stream('buys', { columns: { tenant_id: t.varchar(8), k: t.va
 export const shops = dimension('shops', { columns: { tenant_id: t.varchar(8), shop: t.varchar(8), region: t.varchar(8) }, key: ['tenant_id', 'shop'], tenant: 'tenant_id' });
 export const visits = streamJoin('visits', {
   streams: { click: clicks, buy: buys }, key: ['tenant_id', 'k'], tenant: 'tenant_id',
-  pivot: ({ click, buy }) => ({ first_click: click.min('at'), shop: click.max('shop'), big_buys: buy.count((b) => b.amount.gt(10)), top: buy.max('amount') }),
+  pivot: ({ click, buy }) => ({ first_click: click.min('at'), shop: click.max('shop'), big_buys: buy.count((b) => b.amount.gt(10)), top_amount: buy.max('amount') }),
 });
 export const clicksByShop = enrichment('clicks_by_shop', {
   from: clicks,
