@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregate, buildGraph, compileManifest, dimension, enrichment, stream, t, type Model } from '@mvkit/compiler';
+import { aggregate, buildGraph, compileManifest, dimension, enrichment, stream, streamJoin, t, type Model } from '@mvkit/compiler';
 import { physicalPass } from '../src/passes/physical.ts';
 import { structurePass } from '../src/passes/structure.ts';
 import { tenantPass } from '../src/passes/tenant.ts';
@@ -103,5 +103,58 @@ describe('fingerprints', () => {
     expect(after.orders).toBe(before.orders);
     expect(after.a).not.toBe(before.a);
     expect(after.b).not.toBe(before.b);
+  });
+});
+
+describe('types that cannot reach the target', () => {
+  const visits = stream('visits', {
+    columns: { tenant_id: t.varchar(32), visit_id: t.varchar(64), amount: t.int(), returning: t.boolean(), at: t.timestamp() },
+    key: ['tenant_id', 'visit_id'],
+    tenant: 'tenant_id',
+    eventTime: 'at',
+  });
+  const buys = stream('buys', {
+    columns: { tenant_id: t.varchar(32), visit_id: t.varchar(64), amount: t.numeric(12, 2), at: t.timestamp() },
+    key: ['tenant_id', 'visit_id'],
+    tenant: 'tenant_id',
+    eventTime: 'at',
+  });
+
+  const clicks = stream('clicks', {
+    columns: { tenant_id: t.varchar(32), visit_id: t.varchar(64), at: t.timestamp() },
+    key: ['tenant_id', 'visit_id'],
+    tenant: 'tenant_id',
+    eventTime: 'at',
+  });
+
+  it('MIN or MAX of a boolean is an error at the measure or pivot, with the countIf rewrite', () => {
+    // Neither Postgres (no min(boolean)) nor Redshift has it: apply used to fail with "function min(boolean) does not exist".
+    const bad = aggregate('by_day', { from: visits, groupBy: ['tenant_id'], measures: (m, c) => ({ any_returning: m.max(c.returning) }) });
+    const d = structurePass(buildGraph([bad])).filter((x) => x.code === 'type-mismatch');
+    expect(d.map((x) => `${x.model}:${x.severity}`)).toEqual(['by_day:error']);
+    expect(d[0]!.message).toContain('measure "any_returning" takes the MAX of a boolean');
+    expect(d[0]!.hint).toContain('countIf');
+    const pivot = streamJoin('visit_buys', {
+      streams: { visit: visits, click: clicks },
+      key: ['tenant_id', 'visit_id'],
+      tenant: 'tenant_id',
+      pivot: ({ visit }) => ({ returning: visit.max('returning') }),
+    });
+    expect(structurePass(buildGraph([pivot])).filter((x) => x.code === 'type-mismatch').map((x) => x.message)).toEqual([
+      'pivot "returning" takes the MAX of a boolean, which neither Postgres nor Redshift has',
+    ]);
+  });
+
+  it('two member streams of a stream join with one column of two SQL types is an error naming both', () => {
+    // One landing column holds both streams' values: 2.5 from buys would not fit visits' INTEGER.
+    const joined = streamJoin('visit_buys', {
+      streams: { visit: visits, buy: buys },
+      key: ['tenant_id', 'visit_id'],
+      tenant: 'tenant_id',
+      pivot: ({ buy }) => ({ bought: buy.count() }),
+    });
+    const d = structurePass(buildGraph([joined])).filter((x) => x.code === 'type-mismatch');
+    expect(d.map((x) => x.message)).toEqual(['column "amount" is INTEGER in "visits" but NUMERIC(12,2) in "buys": they land in one column of one table']);
+    expect(d[0]!.hint).toContain('same SQL type');
   });
 });

@@ -47,6 +47,9 @@ export const aggregateKind: KindHandler<ModelOf<'aggregate'>> = {
         const b = m.from.columns[s.arg.name]?.base;
         if (b && b !== 'number') ctx.err('type-mismatch', `measure "${s.name}" sums "${s.arg.name}", which is ${b}`, 'sum a numeric column, or count it with countIf');
       }
+      if ((s.fn === 'min' || s.fn === 'max') && s.type.base === 'boolean') {
+        ctx.err('type-mismatch', `measure "${s.name}" takes the ${s.fn.toUpperCase()} of a boolean, which neither Postgres nor Redshift has`, 'count the rows where it holds instead: m.countIf(<condition>), then compare the count with 0');
+      }
       if (s.arg) ctx.exprs([s.arg, ...(s.filter ? [s.filter] : [])]);
     }
   },

@@ -45,18 +45,21 @@ export const streamJoinKind: KindHandler<StreamJoin> = {
   },
   check(m, ctx) {
     if (Object.keys(m.streams).length < 2) ctx.err('stream-join-arity', `stream join "${m.name}" lands ${Object.keys(m.streams).length} stream(s)`, 'a stream join lands two or more streams');
-    const types = new Map<string, [string, BaseType]>();
+    const types = new Map<string, [string, BaseType, string]>();
     for (const s of Object.values(m.streams)) {
       ctx.need(s.columns, m.key, 'join key column', `stream "${s.name}"`);
       for (const [c, t] of Object.entries(s.columns)) {
         const prior = types.get(c);
         if (prior && prior[1] !== t.base) ctx.err('type-mismatch', `column "${c}" is ${prior[1]} in "${prior[0]}" but ${t.base} in "${s.name}": they land in one table`, 'rename one of the two, or give them the same type');
-        else types.set(c, [s.name, t.base]);
+        // One landing column holds both: a value of the second type need not fit the first (2.5 in an INTEGER).
+        else if (prior && prior[2] !== t.sql) ctx.err('type-mismatch', `column "${c}" is ${prior[2]} in "${prior[0]}" but ${t.sql} in "${s.name}": they land in one column of one table`, 'give both the same SQL type (the wider one), or rename one of the two');
+        else if (!prior) types.set(c, [s.name, t.base, t.sql]);
       }
     }
     for (const p of m.pivot) {
       const s = m.streams[p.stream];
       if (p.arg?.kind === 'column' && s && !(p.arg.name in s.columns)) ctx.err('unknown-column', `pivot "${p.name}" reads "${p.arg.name}", not a column of stream "${s.name}"`, `columns: ${Object.keys(s.columns).join(', ')}`);
+      else if ((p.fn === 'min' || p.fn === 'max') && p.type.base === 'boolean') ctx.err('type-mismatch', `pivot "${p.name}" takes the ${p.fn.toUpperCase()} of a boolean, which neither Postgres nor Redshift has`, 'count the events where it holds instead: count((e) => e.<column>.eq(true))');
     }
   },
 };
