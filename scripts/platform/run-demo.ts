@@ -1,8 +1,6 @@
-import { rmSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Manifest } from '@mvkit/compiler';
-import { applyDeployment, engineFor, type Db } from '@mvkit/runtime';
-import { PlatformRunner, type BatchRefreshOptions, type BatchReport } from '@mvkit/runtime/run/index.ts';
+import type { Db } from '@mvkit/runtime';
+import { deployAndRunBatches, type BatchReport, type BatchRunOptions, type DemoProgress } from '@mvkit/runtime/run/index.ts';
 import { writeBatch } from './cdc-files.ts';
 import { generateSample, type GenerateSampleOptions } from './generate-sample.ts';
 
@@ -33,16 +31,9 @@ export async function readDashboard(db: Db): Promise<DashboardRow[]> {
   return rows;
 }
 
-export type DemoProgress =
-  | { readonly kind: 'deployed'; readonly stages: number; readonly nodes: number; readonly durationMs: number }
-  | { readonly kind: 'batch'; readonly name: string; readonly index: number; readonly total: number; readonly report: BatchReport };
+export type { DemoProgress };
 
-export interface DemoOptions extends GenerateSampleOptions {
-  /** Scratch folder: the landing files go to <dir>/landing; wiped at start. */
-  readonly dir: string;
-  readonly onProgress?: (p: DemoProgress) => void;
-  readonly refresh?: BatchRefreshOptions;
-}
+export interface DemoOptions extends GenerateSampleOptions, BatchRunOptions {}
 
 export interface DemoResult {
   readonly batches: readonly BatchReport[];
@@ -58,23 +49,7 @@ export interface DemoResult {
  */
 export async function runDemo(db: Db, manifest: Manifest, options: DemoOptions): Promise<DemoResult> {
   const started = performance.now();
-  const landing = join(options.dir, 'landing');
-  rmSync(landing, { recursive: true, force: true });
-  mkdirSync(landing, { recursive: true });
-  const engine = await engineFor(db);
-  const t0 = performance.now();
-  const applied = await applyDeployment(db, engine, manifest);
-  options.onProgress?.({ kind: 'deployed', stages: applied.plan.stages.length, nodes: manifest.nodes.length, durationMs: performance.now() - t0 });
   const batches = generateSample(options);
-  const runner = new PlatformRunner(db, manifest, engine, landing, options.refresh);
-  const reports: BatchReport[] = [];
-  let records = 0;
-  for (const [i, b] of batches.entries()) {
-    writeBatch(landing, b, 'mixed');
-    const report = await runner.runBatch();
-    records += report.load.rowsLoaded;
-    reports.push(report);
-    options.onProgress?.({ kind: 'batch', name: b.name, index: i, total: batches.length, report });
-  }
+  const { reports, records } = await deployAndRunBatches(db, manifest, batches, (landing, b) => writeBatch(landing, b, 'mixed'), options);
   return { batches: reports, dashboard: await readDashboard(db), records, wallMs: performance.now() - started };
 }

@@ -14,11 +14,7 @@ export type DemoProgress =
   | { readonly kind: 'deployed'; readonly stages: number; readonly nodes: number; readonly durationMs: number }
   | { readonly kind: 'batch'; readonly name: string; readonly index: number; readonly total: number; readonly report: BatchReport };
 
-export interface DemoOptions extends Partial<ProjectSampleOptions> {
-  /** Scratch folder: the landing files go to <dir>/landing; wiped at start. */
-  readonly dir: string;
-  readonly onProgress?: (p: DemoProgress) => void;
-  readonly refresh?: BatchRefreshOptions;
+export interface DemoOptions extends Partial<ProjectSampleOptions>, BatchRunOptions {
   /** Rows shown per serving view. */
   readonly previewRows?: number;
 }
@@ -45,13 +41,22 @@ function served(manifest: Manifest): string[] {
   return manifest.nodes.filter((n) => n.kind === 'mv' && !read.has(n.name)).map((n) => n.name);
 }
 
+/** What deployAndRunBatches needs: where to land the files, whom to tell, how to refresh. */
+export interface BatchRunOptions {
+  /** Scratch folder: the landing files go to <dir>/landing; wiped at start. */
+  readonly dir: string;
+  readonly onProgress?: (p: DemoProgress) => void;
+  readonly refresh?: BatchRefreshOptions;
+}
+
 /**
- * Any project end to end on one connection: deploy (mvkit apply), then synthetic data from its models
- * (mvkit generate) batch by batch, each loaded and refreshed (mvkit load, mvkit refresh), then the first
- * rows of what it serves. The caller opens (and wipes) the database.
+ * Deploys the manifest (mvkit apply), then writes each batch into <dir>/landing and loads and
+ * refreshes it (mvkit load, mvkit refresh), reporting each step: the loop of every demo, whatever
+ * generates its batches.
  */
-export async function runProjectDemo(db: Db, manifest: Manifest, models: Iterable<Model>, options: DemoOptions): Promise<DemoResult> {
-  const started = performance.now();
+export async function deployAndRunBatches<B extends { readonly name: string }>(
+  db: Db, manifest: Manifest, batches: readonly B[], write: (landing: string, batch: B) => void, options: BatchRunOptions,
+): Promise<{ readonly reports: readonly BatchReport[]; readonly records: number }> {
   const landing = join(options.dir, 'landing');
   rmSync(landing, { recursive: true, force: true });
   mkdirSync(landing, { recursive: true });
@@ -59,17 +64,28 @@ export async function runProjectDemo(db: Db, manifest: Manifest, models: Iterabl
   const t0 = performance.now();
   const applied = await applyDeployment(db, engine, manifest);
   options.onProgress?.({ kind: 'deployed', stages: applied.plan.stages.length, nodes: manifest.nodes.length, durationMs: performance.now() - t0 });
-  const batches = generateProjectSample(projectShape(manifest, models), options);
   const runner = new PlatformRunner(db, manifest, engine, landing, options.refresh);
   const reports: BatchReport[] = [];
   let records = 0;
   for (const [i, b] of batches.entries()) {
-    writeProjectBatches(landing, [b]);
+    write(landing, b);
     const report = await runner.runBatch();
     records += report.load.rowsLoaded;
     reports.push(report);
     options.onProgress?.({ kind: 'batch', name: b.name, index: i, total: batches.length, report });
   }
+  return { reports, records };
+}
+
+/**
+ * Any project end to end on one connection: deploy (mvkit apply), then synthetic data from its models
+ * (mvkit generate) batch by batch, each loaded and refreshed (mvkit load, mvkit refresh), then the first
+ * rows of what it serves. The caller opens (and wipes) the database.
+ */
+export async function runProjectDemo(db: Db, manifest: Manifest, models: Iterable<Model>, options: DemoOptions): Promise<DemoResult> {
+  const started = performance.now();
+  const batches = generateProjectSample(projectShape(manifest, models), options);
+  const { reports, records } = await deployAndRunBatches(db, manifest, batches, (landing, b) => writeProjectBatches(landing, [b]), options);
   const previews: DemoPreview[] = [];
   for (const name of served(manifest)) {
     const node = manifest.nodes.find((n) => n.name === name)!;
