@@ -4,6 +4,7 @@ import { registerApply } from './apply.ts';
 import { registerCompile } from './compile.ts';
 import { registerDemo } from './demo.ts';
 import { registerDev } from './dev.ts';
+import { registerDocs } from './docs.ts';
 import { registerGenerate } from './generate.ts';
 import { registerGraph } from './graph.ts';
 import { registerInit } from './init.ts';
@@ -21,6 +22,6 @@ export type RegisterCommand = (program: Command) => void;
 /** Every command of the CLI, in the order `mvkit --help` lists them (the README's order). */
 export const COMMANDS: readonly RegisterCommand[] = [
   registerInit, registerCompile, registerValidate, registerGraph, registerAnalyze,
-  registerPlan, registerApply, registerRefresh, registerStatus, registerVerify, registerDev,
+  registerPlan, registerApply, registerRefresh, registerStatus, registerVerify, registerDev, registerDocs,
   registerGenerate, registerLoad, registerRun, registerDemo,
 ];
