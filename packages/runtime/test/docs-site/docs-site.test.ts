@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -67,6 +67,36 @@ describe('docs site data', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/models\/a\.ts:2/);
     expect(r.stderr).toMatch(/nope/);
+  }, 120_000);
+});
+
+describe('mvkit docs --serve', () => {
+  it('serves the written site and nothing outside it', async () => {
+    const dir = join(import.meta.dirname, 'fixtures/commented');
+    const out = join(tempDir('docs-serve'), 'site');
+    const child = spawn(process.execPath, ['--import', 'tsx', BIN, '-p', dir, 'docs', '--out', out, '--serve', '--port', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolveUrl, reject) => {
+        let text = '';
+        child.stdout.on('data', (b: Buffer) => {
+          text += b.toString();
+          const m = /serving the docs at (http:\/\/\S+)/.exec(text);
+          if (m) resolveUrl(m[1]!);
+        });
+        child.on('exit', (code) => reject(new Error(`mvkit docs --serve exited with ${code}`)));
+      });
+      const index = await fetch(url);
+      expect(index.status).toBe(200);
+      expect(index.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await index.text()).toContain('orders_daily');
+      const model = await fetch(`${url}models/orders.html`);
+      expect(await model.text()).toContain("the shop's order number");
+      // A path that climbs out of the site is not read.
+      const outside = await fetch(`${url}..%2F..%2Fpackage.json`);
+      expect(outside.status).toBe(404);
+    } finally {
+      child.kill('SIGTERM');
+    }
   }, 120_000);
 });
 
