@@ -1,5 +1,5 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,31 @@ describe('packed packages installed with npm outside the repository', () => {
     const help = run(join(app, 'node_modules/.bin/mvkit'), ['--help'], tmpdir());
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^\s+init \[dir\]\s+Create a new project/m);
+  });
+
+  it('--help and <cmd> --help import no command dependency: they work with the drivers and the compiler\'s dependencies gone', () => {
+    // Moved aside for this test only: what the runtime's and the compiler's entry modules import
+    // at their top, so neither entry can have loaded when the help still prints.
+    const heavy = ['@electric-sql/pglite', 'pg', 'libpg-query', 'esbuild', 'handlebars', 'chokidar'];
+    const moved = heavy.filter((p) => existsSync(join(app, 'node_modules', p)));
+    expect(moved).toEqual(expect.arrayContaining(['@electric-sql/pglite', 'pg', 'esbuild']));
+    for (const p of moved) renameSync(join(app, 'node_modules', p), join(app, 'node_modules', `${p}.aside`));
+    try {
+      const bin = join(app, 'node_modules/.bin/mvkit');
+      const help = run(bin, ['--help'], tmpdir());
+      expect(help.status, help.stderr).toBe(0);
+      for (const name of ['init', 'apply', 'refresh', 'generate', 'load', 'demo']) expect(help.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+      for (const [cmd, option] of [['apply', '--allow-destructive'], ['generate', '--seed <n>'], ['analyze', '--require-incremental'], ['load', '--redshift-copy'], ['dev', '--apply']] as const) {
+        const r = run(bin, [cmd, '--help'], tmpdir());
+        expect(r.status, `${cmd} --help: ${r.stderr}`).toBe(0);
+        expect(r.stdout).toContain(`Usage: mvkit ${cmd}`);
+        expect(r.stdout).toContain(option);
+      }
+      // Running a command does need them: the same bin fails now, so the help above really ran without.
+      expect(run(bin, ['validate', '-p', tmpdir()], tmpdir()).status).not.toBe(0);
+    } finally {
+      for (const p of moved) renameSync(join(app, 'node_modules', `${p}.aside`), join(app, 'node_modules', p));
+    }
   });
 
   it('init makes a project that validates, applies, loads, refreshes and verifies; a second apply has no changes', () => {

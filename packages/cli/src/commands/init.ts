@@ -2,7 +2,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, renameSync, statSync, wr
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { MvkitError } from '@mvkit/compiler';
+import { MvkitError } from '@mvkit/compiler/errors';
 
 /** The folder copied by `init`: packages/cli/template, from src/commands/ or from the built dist/. */
 const TEMPLATE = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../template/' : '../template/', import.meta.url));
