@@ -136,12 +136,24 @@ describe('packed packages installed with npm outside the repository', () => {
       const validate = run(bin, ['validate', '-p', join(bare, 'p')], tmpdir());
       expect(validate.status).toBe(0);
       expect(validate.stdout).toMatch(/7 models: 0 error\(s\)/);
+      // As from a global install: the models type-check with the running CLI's own declarations.
+      const tsconfig = JSON.parse(readFileSync(join(bare, 'p/tsconfig.json'), 'utf8')) as { compilerOptions: { paths?: Record<string, string[]> } };
+      expect(tsconfig.compilerOptions.paths).toEqual({ '@mvkit/compiler': [join(app, 'node_modules/@mvkit/compiler/dist/index.d.ts')] });
+      const tsc = run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(bare, 'p/tsconfig.json')], join(bare, 'p'));
+      expect(tsc.stdout + tsc.stderr).toBe('');
+      expect(tsc.status).toBe(0);
+      writeFileSync(join(bare, 'p/models/broken.ts'), "import { stream, t } from '@mvkit/compiler';\nexport const s = stream('broken_feed', { columns: { a: t.int() }, key: ['missing_column'] });\n");
+      const broken = run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(bare, 'p/tsconfig.json')], join(bare, 'p'));
+      expect(broken.status).not.toBe(0);
+      expect(broken.stdout).toMatch(/broken\.ts/);
     } finally {
       rmSync(bare, { recursive: true, force: true });
     }
   });
 
   it('the models type-check under the project\'s tsconfig.json with the installed types', () => {
+    // mvkit installed with the project: its own node_modules resolves the types, no path is written.
+    expect(JSON.parse(readFileSync(join(app, 'shop/tsconfig.json'), 'utf8')).compilerOptions.paths).toBeUndefined();
     const tsc = run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(app, 'shop/tsconfig.json')], join(app, 'shop'));
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
