@@ -1,3 +1,4 @@
-/** The mvkit command line as a library: `main(process.argv)` runs it, `buildProgram()` builds it without running. */
-export { buildProgram, EXIT_USAGE, main } from './main.ts';
-export { COMMANDS, type RegisterCommand } from './commands/registry.ts';
+/** The mvkit command line as a library: `main(process.argv)` runs it, `buildProgram(argv)` builds it without running. */
+export { buildProgram, commandOf, EXIT_USAGE, main } from './main.ts';
+export { COMMANDS } from './commands/registry.ts';
+export type { CommandEntry, RegisterCommand } from './commands/command-entry.ts';

@@ -1,4 +1,4 @@
-import { UsageError } from '@mvkit/compiler';
+import { UsageError } from '@mvkit/compiler/errors';
 
 /**
  * Parsers for commander option values. A value that does not parse is a usage error (exit 2)

@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
-import { setDirLockDefaults } from '@mvkit/runtime/db/dir-lock.ts';
-import { compileProject, loadProject, UsageError, type CompileResult, type Project, type TargetName } from '@mvkit/compiler';
+import type { CompileResult, Project, TargetName } from '@mvkit/compiler';
+import { UsageError } from '@mvkit/compiler/errors';
 
 export function projectDir(cmd: Command): string {
   return (cmd.optsWithGlobals() as { project?: string }).project ?? process.cwd();
 }
 
 export async function loadAndCompile(cmd: Command, target: TargetName = 'redshift', options: { requireIncremental?: boolean } = {}): Promise<{ project: Project; result: CompileResult }> {
+  // Imported here, not at the top: `mvkit <cmd> --help` loads this module and no compiler.
+  const { compileProject, loadProject } = await import('@mvkit/compiler');
   const project = await loadProject(projectDir(cmd));
   const result = await compileProject(project, target, options);
   return { project, result };
@@ -39,7 +41,8 @@ export function addLockOptions(program: Command): void {
     command
       .option('--no-wait', 'embedded PGlite: fail at once (exit 1) when another mvkit process has the data directory open, instead of waiting for it')
       .option('--lock-timeout <seconds>', 'embedded PGlite: wait at most this many seconds for another mvkit process to release the data directory', seconds)
-      .hook('preAction', (_program, action) => {
+      .hook('preAction', async (_program, action) => {
+        const { setDirLockDefaults } = await import('@mvkit/runtime/db/dir-lock.ts');
         const o = action.opts() as { wait?: boolean; lockTimeout?: number };
         setDirLockDefaults({ wait: o.wait !== false, ...(o.lockTimeout !== undefined ? { timeoutMs: o.lockTimeout * 1000 } : {}), command: `mvkit ${action.name()}` });
       });

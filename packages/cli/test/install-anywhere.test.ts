@@ -1,5 +1,5 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,31 @@ describe('packed packages installed with npm outside the repository', () => {
     expect(help.stdout).toMatch(/^\s+init \[dir\]\s+Create a new project/m);
   });
 
+  it('--help and <cmd> --help import no command dependency: they work with the drivers and the compiler\'s dependencies gone', () => {
+    // Moved aside for this test only: what the runtime's and the compiler's entry modules import
+    // at their top, so neither entry can have loaded when the help still prints.
+    const heavy = ['@electric-sql/pglite', 'pg', 'libpg-query', 'esbuild', 'handlebars', 'chokidar'];
+    const moved = heavy.filter((p) => existsSync(join(app, 'node_modules', p)));
+    expect(moved).toEqual(expect.arrayContaining(['@electric-sql/pglite', 'pg', 'esbuild']));
+    for (const p of moved) renameSync(join(app, 'node_modules', p), join(app, 'node_modules', `${p}.aside`));
+    try {
+      const bin = join(app, 'node_modules/.bin/mvkit');
+      const help = run(bin, ['--help'], tmpdir());
+      expect(help.status, help.stderr).toBe(0);
+      for (const name of ['init', 'apply', 'refresh', 'generate', 'load', 'demo']) expect(help.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+      for (const [cmd, option] of [['apply', '--allow-destructive'], ['generate', '--seed <n>'], ['analyze', '--require-incremental'], ['load', '--redshift-copy'], ['dev', '--apply']] as const) {
+        const r = run(bin, [cmd, '--help'], tmpdir());
+        expect(r.status, `${cmd} --help: ${r.stderr}`).toBe(0);
+        expect(r.stdout).toContain(`Usage: mvkit ${cmd}`);
+        expect(r.stdout).toContain(option);
+      }
+      // Running a command does need them: the same bin fails now, so the help above really ran without.
+      expect(run(bin, ['validate', '-p', tmpdir()], tmpdir()).status).not.toBe(0);
+    } finally {
+      for (const p of moved) renameSync(join(app, 'node_modules', `${p}.aside`), join(app, 'node_modules', p));
+    }
+  });
+
   it('init makes a project that validates, applies, loads, refreshes and verifies; a second apply has no changes', () => {
     const init = mvkit(['init', 'shop'], app);
     expect(init.status).toBe(0);
@@ -111,12 +136,24 @@ describe('packed packages installed with npm outside the repository', () => {
       const validate = run(bin, ['validate', '-p', join(bare, 'p')], tmpdir());
       expect(validate.status).toBe(0);
       expect(validate.stdout).toMatch(/7 models: 0 error\(s\)/);
+      // As from a global install: the models type-check with the running CLI's own declarations.
+      const tsconfig = JSON.parse(readFileSync(join(bare, 'p/tsconfig.json'), 'utf8')) as { compilerOptions: { paths?: Record<string, string[]> } };
+      expect(tsconfig.compilerOptions.paths).toEqual({ '@mvkit/compiler': [join(app, 'node_modules/@mvkit/compiler/dist/index.d.ts')] });
+      const tsc = run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(bare, 'p/tsconfig.json')], join(bare, 'p'));
+      expect(tsc.stdout + tsc.stderr).toBe('');
+      expect(tsc.status).toBe(0);
+      writeFileSync(join(bare, 'p/models/broken.ts'), "import { stream, t } from '@mvkit/compiler';\nexport const s = stream('broken_feed', { columns: { a: t.int() }, key: ['missing_column'] });\n");
+      const broken = run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(bare, 'p/tsconfig.json')], join(bare, 'p'));
+      expect(broken.status).not.toBe(0);
+      expect(broken.stdout).toMatch(/broken\.ts/);
     } finally {
       rmSync(bare, { recursive: true, force: true });
     }
   });
 
   it('the models type-check under the project\'s tsconfig.json with the installed types', () => {
+    // mvkit installed with the project: its own node_modules resolves the types, no path is written.
+    expect(JSON.parse(readFileSync(join(app, 'shop/tsconfig.json'), 'utf8')).compilerOptions.paths).toBeUndefined();
     const tsc = run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(app, 'shop/tsconfig.json')], join(app, 'shop'));
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);

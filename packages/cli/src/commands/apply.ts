@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { applyDeployment, planDeployment } from '@mvkit/runtime/apply/apply.ts';
-import { planJson, renderPlan } from '@mvkit/runtime/plan/render-plan.ts';
 import { TARGET_OPTION, withDeployment } from './plan.ts';
 
 /** Test hook: MVKIT_APPLY_PAUSE_AFTER_STAGE=N stops after stage N commits, until killed. */
@@ -22,6 +20,8 @@ export function registerApply(program: Command): void {
     .option('--json', 'print the applied plan as JSON')
     .option('--allow-destructive', 'run stages that lose data (dropping a table with rows, dropping or retyping a column)')
     .action(async (opts: { target?: string; json?: boolean; allowDestructive?: boolean }, cmd: Command) => {
+      const { applyDeployment, planDeployment } = await import('@mvkit/runtime/apply/apply.ts');
+      const { planJson, renderPlan } = await import('@mvkit/runtime/plan/render-plan.ts');
       await withDeployment(cmd, opts.target, async (d) => {
         const pause = pauseHook();
         const started = Date.now();

@@ -1,10 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CompileError } from '@mvkit/compiler';
-import { writeCompiled } from '../write-compiled.ts';
 import { loadAndCompile, parseTarget, projectDir } from '../project-options.ts';
-import { renderText } from '../render-diagnostics.ts';
 
 export function registerCompile(program: Command): void {
   program
@@ -13,6 +10,9 @@ export function registerCompile(program: Command): void {
     .option('-t, --target <target>', 'redshift or postgres', 'redshift')
     .option('-o, --out <dir>', 'output directory (default: target/<target> in the project)')
     .action(async (opts: { target: string; out?: string }, cmd: Command) => {
+      const { CompileError } = await import('@mvkit/compiler');
+      const { writeCompiled } = await import('../write-compiled.ts');
+      const { renderText } = await import('../render-diagnostics.ts');
       const target = parseTarget(opts.target);
       const { result } = await loadAndCompile(cmd, target);
       if (!result.ok || !result.manifest) throw new CompileError([...result.diagnostics]);

@@ -1,10 +1,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { CompileError } from '@mvkit/compiler';
-import { openPglite } from '@mvkit/runtime';
-import { runProjectDemo, type DemoPreview, type DemoProgress } from '@mvkit/runtime/run/index.ts';
-import { PROJECT_SAMPLE_DEFAULTS } from '@mvkit/runtime/sample/index.ts';
+import type { DemoPreview, DemoProgress } from '@mvkit/runtime/run/index.ts';
+import { PROJECT_SAMPLE_DEFAULTS } from '@mvkit/runtime/sample/defaults.ts';
 import { ivmTraceFromEnv } from '../ivm-trace.ts';
 import { integerOption } from '../option-values.ts';
 import { loadAndCompile, projectDir } from '../project-options.ts';
@@ -46,6 +44,9 @@ export function registerDemo(program: Command): void {
     .option('--seed <n>', 'PRNG seed', int('--seed', 42), d.seed)
     .action(async (opts: { tenants: number; events: number; batches: number; seed: number }, cmd: Command) => {
       const started = performance.now();
+      const { CompileError } = await import('@mvkit/compiler');
+      const { openPglite } = await import('@mvkit/runtime');
+      const { runProjectDemo } = await import('@mvkit/runtime/run/index.ts');
       const { result } = await loadAndCompile(cmd, 'postgres');
       if (!result.ok || !result.manifest) throw new CompileError([...result.diagnostics]);
       const dir = join(projectDir(cmd), '.mvkit', 'demo');

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { watch } from 'chokidar';
 import { projectDir } from '../project-options.ts';
 
 /** The CLI's own entry: src/bin.ts run through tsx from sources, dist/bin.js (beside this bundle) once built. */
@@ -30,6 +29,7 @@ export function registerDev(program: Command): void {
     .option('--apply', 'apply the plan after each successful compile')
     .option('--allow-destructive', 'with --apply: run destructive stages too')
     .action(async (opts: { target: string; apply?: boolean; allowDestructive?: boolean }, cmd: Command) => {
+      const { watch } = await import('chokidar');
       const dir = resolve(projectDir(cmd));
       const paths = ['models', 'macros'].map((p) => join(dir, p)).filter(existsSync);
       const args = [opts.apply ? 'apply' : 'plan', '--target', opts.target, ...(opts.allowDestructive ? ['--allow-destructive'] : [])];

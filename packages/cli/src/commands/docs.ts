@@ -2,9 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } 
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
-import { loadProject, UsageError } from '@mvkit/compiler';
-import { buildDocsSite } from '@mvkit/runtime/docs-site/index.ts';
-import { deploymentStatus } from '@mvkit/runtime/status/status.ts';
+import { UsageError } from '@mvkit/compiler/errors';
 import { projectDir } from '../project-options.ts';
 import { withDeployment } from './plan.ts';
 
@@ -50,6 +48,9 @@ export function registerDocs(program: Command): void {
     .option('--host <host>', 'address for --serve', '127.0.0.1')
     .option('--json', 'print the site data (what the pages show) as JSON instead of a summary')
     .action(async (opts: { out?: string; target?: string; serve?: boolean; port: number; host: string; json?: boolean }, cmd: Command) => {
+      const { loadProject } = await import('@mvkit/compiler');
+      const { buildDocsSite } = await import('@mvkit/runtime/docs-site/index.ts');
+      const { deploymentStatus } = await import('@mvkit/runtime/status/status.ts');
       const dir = projectDir(cmd);
       const project = await loadProject(dir);
       const status = opts.target === undefined ? null

@@ -1,7 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CompileError, loadProject, UsageError } from '@mvkit/compiler';
-import { generateProjectSample, PROJECT_SAMPLE_DEFAULTS, projectShape, writeProjectBatches } from '@mvkit/runtime/sample/index.ts';
+import { UsageError } from '@mvkit/compiler/errors';
+import { PROJECT_SAMPLE_DEFAULTS } from '@mvkit/runtime/sample/defaults.ts';
 import { integerOption } from '../option-values.ts';
 import { loadAndCompile, projectDir } from '../project-options.ts';
 
@@ -11,6 +11,7 @@ const int = (name: string, min?: number) => integerOption(`--${name}`, { min, hi
 export async function landingDir(cmd: Command, given?: string): Promise<string> {
   if (given) return resolve(given);
   const dir = projectDir(cmd);
+  const { loadProject } = await import('@mvkit/compiler');
   const config = (await loadProject(dir).catch(() => undefined))?.config;
   const l = config?.landingDir ?? 'landing';
   return isAbsolute(l) ? l : join(dir, l);
@@ -43,6 +44,8 @@ export function registerGenerate(program: Command): void {
     .action(async (opts: { out?: string; landing?: string; seed: number; tenants: number; events: number; batches: number; hours: number; start: string }, cmd: Command) => {
       const start = new Date(opts.start);
       if (Number.isNaN(start.getTime())) throw new UsageError(`--start "${opts.start}" is not a time`, { hint: 'use ISO 8601, e.g. 2026-11-27T00:00:00Z' });
+      const { CompileError } = await import('@mvkit/compiler');
+      const { generateProjectSample, projectShape, writeProjectBatches } = await import('@mvkit/runtime/sample/index.ts');
       const { result } = await loadAndCompile(cmd, 'postgres', { requireIncremental: false });
       if (!result.manifest) throw new CompileError([...result.diagnostics]);
       const landing = await landingDir(cmd, opts.out ?? opts.landing);

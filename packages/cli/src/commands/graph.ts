@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CompileError, UsageError } from '@mvkit/compiler';
+import { UsageError } from '@mvkit/compiler/errors';
 import { loadAndCompile } from '../project-options.ts';
 
 export function registerGraph(program: Command): void {
@@ -8,6 +8,7 @@ export function registerGraph(program: Command): void {
     .description('Print the model graph (physical nodes and their dependencies).')
     .option('--format <format>', 'text, mermaid or dot', 'text')
     .action(async (opts: { format: string }, cmd: Command) => {
+      const { CompileError } = await import('@mvkit/compiler');
       const { result } = await loadAndCompile(cmd);
       if (!result.manifest) throw new CompileError([...result.diagnostics]);
       const nodes = result.manifest.nodes;

@@ -1,8 +1,9 @@
 import { cpSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { MvkitError } from '@mvkit/compiler';
+import { MvkitError } from '@mvkit/compiler/errors';
 
 /** The folder copied by `init`: packages/cli/template, from src/commands/ or from the built dist/. */
 const TEMPLATE = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../template/' : '../template/', import.meta.url));
@@ -32,8 +33,32 @@ export function initProject(dir: string): string[] {
     const quoted = `'${name.replace(/[\\']/g, (c) => `\\${c}`)}'`;
     writeFileSync(path, readFileSync(path, 'utf8').replace(/name: 'shop'/, () => `name: ${quoted}`).replace(/^# shop:/m, () => `# ${name}:`));
   }
+  const types = compilerTypesFor(dir);
+  if (types) {
+    const path = join(dir, 'tsconfig.json');
+    const tsconfig = JSON.parse(readFileSync(path, 'utf8')) as { compilerOptions: Record<string, unknown> };
+    tsconfig.compilerOptions.paths = { '@mvkit/compiler': [types] };
+    writeFileSync(path, `${JSON.stringify(tsconfig, null, 2)}\n`);
+  }
   const list = (d: string): string[] => readdirSync(d).sort().flatMap((f) => (statSync(join(d, f)).isDirectory() ? list(join(d, f)) : [relative(dir, join(d, f))]));
   return list(dir);
+}
+
+/**
+ * Where `tsc` finds the types of `@mvkit/compiler` for a project in `dir`: nothing when a
+ * node_modules at or above it has the package (mvkit installed with the project: its own copy
+ * resolves, wherever the project is cloned); else, mvkit running from a global install or another
+ * folder, the running CLI's own compiler declarations, written into tsconfig.json's `paths`.
+ */
+export function compilerTypesFor(dir: string): string | undefined {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(join(d, 'node_modules', '@mvkit', 'compiler', 'package.json'))) return undefined;
+    if (dirname(d) === d) break;
+  }
+  // Built: dist/index.js with dist/index.d.ts beside it; from sources (tsx): src/index.ts itself.
+  const entry = createRequire(import.meta.url).resolve('@mvkit/compiler');
+  const types = entry.replace(/\.js$/, '.d.ts');
+  return existsSync(types) ? types : undefined;
 }
 
 export function registerInit(program: Command): void {

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CompileError, UsageError, type Manifest } from '@mvkit/compiler';
-import { LoadError, openTarget, resolveTarget } from '@mvkit/runtime';
-import { dimensionFeeds, listLandingFiles, loadLanding, redshiftCopyPlan, type LoadSummary } from '@mvkit/runtime/load/index.ts';
+import type { Manifest } from '@mvkit/compiler';
+import { UsageError } from '@mvkit/compiler/errors';
+import type { LoadSummary } from '@mvkit/runtime/load/index.ts';
 import { loadAndCompile } from '../project-options.ts';
 import { landingDir } from './generate.ts';
 
@@ -21,9 +21,10 @@ export function renderLoadSummary(s: LoadSummary): string {
 }
 
 /** Writes the COPY manifests and the SQL for loading the landing files from S3 into Redshift; runs nothing. */
-function writeRedshiftCopy(manifest: Manifest, landing: string, s3: string, iamRole: string, out: string): string {
+async function writeRedshiftCopy(manifest: Manifest, landing: string, s3: string, iamRole: string, out: string): Promise<string> {
   const m = /^s3:\/\/([^/]+)\/?(.*?)\/?$/.exec(s3);
   if (!m) throw new UsageError(`--redshift-copy ${s3} is not an S3 URL`, { hint: 'use s3://bucket/prefix, where the landing files are uploaded as they are laid out locally' });
+  const { dimensionFeeds, listLandingFiles, redshiftCopyPlan } = await import('@mvkit/runtime/load/index.ts');
   const files = listLandingFiles(landing, dimensionFeeds(manifest)).map((path) => {
     const bytes = readFileSync(join(landing, path));
     const header = path.endsWith('.csv') ? bytes.toString('utf8').split('\n', 1)[0]!.replace(/\r$/, '').split(',') : undefined;
@@ -49,13 +50,16 @@ export function registerLoad(program: Command): void {
     .option('--iam-role <arn>', 'with --redshift-copy: the IAM role COPY reads S3 with')
     .option('--out <dir>', 'with --redshift-copy: output directory', 'target/redshift-copy')
     .action(async (opts: { landing?: string; target?: string; json?: boolean; redshiftCopy?: string; iamRole?: string; out: string }, cmd: Command) => {
+      const { CompileError } = await import('@mvkit/compiler');
       if (opts.redshiftCopy) {
         if (!opts.iamRole) throw new UsageError('--redshift-copy needs --iam-role', { hint: 'e.g. --iam-role arn:aws:iam::123456789012:role/mvkit-copy' });
         const { result } = await loadAndCompile(cmd, 'redshift');
         if (!result.manifest) throw new CompileError([...result.diagnostics]);
-        process.stdout.write(`${writeRedshiftCopy(result.manifest, await landingDir(cmd, opts.landing), opts.redshiftCopy, opts.iamRole, resolve(opts.out))}\n`);
+        process.stdout.write(`${await writeRedshiftCopy(result.manifest, await landingDir(cmd, opts.landing), opts.redshiftCopy, opts.iamRole, resolve(opts.out))}\n`);
         return;
       }
+      const { LoadError, openTarget, resolveTarget } = await import('@mvkit/runtime');
+      const { loadLanding } = await import('@mvkit/runtime/load/index.ts');
       const { project, result } = await loadAndCompile(cmd, 'postgres');
       if (!result.manifest) throw new CompileError([...result.diagnostics]);
       const target = resolveTarget(project, opts.target, process.env);

@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
-import { destructiveError, planDeployment } from '@mvkit/runtime/apply/apply.ts';
-import { openDeployment, type Deployment } from '@mvkit/runtime/apply/deployment.ts';
-import { planJson, renderPlan } from '@mvkit/runtime/plan/render-plan.ts';
+import type { Deployment } from '@mvkit/runtime/apply/deployment.ts';
 import { projectDir } from '../project-options.ts';
-import { renderText } from '../render-diagnostics.ts';
 
 export const TARGET_OPTION = ['-t, --target <name>', 'a target of mvkit.config.ts (default: its defaultTarget, else local PGlite)'] as const;
 
 /** Compiles for the target's engine, prints compile warnings, runs `fn`, closes the connection. */
 export async function withDeployment<T>(cmd: Command, target: string | undefined, fn: (d: Deployment) => Promise<T>): Promise<T> {
+  const { openDeployment } = await import('@mvkit/runtime/apply/deployment.ts');
+  const { renderText } = await import('../render-diagnostics.ts');
   const d = await openDeployment(projectDir(cmd), target, process.env);
   try {
     const warnings = d.compiled.diagnostics.filter((x) => x.severity === 'warning');
@@ -28,6 +27,8 @@ export function registerPlan(program: Command): void {
     .option('--sql', 'print every statement in full')
     .option('--allow-destructive', 'accept stages that lose data (dropping a table with rows, dropping or retyping a column)')
     .action(async (opts: { target?: string; json?: boolean; sql?: boolean; allowDestructive?: boolean }, cmd: Command) => {
+      const { destructiveError, planDeployment } = await import('@mvkit/runtime/apply/apply.ts');
+      const { planJson, renderPlan } = await import('@mvkit/runtime/plan/render-plan.ts');
       await withDeployment(cmd, opts.target, async (d) => {
         const plan = await planDeployment(d.db, d.engine, d.manifest);
         if (opts.json) process.stdout.write(JSON.stringify(planJson(plan), null, 2) + '\n');

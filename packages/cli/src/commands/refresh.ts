@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { refreshDeployment } from '@mvkit/runtime/refresh/refresh.ts';
 import { ivmTraceFromEnv } from '../ivm-trace.ts';
 import { integerOption } from '../option-values.ts';
 import { TARGET_OPTION, withDeployment } from './plan.ts';
@@ -30,6 +29,7 @@ export function registerRefresh(program: Command): void {
     .option(...THREADS_OPTION)
     .option('--json', 'print the refreshes as JSON')
     .action(async (opts: { target?: string; select?: string[]; cascade?: boolean; threads?: number; json?: boolean }, cmd: Command) => {
+      const { refreshDeployment } = await import('@mvkit/runtime/refresh/refresh.ts');
       const trace = ivmTraceFromEnv();
       await withDeployment(cmd, opts.target, async (d) => {
         const bar = opts.json ? undefined : progressBar();

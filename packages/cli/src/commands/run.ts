@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { CompileError } from '@mvkit/compiler';
-import { engineFor, LoadError, openTarget, resolveTarget } from '@mvkit/runtime';
-import { runPlatform, type BatchReport } from '@mvkit/runtime/run/index.ts';
+import type { BatchReport } from '@mvkit/runtime/run/index.ts';
 import { ivmTraceFromEnv } from '../ivm-trace.ts';
 import { integerOption, secondsOption } from '../option-values.ts';
 import { loadAndCompile } from '../project-options.ts';
@@ -29,6 +27,9 @@ export function registerRun(program: Command): void {
     .option(...THREADS_OPTION)
     .option('--json', 'one JSON object per batch')
     .action(async (opts: { interval: number; batches?: number; landing?: string; target?: string; threads?: number; json?: boolean }, cmd: Command) => {
+      const { CompileError } = await import('@mvkit/compiler');
+      const { engineFor, LoadError, openTarget, resolveTarget } = await import('@mvkit/runtime');
+      const { runPlatform } = await import('@mvkit/runtime/run/index.ts');
       const { project, result } = await loadAndCompile(cmd, 'postgres');
       if (!result.manifest) throw new CompileError([...result.diagnostics]);
       const target = resolveTarget(project, opts.target, process.env);

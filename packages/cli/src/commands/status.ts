@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { deploymentStatus, type StatusReport } from '@mvkit/runtime/status/status.ts';
+import type { StatusReport } from '@mvkit/runtime/status/status.ts';
 import { TARGET_OPTION, withDeployment } from './plan.ts';
 
 const ago = (iso: string, now: string) => {
@@ -38,6 +38,7 @@ export function registerStatus(program: Command): void {
     .option(...TARGET_OPTION)
     .option('--json', 'print the status as JSON')
     .action(async (opts: { target?: string; json?: boolean }, cmd: Command) => {
+      const { deploymentStatus } = await import('@mvkit/runtime/status/status.ts');
       await withDeployment(cmd, opts.target, async (d) => {
         const report = await deploymentStatus(d.db, d.engine, d.manifest);
         process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderStatus(report, d.target.name));

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadAndCompile } from '../project-options.ts';
-import { renderGithub, renderText, summary } from '../render-diagnostics.ts';
 
 export function registerValidate(program: Command): void {
   program
@@ -10,6 +9,7 @@ export function registerValidate(program: Command): void {
     .option('--format <format>', 'text or github (workflow annotations)', 'text')
     .option('--require-incremental', 'an MV that Redshift would recompute fully is an error')
     .action(async (opts: { json?: boolean; format: string; requireIncremental?: boolean }, cmd: Command) => {
+      const { renderGithub, renderText, summary } = await import('../render-diagnostics.ts');
       const { result } = await loadAndCompile(cmd, 'redshift', opts.requireIncremental ? { requireIncremental: true } : {});
       const ds = result.diagnostics;
       if (opts.json) process.stdout.write(JSON.stringify(ds, null, 2) + '\n');

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { CompileError, compileProject, loadProject } from '@mvkit/compiler';
-import { openTarget, resolveTarget } from '@mvkit/runtime';
-import { verify, type VerifyResult } from '@mvkit/runtime/ivm/index.ts';
+import type { VerifyResult } from '@mvkit/runtime/ivm/index.ts';
 import { projectDir } from '../project-options.ts';
 
 function renderResults(results: readonly VerifyResult[]): string {
@@ -36,6 +34,9 @@ export function registerVerify(program: Command): void {
     .option('-s, --select <names>', 'comma-separated MVs to verify (default: all)')
     .option('--json', 'print the results as JSON')
     .action(async (opts: { target?: string; select?: string; json?: boolean }, cmd: Command) => {
+      const { CompileError, compileProject, loadProject } = await import('@mvkit/compiler');
+      const { openTarget, resolveTarget } = await import('@mvkit/runtime');
+      const { verify } = await import('@mvkit/runtime/ivm/index.ts');
       const project = await loadProject(projectDir(cmd));
       const result = await compileProject(project, 'postgres');
       if (!result.ok || !result.manifest) throw new CompileError([...result.diagnostics]);

@@ -57,8 +57,11 @@ function storageDdl(plan: NodePlan): string[] {
     ...storage,
     `ALTER TABLE ${name} ${hidden.map((h) => `ADD COLUMN ${h}`).join(', ')};`,
     // The key as one value (JSON text of the key columns: NULL-safe and hashable), for lookups and joins.
-    // Compared bytewise (see KEY_COLLATION).
-    `CREATE UNIQUE INDEX ${attached(name, 'k')} ON ${name} (_ivm_k);`,
+    // Compared bytewise (see KEY_COLLATION). A multiset's _ivm_k is a whole row, repeated by its
+    // copies and of any length: a hash index finds them by equality with no limit on the size.
+    plan.multiset
+      ? `CREATE INDEX ${attached(name, 'k')} ON ${name} USING hash (_ivm_k);`
+      : `CREATE UNIQUE INDEX ${attached(name, 'k')} ON ${name} (_ivm_k);`,
   ];
 }
 

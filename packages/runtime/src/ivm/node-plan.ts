@@ -63,8 +63,16 @@ export interface NodePlan {
   /** agg: the group columns; rows: every column. */
   readonly projections: readonly Projection[];
   readonly aggs: readonly AggRef[];
-  /** Expressions of the unique key over the input scope. */
+  /**
+   * Expressions of the unique key over the input scope; of a multiset, every column (the stored
+   * _ivm_k then names a row's value, which several identical rows share).
+   */
   readonly keyExprs: readonly string[];
+  /**
+   * rows without a unique key (an enrichment of a stream, whose events may repeat): the storage
+   * is a multiset, a row of the delta with weight w inserts w copies or deletes -w of them.
+   */
+  readonly multiset?: boolean;
 }
 
 export function captureOf(node: ManifestNode): Capture {
@@ -114,12 +122,14 @@ export function planNode(manifest: Manifest, node: ManifestNode): NodePlan {
     return { node, layout: 'agg', reason: null, inputs, where, projections: groups, aggs, keyExprs: groups.map((g) => g.expr) };
   }
   const key = node.key;
-  if (!key?.length) return full('no unique key to apply row changes by');
   const cols: Projection[] = [];
   for (const o of s.outputs) {
     if (o.kind !== 'projection') return full(`${o.name} is an aggregate in a select without GROUP BY`);
     cols.push({ name: o.name, expr: sql(o.expr), node: o.expr });
   }
+  // Identical rows are interchangeable: a multiset is maintained exactly by the counts the
+  // weighted delta gives per distinct row, whatever repeats in the stream or the join.
+  if (!key?.length) return { node, layout: 'rows', reason: null, inputs, where, projections: cols, aggs: [], keyExprs: cols.map((c) => c.expr), multiset: true };
   const keyExprs: string[] = [];
   for (const k of key) {
     const c = cols.find((x) => x.name === k);

@@ -1,4 +1,4 @@
-import { explainable, type Db } from '../db/db.ts';
+import { explainable, type Db, type Explainable } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
 import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
@@ -248,13 +248,31 @@ ${deltaRows(plan, marks, select)}
 ) x
 GROUP BY ${[...names, '_ivm_k'].join(', ')}
 HAVING SUM(__w) <> 0`),
-    explainable(`DELETE FROM ${name} t USING ${D} d WHERE d.__w < 0 AND t._ivm_k = d._ivm_k`),
-    explainable(`INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM ${D} WHERE __w > 0`),
-    ...(logged ? [explainable(`INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM ${D}`)] : []),
+    ...(plan.multiset ? multisetWrites(plan, D, logged) : [
+      explainable(`DELETE FROM ${name} t USING ${D} d WHERE d.__w < 0 AND t._ivm_k = d._ivm_k`),
+      explainable(`INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM ${D} WHERE __w > 0`),
+      ...(logged ? [explainable(`INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM ${D}`)] : []),
+    ]),
     // Keys changed: the distinct keys of the delta (each has an old image out, a new one in, or both).
     `SELECT count(*)::int AS n FROM (SELECT _ivm_k FROM ${D} GROUP BY _ivm_k) k`,
   ]);
   return r?.n ?? 0;
+}
+
+/**
+ * A multiset's writes (NodePlan.multiset): a distinct row of weight -n deletes n of its stored
+ * copies (any n: they are identical), found through the _ivm_k index and deleted by their tuple
+ * ids; weight n inserts n copies; the log gets one row of weight ±1 per copy.
+ */
+function multisetWrites(plan: NodePlan, D: string, logged: boolean): Explainable[] {
+  const name = plan.node.name;
+  const list = plan.projections.map((p) => p.name).join(', ');
+  const copies = `CROSS JOIN generate_series(1, abs(d.__w))`;
+  return [
+    explainable(`DELETE FROM ${name} WHERE ctid = ANY (ARRAY(SELECT x.ctid FROM ${D} d CROSS JOIN LATERAL (SELECT s.ctid FROM ${name} s WHERE s._ivm_k = d._ivm_k LIMIT -d.__w) x WHERE d.__w < 0))`),
+    explainable(`INSERT INTO ${name} (${list}, _ivm_k) SELECT ${list}, _ivm_k FROM ${D} d ${copies} WHERE d.__w > 0`),
+    ...(logged ? [explainable(`INSERT INTO ${logTable(name)} (_w, ${list}) SELECT sign(d.__w)::int, ${list} FROM ${D} d ${copies}`)] : []),
+  ];
 }
 
 /** Full recompute: the difference between the stored and the recomputed rows goes to the log. */

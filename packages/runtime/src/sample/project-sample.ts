@@ -3,6 +3,9 @@ import { batchName, SampleError } from './batch-names.ts';
 import { keyValue, missingKeyValue, plainValue, valueKind, type JsonValue } from './column-values.ts';
 import { hash32, Prng } from './prng.ts';
 import type { ProjectShape, ShapeDimension, ShapeSource, ShapeStream } from './project-shape.ts';
+import { PROJECT_SAMPLE_DEFAULTS } from './defaults.ts';
+
+export { PROJECT_SAMPLE_DEFAULTS };
 
 export type ProjectRecord = Record<string, JsonValue>;
 
@@ -25,7 +28,6 @@ export interface ProjectSampleOptions {
   readonly hours: number;
 }
 
-export const PROJECT_SAMPLE_DEFAULTS = { seed: 42, tenants: 3, events: 2000, batches: 6, hours: 24, start: new Date('2026-11-26T00:00:00Z') } as const;
 
 /** Shares of the traffic that is not plain: small enough that most data joins and arrives on time. */
 const MISSING_REFERENCE = 0.04;

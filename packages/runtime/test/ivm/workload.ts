@@ -46,6 +46,9 @@ function mv(name: string, columns: ManifestColumn[], key: string[] | null, sql: 
  * - x_join_agg: an aggregate over a join with a WHERE, a nullable SUM and MIN/MAX on both sides.
  * - x_rows_where: keyed rows filtered from an MV.
  * - x_sql: a raw SQL MV (full recompute) ... and x_on_sql, an incremental MV fed by its log.
+ * - x_keyless: rows without a unique key (a multiset) joining the events with a dimension, many
+ *   rows repeated; x_keyless_of_mv the same over an MV whose rows are deleted; x_keyless_counts
+ *   an aggregate fed by x_keyless's log.
  */
 function fixtureNodes(): ManifestNode[] {
   return [
@@ -60,6 +63,10 @@ function fixtureNodes(): ManifestNode[] {
       "SELECT tenant_id, message_id, category, delivery_latency_s AS latency FROM messages_enriched WHERE channel_id = 'sms'"),
     mv('x_sql', [col('tenant_id', 'VARCHAR(32)'), col('n', 'BIGINT')], ['tenant_id'], 'SELECT tenant_id, COUNT(*) AS n FROM messages_enriched GROUP BY tenant_id', { full: 'a fixture recomputed in full', dependsOn: ['messages_enriched'] }),
     mv('x_on_sql', [col('big', 'BOOLEAN'), col('tenants', 'BIGINT'), col('total', 'BIGINT'), col('smallest', 'BIGINT')], ['big'], 'SELECT n > 1 AS big, COUNT(*) AS tenants, SUM(n) AS total, MIN(n) AS smallest FROM x_sql GROUP BY n > 1'),
+    mv('x_keyless', [col('tenant_id', 'VARCHAR(32)'), col('channel_id', 'VARCHAR(16)'), col('category', 'VARCHAR(32)'), col('country', 'VARCHAR(2)')], null,
+      'SELECT e.tenant_id, e.channel_id, c.category, e.recipient_country AS country FROM message_events e JOIN campaigns c ON c.tenant_id = e.tenant_id AND c.campaign_id = e.campaign_id'),
+    mv('x_keyless_of_mv', [col('tenant_id', 'VARCHAR(32)'), col('category', 'VARCHAR(32)')], null, 'SELECT tenant_id, category FROM x_rows_where'),
+    mv('x_keyless_counts', [col('category', 'VARCHAR(32)'), col('n', 'BIGINT'), col('last_country', 'VARCHAR(2)')], ['category'], 'SELECT category, COUNT(*) AS n, MAX(country) AS last_country FROM x_keyless GROUP BY category'),
   ];
 }
 

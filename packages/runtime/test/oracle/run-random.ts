@@ -75,7 +75,11 @@ export async function runRandomProject(open: () => Promise<Db>, seed: number, op
         const select = o.select.filter((n) => current.nodes.some((x) => x.name === n));
         if (select.length) await refreshDeployment(db, engine, current, { select });
       } else if (o.op === 'check') {
-        await refreshDeployment(db, engine, current);
+        const results = await refreshDeployment(db, engine, current);
+        // Every enrichment is maintained incrementally, a keyless one (of a stream) as a multiset.
+        const enrichments = new Set(current.nodes.filter((n) => n.role === 'enrichment').map((n) => n.name));
+        const full = results.filter((x) => enrichments.has(x.node) && x.mode !== 'incremental');
+        if (full.length) throw new Error(`enrichments refreshed ${full.map((x) => `${x.node}: ${x.mode} (${x.detail ?? ''})`).join(', ')}`);
         rows += await expectOracle(db, p.models, current, state);
         checks++;
       } else {
