@@ -7,7 +7,7 @@ import { feedsOfTable, fileRecordsOf, forgetFiles } from '../load/loaded-files.t
 import { buildPlan } from '../plan/build-plan.ts';
 import type { Plan, Stage } from '../plan/plan-types.ts';
 import { finishApply, recordProgress, startApply } from '../state/apply-log.ts';
-import { acquireApplyLock, whoAmI } from '../state/apply-lock.ts';
+import { acquireApplyLock, renewApplyLock, whoAmI } from '../state/apply-lock.ts';
 import { readDeployed, recordDeployed } from '../state/deployed-state.ts';
 
 /** Reads the deployed state and table statistics, and plans. Writes nothing. */
@@ -68,6 +68,7 @@ export async function applyDeployment(db: Db, engine: Engine, manifest: Manifest
           if (stage.action === 'drop' && stage.fileRecords) await forgetFiles(tx, stage.fileRecords.feeds);
           await recordDeployed(tx, stage.node, stage.state, applyId);
           await recordProgress(tx, applyId, i + 1);
+          await renewApplyLock(tx, applyId);
         };
         if (engine.transactional(stage)) {
           await db.transaction(async (tx) => {

@@ -4,10 +4,16 @@ import type { RefreshTrace } from '../ivm/refresh.ts';
 import type { PlanSql } from '../plan/plan-sql.ts';
 import type { Stage } from '../plan/plan-types.ts';
 
+/**
+ * How a refresh ran. The local engines say incremental or full; Redshift's status text can also
+ * say the MV was already up to date, a cascade skipped it, it failed, or nothing was recorded.
+ */
+export type RefreshMode = 'incremental' | 'full' | 'unchanged' | 'skipped' | 'failed' | 'unknown';
+
 /** One node refreshed. `rows`: rows changed when the engine reports it (Redshift does not). */
 export interface RefreshOutcome {
   readonly node: string;
-  readonly mode: 'incremental' | 'full';
+  readonly mode: RefreshMode;
   readonly rows: number | null;
   readonly durationMs: number | null;
   readonly detail: string | null;

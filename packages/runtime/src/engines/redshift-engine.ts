@@ -2,7 +2,7 @@ import type { Manifest, ManifestNode } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { redshiftPlanSql } from '../plan/plan-sql.ts';
 import type { Stage } from '../plan/plan-types.ts';
-import type { Engine, NodeIntrospection, RefreshOutcome } from './engine.ts';
+import type { Engine, NodeIntrospection, RefreshMode, RefreshOutcome } from './engine.ts';
 
 /** STV_MV_INFO.state. */
 const MV_STATES: Record<number, string> = {
@@ -11,14 +11,43 @@ const MV_STATES: Record<number, string> = {
   104: 'unrefreshable: column renamed', 105: 'unrefreshable: schema renamed',
 };
 
-/** An MV's storage table in SVV_TABLE_INFO is mv_tbl__<name>__0. */
+/** An MV's storage table in the catalog is mv_tbl__<name>__0. */
 const mvTable = /^mv_tbl__(.+)__\d+$/;
 
-/** SYS_MV_REFRESH_HISTORY.status text → how the refresh ran. */
-export function refreshModeOf(status: string): { mode: 'incremental' | 'full'; detail: string } {
+const REFRESH_STATUS_DOC = 'https://docs.aws.amazon.com/redshift/latest/dg/r_SVL_MV_REFRESH_STATUS.html';
+
+/**
+ * The documented status texts of a refresh (SVL_MV_REFRESH_STATUS, which SYS_MV_REFRESH_HISTORY
+ * shares: https://docs.aws.amazon.com/redshift/latest/dg/r_SVL_MV_REFRESH_STATUS.html), first match
+ * wins. Streaming MVs append qualifiers ("Stream returned no new data", ...) to the incremental text,
+ * hence prefixes. Anything else is "unknown", never assumed incremental.
+ */
+const REFRESH_STATUSES: readonly (readonly [RegExp, RefreshMode])[] = [
+  [/^refresh successfully updated mv incrementally/i, 'incremental'],
+  // "...partially updated MV incrementally up to active transactions": incremental, the rest next time.
+  [/^refresh partially updated mv incrementally/i, 'incremental'],
+  [/^refresh successfully recomputed mv from scratch/i, 'full'],
+  [/^mv was already updated/i, 'unchanged'],
+  [/^cascade (auto )?refresh skipped/i, 'skipped'],
+  [/^cascade (auto )?refresh failed/i, 'failed'],
+  [/^refresh failed/i, 'failed'],
+];
+
+/** SYS_MV_REFRESH_HISTORY.status text → how the refresh ran; no row at all → unknown. */
+export function refreshModeOf(status: string | null | undefined): { mode: RefreshMode; detail: string } {
+  if (status == null || !status.trim()) return { mode: 'unknown', detail: 'no refresh history row since the refresh started' };
   const s = status.trim();
-  if (/from scratch|recomput/i.test(s)) return { mode: 'full', detail: s };
-  return { mode: 'incremental', detail: s };
+  const hit = REFRESH_STATUSES.find(([re]) => re.test(s));
+  return hit ? { mode: hit[1], detail: s } : { mode: 'unknown', detail: `${s} (not a status listed in ${REFRESH_STATUS_DOC})` };
+}
+
+/** SVV_MV_INFO char(1) flags: 't' / 'f'; is_stale can also be 'u' (unknown), which is neither. */
+export function flagOf(v: string | boolean | null | undefined): boolean | null {
+  if (v === true || v === false) return v;
+  const s = String(v ?? '').trim().toLowerCase();
+  if (s === 't' || s === 'true' || s === 'y' || s === '1') return true;
+  if (s === 'f' || s === 'false' || s === 'n' || s === '0') return false;
+  return null;
 }
 
 async function currentSchema(db: Db): Promise<string> {
@@ -54,12 +83,18 @@ export function redshiftEngine(): Engine {
     async install() {},
     async rowCounts(db, names) {
       const schema = await currentSchema(db);
-      const rows = await db.query<{ name: string; n: number | string }>('SELECT "table" AS name, tbl_rows AS n FROM svv_table_info WHERE "schema" = $1', [schema]);
+      // Not SVV_TABLE_INFO: only superusers see it (https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_TABLE_INFO.html).
+      // The PostgreSQL catalog is readable by every user (https://docs.aws.amazon.com/redshift/latest/dg/c_intro_catalog_views.html);
+      // reltuples is the planner's row estimate, kept by ANALYZE and automatic analyze: good enough to size a rebuild.
+      const rows = await db.query<{ name: string; n: number | string }>(
+        "SELECT TRIM(c.relname) AS name, c.reltuples AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = $1 AND c.relkind = 'r'",
+        [schema],
+      );
       const wanted = new Set(names);
       const out = new Map<string, number>();
       for (const r of rows) {
         const name = mvTable.exec(r.name)?.[1] ?? r.name;
-        if (wanted.has(name)) out.set(name, Number(r.n));
+        if (wanted.has(name)) out.set(name, Math.round(Number(r.n)));
       }
       return out;
     },
@@ -77,13 +112,16 @@ export function redshiftEngine(): Engine {
       const total = batches.reduce((a, b) => a + b.nodes.length, 0);
       const out: RefreshOutcome[] = [];
       for (const b of batches) {
+        // The history is read from the refresh's start on: an older row (a previous or automatic
+        // refresh) must not be taken for this one. GETDATE() is the statement's start, in UTC like start_time.
+        const [t] = await db.query<{ at: unknown }>('SELECT GETDATE() AS at');
         await db.exec(b.statement);
         for (const n of b.nodes) {
           const [h] = await db.query<{ status: string; duration: number | string | null }>(
-            'SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1',
-            [schema, n.name],
+            'SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 AND start_time >= $3 ORDER BY start_time DESC LIMIT 1',
+            [schema, n.name, t?.at ?? null],
           );
-          const { mode, detail } = refreshModeOf(h?.status ?? 'no refresh history');
+          const { mode, detail } = refreshModeOf(h?.status);
           // duration is in microseconds.
           out.push({ node: n.name, mode, rows: null, durationMs: h?.duration == null ? null : Number(h.duration) / 1000, detail });
           options.onProgress?.(out.length, total, n.name);
@@ -97,11 +135,11 @@ export function redshiftEngine(): Engine {
         'SELECT name, is_stale, state, autorefresh FROM svv_mv_info WHERE schema_name = $1',
         [schema],
       );
-      const yes = (v: string | boolean) => v === true || v === 't' || v === 'true' || v === 'Y' || v === '1';
       const out = new Map<string, NodeIntrospection>();
       for (const r of rows) {
         const state = Number(r.state);
-        out.set(r.name.trim(), { stale: yes(r.is_stale), state: MV_STATES[state] ?? `state ${state}`, autoRefresh: yes(r.autorefresh), pendingChanges: null });
+        // is_stale 'u' (unknown) stays null: status then says it cannot tell, rather than "up to date".
+        out.set(r.name.trim(), { stale: flagOf(r.is_stale), state: MV_STATES[state] ?? `state ${state}`, autoRefresh: flagOf(r.autorefresh), pendingChanges: null });
       }
       return out;
     },

@@ -36,6 +36,10 @@ async function applyLog(canned: Canned, flags: FixtureFlag[], allowDestructive =
   return db.log.join('\n\n') + '\n';
 }
 
+/*
+ * The recording connection is a regular (non-superuser) deploy user: a statement on a superuser-only
+ * relation (SVV_TABLE_INFO, STV_TBL_PERM) throws there, so these sequences show none is on the path.
+ */
 describe('Redshift statement sequences (golden)', () => {
   it('apply to an empty cluster: state schema, lock, CREATE in dependency order, a state row per stage', async () => {
     golden('apply-create.sql', await applyLog({}, []));
