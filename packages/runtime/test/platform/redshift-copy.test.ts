@@ -98,7 +98,7 @@ async function runScript(db: Awaited<ReturnType<typeof openPglite>>, statements:
 
 describe('Redshift COPY: exactly once, and the local loader\'s rules (run on PGlite)', () => {
   const events = stream('events', { columns: { tenant_id: t.varchar(8), event_id: t.varchar(8), at: t.timestamp() }, key: ['tenant_id', 'event_id'], tenant: 'tenant_id', eventTime: 'at' });
-  const kinds = dimension('kinds', { columns: { kind: t.varchar(8), label: t.varchar(16) }, key: ['kind'] });
+  const kinds = dimension('kinds', { columns: { kind: t.varchar(8), label: t.varchar(16) }, key: ['kind'], tenant: { global: 'shared labels' } });
   const compiled = async () => (await compileProject({ dir: '/', config: { name: 'once' }, models: [events, kinds], macros: {}, loadDiagnostics: [] }, 'redshift')).manifest!;
 
   it('a second run of the same copy.sql, and a file listed again in a later load, insert nothing twice', async () => {
