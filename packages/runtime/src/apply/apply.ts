@@ -14,6 +14,12 @@ import { readDeployed, recordDeployed } from '../state/deployed-state.ts';
 export async function planDeployment(db: Db, engine: Engine, manifest: Manifest): Promise<Plan> {
   const deployed = await readDeployed(db);
   const rows = await engine.rowCounts(db, deployed.filter((d) => d.kind !== 'view').map((d) => d.name));
+  const built = await buildWithFiles(db, manifest, deployed, rows, engine);
+  const notes = engine.planNotes?.(built, manifest) ?? [];
+  return notes.length ? { ...built, notes } : built;
+}
+
+async function buildWithFiles(db: Db, manifest: Manifest, deployed: Awaited<ReturnType<typeof readDeployed>>, rows: Map<string, number>, engine: Engine): Promise<Plan> {
   const plan = buildPlan({ manifest, deployed, rows, sql: engine.planSql });
   // A table dropped (removed, or recreated): its loaded-file records are read only then, and go with it.
   if (!plan.stages.some((s) => s.action === 'drop' && s.kind === 'table')) return plan;

@@ -2,7 +2,7 @@ import type { Manifest, TargetName } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import type { RefreshTrace } from '../ivm/refresh.ts';
 import type { PlanSql } from '../plan/plan-sql.ts';
-import type { Stage } from '../plan/plan-types.ts';
+import type { Plan, Stage } from '../plan/plan-types.ts';
 
 /**
  * How a refresh ran. The local engines say incremental or full; Redshift's status text can also
@@ -57,4 +57,6 @@ export interface Engine {
   runStage(db: Db, stage: Stage, manifest: Manifest): Promise<void>;
   refresh(db: Db, manifest: Manifest, options: RefreshOptions): Promise<RefreshOutcome[]>;
   introspect(db: Db, manifest: Manifest): Promise<Map<string, NodeIntrospection>>;
+  /** What the plan's stages mean beyond themselves on this engine, one sentence each. */
+  planNotes?(plan: Plan, manifest: Manifest): string[];
 }

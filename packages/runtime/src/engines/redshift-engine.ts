@@ -1,7 +1,7 @@
 import type { Manifest, ManifestNode } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { redshiftPlanSql } from '../plan/plan-sql.ts';
-import type { Stage } from '../plan/plan-types.ts';
+import type { Plan, Stage } from '../plan/plan-types.ts';
 import type { Engine, NodeIntrospection, RefreshMode, RefreshOutcome } from './engine.ts';
 
 /** STV_MV_INFO.state. */
@@ -75,11 +75,31 @@ function cascadeSet(manifest: Manifest, top: ManifestNode): ManifestNode[] {
   return manifest.nodes.filter((n) => n.kind === 'mv' && want.has(n.name));
 }
 
+const RMV_DOC = 'https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-refresh-sql-command.html';
+
+/**
+ * An in-place ALTER SORTKEY / DISTKEY re-sorts or redistributes the relation, and Redshift then
+ * refreshes the MVs built on it by recomputing them from scratch, once [RMV]. Says so per MV.
+ */
+export function sortKeyNotes(plan: Plan, manifest: Manifest): string[] {
+  const notes: string[] = [];
+  for (const s of plan.stages) {
+    if (s.action !== 'alter' || s.cause.kind !== 'attributes-changed') continue;
+    const moved = s.cause.changes.filter((c) => c.attribute !== 'autoRefresh').map((c) => (c.attribute === 'sortKey' ? 'SORTKEY' : c.attribute === 'distKey' ? 'DISTKEY' : 'DISTSTYLE'));
+    if (!moved.length) continue;
+    const readers = manifest.nodes.filter((n) => n.kind === 'mv' && n.dependsOn.includes(s.node)).map((n) => n.name);
+    if (!readers.length) continue;
+    notes.push(`ALTER ${[...new Set(moved)].join('/')} of ${s.node} in place: the next refresh of ${readers.join(', ')} recomputes ${readers.length > 1 ? 'them' : 'it'} from scratch, once (${RMV_DOC}); refresh right after the apply, at a quiet time`);
+  }
+  return notes;
+}
+
 export function redshiftEngine(): Engine {
   return {
     kind: 'redshift',
     dialect: 'redshift',
     planSql: redshiftPlanSql,
+    planNotes: sortKeyNotes,
     async install() {},
     async rowCounts(db, names) {
       const schema = await currentSchema(db);

@@ -67,6 +67,16 @@ describe('Redshift statement sequences (golden)', () => {
     golden('plan.txt', renderPlan(plan, { target: 'redshift' }));
   });
 
+  it('the plan of an in-place ALTER SORTKEY says the MVs built on it recompute fully on their next refresh', async () => {
+    const from = (await redshift(['measure'])).nodes.map((n) => deployedNodeOf(n));
+    const db = recordingDb({ deployed: from, tableRows: ROWS });
+    const plan = await planDeployment(db, engine, await redshift(['measure', 'sortkey']));
+    expect(plan.stages.map((s) => `${s.action} ${s.node}`)).toEqual(['alter events_daily']);
+    // tenant_daily reads events_daily; events_daily's own readers are the ones that recompute.
+    expect(plan.notes).toEqual([expect.stringMatching(/^ALTER SORTKEY of events_daily in place: the next refresh of tenant_daily recomputes it from scratch, once \(https:\/\/docs\.aws\.amazon\.com\/redshift\/latest\/dg\/materialized-view-refresh-sql-command\.html\)/)]);
+    golden('plan-sortkey.txt', renderPlan(plan, { target: 'redshift' }));
+  });
+
   it('refresh: REFRESH each MV in dependency order, then its SYS_MV_REFRESH_HISTORY status', async () => {
     const db = recordingDb({ deployed: await deployedBase(), refreshStatus: (mv) => (mv === 'events_daily' ? 'Refresh successfully recomputed MV from scratch' : 'Refresh successfully updated MV incrementally') });
     const results = await refreshDeployment(db, engine, await redshift());
