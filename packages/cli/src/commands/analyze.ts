@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { analyzeMv, initAnalyzer, SqlParseError, sqlStatements, statementText, type AnalysisResult, type Verdict } from '@mvkit/compiler';
+import { analyzeMv, emptyCatalog, initAnalyzer, readCatalog, SqlParseError, sqlStatements, statementText, type AnalysisResult, type StatementCatalog, type Verdict } from '@mvkit/compiler';
 
 interface AnalyzeFlags {
   target: string;
@@ -23,7 +23,9 @@ export function registerAnalyze(program: Command): void {
     .description(
       'Check SQL files of materialized views for Redshift incremental refresh. Files are analyzed together: an MV built on ' +
         'another analyzed MV inherits its chain verdict. Statements that are not MVs (tables, views, REFRESH, as in a ' +
-        '`mvkit compile --out` folder) are skipped and counted. Exits 1 with --require-incremental if any is not incremental, 2 on unreadable or unparsable input.',
+        '`mvkit compile --out` folder) are skipped and counted; the views (plain or late-binding) and external schemas ' +
+        'they create are known to the MVs, so an MV over a view, or AUTO REFRESH over a Spectrum or federated schema, gets its verdict. ' +
+        'A construct the Redshift documentation words ambiguously (date-time functions on timestamps, UNION ALL) makes the verdict "uncertain", with the certain rewrite. Exits 1 with --require-incremental if any is not incremental, 2 on unreadable or unparsable input.',
     )
     .argument('[files...]', 'SQL files, or directories (every *.sql inside, recursively, sorted)')
     .option('--target <target>', 'the warehouse whose rules apply (only redshift)', 'redshift')
@@ -56,7 +58,9 @@ async function runAnalyze(args: readonly string[], flags: AnalyzeFlags): Promise
 
   await initAnalyzer();
   const { units, early } = splitSources(sources);
-  const analyzed = analyzeTogether(units);
+  const catalog = emptyCatalog();
+  for (const { sql } of sources) readCatalog(sql, catalog);
+  const analyzed = analyzeTogether(units, catalog);
   // Back in file order: a file's skip entry or tokenizer error sits where the file does.
   const order = new Map(sources.map(({ file }, i) => [file, i]));
   const reports = [...early, ...analyzed]
@@ -131,7 +135,7 @@ function skipSummary(reports: readonly FileReport[], notSql: number): string | u
  * verdict changes: a chain is only as incremental as its lowest link. Verdicts only get worse
  * as more is known, so this ends after at most one round per link.
  */
-function analyzeTogether(sources: readonly Unit[]): FileReport[] {
+function analyzeTogether(sources: readonly Unit[], catalog: StatementCatalog): FileReport[] {
   let known: Record<string, Verdict> = {};
   let reports: FileReport[] = [];
   // Known from the first round on, which knows no MVs: an MV is never its own input.
@@ -140,7 +144,7 @@ function analyzeTogether(sources: readonly Unit[]): FileReport[] {
     const verdicts: Record<string, Verdict> = {};
     reports = sources.map(({ label: file, sql }, i) => {
       const others = Object.fromEntries(Object.entries(known).filter(([name]) => name !== names[i]));
-      const { name, report } = analyzeOne(file, sql, others);
+      const { name, report } = analyzeOne(file, sql, others, catalog);
       names[i] = name;
       if (name && report.verdict !== 'error' && report.verdict !== 'skipped') verdicts[name] = report.verdict;
       return report;
@@ -151,10 +155,10 @@ function analyzeTogether(sources: readonly Unit[]): FileReport[] {
   return reports;
 }
 
-function analyzeOne(file: string, sql: string, knownMvs: Record<string, Verdict>): { name?: string; report: FileReport } {
+function analyzeOne(file: string, sql: string, knownMvs: Record<string, Verdict>, catalog: StatementCatalog): { name?: string; report: FileReport } {
   let result: AnalysisResult;
   try {
-    result = analyzeMv(sql, { knownMvs });
+    result = analyzeMv(sql, { knownMvs, ...catalog });
   } catch (e) {
     if (!(e instanceof SqlParseError)) throw e;
     return { report: { file, verdict: 'error', error: { message: e.message, line: e.line, column: e.column } } };
