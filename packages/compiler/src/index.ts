@@ -34,4 +34,5 @@ export { analyzeMv, emptyCatalog, initAnalyzer, readCatalog, SqlParseError, REAS
 export type { SqlStatement } from './analyzer/index.ts';
 export { sqlSelectParts, sqlSelectPartsRejection, sqlModelSelect } from './analyzer/select-parts.ts';
 export type { SqlSelectPartsOptions } from './analyzer/select-parts.ts';
+export type { StreamSource } from './dsl/stream-source.ts';
 export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, ExternalSource, MvHeader, Verdict, ReasonCode, StatementCatalog } from './analyzer/index.ts';

@@ -1,5 +1,6 @@
 import type { TargetName } from './emit/dialect.ts';
 import type { QueryNode } from './ir/select-node.ts';
+import type { StreamSource } from './dsl/stream-source.ts';
 
 export interface ManifestColumn {
   readonly name: string;
@@ -43,6 +44,8 @@ export interface ManifestNode {
   readonly ddl: readonly string[];
   /** Dimensions declared with `onDelete: { keep }`: the TIMESTAMP column a CDC delete sets instead of deleting the row. */
   readonly softDelete?: string;
+  /** Redshift: a stream read by streaming ingestion (a streaming MV replaces its landing table). */
+  readonly streamSource?: StreamSource;
 }
 
 /** How the loader routes a stream's events: its table and, for a joined stream, the discriminator. */

@@ -1,6 +1,7 @@
 import type { ExprNode, TimeGrain } from '../expr.ts';
 import type { SourceLoc } from '../location.ts';
 import type { ColType, Shape } from '../types.ts';
+import type { StreamSource } from './stream-source.ts';
 
 /** Physical attributes of a Redshift relation. Those of an MV can be altered in place. */
 export interface Physical {
@@ -42,6 +43,8 @@ export interface StreamModel extends Base<'stream'> {
   /** Events may have no event time (the loader requires one otherwise). */
   readonly eventTimeOptional?: true;
   readonly physical: Physical;
+  /** Redshift: read by streaming ingestion from Kinesis or MSK/Kafka (dsl/stream-source.ts). */
+  readonly source?: StreamSource;
 }
 
 export interface DimensionModel extends Base<'dimension'> {

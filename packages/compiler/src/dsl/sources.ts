@@ -1,5 +1,6 @@
 import { callSite } from '../location.ts';
 import type { ColumnTypes, KeysOfType, ShapeOf } from '../types.ts';
+import type { StreamSource } from './stream-source.ts';
 import { freezeModel, type DimensionModel, type Physical, type StreamModel, type Typed } from './model.ts';
 
 export interface StreamOptions<C extends ColumnTypes> {
@@ -14,6 +15,12 @@ export interface StreamOptions<C extends ColumnTypes> {
    * every per-day and per-hour view); set this when such events are expected and queries handle them.
    */
   eventTimeOptional?: boolean;
+  /**
+   * Redshift: read the events by streaming ingestion, `{ kinesis: { stream, iamRole } }` or
+   * `{ kafka: { topic, brokers, authentication } }`, into a streaming MV instead of a landing table
+   * loaded by COPY. The local engines still load the stream from landing files.
+   */
+  source?: StreamSource;
   physical?: Physical;
   description?: string;
 }
@@ -30,6 +37,7 @@ export function stream<const C extends ColumnTypes>(name: string, options: Strea
     eventTime: options.eventTime,
     // Only when declared, so that models (and manifests) that do not use it stay as they were.
     ...(options.eventTimeOptional ? { eventTimeOptional: true as const } : {}),
+    ...(options.source ? { source: options.source } : {}),
     physical: options.physical ?? {},
     description: options.description,
   });

@@ -1,7 +1,7 @@
 import type { Manifest, ManifestNode } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { redshiftPlanSql } from '../plan/plan-sql.ts';
-import type { Plan, Stage } from '../plan/plan-types.ts';
+import type { DeployedNode, Plan, Stage } from '../plan/plan-types.ts';
 import type { Engine, NodeIntrospection, RefreshMode, RefreshOutcome } from './engine.ts';
 
 /** STV_MV_INFO.state. */
@@ -75,6 +75,11 @@ function cascadeSet(manifest: Manifest, top: ManifestNode): ManifestNode[] {
   return manifest.nodes.filter((n) => n.kind === 'mv' && want.has(n.name));
 }
 
+/** A deployed stream whose DDL made a streaming MV (a `source` option), not a landing table. */
+export function isStreamingMv(node: DeployedNode): boolean {
+  return node.kind === 'table' && node.definition.ddl.some((d) => d.startsWith('CREATE MATERIALIZED VIEW'));
+}
+
 const RMV_DOC = 'https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-refresh-sql-command.html';
 
 /**
@@ -98,7 +103,8 @@ export function redshiftEngine(): Engine {
   return {
     kind: 'redshift',
     dialect: 'redshift',
-    planSql: redshiftPlanSql,
+    // A stream read by streaming ingestion is a table of the project but a materialized view on Redshift.
+    planSql: { ...redshiftPlanSql, drop: (node) => (isStreamingMv(node) ? [`DROP MATERIALIZED VIEW ${node.name};`] : redshiftPlanSql.drop(node)) },
     planNotes: sortKeyNotes,
     async install() {},
     async rowCounts(db, names) {
@@ -119,7 +125,9 @@ export function redshiftEngine(): Engine {
       return out;
     },
     // Redshift cannot ALTER DISTKEY/SORTKEY, nor ALTER COLUMN ... TYPE, inside a transaction block.
-    transactional: (stage: Stage) => stage.action !== 'alter' && stage.action !== 'retype-columns',
+    // Nor, to be safe, CREATE EXTERNAL SCHEMA (https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_EXTERNAL_SCHEMA.html):
+    // a streamed stream's create stage commits itself.
+    transactional: (stage: Stage) => stage.action !== 'alter' && stage.action !== 'retype-columns' && !stage.sql.some((q) => q.startsWith('CREATE EXTERNAL SCHEMA')),
     async runStage(db, stage) {
       for (const s of stage.sql) await db.exec(s);
     },

@@ -25,7 +25,7 @@ export interface RedshiftCopyPlan {
   readonly manifests: readonly { readonly key: string; readonly content: string }[];
   /** The bookkeeping table, then one transaction: every file of the load commits with its mvkit.loaded_files row, or none does. */
   readonly statements: readonly string[];
-  /** Files whose name is no stream or dimension of the project (not loaded). */
+  /** Files whose name is no stream or dimension of the project, or a stream Redshift reads by streaming ingestion (not loaded). */
   readonly unknown: readonly string[];
 }
 
@@ -82,9 +82,11 @@ export function redshiftCopyPlan(input: RedshiftCopyInput): RedshiftCopyPlan {
   const routes = feedRoutes(input.manifest);
   const groups = new Map<string, { route: FeedRoute; format: 'json' | 'csv'; header?: readonly string[]; files: RedshiftCopyFile[] }>();
   const unknown: string[] = [];
+  // Streams read by streaming ingestion are not loaded from files on Redshift.
+  const streamed = new Set(input.manifest.nodes.filter((n) => n.streamSource).map((n) => n.name));
   for (const f of [...input.files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
     const route = routes.get(feedOfFile(f.path));
-    if (!route) { unknown.push(f.path); continue; }
+    if (!route || (route.kind === 'stream' && streamed.has(route.table))) { unknown.push(f.path); continue; }
     const format = f.path.endsWith('.csv') ? 'csv' : 'json';
     // CSV files of one feed share a staging table only when their headers agree.
     const key = `${route.name}.${format}${format === 'csv' ? `.${(f.header ?? []).join(',')}` : ''}`;

@@ -1,0 +1,45 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileProject, loadProject } from '@mvkit/compiler';
+import { applyDeployment } from '../../src/apply/apply.ts';
+import { isStreamingMv, redshiftEngine } from '../../src/engines/redshift-engine.ts';
+import { deployedNodeOf } from '../../src/plan/build-plan.ts';
+import { recordingDb } from './recording-db.ts';
+
+const GOLDEN = resolve(import.meta.dirname, 'golden/redshift');
+function golden(name: string, actual: string): void {
+  const file = join(GOLDEN, name);
+  if (process.env.UPDATE_GOLDEN || process.env.MVKIT_UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, actual);
+  expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
+const example = resolve(import.meta.dirname, '../../../../examples/redshift-streaming');
+
+describe('Redshift streaming ingestion (examples/redshift-streaming)', () => {
+  it('apply creates each stream\'s external schema, then its streaming MV, before the MVs on it (golden, as the deploy user)', { timeout: 120_000 }, async () => {
+    const manifest = (await compileProject(await loadProject(example), 'redshift')).manifest!;
+    const db = recordingDb({});
+    await applyDeployment(db, redshiftEngine(), manifest);
+    const ddl = db.log.filter((l) => /^CREATE (EXTERNAL SCHEMA|MATERIALIZED VIEW|TABLE) /.test(l) && !l.split('\n')[0]!.includes(' mvkit.')).map((l) => l.split('\n')[0]);
+    expect(ddl).toEqual([
+      'CREATE EXTERNAL SCHEMA IF NOT EXISTS orders_source',
+      'CREATE MATERIALIZED VIEW orders',
+      'CREATE TABLE stores (',
+      'CREATE MATERIALIZED VIEW orders_by_store',
+      'CREATE EXTERNAL SCHEMA IF NOT EXISTS page_views_source',
+      'CREATE MATERIALIZED VIEW page_views',
+      'CREATE MATERIALIZED VIEW sales_hourly',
+      'CREATE MATERIALIZED VIEW views_hourly',
+    ]);
+    golden('apply-streaming.sql', db.log.join('\n\n') + '\n');
+  });
+
+  it('dropping a streamed stream drops its materialized view, not a table', { timeout: 120_000 }, async () => {
+    const manifest = (await compileProject(await loadProject(example), 'redshift')).manifest!;
+    const deployed = deployedNodeOf(manifest.nodes.find((n) => n.name === 'orders')!);
+    expect(isStreamingMv(deployed)).toBe(true);
+    expect(redshiftEngine().planSql.drop(deployed)).toEqual(['DROP MATERIALIZED VIEW orders;']);
+    expect(redshiftEngine().planSql.drop(deployedNodeOf(manifest.nodes.find((n) => n.name === 'stores')!))).toEqual(['DROP TABLE stores;']);
+  });
+});
