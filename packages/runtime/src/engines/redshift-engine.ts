@@ -56,7 +56,11 @@ async function currentSchema(db: Db): Promise<string> {
   return r?.schema ?? 'public';
 }
 
-/** The MVs of `nodes` that no other selected MV is built on: REFRESH ... CASCADE covers the rest. */
+/**
+ * The MVs of `nodes` that no other selected MV is built on: REFRESH ... CASCADE covers the rest. CASCADE's
+ * limits (REFRESH MATERIALIZED VIEW page): local and streaming MVs only (not Spectrum, datashare or Iceberg),
+ * the owner or a superuser, and one MV that cannot refresh stops the whole set. See docs/redshift.md.
+ */
 export function topMost(manifest: Manifest, nodes: readonly ManifestNode[]): ManifestNode[] {
   const upstream = new Set<string>();
   const visit = (name: string) => {
