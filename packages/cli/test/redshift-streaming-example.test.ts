@@ -38,6 +38,12 @@ describe('examples/redshift-streaming', () => {
     const files = readdirSync(out).sort();
     expect(files).toEqual(readdirSync(expected).sort());
     for (const f of files) expect(readFileSync(join(out, f), 'utf8'), f).toBe(readFileSync(join(expected, f), 'utf8'));
+    // The MVs whose refresh concurrency scaling cannot take (it refreshes MVs without aggregation only).
+    expect(r.err).toBe(readFileSync(join(example, 'expected/compile-warnings.txt'), 'utf8'));
+    const wlm = JSON.parse(readFileSync(join(out, 'wlm_json_configuration.json'), 'utf8')) as { name: string; query_group?: string[]; concurrency_scaling: string; rules?: unknown[] }[];
+    expect(wlm.map((q) => [q.name, q.concurrency_scaling])).toEqual([['mvkit refresh and load', 'auto'], ['dashboards', 'auto'], ['analysts', 'off'], ['default', 'off']]);
+    expect(wlm[0]!.query_group).toEqual(['mvkit_refresh', 'mvkit_load']);
+    expect(wlm[2]!.rules!.length).toBeGreaterThan(0);
   });
 
   it('on Redshift the streams are streaming MVs over their external schemas; on Postgres landing tables', { timeout: 120_000 }, async () => {

@@ -36,3 +36,4 @@ export { sqlSelectParts, sqlSelectPartsRejection, sqlModelSelect } from './analy
 export type { SqlSelectPartsOptions } from './analyzer/select-parts.ts';
 export type { StreamSource } from './dsl/stream-source.ts';
 export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, ExternalSource, MvHeader, Verdict, ReasonCode, StatementCatalog } from './analyzer/index.ts';
+export { concurrencyScalingWarnings, DEFAULT_WLM_GROUPS, redshiftWlmConfiguration, type WlmGroups, type WlmWarning } from './emit/redshift-wlm.ts';

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { redshiftEngine } from '@mvkit/runtime/engines/redshift-engine.ts';
 import { refreshDeployment } from '@mvkit/runtime/refresh/refresh.ts';
 import { ivmTraceFromEnv } from '../ivm-trace.ts';
 import { integerOption } from '../option-values.ts';
@@ -27,13 +28,15 @@ export function registerRefresh(program: Command): void {
     .option(...TARGET_OPTION)
     .option('-s, --select <selectors...>', 'model, +model (and what it is built on), model+ (and what is built on it)')
     .option('--cascade', 'Redshift: REFRESH ... CASCADE on each top-most selected MV')
+    .option('--query-group <name>', 'Redshift: the WLM query group the refresh session sets (default mvkit_refresh; "none" for none)')
     .option(...THREADS_OPTION)
     .option('--json', 'print the refreshes as JSON')
-    .action(async (opts: { target?: string; select?: string[]; cascade?: boolean; threads?: number; json?: boolean }, cmd: Command) => {
+    .action(async (opts: { target?: string; select?: string[]; cascade?: boolean; threads?: number; json?: boolean; queryGroup?: string }, cmd: Command) => {
       const trace = ivmTraceFromEnv();
       await withDeployment(cmd, opts.target, async (d) => {
         const bar = opts.json ? undefined : progressBar();
-        const results = await refreshDeployment(d.db, d.engine, d.manifest, { ...(opts.select ? { select: opts.select } : {}), cascade: opts.cascade ?? false, ...(bar ? { onProgress: bar } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) });
+        const engine = d.engine.kind === 'redshift' && opts.queryGroup ? redshiftEngine({ queryGroup: opts.queryGroup === 'none' ? null : opts.queryGroup }) : d.engine;
+        const results = await refreshDeployment(d.db, engine, d.manifest, { ...(opts.select ? { select: opts.select } : {}), cascade: opts.cascade ?? false, ...(bar ? { onProgress: bar } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) });
         if (opts.json) {
           process.stdout.write(JSON.stringify(results, null, 2) + '\n');
           return;

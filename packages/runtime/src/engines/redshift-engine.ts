@@ -1,4 +1,4 @@
-import type { Manifest, ManifestNode } from '@mvkit/compiler';
+import { DEFAULT_WLM_GROUPS, type Manifest, type ManifestNode } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { redshiftPlanSql } from '../plan/plan-sql.ts';
 import type { DeployedNode, Plan, Stage } from '../plan/plan-types.ts';
@@ -103,7 +103,13 @@ export function sortKeyNotes(plan: Plan, manifest: Manifest): string[] {
   return notes;
 }
 
-export function redshiftEngine(): Engine {
+/**
+ * `queryGroup`: the WLM query group refresh sessions set, routing them to the refresh queue of the
+ * suggested wlm_json_configuration (SET query_group: https://docs.aws.amazon.com/redshift/latest/dg/r_query_group.html);
+ * null: none.
+ */
+export function redshiftEngine(options: { queryGroup?: string | null } = {}): Engine {
+  const queryGroup = options.queryGroup === undefined ? DEFAULT_WLM_GROUPS.refresh : options.queryGroup;
   return {
     kind: 'redshift',
     dialect: 'redshift',
@@ -143,21 +149,26 @@ export function redshiftEngine(): Engine {
         : selected.map((n) => ({ statement: `REFRESH MATERIALIZED VIEW ${n.name};`, nodes: [n] }));
       const total = batches.reduce((a, b) => a + b.nodes.length, 0);
       const out: RefreshOutcome[] = [];
-      for (const b of batches) {
-        // The history is read from the refresh's start on: an older row (a previous or automatic
-        // refresh) must not be taken for this one. GETDATE() is the statement's start, in UTC like start_time.
-        const [t] = await db.query<{ at: unknown }>('SELECT GETDATE() AS at');
-        await db.exec(b.statement);
-        for (const n of b.nodes) {
-          const [h] = await db.query<{ status: string; duration: number | string | null }>(
-            'SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 AND start_time >= $3 ORDER BY start_time DESC LIMIT 1',
-            [schema, n.name, t?.at ?? null],
-          );
-          const { mode, detail } = refreshModeOf(h?.status);
-          // duration is in microseconds.
-          out.push({ node: n.name, mode, rows: null, durationMs: h?.duration == null ? null : Number(h.duration) / 1000, detail });
-          options.onProgress?.(out.length, total, n.name);
+      if (queryGroup) await db.exec(`SET query_group TO '${queryGroup.replace(/'/g, "''")}';`);
+      try {
+        for (const b of batches) {
+          // The history is read from the refresh's start on: an older row (a previous or automatic
+          // refresh) must not be taken for this one. GETDATE() is the statement's start, in UTC like start_time.
+          const [t] = await db.query<{ at: unknown }>('SELECT GETDATE() AS at');
+          await db.exec(b.statement);
+          for (const n of b.nodes) {
+            const [h] = await db.query<{ status: string; duration: number | string | null }>(
+              'SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 AND start_time >= $3 ORDER BY start_time DESC LIMIT 1',
+              [schema, n.name, t?.at ?? null],
+            );
+            const { mode, detail } = refreshModeOf(h?.status);
+            // duration is in microseconds.
+            out.push({ node: n.name, mode, rows: null, durationMs: h?.duration == null ? null : Number(h.duration) / 1000, detail });
+            options.onProgress?.(out.length, total, n.name);
+          }
         }
+      } finally {
+        if (queryGroup) await db.exec('RESET query_group;');
       }
       return out;
     },

@@ -18,6 +18,8 @@ export interface RedshiftCopyInput {
   readonly iamRole: string;
   /** Names this load: its COPY manifests go to <prefix>/_copy/<load>/. */
   readonly load: string;
+  /** The WLM query group the script's session sets (default mvkit_load); null: none. */
+  readonly queryGroup?: string | null;
 }
 
 export interface RedshiftCopyPlan {
@@ -95,7 +97,9 @@ export function redshiftCopyPlan(input: RedshiftCopyInput): RedshiftCopyPlan {
     groups.set(key, g);
   }
   const manifests: { key: string; content: string }[] = [];
+  const queryGroup = input.queryGroup === undefined ? 'mvkit_load' : input.queryGroup;
   const statements: string[] = [
+    ...(queryGroup ? [`SET query_group TO ${lit(queryGroup)};`] : []),
     'CREATE SCHEMA IF NOT EXISTS mvkit;',
     'CREATE TABLE IF NOT EXISTS mvkit.loaded_files (path VARCHAR(1024) NOT NULL, sha256 CHAR(64) NOT NULL, feed VARCHAR(127) NOT NULL, rows_loaded INTEGER NOT NULL DEFAULT 0, rows_rejected INTEGER NOT NULL DEFAULT 0, loaded_at TIMESTAMP NOT NULL DEFAULT GETDATE(), PRIMARY KEY (path));',
     'BEGIN;',

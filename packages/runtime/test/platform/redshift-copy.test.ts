@@ -31,7 +31,8 @@ describe('Redshift COPY plan', () => {
       ],
     });
     expect(plan.unknown).toEqual(['2026-11-27T10-05-00Z_0002/notes.ndjson']);
-    expect(plan.statements.slice(0, 4).map((x) => x.split(' (')[0])).toEqual(['CREATE SCHEMA IF NOT EXISTS mvkit;', 'CREATE TABLE IF NOT EXISTS mvkit.loaded_files', 'BEGIN;', 'LOCK mvkit.loaded_files;']);
+    // The session's WLM query group first (the load queue of the suggested wlm_json_configuration).
+    expect(plan.statements.slice(0, 5).map((x) => x.split(' (')[0])).toEqual(["SET query_group TO 'mvkit_load';", 'CREATE SCHEMA IF NOT EXISTS mvkit;', 'CREATE TABLE IF NOT EXISTS mvkit.loaded_files', 'BEGIN;', 'LOCK mvkit.loaded_files;']);
     expect(plan.statements.at(-1)).toBe('COMMIT;');
     expect(plan.statements.filter((s) => s.startsWith('COPY ')).every((s) => / IAM_ROLE '.*' MANIFEST FORMAT (JSON 'auto'|CSV)/.test(s))).toBe(true);
     // The two receipt files share one staging table; each has its own manifest and COPY, so that its rows carry its path.
@@ -90,7 +91,7 @@ async function runScript(db: Awaited<ReturnType<typeof openPglite>>, statements:
     if (upd && files[upd[2]!]) await db.exec(`INSERT INTO ${upd[1]} ${files[upd[2]!]}`);
     if (x.startsWith('CREATE TEMP TABLE')) await db.exec(`DROP TABLE IF EXISTS ${/CREATE TEMP TABLE (\S+)/.exec(x)![1]}`);
     if (x.startsWith('SELECT ')) selected.push(...(await db.query(x)));
-    else if (x === 'BEGIN;' || x === 'COMMIT;' || x.startsWith('LOCK ')) continue;
+    else if (x === 'BEGIN;' || x === 'COMMIT;' || x.startsWith('LOCK ') || x.startsWith('SET query_group')) continue;
     else await db.exec(x);
   }
   return selected;
