@@ -53,9 +53,11 @@ describe('examples/redshift-streaming', () => {
     const ddl = (m: typeof rs, name: string) => m.nodes.find((n) => n.name === name)!.ddl.join('\n');
     expect(ddl(rs, 'page_views')).toMatch(/^CREATE EXTERNAL SCHEMA IF NOT EXISTS page_views_source\nFROM KINESIS\nIAM_ROLE '[^']+';\nCREATE MATERIALIZED VIEW page_views\n[\s\S]*AUTO REFRESH YES\nAS\nSELECT[\s\S]*FROM page_views_source\."shop-page-views"\nWHERE CAN_JSON_PARSE\(kinesis_data\);$/);
     expect(ddl(rs, 'orders')).toMatch(/FROM MSK\nIAM_ROLE '[^']+'\nAUTHENTICATION iam\nURI '[^']+';/);
-    for (const s of ['page_views', 'orders']) {
+    expect(ddl(rs, 'stores')).toMatch(/^CREATE EXTERNAL SCHEMA IF NOT EXISTS stores_source\nFROM POSTGRES DATABASE 'shop' SCHEMA 'catalog'\n[\s\S]*CREATE MATERIALIZED VIEW stores\nDISTSTYLE ALL\n[\s\S]*AUTO REFRESH NO\nAS\nSELECT tenant_id, store_id, city\nFROM stores_source\."stores";$/);
+    for (const s of ['page_views', 'orders', 'stores']) {
       expect(ddl(pg, s)).toMatch(new RegExp(`^CREATE TABLE ${s} `));
       expect(pg.nodes.find((n) => n.name === s)!.streamSource).toBeUndefined();
+      expect(pg.nodes.find((n) => n.name === s)!.dimensionSource).toBeUndefined();
     }
     // The chain built on the streams is the same SQL on both sides of the choice.
     expect(rs.nodes.map((n) => n.name)).toEqual(pg.nodes.map((n) => n.name));

@@ -35,5 +35,6 @@ export type { SqlStatement } from './analyzer/index.ts';
 export { sqlSelectParts, sqlSelectPartsRejection, sqlModelSelect } from './analyzer/select-parts.ts';
 export type { SqlSelectPartsOptions } from './analyzer/select-parts.ts';
 export type { StreamSource } from './dsl/stream-source.ts';
+export type { DimensionSource } from './dsl/dimension-source.ts';
 export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, ExternalSource, MvHeader, Verdict, ReasonCode, StatementCatalog } from './analyzer/index.ts';
 export { concurrencyScalingWarnings, DEFAULT_WLM_GROUPS, redshiftWlmConfiguration, type WlmGroups, type WlmWarning } from './emit/redshift-wlm.ts';

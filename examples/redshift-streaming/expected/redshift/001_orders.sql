@@ -1,4 +1,4 @@
--- table orders (stream, model orders at models/shop.ts:20)
+-- table orders (stream, model orders at models/shop.ts:21)
 CREATE EXTERNAL SCHEMA IF NOT EXISTS orders_source
 FROM MSK
 IAM_ROLE 'arn:aws:iam::123456789012:role/redshift-streaming'

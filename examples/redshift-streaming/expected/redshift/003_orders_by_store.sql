@@ -1,4 +1,4 @@
--- mv orders_by_store (enrichment, model orders_by_store at models/shop.ts:35)
+-- mv orders_by_store (enrichment, model orders_by_store at models/shop.ts:42)
 CREATE MATERIALIZED VIEW orders_by_store
 BACKUP YES
 DISTKEY (order_id)

@@ -1,4 +1,4 @@
--- table page_views (stream, model page_views at models/shop.ts:11)
+-- table page_views (stream, model page_views at models/shop.ts:12)
 CREATE EXTERNAL SCHEMA IF NOT EXISTS page_views_source
 FROM KINESIS
 IAM_ROLE 'arn:aws:iam::123456789012:role/redshift-streaming';

@@ -1,4 +1,4 @@
--- mv sales_hourly (aggregate, model sales_hourly at models/shop.ts:40)
+-- mv sales_hourly (aggregate, model sales_hourly at models/shop.ts:47)
 CREATE MATERIALIZED VIEW sales_hourly
 BACKUP YES
 DISTSTYLE EVEN

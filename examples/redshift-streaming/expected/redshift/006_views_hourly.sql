@@ -1,4 +1,4 @@
--- mv views_hourly (aggregate, model views_hourly at models/shop.ts:47)
+-- mv views_hourly (aggregate, model views_hourly at models/shop.ts:54)
 CREATE MATERIALIZED VIEW views_hourly
 BACKUP YES
 DISTSTYLE EVEN

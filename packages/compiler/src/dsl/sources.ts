@@ -1,6 +1,7 @@
 import { callSite } from '../location.ts';
 import type { ColumnTypes, KeysOfType, ShapeOf } from '../types.ts';
 import type { StreamSource } from './stream-source.ts';
+import type { DimensionSource } from './dimension-source.ts';
 import { freezeModel, type DimensionModel, type Physical, type StreamModel, type Typed } from './model.ts';
 
 export interface StreamOptions<C extends ColumnTypes> {
@@ -54,6 +55,12 @@ export interface DimensionOptions<C extends ColumnTypes> {
    * delete's time instead (a later insert or update of the key clears it), so history keeps its counts.
    */
   onDelete?: { keep: KeysOfType<ShapeOf<C>, 'timestamp'> };
+  /**
+   * Redshift: read the rows from an Aurora PostgreSQL table by federated query,
+   * `{ postgres: { database, schema?, table?, uri, port?, iamRole, secretArn } }`, into a materialized view
+   * instead of a CDC-loaded table. The local engines still load the dimension from landing files.
+   */
+  source?: DimensionSource;
   physical?: Physical;
   description?: string;
 }
@@ -70,6 +77,7 @@ export function dimension<const C extends ColumnTypes>(name: string, options: Di
     globalReason: typeof options.tenant === 'object' ? options.tenant.global : null,
     // Only when declared, so that models (and manifests) that do not use it stay as they were.
     ...(options.onDelete ? { softDelete: options.onDelete.keep } : {}),
+    ...(options.source ? { source: options.source } : {}),
     // Master data is small: a copy on every node makes every join with it co-located.
     physical: options.physical?.distKey ? options.physical : { distStyle: 'all', ...options.physical },
     description: options.description,

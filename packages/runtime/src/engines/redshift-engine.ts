@@ -72,6 +72,16 @@ export function topMost(manifest: Manifest, nodes: readonly ManifestNode[]): Man
   return nodes.filter((n) => !upstream.has(n.name));
 }
 
+/** The federated dimensions the selected MVs are built on, directly or through other MVs. */
+function federatedInputs(manifest: Manifest, selected: readonly ManifestNode[]): ManifestNode[] {
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    for (const p of manifest.nodes.find((n) => n.name === name)?.dependsOn ?? []) if (!seen.has(p)) { seen.add(p); visit(p); }
+  };
+  selected.forEach((n) => visit(n.name));
+  return manifest.nodes.filter((n) => n.dimensionSource && seen.has(n.name));
+}
+
 /** The MVs that REFRESH name CASCADE refreshes: its upstream MVs, then itself. */
 function cascadeSet(manifest: Manifest, top: ManifestNode): ManifestNode[] {
   const want = new Set<string>([top.name]);
@@ -79,7 +89,7 @@ function cascadeSet(manifest: Manifest, top: ManifestNode): ManifestNode[] {
   return manifest.nodes.filter((n) => n.kind === 'mv' && want.has(n.name));
 }
 
-/** A deployed stream whose DDL made a streaming MV (a `source` option), not a landing table. */
+/** A deployed stream or dimension whose DDL made an MV (a `source` option: streaming or federated), not a table. */
 export function isStreamingMv(node: DeployedNode): boolean {
   return node.kind === 'table' && node.definition.ddl.some((d) => d.startsWith('CREATE MATERIALIZED VIEW'));
 }
@@ -108,6 +118,26 @@ export function sortKeyNotes(plan: Plan, manifest: Manifest): string[] {
  * suggested wlm_json_configuration (SET query_group: https://docs.aws.amazon.com/redshift/latest/dg/r_query_group.html);
  * null: none.
  */
+/** What a federated dimension means for the MVs that join it, said when the plan creates it. */
+export function federatedNotes(plan: Plan, manifest: Manifest): string[] {
+  const notes: string[] = [];
+  for (const s of plan.stages) {
+    const n = manifest.nodes.find((x) => x.name === s.node);
+    if (s.action !== 'create' || !n?.dimensionSource) continue;
+    const p = n.dimensionSource.postgres;
+    const readers = manifest.nodes.filter((x) => x.kind === 'mv' && x.dependsOn.includes(n.name)).map((x) => x.name);
+    notes.push(
+      `${n.name} is read from Aurora PostgreSQL ${p.database}.${p.schema ?? 'public'}.${p.table ?? n.name} by federated query, copied by an MV: ` +
+        'AUTO REFRESH NO (CREATE refuses it on an external schema), so mvkit refresh refreshes it before the MVs on it; ' +
+        'Redshift does not track changes in the remote database, so expect that copy to be recomputed in full on every refresh; ' +
+        `${readers.length ? `${readers.join(', ')} join${readers.length > 1 ? '' : 's'} the copy, not the remote table, and keep their own refresh mode (check it with mvkit status after the apply); ` : ''}` +
+        'reading the remote database does not run on concurrency scaling where its network is restricted ' +
+        '(https://docs.aws.amazon.com/redshift/latest/dg/federated-overview.html, https://docs.aws.amazon.com/redshift/latest/dg/concurrency-scaling.html)',
+    );
+  }
+  return notes;
+}
+
 export function redshiftEngine(options: { queryGroup?: string | null } = {}): Engine {
   const queryGroup = options.queryGroup === undefined ? DEFAULT_WLM_GROUPS.refresh : options.queryGroup;
   return {
@@ -115,7 +145,7 @@ export function redshiftEngine(options: { queryGroup?: string | null } = {}): En
     dialect: 'redshift',
     // A stream read by streaming ingestion is a table of the project but a materialized view on Redshift.
     planSql: { ...redshiftPlanSql, drop: (node) => (isStreamingMv(node) ? [`DROP MATERIALIZED VIEW ${node.name};`] : redshiftPlanSql.drop(node)) },
-    planNotes: sortKeyNotes,
+    planNotes: (plan, manifest) => [...sortKeyNotes(plan, manifest), ...federatedNotes(plan, manifest)],
     async install() {},
     async rowCounts(db, names) {
       const schema = await currentSchema(db);
@@ -144,9 +174,11 @@ export function redshiftEngine(options: { queryGroup?: string | null } = {}): En
     async refresh(db, manifest, options) {
       const schema = await currentSchema(db);
       const selected = manifest.nodes.filter((n) => n.kind === 'mv' && (!options.nodes || options.nodes.includes(n.name)));
-      const batches = options.cascade
+      // Federated dimensions (MVs over an external schema, AUTO REFRESH NO) the selection is built on: first.
+      const federated = federatedInputs(manifest, selected).map((n) => ({ statement: `REFRESH MATERIALIZED VIEW ${n.name};`, nodes: [n] }));
+      const batches = [...federated, ...(options.cascade
         ? topMost(manifest, selected).map((top) => ({ statement: `REFRESH MATERIALIZED VIEW ${top.name} CASCADE;`, nodes: cascadeSet(manifest, top) }))
-        : selected.map((n) => ({ statement: `REFRESH MATERIALIZED VIEW ${n.name};`, nodes: [n] }));
+        : selected.map((n) => ({ statement: `REFRESH MATERIALIZED VIEW ${n.name};`, nodes: [n] })))];
       const total = batches.reduce((a, b) => a + b.nodes.length, 0);
       const out: RefreshOutcome[] = [];
       if (queryGroup) await db.exec(`SET query_group TO '${queryGroup.replace(/'/g, "''")}';`);

@@ -86,9 +86,11 @@ export function redshiftCopyPlan(input: RedshiftCopyInput): RedshiftCopyPlan {
   const unknown: string[] = [];
   // Streams read by streaming ingestion are not loaded from files on Redshift.
   const streamed = new Set(input.manifest.nodes.filter((n) => n.streamSource).map((n) => n.name));
+  // Nor dimensions read by federated query.
+  const federated = new Set(input.manifest.nodes.filter((n) => n.dimensionSource).map((n) => n.name));
   for (const f of [...input.files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
     const route = routes.get(feedOfFile(f.path));
-    if (!route || (route.kind === 'stream' && streamed.has(route.table))) { unknown.push(f.path); continue; }
+    if (!route || (route.kind === 'stream' && streamed.has(route.table)) || (route.kind === 'dimension' && federated.has(route.table))) { unknown.push(f.path); continue; }
     const format = f.path.endsWith('.csv') ? 'csv' : 'json';
     // CSV files of one feed share a staging table only when their headers agree.
     const key = `${route.name}.${format}${format === 'csv' ? `.${(f.header ?? []).join(',')}` : ''}`;

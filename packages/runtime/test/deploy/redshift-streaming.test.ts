@@ -2,9 +2,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileProject, loadProject } from '@mvkit/compiler';
-import { applyDeployment } from '../../src/apply/apply.ts';
+import { applyDeployment, planDeployment } from '../../src/apply/apply.ts';
+import { refreshDeployment } from '../../src/refresh/refresh.ts';
 import { isStreamingMv, redshiftEngine } from '../../src/engines/redshift-engine.ts';
 import { deployedNodeOf } from '../../src/plan/build-plan.ts';
+import { compileFixture } from './helpers.ts';
 import { recordingDb } from './recording-db.ts';
 
 const GOLDEN = resolve(import.meta.dirname, 'golden/redshift');
@@ -25,7 +27,8 @@ describe('Redshift streaming ingestion (examples/redshift-streaming)', () => {
     expect(ddl).toEqual([
       'CREATE EXTERNAL SCHEMA IF NOT EXISTS orders_source',
       'CREATE MATERIALIZED VIEW orders',
-      'CREATE TABLE stores (',
+      'CREATE EXTERNAL SCHEMA IF NOT EXISTS stores_source',
+      'CREATE MATERIALIZED VIEW stores',
       'CREATE MATERIALIZED VIEW orders_by_store',
       'CREATE EXTERNAL SCHEMA IF NOT EXISTS page_views_source',
       'CREATE MATERIALIZED VIEW page_views',
@@ -35,11 +38,26 @@ describe('Redshift streaming ingestion (examples/redshift-streaming)', () => {
     golden('apply-streaming.sql', db.log.join('\n\n') + '\n');
   });
 
-  it('dropping a streamed stream drops its materialized view, not a table', { timeout: 120_000 }, async () => {
+  it('dropping a streamed stream or a federated dimension drops its materialized view, not a table', { timeout: 120_000 }, async () => {
     const manifest = (await compileProject(await loadProject(example), 'redshift')).manifest!;
     const deployed = deployedNodeOf(manifest.nodes.find((n) => n.name === 'orders')!);
     expect(isStreamingMv(deployed)).toBe(true);
     expect(redshiftEngine().planSql.drop(deployed)).toEqual(['DROP MATERIALIZED VIEW orders;']);
-    expect(redshiftEngine().planSql.drop(deployedNodeOf(manifest.nodes.find((n) => n.name === 'stores')!))).toEqual(['DROP TABLE stores;']);
+    // The federated dimension is an MV on Redshift too; a plain landing table stays a table.
+    expect(redshiftEngine().planSql.drop(deployedNodeOf(manifest.nodes.find((n) => n.name === 'stores')!))).toEqual(['DROP MATERIALIZED VIEW stores;']);
+    const shop = await compileFixture([], 'redshift');
+    expect(redshiftEngine().planSql.drop(deployedNodeOf(shop.nodes.find((n) => n.name === 'events')!))).toEqual(['DROP TABLE events;']);
+  });
+
+  it('the federated dimension: the plan says what it means for the MVs that join it, and refresh refreshes it first', { timeout: 120_000 }, async () => {
+    const manifest = (await compileProject(await loadProject(example), 'redshift')).manifest!;
+    const plan = await planDeployment(recordingDb({}), redshiftEngine(), manifest);
+    expect(plan.notes).toEqual([expect.stringMatching(/^stores is read from Aurora PostgreSQL shop\.catalog\.stores by federated query, copied by an MV: AUTO REFRESH NO .* orders_by_store joins the copy, not the remote table/)]);
+    const db = recordingDb({ deployed: manifest.nodes.map((n) => deployedNodeOf(n)) });
+    const results = await refreshDeployment(db, redshiftEngine(), manifest);
+    expect(results.map((r) => r.node)).toEqual(['stores', 'orders_by_store', 'sales_hourly', 'views_hourly']);
+    expect(db.log.filter((l) => l.startsWith('REFRESH ') || l.startsWith('SET query_group') || l.startsWith('RESET'))).toEqual([
+      "SET query_group TO 'mvkit_refresh';", 'REFRESH MATERIALIZED VIEW stores;', 'REFRESH MATERIALIZED VIEW orders_by_store;', 'REFRESH MATERIALIZED VIEW sales_hourly;', 'REFRESH MATERIALIZED VIEW views_hourly;', 'RESET query_group;',
+    ]);
   });
 });

@@ -88,23 +88,27 @@ UPDATE mvkit.apply_lease SET expires_at = DATEADD(second, 3600, GETDATE()) WHERE
 
 COMMIT;
 
-BEGIN;
+CREATE EXTERNAL SCHEMA IF NOT EXISTS stores_source
+FROM POSTGRES DATABASE 'shop' SCHEMA 'catalog'
+URI 'shop.cluster-abc123.eu-west-1.rds.amazonaws.com' PORT 5432
+IAM_ROLE 'arn:aws:iam::123456789012:role/redshift-federated'
+SECRET_ARN 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop-reader';
 
-CREATE TABLE stores (
-  tenant_id VARCHAR(32) NOT NULL,
-  store_id VARCHAR(32) NOT NULL,
-  city VARCHAR(64),
-  PRIMARY KEY (tenant_id, store_id)
-)
+CREATE MATERIALIZED VIEW stores
 DISTSTYLE ALL
-COMPOUND SORTKEY (tenant_id, store_id)
-ENCODE AUTO;
+SORTKEY (tenant_id, store_id)
+AUTO REFRESH NO
+AS
+SELECT tenant_id, store_id, city
+FROM stores_source."stores";
+
+BEGIN;
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
 -- params: ["stores"]
 
 INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
--- params: ["stores","table","dimension","f6db8f56de98213c","<json>","<json>","<now>","<apply-id>"]
+-- params: ["stores","table","dimension","c3dc9581e8a9615d","<json>","<json>","<now>","<apply-id>"]
 
 UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 -- params: [2,"<apply-id>"]
@@ -136,7 +140,7 @@ DELETE FROM mvkit.deployed_nodes WHERE name = $1;
 -- params: ["orders_by_store"]
 
 INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
--- params: ["orders_by_store","mv","enrichment","e8548f872fdf5ff8","<json>","<json>","<now>","<apply-id>"]
+-- params: ["orders_by_store","mv","enrichment","bfe70110bcaf272e","<json>","<json>","<now>","<apply-id>"]
 
 UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 -- params: [3,"<apply-id>"]
@@ -200,7 +204,7 @@ DELETE FROM mvkit.deployed_nodes WHERE name = $1;
 -- params: ["sales_hourly"]
 
 INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
--- params: ["sales_hourly","mv","aggregate","a7d52b12d69bee64","<json>","<json>","<now>","<apply-id>"]
+-- params: ["sales_hourly","mv","aggregate","16006dc1f52e6f56","<json>","<json>","<now>","<apply-id>"]
 
 UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 -- params: [5,"<apply-id>"]
