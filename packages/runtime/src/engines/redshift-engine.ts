@@ -89,6 +89,8 @@ function cascadeSet(manifest: Manifest, top: ManifestNode): ManifestNode[] {
   return manifest.nodes.filter((n) => n.kind === 'mv' && want.has(n.name));
 }
 
+const mvBacked = (node: ManifestNode) => !!(node.streamSource || node.dimensionSource);
+
 /** A deployed stream or dimension whose DDL made an MV (a `source` option: streaming or federated), not a table. */
 export function isStreamingMv(node: DeployedNode): boolean {
   return node.kind === 'table' && node.definition.ddl.some((d) => d.startsWith('CREATE MATERIALIZED VIEW'));
@@ -144,7 +146,13 @@ export function redshiftEngine(options: { queryGroup?: string | null } = {}): En
     kind: 'redshift',
     dialect: 'redshift',
     // A stream read by streaming ingestion is a table of the project but a materialized view on Redshift.
-    planSql: { ...redshiftPlanSql, drop: (node) => (isStreamingMv(node) ? [`DROP MATERIALIZED VIEW ${node.name};`] : redshiftPlanSql.drop(node)) },
+    planSql: {
+      ...redshiftPlanSql,
+      drop: (node) => (isStreamingMv(node) ? [`DROP MATERIALIZED VIEW ${node.name};`] : redshiftPlanSql.drop(node)),
+      alter: (node, changes) => redshiftPlanSql.alter(node, changes).map((q) => (mvBacked(node) ? q.replace(/^ALTER TABLE /, 'ALTER MATERIALIZED VIEW ') : q)),
+      // An MV's column cannot change type in place: recreated.
+      retypesInPlace: (node, change) => !mvBacked(node) && redshiftPlanSql.retypesInPlace(node, change),
+    },
     planNotes: (plan, manifest) => [...sortKeyNotes(plan, manifest), ...federatedNotes(plan, manifest)],
     async install() {},
     async rowCounts(db, names) {
