@@ -60,4 +60,12 @@ describe('Redshift streaming ingestion (examples/redshift-streaming)', () => {
       "SET query_group TO 'mvkit_refresh';", 'REFRESH MATERIALIZED VIEW stores;', 'REFRESH MATERIALIZED VIEW orders_by_store;', 'REFRESH MATERIALIZED VIEW sales_hourly;', 'REFRESH MATERIALIZED VIEW views_hourly;', 'RESET query_group;',
     ]);
   });
+
+  it('a new sort key of the federated dimension alters its MV, not a table; its column types never change in place', { timeout: 120_000 }, async () => {
+    const manifest = (await compileProject(await loadProject(example), 'redshift')).manifest!;
+    const stores = manifest.nodes.find((n) => n.name === 'stores')!;
+    const sql = redshiftEngine().planSql;
+    expect(sql.alter(stores, [{ attribute: 'sortKey', from: 'tenant_id, store_id', to: 'store_id' }]).every((q) => q.startsWith('ALTER MATERIALIZED VIEW stores '))).toBe(true);
+    expect(sql.retypesInPlace(stores, { column: 'city', from: 'VARCHAR(64)', to: 'VARCHAR(128)' })).toBe(false);
+  });
 });
