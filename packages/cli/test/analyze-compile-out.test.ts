@@ -58,9 +58,10 @@ describe('mvkit analyze on a compile --out folder', () => {
     const r = await run(['analyze', out]);
     expect(r.code).toBe(0);
     const mvs = nodes.filter((n) => n.kind === 'mv');
-    // One CREATE TABLE/VIEW per node that is not an MV, plus one REFRESH per MV in refresh.sql.
+    // One CREATE TABLE/VIEW per node that is not an MV, plus one REFRESH per MV in refresh.sql;
+    // not .sql: manifest.json and wlm_json_configuration.json.
     const statements = nodes.length - mvs.length + mvs.length;
-    expect(r.out.trimEnd().split('\n').at(-1)).toBe(`analyzed ${mvs.length} MVs; skipped ${statements} statements that are not materialized views and 1 file that is not .sql`);
+    expect(r.out.trimEnd().split('\n').at(-1)).toBe(`analyzed ${mvs.length} MVs; skipped ${statements} statements that are not materialized views and 2 files that are not .sql`);
     for (const mv of mvs) expect(r.out).toMatch(new RegExp(`_${mv.name}\\.sql: (incremental|full|invalid)\\n`));
   });
 

@@ -27,7 +27,7 @@ describe('mvkit compile', () => {
     const r = await run(['-p', quickstart, 'compile', '--target', 'redshift', '--out', out]);
     expect(r.code).toBe(0);
     const files = readdirSync(out).sort();
-    expect(files).toEqual(['001_orders.sql', '002_stores.sql', '003_orders_by_store.sql', '004_sales_hourly.sql', '005_sales_daily.sql', '006_sales_dashboard.sql', 'manifest.json', 'refresh.sql']);
+    expect(files).toEqual(['001_orders.sql', '002_stores.sql', '003_orders_by_store.sql', '004_sales_hourly.sql', '005_sales_daily.sql', '006_sales_dashboard.sql', 'manifest.json', 'refresh.sql', 'wlm_json_configuration.json']);
     expect(readFileSync(join(out, 'refresh.sql'), 'utf8')).toBe('REFRESH MATERIALIZED VIEW orders_by_store;\nREFRESH MATERIALIZED VIEW sales_hourly;\nREFRESH MATERIALIZED VIEW sales_daily;\n');
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     const daily = manifest.nodes.find((n: { name: string }) => n.name === 'sales_daily');

@@ -3,6 +3,8 @@ import { relative } from 'node:path';
 import { DialectError } from './errors.ts';
 import { dialectOf, type TargetName } from './emit/dialect.ts';
 import { relationOf } from './emit/select.ts';
+import { redshiftStreamingDdl } from './emit/redshift-streaming.ts';
+import { redshiftFederatedDdl } from './emit/redshift-federated.ts';
 import type { ModelGraph } from './graph.ts';
 import { handlerOf, lookups } from './kinds/index.ts';
 import type { Draft } from './kinds/kind-handler.ts';
@@ -84,6 +86,8 @@ export function primaryKeyOf(n: Pick<ManifestNode, 'kind' | 'role' | 'key'>): re
 export function ddlOf(n: Omit<ManifestNode, 'fingerprint' | 'ddl'>, target: TargetName): string[] {
   const d = dialectOf(target);
   const physical = d.capabilities.distribution ? n.physical : null;
+  if (n.kind === 'table' && n.streamSource && target === 'redshift') return redshiftStreamingDdl({ ...n, streamSource: n.streamSource } as ManifestNode & { streamSource: typeof n.streamSource });
+  if (n.kind === 'table' && n.dimensionSource && target === 'redshift') return redshiftFederatedDdl({ ...n, dimensionSource: n.dimensionSource } as ManifestNode & { dimensionSource: typeof n.dimensionSource });
   if (n.kind === 'table') return [d.createTable(n.name, n.columns, physical, primaryKeyOf(n))];
   if (n.kind === 'view') return [d.createView(n.name, n.sql!)];
   if (d.capabilities.materializedViews) {

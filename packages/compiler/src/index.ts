@@ -30,8 +30,11 @@ export { visitExpr, visitIr, mapExpr, exprNodes, columnRefs, mapSelectExprs, eff
 export type { ExprVisitor, IrVisitor } from './ir/visit.ts';
 export { redshiftRefreshOrder } from './emit/redshift.ts';
 export type { Manifest, ManifestNode, ManifestColumn, ManifestStream, PhysicalAttributes } from './manifest.ts';
-export { analyzeMv, initAnalyzer, SqlParseError, REASON_RULES, sqlStatements, statementText } from './analyzer/index.ts';
+export { analyzeMv, emptyCatalog, initAnalyzer, readCatalog, SqlParseError, REASON_RULES, sqlStatements, statementText } from './analyzer/index.ts';
 export type { SqlStatement } from './analyzer/index.ts';
 export { sqlSelectParts, sqlSelectPartsRejection, sqlModelSelect } from './analyzer/select-parts.ts';
 export type { SqlSelectPartsOptions } from './analyzer/select-parts.ts';
-export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, MvHeader, Verdict, ReasonCode } from './analyzer/index.ts';
+export type { StreamSource } from './dsl/stream-source.ts';
+export type { DimensionSource } from './dsl/dimension-source.ts';
+export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, ExternalSource, MvHeader, Verdict, ReasonCode, StatementCatalog } from './analyzer/index.ts';
+export { concurrencyScalingWarnings, DEFAULT_WLM_GROUPS, redshiftWlmConfiguration, type WlmGroups, type WlmWarning } from './emit/redshift-wlm.ts';

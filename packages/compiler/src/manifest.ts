@@ -1,5 +1,7 @@
 import type { TargetName } from './emit/dialect.ts';
 import type { QueryNode } from './ir/select-node.ts';
+import type { StreamSource } from './dsl/stream-source.ts';
+import type { DimensionSource } from './dsl/dimension-source.ts';
 
 export interface ManifestColumn {
   readonly name: string;
@@ -43,6 +45,10 @@ export interface ManifestNode {
   readonly ddl: readonly string[];
   /** Dimensions declared with `onDelete: { keep }`: the TIMESTAMP column a CDC delete sets instead of deleting the row. */
   readonly softDelete?: string;
+  /** Redshift: a stream read by streaming ingestion (a streaming MV replaces its landing table). */
+  readonly streamSource?: StreamSource;
+  /** Redshift: a dimension read by federated query (a materialized view over an external schema replaces its table). */
+  readonly dimensionSource?: DimensionSource;
 }
 
 /** How the loader routes a stream's events: its table and, for a joined stream, the discriminator. */

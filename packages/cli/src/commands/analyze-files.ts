@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeMv, initAnalyzer, SqlParseError, sqlStatements, statementText, type AnalysisResult, type Verdict } from '@mvkit/compiler';
+import { analyzeMv, emptyCatalog, initAnalyzer, readCatalog, SqlParseError, sqlStatements, statementText, type AnalysisResult, type StatementCatalog, type Verdict } from '@mvkit/compiler';
 
 export interface AnalyzeFlags {
   target: string;
@@ -39,7 +39,9 @@ export async function runAnalyze(args: readonly string[], flags: AnalyzeFlags): 
 
   await initAnalyzer();
   const { units, early } = splitSources(sources);
-  const analyzed = analyzeTogether(units);
+  const catalog = emptyCatalog();
+  for (const { sql } of sources) readCatalog(sql, catalog);
+  const analyzed = analyzeTogether(units, catalog);
   // Back in file order: a file's skip entry or tokenizer error sits where the file does.
   const order = new Map(sources.map(({ file }, i) => [file, i]));
   const reports = [...early, ...analyzed]
@@ -114,7 +116,7 @@ function skipSummary(reports: readonly FileReport[], notSql: number): string | u
  * verdict changes: a chain is only as incremental as its lowest link. Verdicts only get worse
  * as more is known, so this ends after at most one round per link.
  */
-function analyzeTogether(sources: readonly Unit[]): FileReport[] {
+function analyzeTogether(sources: readonly Unit[], catalog: StatementCatalog): FileReport[] {
   let known: Record<string, Verdict> = {};
   let reports: FileReport[] = [];
   // Known from the first round on, which knows no MVs: an MV is never its own input.
@@ -123,7 +125,7 @@ function analyzeTogether(sources: readonly Unit[]): FileReport[] {
     const verdicts: Record<string, Verdict> = {};
     reports = sources.map(({ label: file, sql }, i) => {
       const others = Object.fromEntries(Object.entries(known).filter(([name]) => name !== names[i]));
-      const { name, report } = analyzeOne(file, sql, others);
+      const { name, report } = analyzeOne(file, sql, others, catalog);
       names[i] = name;
       if (name && report.verdict !== 'error' && report.verdict !== 'skipped') verdicts[name] = report.verdict;
       return report;
@@ -134,10 +136,10 @@ function analyzeTogether(sources: readonly Unit[]): FileReport[] {
   return reports;
 }
 
-function analyzeOne(file: string, sql: string, knownMvs: Record<string, Verdict>): { name?: string; report: FileReport } {
+function analyzeOne(file: string, sql: string, knownMvs: Record<string, Verdict>, catalog: StatementCatalog): { name?: string; report: FileReport } {
   let result: AnalysisResult;
   try {
-    result = analyzeMv(sql, { knownMvs });
+    result = analyzeMv(sql, { knownMvs, ...catalog });
   } catch (e) {
     if (!(e instanceof SqlParseError)) throw e;
     return { report: { file, verdict: 'error', error: { message: e.message, line: e.line, column: e.column } } };

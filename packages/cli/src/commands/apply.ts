@@ -19,8 +19,10 @@ export function registerApply(program: Command): void {
     .option(...TARGET_OPTION)
     .option('--json', 'print the applied plan as JSON')
     .option('--allow-destructive', 'run stages that lose data (dropping a table with rows, dropping or retyping a column)')
-    .action(async (opts: { target?: string; json?: boolean; allowDestructive?: boolean }, cmd: Command) => {
+    .option('--require-incremental', 'Redshift: after the apply, an MV predicted incremental that Redshift will recompute fully is an error, exit 1')
+    .action(async (opts: { target?: string; json?: boolean; allowDestructive?: boolean; requireIncremental?: boolean }, cmd: Command) => {
       const { applyDeployment, planDeployment } = await import('@mvkit/runtime/apply/apply.ts');
+      const { postDeployTruth, renderTruth } = await import('@mvkit/runtime/engines/redshift-truth.ts');
       const { planJson, renderPlan } = await import('@mvkit/runtime/plan/render-plan.ts');
       await withDeployment(cmd, opts.target, async (d) => {
         const pause = pauseHook();
@@ -36,8 +38,13 @@ export function registerApply(program: Command): void {
             await pause?.(done);
           },
         });
+        // The last step on Redshift: does Redshift refresh each MV as the analyzer predicted?
+        const truth = await postDeployTruth(d.db, d.engine, d.manifest, { requireIncremental: opts.requireIncremental ?? false });
+        const text = renderTruth(truth);
+        if (text && !opts.json) process.stderr.write(`${text}\n`);
+        if (truth.some((f) => f.severity === 'error')) process.exitCode = 1;
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ applyId: result.applyId, plan: planJson(result.plan) }, null, 2) + '\n');
+          process.stdout.write(JSON.stringify({ applyId: result.applyId, plan: planJson(result.plan), refreshModes: truth }, null, 2) + '\n');
         } else if (!result.applyId) {
           process.stdout.write(`no changes: ${d.target.name} matches the project.\n`);
         } else {

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadAndCompile, parseTarget, projectDir } from '../project-options.ts';
@@ -6,11 +6,11 @@ import { loadAndCompile, parseTarget, projectDir } from '../project-options.ts';
 export function registerCompile(program: Command): void {
   program
     .command('compile')
-    .description('Compile the project to SQL: one file per node (in dependency order) plus manifest.json.')
+    .description('Compile the project to SQL: one file per node (in dependency order) plus manifest.json; for Redshift also refresh.sql and a suggested wlm_json_configuration.json, with a warning for each MV whose refresh cannot run on concurrency scaling.')
     .option('-t, --target <target>', 'redshift or postgres', 'redshift')
     .option('-o, --out <dir>', 'output directory (default: target/<target> in the project)')
     .action(async (opts: { target: string; out?: string }, cmd: Command) => {
-      const { CompileError } = await import('@mvkit/compiler');
+      const { CompileError, concurrencyScalingWarnings, redshiftWlmConfiguration } = await import('@mvkit/compiler');
       const { writeCompiled } = await import('../write-compiled.ts');
       const { renderText } = await import('../render-diagnostics.ts');
       const target = parseTarget(opts.target);
@@ -22,6 +22,13 @@ export function registerCompile(program: Command): void {
       rmSync(out, { recursive: true, force: true });
       mkdirSync(out, { recursive: true });
       const files = writeCompiled(result.manifest, out);
+      if (target === 'redshift') {
+        // A suggested WLM setup for the cluster (refresh/load queue, dashboards with concurrency scaling, analysts with rules).
+        writeFileSync(join(out, 'wlm_json_configuration.json'), redshiftWlmConfiguration());
+        files.push('wlm_json_configuration.json');
+        const cs = concurrencyScalingWarnings(result.manifest);
+        if (cs.length) process.stderr.write(`${cs.map((w) => `${w.file}:${w.line}: warning concurrency-scaling [${w.node}]: ${w.message}`).join('\n')}\n`);
+      }
       process.stdout.write(`compiled ${result.manifest.nodes.length} nodes for ${target} into ${out} (${files.length} files)\n`);
     });
 }

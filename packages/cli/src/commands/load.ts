@@ -21,7 +21,7 @@ export function renderLoadSummary(s: LoadSummary): string {
 }
 
 /** Writes the COPY manifests and the SQL for loading the landing files from S3 into Redshift; runs nothing. */
-async function writeRedshiftCopy(manifest: Manifest, landing: string, s3: string, iamRole: string, out: string): Promise<string> {
+async function writeRedshiftCopy(manifest: Manifest, landing: string, s3: string, iamRole: string, out: string, queryGroup: string | undefined): Promise<string> {
   const m = /^s3:\/\/([^/]+)\/?(.*?)\/?$/.exec(s3);
   if (!m) throw new UsageError(`--redshift-copy ${s3} is not an S3 URL`, { hint: 'use s3://bucket/prefix, where the landing files are uploaded as they are laid out locally' });
   const { dimensionFeeds, listLandingFiles, redshiftCopyPlan } = await import('@mvkit/runtime/load/index.ts');
@@ -31,12 +31,12 @@ async function writeRedshiftCopy(manifest: Manifest, landing: string, s3: string
     return { path, sha256: createHash('sha256').update(bytes).digest('hex'), ...(header ? { header } : {}) };
   });
   const load = new Date().toISOString().slice(0, 19).replace(/:/g, '-') + 'Z';
-  const plan = redshiftCopyPlan({ manifest, files, bucket: m[1]!, prefix: m[2]!, iamRole, load });
+  const plan = redshiftCopyPlan({ manifest, files, bucket: m[1]!, prefix: m[2]!, iamRole, load, ...(queryGroup ? { queryGroup: queryGroup === 'none' ? null : queryGroup } : {}) });
   mkdirSync(out, { recursive: true });
   for (const f of plan.manifests) writeFileSync(join(out, basename(f.key)), f.content);
   writeFileSync(join(out, 'copy.sql'), `${plan.statements.join('\n')}\n`);
   return `wrote ${plan.manifests.length} COPY manifest(s) and copy.sql into ${out}: upload the manifests to s3://${m[1]}/${m[2]}/_copy/${load}/, then run copy.sql` +
-    (plan.unknown.length ? `\n  not a stream or dimension: ${plan.unknown.join(', ')}` : '');
+    (plan.unknown.length ? `\n  not loaded by COPY (no stream or dimension of the project, or a stream Redshift reads by streaming ingestion): ${plan.unknown.join(', ')}` : '');
 }
 
 export function registerLoad(program: Command): void {
@@ -49,13 +49,14 @@ export function registerLoad(program: Command): void {
     .option('--redshift-copy <s3url>', 'instead of loading: write COPY manifests and copy.sql for Redshift, the files being uploaded under this s3://bucket/prefix')
     .option('--iam-role <arn>', 'with --redshift-copy: the IAM role COPY reads S3 with')
     .option('--out <dir>', 'with --redshift-copy: output directory', 'target/redshift-copy')
-    .action(async (opts: { landing?: string; target?: string; json?: boolean; redshiftCopy?: string; iamRole?: string; out: string }, cmd: Command) => {
+    .option('--query-group <name>', 'with --redshift-copy: the WLM query group copy.sql sets (default mvkit_load; "none" for none)')
+    .action(async (opts: { landing?: string; target?: string; json?: boolean; redshiftCopy?: string; iamRole?: string; out: string; queryGroup?: string }, cmd: Command) => {
       const { CompileError } = await import('@mvkit/compiler');
       if (opts.redshiftCopy) {
         if (!opts.iamRole) throw new UsageError('--redshift-copy needs --iam-role', { hint: 'e.g. --iam-role arn:aws:iam::123456789012:role/mvkit-copy' });
         const { result } = await loadAndCompile(cmd, 'redshift');
         if (!result.manifest) throw new CompileError([...result.diagnostics]);
-        process.stdout.write(`${await writeRedshiftCopy(result.manifest, await landingDir(cmd, opts.landing), opts.redshiftCopy, opts.iamRole, resolve(opts.out))}\n`);
+        process.stdout.write(`${await writeRedshiftCopy(result.manifest, await landingDir(cmd, opts.landing), opts.redshiftCopy, opts.iamRole, resolve(opts.out), opts.queryGroup)}\n`);
         return;
       }
       const { LoadError, openTarget, resolveTarget } = await import('@mvkit/runtime');

@@ -26,14 +26,17 @@ export function registerRefresh(program: Command): void {
     .option(...TARGET_OPTION)
     .option('-s, --select <selectors...>', 'model, +model (and what it is built on), model+ (and what is built on it)')
     .option('--cascade', 'Redshift: REFRESH ... CASCADE on each top-most selected MV')
+    .option('--query-group <name>', 'Redshift: the WLM query group the refresh session sets (default mvkit_refresh; "none" for none)')
     .option(...THREADS_OPTION)
     .option('--json', 'print the refreshes as JSON')
-    .action(async (opts: { target?: string; select?: string[]; cascade?: boolean; threads?: number; json?: boolean }, cmd: Command) => {
+    .action(async (opts: { target?: string; select?: string[]; cascade?: boolean; threads?: number; json?: boolean; queryGroup?: string }, cmd: Command) => {
       const { refreshDeployment } = await import('@mvkit/runtime/refresh/refresh.ts');
+      const { redshiftEngine } = await import('@mvkit/runtime/engines/redshift-engine.ts');
       const trace = ivmTraceFromEnv();
       await withDeployment(cmd, opts.target, async (d) => {
         const bar = opts.json ? undefined : progressBar();
-        const results = await refreshDeployment(d.db, d.engine, d.manifest, { ...(opts.select ? { select: opts.select } : {}), cascade: opts.cascade ?? false, ...(bar ? { onProgress: bar } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) });
+        const engine = d.engine.kind === 'redshift' && opts.queryGroup ? redshiftEngine({ queryGroup: opts.queryGroup === 'none' ? null : opts.queryGroup }) : d.engine;
+        const results = await refreshDeployment(d.db, engine, d.manifest, { ...(opts.select ? { select: opts.select } : {}), cascade: opts.cascade ?? false, ...(bar ? { onProgress: bar } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) });
         if (opts.json) {
           process.stdout.write(JSON.stringify(results, null, 2) + '\n');
           return;

@@ -34,14 +34,22 @@ export function renderStatus(r: StatusReport, target: string): string {
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('Per node: deployed vs current fingerprint, stale or fresh, last refresh; and how recent the newest events are.')
+    .description('Per node: deployed vs current fingerprint, stale or fresh, last refresh; and how recent the newest events are. On Redshift, also whether Redshift refreshes each MV as the analyzer predicted (SVV_MV_INFO.state).')
     .option(...TARGET_OPTION)
     .option('--json', 'print the status as JSON')
-    .action(async (opts: { target?: string; json?: boolean }, cmd: Command) => {
+    .option('--require-incremental', 'Redshift: an MV predicted incremental that Redshift will recompute fully (or cannot refresh) is an error, exit 1')
+    .action(async (opts: { target?: string; json?: boolean; requireIncremental?: boolean }, cmd: Command) => {
       const { deploymentStatus } = await import('@mvkit/runtime/status/status.ts');
+      const { compareTruth, predictedModes, renderTruth } = await import('@mvkit/runtime/engines/redshift-truth.ts');
       await withDeployment(cmd, opts.target, async (d) => {
         const report = await deploymentStatus(d.db, d.engine, d.manifest);
-        process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderStatus(report, d.target.name));
+        // The states status read already (SVV_MV_INFO), compared with what the analyzer predicted.
+        const actual = new Map(report.nodes.filter((n) => n.kind === 'mv' && n.deployment !== 'not deployed').map((n) => [n.node, n.engineState]));
+        const truth = d.engine.kind === 'redshift' ? compareTruth(d.manifest, await predictedModes(d.manifest), actual, { requireIncremental: opts.requireIncremental ?? false }) : [];
+        process.stdout.write(opts.json ? JSON.stringify({ ...report, refreshModes: truth }, null, 2) + '\n' : renderStatus(report, d.target.name));
+        const text = renderTruth(truth);
+        if (text && !opts.json) process.stderr.write(`${text}\n`);
+        if (truth.some((f) => f.severity === 'error')) process.exitCode = 1;
       });
     });
 }

@@ -5,6 +5,7 @@
  * - [RF] Refreshing a materialized view: https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-refresh.html
  * - [RMV] REFRESH MATERIALIZED VIEW: https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-refresh-sql-command.html
  * - [CMV] CREATE MATERIALIZED VIEW: https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-create-sql-command.html
+ * - [ICE] Iceberg MVs: https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-iceberg.html
  */
 import { lineColumn } from './offset-map.ts';
 import { loadParser, parseSelect } from './pg-parser.ts';
@@ -13,10 +14,11 @@ import { REASON_RULES } from './reasons.ts';
 import { readRedshift } from './redshift-front-end.ts';
 import type { AnalysisResult, AnalyzeOptions, AnalyzerReason, Verdict } from './types.ts';
 
-export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, MvHeader, Verdict } from './types.ts';
+export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, ExternalSource, MvHeader, Verdict } from './types.ts';
 export type { ReasonCode } from './reasons.ts';
 export { REASON_RULES } from './reasons.ts';
 export { SqlParseError } from './sql-parse-error.ts';
+export { emptyCatalog, readCatalog, type StatementCatalog } from './catalog-statements.ts';
 export { sqlStatements, statementText, type SqlStatement } from './statements.ts';
 
 /** Loads the WebAssembly parser; analyzeMv is synchronous afterwards. Safe to call repeatedly. */
@@ -49,5 +51,6 @@ export function analyzeMv(sql: string, options: AnalyzeOptions = {}): AnalysisRe
 function verdictOf(reasons: readonly AnalyzerReason[]): Verdict {
   if (reasons.some((r) => r.severity === 'invalid')) return 'invalid';
   if (reasons.some((r) => r.severity === 'full')) return 'full';
+  if (reasons.some((r) => r.severity === 'uncertain')) return 'uncertain';
   return 'incremental';
 }

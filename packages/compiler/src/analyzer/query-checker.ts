@@ -11,10 +11,10 @@ import type {
 import { collectCteNames, firstTokenAtOrAfter, functionName, hasAggregate, isRecord, minLocation } from './parse-tree.ts';
 import { LEADER_NODE_FUNCTIONS, MUTABLE_FUNCTIONS, MUTABLE_VALUE_FUNCTIONS, NON_INCREMENTAL_AGGREGATES, SYSTEM_PREFIX, SYSTEM_SCHEMAS } from './redshift-catalog.ts';
 import type { HeaderClauseOffsets, RedshiftMark } from './redshift-front-end.ts';
-import type { FoundReason, ReasonCode } from './reasons.ts';
+import { DOCS, type FoundReason, type ReasonCode } from './reasons.ts';
 import { RelationName, RelationTable } from './relation-name.ts';
 import type { Token } from './tokenizer.ts';
-import type { AnalyzeOptions, MvHeader, Verdict } from './types.ts';
+import type { AnalyzeOptions, ExternalSource, MvHeader, Verdict } from './types.ts';
 
 export interface CheckInput {
   tokens: readonly Token[];
@@ -55,6 +55,12 @@ class QueryChecker {
   private readonly views: RelationTable<true>;
   private readonly temporary: RelationTable<true>;
   private readonly approximateAt = new Map<number, number>();
+  private readonly lateBinding: RelationTable<true>;
+  private readonly external = new Map<string, ExternalSource>();
+  private readonly externalRead = new Map<string, ExternalSource>();
+  /** Relations named with a database (db.schema.table), at their offsets; others are in this database. */
+  private readonly databases: { db: string | undefined; written: string; at: number }[] = [];
+  private readonly dateTimeCalls: { fn: FuncCall; name: string; at: number }[] = [];
   private rootHasAggregate = false;
 
   /** One handler per node kind that matters; every other node is walked through. */
@@ -83,6 +89,8 @@ class QueryChecker {
     this.knownMvs = new RelationTable(Object.entries(knownMvs));
     this.views = new RelationTable(views.map((v) => [v, true as const]));
     this.temporary = new RelationTable(temporaryTables.map((t) => [t, true as const]));
+    this.lateBinding = new RelationTable((input.options.lateBindingViews ?? []).map((v) => [v, true as const]));
+    for (const [schema, source] of Object.entries(input.options.externalSchemas ?? {})) this.external.set(schema.toLowerCase(), source);
     for (const mark of input.marks) if (mark.kind === 'approximate') this.approximateAt.set(mark.functionAt, mark.at);
   }
 
@@ -90,7 +98,13 @@ class QueryChecker {
     collectCteNames(stmt, this.cteNames);
     this.rootHasAggregate = hasAggregate(stmt);
     this.selectStmt(stmt, { subqueryDepth: 0 });
+    for (const c of this.dateTimeCalls) {
+      const why = this.dateTimeAmbiguity(c.fn, c.name);
+      if (why) this.add('date-time-ambiguous', c.at, why);
+    }
     this.redshiftMarks();
+    this.headerClauses();
+    this.crossDatabase();
     this.autoRefresh();
     const relations = [...this.relations].sort((a, b) => a[1] - b[1]).map(([name]) => name);
     return { found: dedupe(this.found), relations };
@@ -150,6 +164,9 @@ class QueryChecker {
         if (this.input.header.sortkey) {
           this.add('union-all-with-sortkey', at, 'UNION ALL in an MV with a SORTKEY makes Redshift recompute the whole MV on every refresh');
         }
+        if (!this.rootHasAggregate && !this.input.header.sortkey) {
+          this.add('union-all-ambiguous', at, `a top-level UNION ALL: the Redshift pages word its support differently (REFRESH MATERIALIZED VIEW: ${DOCS.rmv}; Refreshing a materialized view: ${DOCS.refresh}), so whether it stays incremental is not certain`);
+        }
       }
     } else {
       this.add('set-operation', at, `${written} makes Redshift recompute the whole MV on every refresh: only a top-level UNION ALL is incremental`);
@@ -182,8 +199,10 @@ class QueryChecker {
     } else if (known === 'invalid') {
       this.add('chain-on-invalid-mv', at, `${rel.written} is an MV that cannot be created, so this one cannot be either`);
     }
-    if (rel.catalog) {
-      this.add('cross-database-table', at, `${rel.written} is in another database (${rel.catalog}): Redshift recomputes the whole MV on every refresh`);
+    this.databases.push({ db: rel.catalog, written: rel.written, at });
+    if (rel.schema && this.external.has(rel.schema)) this.externalRead.set(rel.written, this.external.get(rel.schema)!);
+    if (this.lateBinding.get(rel)) {
+      this.add('late-binding-view', at, `${rel.written} is a late-binding view (WITH NO SCHEMA BINDING): an MV cannot read it and CREATE MATERIALIZED VIEW fails (${DOCS.cmv})`);
     }
     const systemSchema = rel.schema !== undefined && SYSTEM_SCHEMAS.has(rel.schema);
     if (systemSchema || ((!rel.schema || rel.schema === 'pg_catalog') && SYSTEM_PREFIX.test(rel.name))) {
@@ -234,6 +253,11 @@ class QueryChecker {
     } else if (fn.agg_distinct) {
       this.add('distinct-aggregate', at, `${shown}(DISTINCT ...) is not maintained incrementally: Redshift recomputes the whole MV on every refresh`);
     }
+    if (this.input.header.iceberg && !fn.over && (name === 'avg' || name === 'min' || name === 'max')) {
+      this.add('iceberg-aggregate', at, `${shown} in an Iceberg MV (USING ICEBERG): only COUNT and SUM are maintained incrementally there, so Redshift recomputes it on every refresh (${DOCS.iceberg})`);
+    }
+    // Judged after the walk: the argument's type may come from a relation of FROM, read later.
+    this.dateTimeCalls.push({ fn, name, at });
     if (MUTABLE_FUNCTIONS.has(name)) {
       const called = this.tokenAt(at)?.keyword === 'SYSDATE' && !fn.args ? 'SYSDATE' : `${shown}()`;
       this.mutableFunction(called, at);
@@ -268,9 +292,82 @@ class QueryChecker {
     }
   }
 
+  /**
+   * Of the date-time functions, REFRESH MATERIALIZED VIEW lists only DATE(timestamp), DATE_TRUNC and
+   * DATE_PART on date, time, interval or timetz as incremental, while it calls date-time functions
+   * mutable: anything else is reported as uncertain, with the listed form to use instead.
+   */
+  private dateTimeAmbiguity(fn: FuncCall, name: string): string | undefined {
+    const doc = `the REFRESH MATERIALIZED VIEW page lists only DATE, DATE_TRUNC and DATE_PART on date/time/interval/timetz as incremental (${DOCS.rmv})`;
+    if (name === 'dateadd' || name === 'datediff' || name === 'convert_timezone') return `${name.toUpperCase()} on a timestamp: ${doc}, so whether it stays incremental is not certain`;
+    if (name !== 'date_part' && name !== 'datepart' && name !== 'extract') return undefined;
+    const arg = fn.args?.[1];
+    const type = this.argType(arg);
+    if (type === 'interval' || type === 'date' || type === 'time') return undefined;
+    const shown = name === 'extract' ? 'EXTRACT' : 'DATE_PART';
+    return `${shown} on ${type === 'timestamp' ? 'a timestamp' : 'a value not known to be a date, time or interval'}: ${doc}, so whether it stays incremental is not certain`;
+  }
+
+  /** What a DATE_PART/EXTRACT argument is, as far as the text and the given column types tell. */
+  private argType(arg: unknown): 'interval' | 'date' | 'time' | 'timestamp' | undefined {
+    if (!isRecord(arg)) return undefined;
+    const expr = arg.A_Expr as { kind?: string; name?: { String?: { sval?: string } }[] } | undefined;
+    if (expr?.kind === 'AEXPR_OP' && expr.name?.[0]?.String?.sval === '-') return 'interval';
+    const cast = arg.TypeCast as { typeName?: { names?: { String?: { sval?: string } }[] } } | undefined;
+    const castTo = cast?.typeName?.names?.at(-1)?.String?.sval?.toLowerCase();
+    if (castTo) return castTo.startsWith('interval') ? 'interval' : castTo === 'date' ? 'date' : castTo.startsWith('time') && !castTo.startsWith('timestamp') ? 'time' : castTo.startsWith('timestamp') ? 'timestamp' : undefined;
+    const call = arg.FuncCall as FuncCall | undefined;
+    if (call && functionName(call) === 'date') return 'date';
+    const ref = arg.ColumnRef as { fields?: { String?: { sval?: string } }[] } | undefined;
+    const column = ref?.fields?.at(-1)?.String?.sval?.toLowerCase();
+    if (!column) return undefined;
+    for (const [table, columns] of Object.entries(this.input.options.columnTypes ?? {})) {
+      if (![...this.relations.keys()].some((r) => r === table.toLowerCase() || r.endsWith(`.${table.toLowerCase()}`))) continue;
+      const t = Object.entries(columns).find(([c]) => c.toLowerCase() === column)?.[1]?.toLowerCase();
+      if (!t) continue;
+      return t.startsWith('interval') ? 'interval' : t === 'date' ? 'date' : t.startsWith('timestamp') ? 'timestamp' : t.startsWith('time') ? 'time' : undefined;
+    }
+    return undefined;
+  }
+
+  /** Clauses the CMV syntax does not have, and those an Iceberg MV does not take [CMV]. */
+  private headerClauses(): void {
+    const { clauses } = this.input;
+    if (clauses.ifNotExists !== undefined) {
+      this.add('if-not-exists', clauses.ifNotExists, `CREATE MATERIALIZED VIEW has no IF NOT EXISTS in Redshift: the statement fails (${DOCS.cmv})`);
+    }
+    if (clauses.columnList !== undefined) {
+      this.add('column-list', clauses.columnList, `CREATE MATERIALIZED VIEW takes no column list in Redshift: the statement fails (${DOCS.cmv})`);
+    }
+    if (clauses.iceberg !== undefined) {
+      for (const c of clauses.nonIceberg ?? []) {
+        this.add('iceberg-clause', c.at, `${c.clause} is not part of CREATE MATERIALIZED VIEW ... USING ICEBERG: the statement fails (${DOCS.cmv})`);
+      }
+    }
+  }
+
+  /**
+   * Redshift recomputes an MV that reads tables of more than one database; one that reads a
+   * single other database (or datashare) only can stay incremental [RF].
+   */
+  private crossDatabase(): void {
+    const dbs = new Set(this.databases.map((d) => d.db ?? ''));
+    if (dbs.size < 2) return;
+    const list = [...dbs].map((d) => d || 'this database').join(', ');
+    for (const d of this.databases) {
+      if (!d.db) continue;
+      this.add('cross-database-table', d.at, `${d.written} is in database ${d.db}, and the MV reads more than one database (${list}): Redshift recomputes the whole MV on every refresh (${DOCS.refresh})`);
+    }
+  }
+
   private autoRefresh(): void {
     const { header, clauses } = this.input;
     if (header.autoRefresh !== true || clauses.autoRefresh === undefined) return;
+    // Streaming schemas (Kinesis, MSK/Kafka) and datashares take AUTO REFRESH; other external schemas do not [CMV].
+    const refused = [...this.externalRead].filter(([, source]) => source !== 'kinesis' && source !== 'kafka' && source !== 'datashare');
+    if (refused.length) {
+      this.add('auto-refresh-external', clauses.autoRefresh, `AUTO REFRESH YES is refused for an MV on an external schema (${refused.map(([rel, src]) => `${rel}: ${src}`).join(', ')}): CREATE MATERIALIZED VIEW fails (${DOCS.cmv})`);
+    }
     if (this.mvInputs.size > 0) {
       this.add('auto-refresh-nested', clauses.autoRefresh, `AUTO REFRESH YES is refused for an MV built on another MV (${[...this.mvInputs].join(', ')}): CREATE MATERIALIZED VIEW fails`);
     }

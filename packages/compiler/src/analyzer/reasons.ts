@@ -30,10 +30,19 @@ export type ReasonCode =
   | 'leader-node-function'
   | 'chain-on-invalid-mv'
   | 'auto-refresh-nested'
-  | 'auto-refresh-mutable';
+  | 'auto-refresh-mutable'
+  | 'if-not-exists'
+  | 'column-list'
+  | 'iceberg-clause'
+  | 'late-binding-view'
+  | 'auto-refresh-external'
+  | 'iceberg-aggregate'
+  // The documentation is ambiguous: said as such, with the rewrite that is certain.
+  | 'date-time-ambiguous'
+  | 'union-all-ambiguous';
 
 export interface ReasonRule {
-  severity: 'full' | 'invalid';
+  severity: 'uncertain' | 'full' | 'invalid';
   hint: string;
 }
 
@@ -146,7 +155,50 @@ export const REASON_RULES: Record<ReasonCode, ReasonRule> = {
     severity: 'invalid',
     hint: 'remove the mutable function (filter by time in a serving view) or use AUTO REFRESH NO',
   },
+  'if-not-exists': {
+    severity: 'invalid',
+    hint: 'remove IF NOT EXISTS; to make the script rerunnable, DROP MATERIALIZED VIEW IF EXISTS before the CREATE',
+  },
+  'column-list': {
+    severity: 'invalid',
+    hint: 'remove the column list and alias each column in the SELECT (expr AS name)',
+  },
+  'iceberg-clause': {
+    severity: 'invalid',
+    hint: 'an Iceberg MV is laid out by PARTITIONED BY and refreshed with REFRESH MATERIALIZED VIEW: remove BACKUP, DISTSTYLE, DISTKEY, SORTKEY and AUTO REFRESH',
+  },
+  'late-binding-view': {
+    severity: 'invalid',
+    hint: "inline the late-binding view's SELECT into the MV, or read the tables it reads",
+  },
+  'auto-refresh-external': {
+    severity: 'invalid',
+    hint: 'use AUTO REFRESH NO and refresh on a schedule (mvkit refresh); only streaming (Kinesis, MSK/Kafka) external schemas take AUTO REFRESH YES',
+  },
+  'iceberg-aggregate': {
+    severity: 'full',
+    hint: 'keep COUNT and SUM in the Iceberg MV (AVG = SUM / COUNT in a view over it); for MIN/MAX use a Redshift-stored MV',
+  },
+  'date-time-ambiguous': {
+    severity: 'uncertain',
+    hint:
+      'use a form the REFRESH MATERIALIZED VIEW page lists as incremental: DATE(ts), DATE_TRUNC(unit, ts), or DATE_PART on an ' +
+      'interval (DATE_PART(epoch, b - a) for DATEDIFF(second, a, b)); or compute it in a serving view over the MV',
+  },
+  'union-all-ambiguous': {
+    severity: 'uncertain',
+    hint: 'land the branches in one table (a stream with a discriminator column) and build the MV on it without UNION ALL',
+  },
 };
+
+/** Pages the newer rules follow (cited in their messages and in the analyzer's fixtures). */
+export const DOCS = {
+  cmv: 'https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-create-sql-command.html',
+  iceberg: 'https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-iceberg.html',
+  refresh: 'https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-refresh.html',
+  rmv: 'https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-refresh-sql-command.html',
+  lateBinding: 'https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_VIEW.html',
+} as const;
 
 /** A reason as the checker finds it: offset is a UTF-16 offset in the original SQL. */
 export interface FoundReason {

@@ -16,6 +16,12 @@ export type RedshiftMark =
 export interface HeaderClauseOffsets {
   autoRefresh?: number;
   sortkey?: number;
+  /** IF NOT EXISTS and a column list: not in the CMV syntax, reported as reasons rather than parse errors. */
+  ifNotExists?: number;
+  columnList?: number;
+  /** USING ICEBERG, and the clauses an Iceberg MV does not take (BACKUP, DISTSTYLE, DISTKEY, SORTKEY, AUTO REFRESH). */
+  iceberg?: number;
+  nonIceberg?: { clause: string; at: number }[];
 }
 
 export interface FrontEndResult {
@@ -86,7 +92,16 @@ class Cursor {
   }
 }
 
-const HEADER_CLAUSES = 'BACKUP, DISTSTYLE, DISTKEY, SORTKEY, AUTO REFRESH or AS';
+const HEADER_CLAUSES = 'BACKUP, DISTSTYLE, DISTKEY, SORTKEY, AUTO REFRESH, USING ICEBERG or AS';
+
+/** Skips a parenthesized list (a column list, PARTITIONED BY, TABLE PROPERTIES), nested parentheses included. */
+function skipParens(c: Cursor): void {
+  const open = c.expectPunct('(', 'to open the list');
+  for (;;) {
+    const t = c.next('")"');
+    if (t.text === ')' && t.depth === open.depth) return;
+  }
+}
 
 function readHeader(c: Cursor): { header: MvHeader; clauses: HeaderClauseOffsets } {
   const header: MvHeader = {};
@@ -101,7 +116,12 @@ function readHeader(c: Cursor): { header: MvHeader; clauses: HeaderClauseOffsets
   }
   c.next('MATERIALIZED');
   c.expectKeyword(['VIEW'], 'after CREATE MATERIALIZED');
-  if (c.peek()?.keyword === 'IF') c.fail('Redshift has no IF NOT EXISTS for materialized views', c.peek());
+  if (c.peek()?.keyword === 'IF') {
+    clauses.ifNotExists = c.peek()!.start;
+    c.next('IF');
+    c.expectKeyword(['NOT'], 'after IF');
+    c.expectKeyword(['EXISTS'], 'after IF NOT');
+  }
 
   const parts = [c.identifier('the materialized view name')];
   while (c.peek()?.text === '.') {
@@ -109,7 +129,10 @@ function readHeader(c: Cursor): { header: MvHeader; clauses: HeaderClauseOffsets
     parts.push(c.identifier('a name after "."'));
   }
   header.name = parts.join('.');
-  if (c.peek()?.text === '(') c.fail('a materialized view takes no column list: alias the columns in the SELECT', c.peek());
+  if (c.peek()?.text === '(') {
+    clauses.columnList = c.peek()!.start;
+    skipParens(c);
+  }
 
   const seen = new Set<string>();
   for (;;) {
@@ -118,7 +141,27 @@ function readHeader(c: Cursor): { header: MvHeader; clauses: HeaderClauseOffsets
     if (clause === 'AS') return { header, clauses };
     if (seen.has(clause)) c.fail(`${clause === 'AUTO' ? 'AUTO REFRESH' : clause} is given twice`, token);
     seen.add(clause);
+    if (clause !== 'USING' && ['BACKUP', 'DISTSTYLE', 'DISTKEY', 'SORTKEY', 'AUTO'].includes(clause)) {
+      (clauses.nonIceberg ??= []).push({ clause: clause === 'AUTO' ? 'AUTO REFRESH' : token.keyword === 'COMPOUND' ? 'COMPOUND SORTKEY' : clause, at: token.start });
+    }
     switch (clause) {
+      // CREATE MATERIALIZED VIEW ... USING ICEBERG [LOCATION 's3://...'] [PARTITIONED BY (...)] [TABLE PROPERTIES (...)] [CMV]
+      case 'USING':
+        c.expectKeyword(['ICEBERG'], 'after USING');
+        clauses.iceberg = token.start;
+        header.iceberg = true;
+        break;
+      case 'LOCATION':
+        if (c.next("an S3 location in quotes").kind !== 'string') c.fail('expected the LOCATION in quotes', c.tokens[c.index - 1]);
+        break;
+      case 'PARTITIONED':
+        c.expectKeyword(['BY'], 'after PARTITIONED');
+        skipParens(c);
+        break;
+      case 'TABLE':
+        c.expectKeyword(['PROPERTIES'], 'after TABLE');
+        skipParens(c);
+        break;
       case 'BACKUP':
         header.backup = c.expectKeyword(['YES', 'NO'], 'after BACKUP').keyword === 'YES';
         break;

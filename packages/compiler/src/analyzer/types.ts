@@ -1,4 +1,8 @@
-export type Verdict = 'incremental' | 'full' | 'invalid';
+/**
+ * `uncertain`: nothing says Redshift recomputes, but the documentation is ambiguous about a
+ * construct the MV uses (each such reason gives the rewrite that is certain).
+ */
+export type Verdict = 'incremental' | 'uncertain' | 'full' | 'invalid';
 
 export interface AnalyzerReason {
   code: string;
@@ -7,7 +11,7 @@ export interface AnalyzerReason {
   line: number;
   column: number;
   hint: string;
-  severity: 'full' | 'invalid';
+  severity: 'uncertain' | 'full' | 'invalid';
 }
 
 export interface MvHeader {
@@ -17,6 +21,8 @@ export interface MvHeader {
   distkey?: string;
   sortkey?: string[];
   autoRefresh?: boolean;
+  /** USING ICEBERG: the MV is stored as an Apache Iceberg table, with its own rules. */
+  iceberg?: boolean;
 }
 
 export interface AnalysisResult {
@@ -33,4 +39,12 @@ export interface AnalyzeOptions {
   /** Plain views, which an MV cannot read. */
   views?: string[];
   temporaryTables?: string[];
+  /** Late-binding views (CREATE VIEW ... WITH NO SCHEMA BINDING), which an MV cannot read either. */
+  lateBindingViews?: string[];
+  /** External schemas by name and source (CREATE EXTERNAL SCHEMA ... FROM KINESIS | KAFKA | MSK | POSTGRES | MYSQL | DATA CATALOG ...). */
+  externalSchemas?: Record<string, ExternalSource>;
+  /** Column types of the tables the MVs read (`table` or `schema.table` → column → SQL type), to judge DATE_PART's argument. */
+  columnTypes?: Record<string, Record<string, string>>;
 }
+
+export type ExternalSource = 'kinesis' | 'kafka' | 'postgres' | 'mysql' | 'spectrum' | 'datashare' | 'other';

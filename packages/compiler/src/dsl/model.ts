@@ -1,6 +1,8 @@
 import type { ExprNode, TimeGrain } from '../expr.ts';
 import type { SourceLoc } from '../location.ts';
 import type { ColType, Shape } from '../types.ts';
+import type { StreamSource } from './stream-source.ts';
+import type { DimensionSource } from './dimension-source.ts';
 
 /** Physical attributes of a Redshift relation. Those of an MV can be altered in place. */
 export interface Physical {
@@ -42,6 +44,8 @@ export interface StreamModel extends Base<'stream'> {
   /** Events may have no event time (the loader requires one otherwise). */
   readonly eventTimeOptional?: true;
   readonly physical: Physical;
+  /** Redshift: read by streaming ingestion from Kinesis or MSK/Kafka (dsl/stream-source.ts). */
+  readonly source?: StreamSource;
 }
 
 export interface DimensionModel extends Base<'dimension'> {
@@ -51,6 +55,8 @@ export interface DimensionModel extends Base<'dimension'> {
   /** `onDelete: { keep }`: the TIMESTAMP column a CDC delete sets instead of deleting the row. */
   readonly softDelete?: string;
   readonly physical: Physical;
+  /** Redshift: read from Aurora PostgreSQL by federated query (dsl/dimension-source.ts). */
+  readonly source?: DimensionSource;
 }
 
 export interface PivotSpec {

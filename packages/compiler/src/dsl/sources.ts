@@ -1,5 +1,7 @@
 import { callSite } from '../location.ts';
 import type { ColumnTypes, KeysOfType, ShapeOf } from '../types.ts';
+import type { StreamSource } from './stream-source.ts';
+import type { DimensionSource } from './dimension-source.ts';
 import { freezeModel, type DimensionModel, type Physical, type StreamModel, type Typed } from './model.ts';
 
 export interface StreamOptions<C extends ColumnTypes> {
@@ -14,6 +16,12 @@ export interface StreamOptions<C extends ColumnTypes> {
    * every per-day and per-hour view); set this when such events are expected and queries handle them.
    */
   eventTimeOptional?: boolean;
+  /**
+   * Redshift: read the events by streaming ingestion, `{ kinesis: { stream, iamRole } }` or
+   * `{ kafka: { topic, brokers, authentication } }`, into a streaming MV instead of a landing table
+   * loaded by COPY. The local engines still load the stream from landing files.
+   */
+  source?: StreamSource;
   physical?: Physical;
   description?: string;
 }
@@ -30,6 +38,7 @@ export function stream<const C extends ColumnTypes>(name: string, options: Strea
     eventTime: options.eventTime,
     // Only when declared, so that models (and manifests) that do not use it stay as they were.
     ...(options.eventTimeOptional ? { eventTimeOptional: true as const } : {}),
+    ...(options.source ? { source: options.source } : {}),
     physical: options.physical ?? {},
     description: options.description,
   });
@@ -46,6 +55,12 @@ export interface DimensionOptions<C extends ColumnTypes> {
    * delete's time instead (a later insert or update of the key clears it), so history keeps its counts.
    */
   onDelete?: { keep: KeysOfType<ShapeOf<C>, 'timestamp'> };
+  /**
+   * Redshift: read the rows from an Aurora PostgreSQL table by federated query,
+   * `{ postgres: { database, schema?, table?, uri, port?, iamRole, secretArn } }`, into a materialized view
+   * instead of a CDC-loaded table. The local engines still load the dimension from landing files.
+   */
+  source?: DimensionSource;
   physical?: Physical;
   description?: string;
 }
@@ -62,6 +77,7 @@ export function dimension<const C extends ColumnTypes>(name: string, options: Di
     globalReason: typeof options.tenant === 'object' ? options.tenant.global : null,
     // Only when declared, so that models (and manifests) that do not use it stay as they were.
     ...(options.onDelete ? { softDelete: options.onDelete.keep } : {}),
+    ...(options.source ? { source: options.source } : {}),
     // Master data is small: a copy on every node makes every join with it co-located.
     physical: options.physical?.distKey ? options.physical : { distStyle: 'all', ...options.physical },
     description: options.description,

@@ -17,6 +17,7 @@ function tableAttributes(p: PhysicalAttributes | null): string[] {
   return out;
 }
 
+/** BACKUP NO is ignored on RA3, RG and Serverless (CREATE TABLE page): those back everything up. */
 export function redshiftCreateMv(name: string, sql: string, physical: PhysicalAttributes | null): string {
   const p = physical ?? { distStyle: null, distKey: null, sortKey: [], autoRefresh: false, backup: true };
   const head = [`CREATE MATERIALIZED VIEW ${name}`, `BACKUP ${p.backup ? 'YES' : 'NO'}`];

@@ -1,4 +1,5 @@
 import { attrs } from '../emit/physical.ts';
+import { redshiftFederatedSelect } from '../emit/redshift-federated.ts';
 import { manifestColumns, type CheckContext, type KindHandler, type ModelOf } from './kind-handler.ts';
 
 /** Master data: a mutable keyed table (CDC), copied to every node on Redshift. */
@@ -10,9 +11,12 @@ export const dimensionKind: KindHandler<ModelOf<'dimension'>> = {
   select: () => null,
   key: (m) => m.key,
   compile(m, ctx) {
+    const columns = manifestColumns(m.columns, m.key);
+    // On Redshift a dimension with a source is an MV over a federated table; its SELECT is the node's SQL.
+    const federated = m.source && ctx.dialect.name === 'redshift' ? { dimensionSource: m.source } : {};
     ctx.node({
-      name: m.name, kind: 'table', role: 'dimension', model: m.name, ...ctx.loc, columns: manifestColumns(m.columns, m.key), dependsOn: [], key: m.key, tenant: m.tenant,
-      eventTime: null, appendOnly: false, physical: ctx.lookups.physicalOf(m), sql: null, select: null,
+      name: m.name, kind: 'table', role: 'dimension', model: m.name, ...ctx.loc, columns, dependsOn: [], key: m.key, tenant: m.tenant,
+      eventTime: null, appendOnly: false, physical: ctx.lookups.physicalOf(m), sql: m.source && federated.dimensionSource ? redshiftFederatedSelect(m.name, columns, m.source) : null, select: null, ...federated,
       // Present only when declared, so manifests of projects that do not use it are unchanged.
       ...(m.softDelete ? { softDelete: m.softDelete } : {}),
     });

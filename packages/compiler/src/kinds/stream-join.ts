@@ -48,6 +48,7 @@ export const streamJoinKind: KindHandler<StreamJoin> = {
     const types = new Map<string, [string, BaseType, string]>();
     for (const s of Object.values(m.streams)) {
       ctx.need(s.columns, m.key, 'join key column', `stream "${s.name}"`);
+      if (s.kind === 'stream' && s.source) ctx.err('stream-source-joined', `stream "${s.name}" has a source (Redshift streaming ingestion) but lands in stream join "${m.name}": a streaming MV reads one stream, not a shared landing table`, `remove source from stream('${s.name}', …), or build the join on streaming MVs with an sqlModel`);
       for (const [c, t] of Object.entries(s.columns)) {
         const prior = types.get(c);
         if (prior && prior[1] !== t.base) ctx.err('type-mismatch', `column "${c}" is ${prior[1]} in "${prior[0]}" but ${t.base} in "${s.name}": they land in one table`, 'rename one of the two, or give them the same type');

@@ -1,4 +1,5 @@
 import { attrs, distColumn } from '../emit/physical.ts';
+import { redshiftStreamSelect } from '../emit/redshift-streaming.ts';
 import { manifestColumns, type KindHandler, type ModelOf } from './kind-handler.ts';
 
 /** Present only when declared, so manifests of projects that do not use it are unchanged. */
@@ -22,9 +23,11 @@ export const streamKind: KindHandler<ModelOf<'stream'>> = {
       return;
     }
     ctx.stream({ name: m.name, table: m.name, discriminator: null, columns, key: m.key, tenant: m.tenant, eventTime: m.eventTime, ...optionalTime(m) });
+    // On Redshift a stream with a source is a streaming MV; its SELECT is the node's SQL, so that a changed source rebuilds it.
+    const streamed = m.source && ctx.dialect.name === 'redshift' ? { streamSource: m.source } : {};
     ctx.node({
       name: m.name, kind: 'table', role: 'stream', model: m.name, ...ctx.loc, columns, dependsOn: [], key: m.key, tenant: m.tenant, eventTime: m.eventTime,
-      appendOnly: true, physical: ctx.lookups.physicalOf(m), sql: null, select: null,
+      appendOnly: true, physical: ctx.lookups.physicalOf(m), sql: m.source && streamed.streamSource ? redshiftStreamSelect(m.name, columns, m.source) : null, select: null, ...streamed,
     });
   },
   check(m, ctx) {

@@ -14,13 +14,15 @@ export async function eligibilityPass(graph: ModelGraph, manifest: Manifest, opt
   const out: Diagnostic[] = [];
   const knownMvs: Record<string, Verdict> = {};
   const views = manifest.nodes.filter((n) => n.kind === 'view').map((n) => n.name);
+  // The project's tables and MVs with their column types: DATE_PART/EXTRACT on a timestamp column is told apart.
+  const columnTypes = Object.fromEntries(manifest.nodes.map((n) => [n.name, Object.fromEntries(n.columns.map((c) => [c.name, c.type]))]));
   for (const node of manifest.nodes) {
     if (node.kind !== 'mv') continue;
     const model = graph.models.get(node.model);
     if (!model) continue;
     const ddl = node.ddl[0]!;
     try {
-      const result = analyzeMv(ddl, { knownMvs, views });
+      const result = analyzeMv(ddl, { knownMvs, views, columnTypes });
       knownMvs[node.name] = result.verdict;
       for (const r of result.reasons) {
         const severity = r.severity === 'invalid' || options.requireIncremental ? 'error' : 'warning';

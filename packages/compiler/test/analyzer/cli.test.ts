@@ -109,3 +109,15 @@ describe('mvkit analyze', () => {
     expect((await analyze(join(MIXED, 'a-incremental.sql'), '--target', 'redshift')).exitCode).toBe(0);
   });
 });
+
+describe('mvkit analyze with the views and external schemas given beside the MVs', () => {
+  it('an MV over a plain or late-binding view is invalid, AUTO REFRESH over a federated schema is invalid, over a stream it is not', async () => {
+    const run = await analyze(join(FIXTURES, 'catalog'), '--json');
+    const reports = JSON.parse(run.stdout) as { file: string; verdict: string; reasons?: { code: string }[] }[];
+    const verdict = (f: string) => reports.find((r) => r.file.endsWith(f));
+    expect(verdict('10_on_view.sql')).toMatchObject({ verdict: 'invalid', reasons: [expect.objectContaining({ code: 'view-input' })] });
+    expect(verdict('20_on_late_view.sql')).toMatchObject({ verdict: 'invalid', reasons: [expect.objectContaining({ code: 'late-binding-view' })] });
+    expect(verdict('30_federated_auto.sql')).toMatchObject({ verdict: 'invalid', reasons: [expect.objectContaining({ code: 'auto-refresh-external' })] });
+    expect(verdict('40_stream_auto.sql')).toMatchObject({ verdict: 'incremental' });
+  });
+});

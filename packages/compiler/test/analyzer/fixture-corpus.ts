@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnalyzeOptions, Verdict } from '../../src/analyzer/index.ts';
+import type { AnalyzeOptions, ExternalSource, Verdict } from '../../src/analyzer/index.ts';
 
 export const FIXTURE_DIR = join(import.meta.dirname, 'fixtures');
 
@@ -21,6 +21,10 @@ export interface Fixture {
  *   -- mvs: base_mv=full, other=incremental       (options.knownMvs)
  *   -- views: a, b                                (options.views)
  *   -- temporary: t                               (options.temporaryTables)
+ *   -- late: v                                    (options.lateBindingViews)
+ *   -- external: kds=kinesis, pg=postgres         (options.externalSchemas)
+ *   -- columns: receipts.event_at=timestamp       (options.columnTypes)
+ *   -- doc: https://...                           (the page the expectation follows; not read)
  */
 export function readFixture(name: string): Fixture {
   const sql = readFileSync(join(FIXTURE_DIR, name), 'utf8');
@@ -39,6 +43,17 @@ export function readFixture(name: string): Fixture {
   }
   if (directives.has('views')) options.views = list('views');
   if (directives.has('temporary')) options.temporaryTables = list('temporary');
+  if (directives.has('late')) options.lateBindingViews = list('late');
+  if (directives.has('external')) options.externalSchemas = Object.fromEntries(list('external').map((pair) => pair.split('=').map((s) => s.trim()) as [string, ExternalSource]));
+  if (directives.has('columns')) {
+    const types: Record<string, Record<string, string>> = {};
+    for (const pair of list('columns')) {
+      const [path, type] = pair.split('=').map((s) => s.trim()) as [string, string];
+      const table = path.slice(0, path.lastIndexOf('.'));
+      (types[table] ??= {})[path.slice(path.lastIndexOf('.') + 1)] = type;
+    }
+    options.columnTypes = types;
+  }
   return { name, sql, expect: parseExpectation(name, expect), options };
 }
 
@@ -49,7 +64,7 @@ function parseExpectation(name: string, text: string): Expectation {
     if (!m) throw new Error(`${name}: parse-error needs line:column`);
     return { kind: 'parse-error', line: Number(m[1]), column: Number(m[2]) };
   }
-  if (head !== 'incremental' && head !== 'full' && head !== 'invalid') throw new Error(`${name}: unknown verdict ${head}`);
+  if (head !== 'incremental' && head !== 'uncertain' && head !== 'full' && head !== 'invalid') throw new Error(`${name}: unknown verdict ${head}`);
   return { kind: 'verdict', verdict: head, codes: rest };
 }
 

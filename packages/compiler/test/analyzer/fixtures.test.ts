@@ -34,6 +34,14 @@ const CONSTRUCT_AT: Record<string, RegExp | 'relation'> = {
   'system-table': 'relation',
   'temporary-table': 'relation',
   'view-input': 'relation',
+  'late-binding-view': 'relation',
+  'if-not-exists': /^IF\s+NOT\s+EXISTS\b/i,
+  'column-list': /^\(/,
+  'iceberg-clause': /^(BACKUP|DISTSTYLE|DISTKEY|SORTKEY|COMPOUND|AUTO)\b/i,
+  'iceberg-aggregate': /^(AVG|MIN|MAX)\(/i,
+  'auto-refresh-external': /^AUTO\s+REFRESH\s+YES\b/i,
+  'date-time-ambiguous': /^(DATEADD|DATEDIFF|EXTRACT|CONVERT_TIMEZONE|DATE_?PART)\s*\(/i,
+  'union-all-ambiguous': /^UNION\s+ALL\b/i,
 };
 
 /** The original text from a reason's line:column on (columns count code points). */

@@ -7,13 +7,19 @@ import { feedsOfTable, fileRecordsOf, forgetFiles } from '../load/loaded-files.t
 import { buildPlan } from '../plan/build-plan.ts';
 import type { Plan, Stage } from '../plan/plan-types.ts';
 import { finishApply, recordProgress, startApply } from '../state/apply-log.ts';
-import { acquireApplyLock, whoAmI } from '../state/apply-lock.ts';
+import { acquireApplyLock, renewApplyLock, whoAmI } from '../state/apply-lock.ts';
 import { readDeployed, recordDeployed } from '../state/deployed-state.ts';
 
 /** Reads the deployed state and table statistics, and plans. Writes nothing. */
 export async function planDeployment(db: Db, engine: Engine, manifest: Manifest): Promise<Plan> {
   const deployed = await readDeployed(db);
   const rows = await engine.rowCounts(db, deployed.filter((d) => d.kind !== 'view').map((d) => d.name));
+  const built = await buildWithFiles(db, manifest, deployed, rows, engine);
+  const notes = engine.planNotes?.(built, manifest) ?? [];
+  return notes.length ? { ...built, notes } : built;
+}
+
+async function buildWithFiles(db: Db, manifest: Manifest, deployed: Awaited<ReturnType<typeof readDeployed>>, rows: Map<string, number>, engine: Engine): Promise<Plan> {
   const plan = buildPlan({ manifest, deployed, rows, sql: engine.planSql });
   // A table dropped (removed, or recreated): its loaded-file records are read only then, and go with it.
   if (!plan.stages.some((s) => s.action === 'drop' && s.kind === 'table')) return plan;
@@ -68,6 +74,7 @@ export async function applyDeployment(db: Db, engine: Engine, manifest: Manifest
           if (stage.action === 'drop' && stage.fileRecords) await forgetFiles(tx, stage.fileRecords.feeds);
           await recordDeployed(tx, stage.node, stage.state, applyId);
           await recordProgress(tx, applyId, i + 1);
+          await renewApplyLock(tx, applyId);
         };
         if (engine.transactional(stage)) {
           await db.transaction(async (tx) => {

@@ -2,12 +2,18 @@ import type { Manifest, TargetName } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import type { RefreshTrace } from '../ivm/refresh.ts';
 import type { PlanSql } from '../plan/plan-sql.ts';
-import type { Stage } from '../plan/plan-types.ts';
+import type { Plan, Stage } from '../plan/plan-types.ts';
+
+/**
+ * How a refresh ran. The local engines say incremental or full; Redshift's status text can also
+ * say the MV was already up to date, a cascade skipped it, it failed, or nothing was recorded.
+ */
+export type RefreshMode = 'incremental' | 'full' | 'unchanged' | 'skipped' | 'failed' | 'unknown';
 
 /** One node refreshed. `rows`: rows changed when the engine reports it (Redshift does not). */
 export interface RefreshOutcome {
   readonly node: string;
-  readonly mode: 'incremental' | 'full';
+  readonly mode: RefreshMode;
   readonly rows: number | null;
   readonly durationMs: number | null;
   readonly detail: string | null;
@@ -51,4 +57,6 @@ export interface Engine {
   runStage(db: Db, stage: Stage, manifest: Manifest): Promise<void>;
   refresh(db: Db, manifest: Manifest, options: RefreshOptions): Promise<RefreshOutcome[]>;
   introspect(db: Db, manifest: Manifest): Promise<Map<string, NodeIntrospection>>;
+  /** What the plan's stages mean beyond themselves on this engine, one sentence each. */
+  planNotes?(plan: Plan, manifest: Manifest): string[];
 }

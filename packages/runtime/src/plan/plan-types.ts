@@ -109,4 +109,6 @@ export interface Plan {
   readonly changes: readonly NodeChange[];
   readonly stages: readonly Stage[];
   readonly destructive: readonly Stage[];
+  /** What the engine says about the plan's effects beyond its stages (Redshift: refreshes a change forces to recompute). */
+  readonly notes?: readonly string[];
 }

@@ -88,6 +88,7 @@ export function renderPlan(plan: Plan, options: { target?: string; full?: boolea
   if (plan.destructive.length) {
     out.push('', `${plan.destructive.length} destructive stage(s): apply refuses them without --allow-destructive.`);
   }
+  if (plan.notes?.length) out.push('', ...plan.notes.map((n) => `note: ${n}`));
   return out.join('\n') + '\n';
 }
 

@@ -1,9 +1,10 @@
 import type { Db } from '../db/db.ts';
+import type { RefreshMode } from '../engines/engine.ts';
 import { now } from './state-schema.ts';
 
 export interface RefreshRecord {
   readonly node: string;
-  readonly mode: 'incremental' | 'full';
+  readonly mode: RefreshMode;
   readonly rows: number | null;
   readonly durationMs: number | null;
   readonly at: string;

@@ -36,6 +36,10 @@ async function applyLog(canned: Canned, flags: FixtureFlag[], allowDestructive =
   return db.log.join('\n\n') + '\n';
 }
 
+/*
+ * The recording connection is a regular (non-superuser) deploy user: a statement on a superuser-only
+ * relation (SVV_TABLE_INFO, STV_TBL_PERM) throws there, so these sequences show none is on the path.
+ */
 describe('Redshift statement sequences (golden)', () => {
   it('apply to an empty cluster: state schema, lock, CREATE in dependency order, a state row per stage', async () => {
     golden('apply-create.sql', await applyLog({}, []));
@@ -61,6 +65,16 @@ describe('Redshift statement sequences (golden)', () => {
     const db = recordingDb({ deployed: await deployedBase(), tableRows: ROWS });
     const plan = await planDeployment(db, engine, await redshift(['measure', 'sortkey', 'noregions']));
     golden('plan.txt', renderPlan(plan, { target: 'redshift' }));
+  });
+
+  it('the plan of an in-place ALTER SORTKEY says the MVs built on it recompute fully on their next refresh', async () => {
+    const from = (await redshift(['measure'])).nodes.map((n) => deployedNodeOf(n));
+    const db = recordingDb({ deployed: from, tableRows: ROWS });
+    const plan = await planDeployment(db, engine, await redshift(['measure', 'sortkey']));
+    expect(plan.stages.map((s) => `${s.action} ${s.node}`)).toEqual(['alter events_daily']);
+    // tenant_daily reads events_daily; events_daily's own readers are the ones that recompute.
+    expect(plan.notes).toEqual([expect.stringMatching(/^ALTER SORTKEY of events_daily in place: the next refresh of tenant_daily recomputes it from scratch, once \(https:\/\/docs\.aws\.amazon\.com\/redshift\/latest\/dg\/materialized-view-refresh-sql-command\.html\)/)]);
+    golden('plan-sortkey.txt', renderPlan(plan, { target: 'redshift' }));
   });
 
   it('refresh: REFRESH each MV in dependency order, then its SYS_MV_REFRESH_HISTORY status', async () => {

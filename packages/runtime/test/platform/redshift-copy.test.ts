@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileProject, dimension, loadProject, t } from '@mvkit/compiler';
+import { compileProject, dimension, loadProject, stream, t } from '@mvkit/compiler';
 import { openPglite } from '../../src/db/pglite.ts';
 import { redshiftCopyPlan } from '../../src/load/index.ts';
 import { REPO } from './helpers.ts';
@@ -31,11 +31,13 @@ describe('Redshift COPY plan', () => {
       ],
     });
     expect(plan.unknown).toEqual(['2026-11-27T10-05-00Z_0002/notes.ndjson']);
-    expect(plan.statements.slice(0, 4).map((x) => x.split(' (')[0])).toEqual(['CREATE SCHEMA IF NOT EXISTS mvkit;', 'CREATE TABLE IF NOT EXISTS mvkit.loaded_files', 'BEGIN;', 'LOCK mvkit.loaded_files;']);
+    // The session's WLM query group first (the load queue of the suggested wlm_json_configuration).
+    expect(plan.statements.slice(0, 5).map((x) => x.split(' (')[0])).toEqual(["SET query_group TO 'mvkit_load';", 'CREATE SCHEMA IF NOT EXISTS mvkit;', 'CREATE TABLE IF NOT EXISTS mvkit.loaded_files', 'BEGIN;', 'LOCK mvkit.loaded_files;']);
     expect(plan.statements.at(-1)).toBe('COMMIT;');
     expect(plan.statements.filter((s) => s.startsWith('COPY ')).every((s) => / IAM_ROLE '.*' MANIFEST FORMAT (JSON 'auto'|CSV)/.test(s))).toBe(true);
-    // The two receipt files share one manifest and one COPY.
-    expect(JSON.parse(plan.manifests.find((m) => m.key.includes('delivery_receipts'))!.content).entries).toHaveLength(2);
+    // The two receipt files share one staging table; each has its own manifest and COPY, so that its rows carry its path.
+    expect(plan.statements.filter((s) => s.startsWith('CREATE TEMP TABLE') && s.includes('delivery_receipts'))).toHaveLength(1);
+    expect(plan.manifests.filter((m) => m.key.includes('delivery_receipts')).map((m) => JSON.parse(m.content).entries.length)).toEqual([1, 1]);
     golden('redshift-copy.sql', `${plan.statements.join('\n')}\n`);
     golden('redshift-copy.manifests.txt', plan.manifests.map((m) => `-- s3://acme-landing/${m.key}\n${m.content}`).join('\n'));
   });
@@ -52,26 +54,92 @@ describe('Redshift COPY plan', () => {
     });
     const manifest = (await compileProject({ dir: '/', config: { name: 'soft' }, models: [sellers], macros: {}, loadDiagnostics: [] }, 'redshift')).manifest!;
     const plan = redshiftCopyPlan({ manifest, files: [{ path: 'b1/sellers.ndjson', sha256: 'a'.repeat(64) }], bucket: 'b', prefix: 'p', iamRole: 'r', load: 'l' });
-    // The statements after the COPY, on Postgres: the stage is filled by hand instead of from S3.
-    const copy = plan.statements.findIndex((x) => x.startsWith('COPY '));
-    const after = plan.statements.slice(copy + 1).filter((x) => !x.startsWith('INSERT INTO mvkit.') && x !== 'COMMIT;').map((x) => x.replace('GETDATE()', "(now() AT TIME ZONE 'UTC')"));
     const db = await openPglite();
     try {
       await db.exec(`CREATE TABLE sellers (tenant_id VARCHAR(8) NOT NULL, seller_id VARCHAR(8) NOT NULL, seller_name VARCHAR(32), deleted_at TIMESTAMP);
         INSERT INTO sellers VALUES ('t1', 's1', 'Ada', NULL), ('t1', 's2', 'Bo', NULL), ('t1', 's3', 'Cy', '2026-01-01 00:00:00');`);
-      await db.exec(plan.statements[copy - 1]!.replace('CREATE TEMP TABLE', 'CREATE TABLE'));
-      const stage = /CREATE TEMP TABLE (\S+)/.exec(plan.statements[copy - 1]!)![1]!;
       // s1 deleted; s2 updated then deleted in one load (the newest record wins); s3 deleted again; s4 inserted.
-      await db.exec(`INSERT INTO ${stage} (op, changed_at, tenant_id, seller_id, seller_name) VALUES
+      await runScript(db, plan.statements, {
+        'b1/sellers.ndjson': `(op, changed_at, tenant_id, seller_id, seller_name) VALUES
         ('delete', '2026-11-27 10:00:00', 't1', 's1', NULL), ('update', '2026-11-27 09:00:00', 't1', 's2', 'Bob'), ('DELETE', '2026-11-27 10:30:00', 't1', 's2', NULL),
-        ('delete', '2026-11-27 11:00:00', 't1', 's3', NULL), ('insert', '2026-11-27 10:00:00', 't1', 's4', 'Di')`);
-      for (const x of after) await db.exec(x);
+        ('delete', '2026-11-27 11:00:00', 't1', 's3', NULL), ('insert', '2026-11-27 10:00:00', 't1', 's4', 'Di')`,
+      });
       expect(await db.query(`SELECT seller_id, seller_name, to_char(deleted_at, 'YYYY-MM-DD HH24:MI:SS') AS deleted_at FROM sellers ORDER BY 1`)).toEqual([
         { seller_id: 's1', seller_name: 'Ada', deleted_at: '2026-11-27 10:00:00' },
         { seller_id: 's2', seller_name: 'Bo', deleted_at: '2026-11-27 10:30:00' },
         { seller_id: 's3', seller_name: 'Cy', deleted_at: '2026-01-01 00:00:00' },
         { seller_id: 's4', seller_name: 'Di', deleted_at: null },
       ]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+/**
+ * Runs a copy.sql on PGlite: each COPY replaced by INSERTs of the rows its file would give (`files`, by
+ * path), GETDATE() by now(), TEMP tables kept by DROPping them first. What runs is otherwise the script.
+ */
+async function runScript(db: Awaited<ReturnType<typeof openPglite>>, statements: readonly string[], files: Record<string, string>): Promise<unknown[]> {
+  const selected: unknown[] = [];
+  for (const raw of statements) {
+    const x = raw.replace(/GETDATE\(\)/g, "(now() AT TIME ZONE 'UTC')");
+    const copy = /^COPY (\S+) \(([^)]*)\) FROM/.exec(x);
+    if (copy) continue;
+    const upd = /^UPDATE (stage_\S+) SET mvkit_file = '([^']+)'/.exec(x);
+    // The file's rows arrive (as its COPY would load them) just before they are stamped with its path.
+    if (upd && files[upd[2]!]) await db.exec(`INSERT INTO ${upd[1]} ${files[upd[2]!]}`);
+    if (x.startsWith('CREATE TEMP TABLE')) await db.exec(`DROP TABLE IF EXISTS ${/CREATE TEMP TABLE (\S+)/.exec(x)![1]}`);
+    if (x.startsWith('SELECT ')) selected.push(...(await db.query(x)));
+    else if (x === 'BEGIN;' || x === 'COMMIT;' || x.startsWith('LOCK ') || x.startsWith('SET query_group')) continue;
+    else await db.exec(x);
+  }
+  return selected;
+}
+
+describe('Redshift COPY: exactly once, and the local loader\'s rules (run on PGlite)', () => {
+  const events = stream('events', { columns: { tenant_id: t.varchar(8), event_id: t.varchar(8), at: t.timestamp() }, key: ['tenant_id', 'event_id'], tenant: 'tenant_id', eventTime: 'at' });
+  const kinds = dimension('kinds', { columns: { kind: t.varchar(8), label: t.varchar(16) }, key: ['kind'], tenant: { global: 'shared labels' } });
+  const compiled = async () => (await compileProject({ dir: '/', config: { name: 'once' }, models: [events, kinds], macros: {}, loadDiagnostics: [] }, 'redshift')).manifest!;
+
+  it('a second run of the same copy.sql, and a file listed again in a later load, insert nothing twice', async () => {
+    const manifest = await compiled();
+    const f1 = { path: 'b1/events.ndjson', sha256: 'a'.repeat(64) };
+    const f2 = { path: 'b2/events.ndjson', sha256: 'b'.repeat(64) };
+    const rows = {
+      'b1/events.ndjson': "(tenant_id, event_id, at) VALUES ('t1', 'e1', '2026-11-27 10:00:00'), ('t1', 'e2', '2026-11-27 10:01:00')",
+      'b2/events.ndjson': "(tenant_id, event_id, at) VALUES ('t1', 'e3', '2026-11-27 10:02:00')",
+    };
+    const first = redshiftCopyPlan({ manifest, files: [f1], bucket: 'b', prefix: 'p', iamRole: 'r', load: 'l1' });
+    const second = redshiftCopyPlan({ manifest, files: [f1, f2], bucket: 'b', prefix: 'p', iamRole: 'r', load: 'l2' });
+    const db = await openPglite();
+    try {
+      await db.exec('CREATE TABLE events (tenant_id VARCHAR(8) NOT NULL, event_id VARCHAR(8) NOT NULL, at TIMESTAMP)');
+      await runScript(db, first.statements, rows);
+      await runScript(db, first.statements, rows);
+      await runScript(db, second.statements, rows);
+      expect(await db.query('SELECT event_id FROM events ORDER BY 1')).toEqual([{ event_id: 'e1' }, { event_id: 'e2' }, { event_id: 'e3' }]);
+      expect(await db.query('SELECT path, rows_loaded FROM mvkit.loaded_files ORDER BY 1')).toEqual([{ path: 'b1/events.ndjson', rows_loaded: 2 }, { path: 'b2/events.ndjson', rows_loaded: 1 }]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('dimension rows with a NULL, empty or unknown op are rejected and listed; a NULL changed_at does not win', async () => {
+    const manifest = await compiled();
+    const plan = redshiftCopyPlan({ manifest, files: [{ path: 'b1/kinds.ndjson', sha256: 'c'.repeat(64) }], bucket: 'b', prefix: 'p', iamRole: 'r', load: 'l' });
+    const db = await openPglite();
+    try {
+      await db.exec("CREATE TABLE kinds (kind VARCHAR(8) NOT NULL, label VARCHAR(16)); INSERT INTO kinds VALUES ('keep', 'Kept'), ('nul', 'Old'), ('emp', 'Old'), ('odd', 'Old')");
+      const rejected = await runScript(db, plan.statements, {
+        'b1/kinds.ndjson': `(op, changed_at, kind, label) VALUES (NULL, '2026-11-27 10:00:00', 'nul', 'New'), ('', '2026-11-27 10:00:00', 'emp', 'New'), ('upsert', '2026-11-27 10:00:00', 'odd', 'New'),
+          ('update', NULL, 'buy', 'No time'), ('update', '2026-11-27 10:00:00', 'buy', 'Purchase')`,
+      });
+      expect(await db.query('SELECT kind, label FROM kinds ORDER BY 1')).toEqual([
+        { kind: 'buy', label: 'Purchase' }, { kind: 'emp', label: 'Old' }, { kind: 'keep', label: 'Kept' }, { kind: 'nul', label: 'Old' }, { kind: 'odd', label: 'Old' },
+      ]);
+      expect((rejected as { op: string | null }[]).map((r) => r.op).sort()).toEqual(['', 'upsert', null].sort());
+      expect(await db.query('SELECT rows_loaded, rows_rejected FROM mvkit.loaded_files')).toEqual([{ rows_loaded: 2, rows_rejected: 3 }]);
     } finally {
       await db.close();
     }

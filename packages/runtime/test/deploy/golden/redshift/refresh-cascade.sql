@@ -14,16 +14,22 @@ CREATE TABLE IF NOT EXISTS mvkit.refresh_history (node VARCHAR(127) NOT NULL, mo
 
 SELECT current_schema() AS schema;
 
+SET query_group TO 'mvkit_refresh';
+
+SELECT GETDATE() AS at;
+
 REFRESH MATERIALIZED VIEW events_daily CASCADE;
 
-SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","events_enriched"]
+SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 AND start_time >= $3 ORDER BY start_time DESC LIMIT 1;
+-- params: ["public","events_enriched","2026-11-27 20:50:00"]
 
-SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","events_hourly"]
+SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 AND start_time >= $3 ORDER BY start_time DESC LIMIT 1;
+-- params: ["public","events_hourly","2026-11-27 20:50:00"]
 
-SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","events_daily"]
+SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 AND start_time >= $3 ORDER BY start_time DESC LIMIT 1;
+-- params: ["public","events_daily","2026-11-27 20:50:00"]
+
+RESET query_group;
 
 INSERT INTO mvkit.refresh_history (node, mode, rows, duration_ms, at, detail) VALUES ($1, $2, $3, $4, $5, $6);
 -- params: ["events_enriched","incremental",null,2500,"<now>","Refresh successfully updated MV incrementally"]

@@ -1,0 +1,1 @@
+CREATE MATERIALIZED VIEW crm_counts AUTO REFRESH YES AS SELECT region, COUNT(*) AS n FROM crm.accounts GROUP BY region;
