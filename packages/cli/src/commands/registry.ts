@@ -12,6 +12,7 @@ import { registerPlan } from './plan.ts';
 import { registerRefresh } from './refresh.ts';
 import { registerRun } from './run.ts';
 import { registerStatus } from './status.ts';
+import { registerSync } from './sync.ts';
 import { registerValidate } from './validate.ts';
 import { registerVerify } from './verify.ts';
 
@@ -23,4 +24,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerInit, registerCompile, registerValidate, registerGraph, registerAnalyze,
   registerPlan, registerApply, registerRefresh, registerStatus, registerVerify, registerDev,
   registerGenerate, registerLoad, registerRun, registerDemo,
+  registerSync,
 ];
