@@ -50,6 +50,8 @@ export function registerApply(program: Command): void {
         } else {
           process.stdout.write(`applied ${result.plan.stages.length} stage(s) to ${d.target.name} in ${((Date.now() - started) / 1000).toFixed(1)}s (apply ${result.applyId}).\n`);
         }
+        const { applyOperationalHook } = await import('./sync-hooks.ts');
+        await applyOperationalHook(d.project, d.manifest, { json: opts.json ?? false });
       });
     });
 }

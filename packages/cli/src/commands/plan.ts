@@ -33,6 +33,8 @@ export function registerPlan(program: Command): void {
         const plan = await planDeployment(d.db, d.engine, d.manifest);
         if (opts.json) process.stdout.write(JSON.stringify(planJson(plan), null, 2) + '\n');
         else process.stdout.write(renderPlan(plan, { target: d.target.name, full: opts.sql ?? false }));
+        const { planOperationalHook } = await import('./sync-hooks.ts');
+        await planOperationalHook(d.project, d.manifest, { json: opts.json ?? false, full: opts.sql ?? false });
         if (plan.destructive.length && !opts.allowDestructive) throw destructiveError(plan);
       });
     });

@@ -30,4 +30,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'load', summary: 'Load new CDC files from the landing directory, exactly once.', load: () => import('./load.ts').then((m) => m.registerLoad) },
   { name: 'run', summary: 'Loop: load new landing files and refresh every MV, every --interval seconds.', load: () => import('./run.ts').then((m) => m.registerRun) },
   { name: 'demo', summary: 'Run the project locally on embedded PGlite with synthetic data, then show what it serves.', load: () => import('./demo.ts').then((m) => m.registerDemo) },
+  { name: 'sync', summary: 'Move what changed in the served models into the operational database, exactly once.', load: () => import('./sync.ts').then((m) => m.registerSync) },
 ];
