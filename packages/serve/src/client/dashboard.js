@@ -56,7 +56,7 @@ function lineChart(id, labels, datasets, yOptions) {
   state.charts[id]?.destroy();
   state.charts[id] = new Chart($(id), {
     type: 'line',
-    data: { labels, datasets: datasets.map((d) => ({ ...d, tension: 0.2, spanGaps: true, pointRadius: 3 })) },
+    data: { labels, datasets: datasets.map((d) => ({ ...d, spanGaps: true, pointRadius: 3 })) },
     options: { animation: false, responsive: true, interaction: { mode: 'index', intersect: false }, scales: { y: yOptions } },
   });
 }
