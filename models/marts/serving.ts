@@ -26,16 +26,19 @@ function metrics(c: Metrics) {
 }
 
 export const tenantChannelMetrics = servingView('tenant_channel_metrics', {
+  served: true,
   from: tenantChannelDaily,
   select: (c) => ({ tenant_id: c.tenant_id, channel_id: c.channel_id, day: c.day, ...metrics(c) }),
 });
 
 export const tenantDailyMetrics = servingView('tenant_daily_metrics', {
+  served: true,
   from: tenantDaily,
   select: (c) => ({ tenant_id: c.tenant_id, day: c.day, ...metrics(c) }),
 });
 
 export const campaignDailyMetrics = servingView('campaign_daily_metrics', {
+  served: true,
   from: deliveryDaily,
-  select: (c) => ({ tenant_id: c.tenant_id, campaign_id: c.campaign_id, category: c.category, channel_id: c.channel_id, day: c.day, ...metrics(c) }),
+  select: (c) => ({ tenant_id: c.tenant_id, campaign_id: c.campaign_id, category: c.category, channel_id: c.channel_id, recipient_country: c.recipient_country, day: c.day, ...metrics(c) }),
 });

@@ -14,6 +14,20 @@ export interface ProjectConfig {
   readonly defaultTarget?: string;
   /** Where `mvkit load` picks up CDC files. */
   readonly landingDir?: string;
+  /** The operational database that served models are synced into (`mvkit sync`). */
+  readonly operational?: OperationalConfig;
+}
+
+/**
+ * The operational database (Aurora PostgreSQL in production). Without a url: an embedded PGlite
+ * under `dataDir` (default `.mvkit/operational`), which needs no setup but has no roles, so its
+ * row-level security is not enforced (it is on any Postgres reached by url).
+ */
+export interface OperationalConfig {
+  readonly url?: string;
+  readonly dataDir?: string;
+  /** The role the application reads with (SELECT only, under row-level security). Default mvkit_app. */
+  readonly appRole?: string;
 }
 
 export function defineConfig(config: ProjectConfig): ProjectConfig {

@@ -29,9 +29,12 @@ export type { QueryNode, SelectNode, OpaqueNode, RelationNode, JoinNode, Project
 export { visitExpr, visitIr, mapExpr, exprNodes, columnRefs, mapSelectExprs, effectiveWhere, aggInput, exprKey } from './ir/visit.ts';
 export type { ExprVisitor, IrVisitor } from './ir/visit.ts';
 export { redshiftRefreshOrder } from './emit/redshift.ts';
-export type { Manifest, ManifestNode, ManifestColumn, ManifestStream, PhysicalAttributes } from './manifest.ts';
+export type { Manifest, ManifestNode, ManifestColumn, ManifestStream, PhysicalAttributes, ServedSpec } from './manifest.ts';
 export { analyzeMv, initAnalyzer, SqlParseError, REASON_RULES, sqlStatements, statementText } from './analyzer/index.ts';
 export type { SqlStatement } from './analyzer/index.ts';
 export { sqlSelectParts, sqlSelectPartsRejection, sqlModelSelect } from './analyzer/select-parts.ts';
 export type { SqlSelectPartsOptions } from './analyzer/select-parts.ts';
 export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, MvHeader, Verdict, ReasonCode } from './analyzer/index.ts';
+export { servedNodes, servingSchemaDdl, servedTableDdl, dropServedTableDdl, SERVING_SCHEMA } from './emit/serving-ddl.ts';
+export type { ServedNode } from './emit/serving-ddl.ts';
+export type { OperationalConfig } from './config.ts';

@@ -43,6 +43,18 @@ export interface ManifestNode {
   readonly ddl: readonly string[];
   /** Dimensions declared with `onDelete: { keep }`: the TIMESTAMP column a CDC delete sets instead of deleting the row. */
   readonly softDelete?: string;
+  /** Models declared `served: true`: synced into the operational database (absent otherwise). */
+  readonly served?: ServedSpec;
+}
+
+/** How a served model's rows are kept in the operational database. */
+export interface ServedSpec {
+  /** The primary key of its operational table. */
+  readonly key: readonly string[];
+  /** The column its rows are isolated by; null: readable by every tenant. */
+  readonly tenant: string | null;
+  /** The MV whose change log drives its sync: the model itself, or the MV under a serving view. */
+  readonly source: string;
 }
 
 /** How the loader routes a stream's events: its table and, for a joined stream, the discriminator. */

@@ -85,6 +85,8 @@ export interface AggregateOptions<F extends AnyModel, G extends keyof ShapeOfMod
   tenantIsolation?: TenantOptOut;
   physical?: Physical;
   description?: string;
+  /** Sync its rows into the operational database (`mvkit sync`), isolated per tenant. */
+  served?: boolean;
 }
 
 export type AggregateOut<F extends AnyModel, G extends string, BN extends string, M> = Typed<
@@ -121,6 +123,7 @@ export function aggregate<const F extends AnyModel, const G extends keyof ShapeO
     tenantIsolation: options.tenantIsolation,
     physical: options.physical ?? {},
     description: options.description,
+    ...(options.served ? { served: true as const } : {}),
   }) as never;
 }
 
@@ -139,6 +142,8 @@ export interface RollupOptions<F extends AnyGrain, G extends GroupsOf<F>, BN ext
   tenantIsolation?: TenantOptOut;
   physical?: Physical;
   description?: string;
+  /** Sync its rows into the operational database (`mvkit sync`), isolated per tenant. */
+  served?: boolean;
 }
 
 /** Re-aggregates an aggregate to a coarser grain: sum of sums and counts, min of mins, max of maxes. */
@@ -176,6 +181,7 @@ export function rollup<const F extends AnyGrain, const G extends GroupsOf<F>, co
     tenantIsolation: options.tenantIsolation,
     physical: options.physical ?? {},
     description: options.description,
+    ...(options.served ? { served: true as const } : {}),
   }) as never;
 }
 

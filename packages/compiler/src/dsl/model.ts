@@ -33,6 +33,8 @@ interface Base<K extends string> {
   readonly loc: SourceLoc;
   readonly columns: Readonly<Record<string, ColType>>;
   readonly description?: string;
+  /** Synced into the operational database (`mvkit sync`); servingView, aggregate and rollup only. */
+  readonly served?: true;
 }
 
 export interface StreamModel extends Base<'stream'> {

@@ -12,6 +12,11 @@ export interface ServingViewOptions<F extends AnyModel, D extends Record<string,
   select: (c: Columns<ShapeOfModel<F>>) => D;
   where?: (c: Columns<ShapeOfModel<F>>) => Expr<'boolean'>;
   description?: string;
+  /**
+   * Sync its rows into the operational database (`mvkit sync`), isolated per tenant. The view
+   * must select the key columns of the MV beneath unchanged: they are its rows' key there.
+   */
+  served?: boolean;
 }
 
 /** A plain view for ratios and derived metrics, computed at query time over an MV. */
@@ -36,6 +41,7 @@ export function servingView<const F extends AnyModel, const D extends Record<str
     select: selected.map(([n, e]) => ({ name: n, expr: e.node })),
     where: options.where ? options.where(cols as never).node : null,
     description: options.description,
+    ...(options.served ? { served: true as const } : {}),
   }) as never;
 }
 

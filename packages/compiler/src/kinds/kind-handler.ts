@@ -3,6 +3,7 @@ import type { Dialect } from '../emit/dialect.ts';
 import type { ExprNode } from '../expr.ts';
 import type { ModelGraph } from '../graph.ts';
 import type { QueryNode } from '../ir/select-node.ts';
+import { servedOf } from './served.ts';
 import type { ManifestColumn, ManifestNode, ManifestStream, PhysicalAttributes } from '../manifest.ts';
 
 export type ModelOf<K extends ModelKind> = Extract<Model, { kind: K }>;
@@ -70,5 +71,6 @@ export function selectNode(m: Model, ctx: CompileContext, q: QueryNode | null, s
   return {
     name: m.name, kind: options.kind, role: m.kind, model: m.name, ...ctx.loc, columns: manifestColumns(m.columns, []), dependsOn: ctx.dependsOn, key: options.key,
     tenant: options.tenant, eventTime: null, appendOnly: false, physical: ctx.lookups.physicalOf(m), sql, select: q,
+    ...servedOf(m, ctx.lookups),
   };
 }

@@ -3,7 +3,8 @@ import type { Model } from '../dsl/model.ts';
 import type { Diagnostic } from '../errors.ts';
 import { diag, type ModelGraph } from '../graph.ts';
 import { columnRefs } from '../ir/visit.ts';
-import { handlerOf } from '../kinds/index.ts';
+import { handlerOf, lookups } from '../kinds/index.ts';
+import { checkServed } from '../kinds/served.ts';
 
 const IDENT = /^[a-z_][a-z0-9_]{0,126}$/;
 
@@ -22,6 +23,7 @@ export function structurePass(graph: ModelGraph): Diagnostic[] {
       for (const n of names) if (!(n in cols)) err('unknown-column', `${what} "${n}" is not a column of ${where}`, `columns of ${where}: ${Object.keys(cols).join(', ')}`);
     };
     handlerOf(m).check(m, { err, need, exprs: (list) => checkExprs(m, list, out) });
+    checkServed(m, lookups(graph), { err });
   }
   return out;
 }
