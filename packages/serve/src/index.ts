@@ -4,3 +4,4 @@ export { servedViews, type ServedView, type ServedViewsOptions } from './views.t
 export { generateTokens, readTokensFile, parseTokens, bearerToken, type TokenMap } from './tokens.ts';
 export { parsePageRequest, pageSql, toPage, MAX_LIMIT, DEFAULT_LIMIT } from './query.ts';
 export { BadRequestError, TokensFileError, ServeSetupError } from './errors.ts';
+export { startServe, SERVING_SCHEMA, type StartServeOptions, type RunningServer } from './start.ts';

@@ -11,6 +11,7 @@ import { registerLoad } from './load.ts';
 import { registerPlan } from './plan.ts';
 import { registerRefresh } from './refresh.ts';
 import { registerRun } from './run.ts';
+import { registerServe } from './serve.ts';
 import { registerStatus } from './status.ts';
 import { registerValidate } from './validate.ts';
 import { registerVerify } from './verify.ts';
@@ -23,4 +24,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerInit, registerCompile, registerValidate, registerGraph, registerAnalyze,
   registerPlan, registerApply, registerRefresh, registerStatus, registerVerify, registerDev,
   registerGenerate, registerLoad, registerRun, registerDemo,
+  registerServe,
 ];

@@ -52,9 +52,10 @@ export function fixtureRows(view: ServedView): Record<string, unknown>[] {
   for (const tenant of TENANTS) {
     const campaigns = has('campaign_id') ? [`${tenant}_c1`, `${tenant}_c2`, null] : [undefined];
     const channels = has('channel_id') ? CHANNELS : [undefined];
-    const copies = has('campaign_id') && !view.key.includes('recipient_country') ? 2 : 1;
-    for (const day of DAYS) for (const channel of channels) for (const campaign of campaigns) for (let copy = 0; copy < copies; copy++) {
-      const seed = `${view.name}/${tenant}/${day}/${channel}/${campaign}/${copy}`;
+    // Per country when the view keeps the country; else twice per group all the same (rows that tie on the view's key).
+    const countries = has('recipient_country') ? ['DE', 'US'] : has('campaign_id') ? ['', ''] : [''];
+    for (const day of DAYS) for (const channel of channels) for (const campaign of campaigns) for (const [copy, country] of countries.entries()) {
+      const seed = `${view.name}/${tenant}/${day}/${channel}/${campaign}/${country}/${copy}`;
       const row: Record<string, unknown> = { ...measures(seed) };
       for (const c of view.columns) {
         if (c.name === view.tenant) row[c.name] = tenant;
@@ -62,6 +63,7 @@ export function fixtureRows(view: ServedView): Record<string, unknown>[] {
         else if (c.name === 'channel_id') row[c.name] = channel;
         else if (c.name === 'campaign_id') row[c.name] = campaign;
         else if (c.name === 'category') row[c.name] = campaign === null ? null : campaign!.endsWith('1') ? 'promo' : 'alert';
+        else if (c.name === 'recipient_country') row[c.name] = country;
         else if (c.name === 'tenant_name') row[c.name] = `Tenant ${tenant}`;
         else if (!(c.name in row)) row[c.name] = /CHAR/i.test(c.type) ? 'x' : 0;
       }
