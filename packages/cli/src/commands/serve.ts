@@ -12,7 +12,7 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'port to listen on', integerOption('--port', { min: 0, hint: 'e.g. --port 8787 (0: any free port)' }), 8787)
     .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', '127.0.0.1')
     .option('--from <source>', 'operational (the operational database) or warehouse (the local engine\'s served views)', 'operational')
-    .option('--issue-tokens', 'operational: issue a new token for every tenant with rows and print them (they stay valid; revoke with mvkit sync)')
+    .option('--issue-tokens', 'operational: issue a new token for every tenant with rows and print them (they stay valid until revoked)')
     .option('--tokens <file>', 'warehouse: a JSON file of token → tenant (default: a token per tenant, generated and printed)')
     .option('--target <name>', 'warehouse: the target to read (default: the project\'s default target)')
     .option('--connections <n>', 'database connections (native Postgres)', integerOption('--connections', { min: 1, hint: 'e.g. --connections 8' }), 8)
