@@ -1,10 +1,11 @@
--- view campaign_daily_metrics (view, model campaign_daily_metrics at models/marts/serving.ts:38)
+-- view campaign_daily_metrics (view, model campaign_daily_metrics at models/marts/serving.ts:40)
 CREATE VIEW campaign_daily_metrics AS
 SELECT
   tenant_id,
   campaign_id,
   category,
   channel_id,
+  recipient_country,
   day,
   submitted,
   sent,

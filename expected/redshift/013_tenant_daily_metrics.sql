@@ -1,4 +1,4 @@
--- view tenant_daily_metrics (view, model tenant_daily_metrics at models/marts/serving.ts:33)
+-- view tenant_daily_metrics (view, model tenant_daily_metrics at models/marts/serving.ts:34)
 CREATE VIEW tenant_daily_metrics AS
 SELECT
   tenant_id,

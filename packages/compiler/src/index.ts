@@ -38,3 +38,7 @@ export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, MvHeader, Verdict,
 export { servedNodes, servingSchemaDdl, servedTableDdl, dropServedTableDdl, SERVING_SCHEMA } from './emit/serving-ddl.ts';
 export type { ServedNode } from './emit/serving-ddl.ts';
 export type { OperationalConfig } from './config.ts';
+export { emitKyselyTypes } from './emit/kysely-types.ts';
+export type { KyselyTypesOptions } from './emit/kysely-types.ts';
+export { auroraSyncSql } from './emit/aurora-sync.ts';
+export type { AuroraSyncOptions, AuroraSyncSql } from './emit/aurora-sync.ts';

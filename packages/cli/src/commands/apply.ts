@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { applyDeployment, planDeployment } from '@mvkit/runtime/apply/apply.ts';
 import { planJson, renderPlan } from '@mvkit/runtime/plan/render-plan.ts';
 import { TARGET_OPTION, withDeployment } from './plan.ts';
+import { applyOperationalHook } from './sync.ts';
 
 /** Test hook: MVKIT_APPLY_PAUSE_AFTER_STAGE=N stops after stage N commits, until killed. */
 function pauseHook(): ((done: number) => Promise<void>) | undefined {
@@ -43,6 +44,7 @@ export function registerApply(program: Command): void {
         } else {
           process.stdout.write(`applied ${result.plan.stages.length} stage(s) to ${d.target.name} in ${((Date.now() - started) / 1000).toFixed(1)}s (apply ${result.applyId}).\n`);
         }
+        await applyOperationalHook(d.project, d.manifest, { json: opts.json ?? false });
       });
     });
 }

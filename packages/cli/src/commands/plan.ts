@@ -4,6 +4,7 @@ import { openDeployment, type Deployment } from '@mvkit/runtime/apply/deployment
 import { planJson, renderPlan } from '@mvkit/runtime/plan/render-plan.ts';
 import { projectDir } from '../project-options.ts';
 import { renderText } from '../render-diagnostics.ts';
+import { planOperationalHook } from './sync.ts';
 
 export const TARGET_OPTION = ['-t, --target <name>', 'a target of mvkit.config.ts (default: its defaultTarget, else local PGlite)'] as const;
 
@@ -32,6 +33,7 @@ export function registerPlan(program: Command): void {
         const plan = await planDeployment(d.db, d.engine, d.manifest);
         if (opts.json) process.stdout.write(JSON.stringify(planJson(plan), null, 2) + '\n');
         else process.stdout.write(renderPlan(plan, { target: d.target.name, full: opts.sql ?? false }));
+        await planOperationalHook(d.project, d.manifest, { json: opts.json ?? false, full: opts.sql ?? false });
         if (plan.destructive.length && !opts.allowDestructive) throw destructiveError(plan);
       });
     });

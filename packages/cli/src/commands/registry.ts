@@ -13,6 +13,7 @@ import { registerRefresh } from './refresh.ts';
 import { registerRun } from './run.ts';
 import { registerServe } from './serve.ts';
 import { registerStatus } from './status.ts';
+import { registerSync } from './sync.ts';
 import { registerValidate } from './validate.ts';
 import { registerVerify } from './verify.ts';
 
@@ -24,5 +25,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerInit, registerCompile, registerValidate, registerGraph, registerAnalyze,
   registerPlan, registerApply, registerRefresh, registerStatus, registerVerify, registerDev,
   registerGenerate, registerLoad, registerRun, registerDemo,
+  registerSync,
   registerServe,
 ];

@@ -7,6 +7,7 @@ import { integerOption, secondsOption } from '../option-values.ts';
 import { loadAndCompile } from '../project-options.ts';
 import { landingDir } from './generate.ts';
 import { THREADS_OPTION } from './refresh.ts';
+import { deployedOperational } from './sync.ts';
 
 /** `L1 messages 12ms · L2 messages_enriched 8ms · …`: refresh time per level of the graph. */
 export function renderLevels(r: BatchReport): string {
@@ -15,7 +16,8 @@ export function renderLevels(r: BatchReport): string {
 
 function renderBatch(r: BatchReport): string {
   const fresh = r.freshnessMs === null ? 'freshness –' : `freshness ${(r.freshnessMs / 1000).toFixed(2)} s (event ${r.newestEventAt} visible ${r.visibleAt})`;
-  return `batch ${r.batch}: loaded ${r.load.rowsLoaded} rows from ${r.load.filesLoaded} files${r.load.rowsRejected ? ` (${r.load.rowsRejected} rejected)` : ''} in ${r.load.durationMs} ms; refresh ${Math.round(r.refresh.durationMs)} ms [${renderLevels(r)}]; ${fresh}`;
+  const sync = r.sync ? `; sync ${Math.round(r.sync.durationMs)} ms (${r.sync.results.reduce((n, x) => n + x.upserted + x.deleted, 0)} rows)` : '';
+  return `batch ${r.batch}: loaded ${r.load.rowsLoaded} rows from ${r.load.filesLoaded} files${r.load.rowsRejected ? ` (${r.load.rowsRejected} rejected)` : ''} in ${r.load.durationMs} ms; refresh ${Math.round(r.refresh.durationMs)} ms [${renderLevels(r)}]; ${fresh}${sync}`;
 }
 
 export function registerRun(program: Command): void {
@@ -28,13 +30,15 @@ export function registerRun(program: Command): void {
     .option('-t, --target <name>', 'target of mvkit.config.ts (default: its defaultTarget)')
     .option(...THREADS_OPTION)
     .option('--json', 'one JSON object per batch')
-    .action(async (opts: { interval: number; batches?: number; landing?: string; target?: string; threads?: number; json?: boolean }, cmd: Command) => {
+    .option('--no-sync', 'do not end each batch with mvkit sync into the operational database (default: sync when a model is served)')
+    .action(async (opts: { interval: number; batches?: number; landing?: string; target?: string; threads?: number; json?: boolean; sync: boolean }, cmd: Command) => {
       const { project, result } = await loadAndCompile(cmd, 'postgres');
       if (!result.manifest) throw new CompileError([...result.diagnostics]);
       const target = resolveTarget(project, opts.target, process.env);
       if (target.engine === 'redshift') throw new LoadError('mvkit run drives the local engines', { hint: 'on Redshift, COPY from S3 and let REFRESH (or AUTO REFRESH) run there' });
       const landing = await landingDir(cmd, opts.landing);
       const db = await openTarget(target);
+      const syncTo = opts.sync ? await deployedOperational(project, result.manifest) : undefined;
       const stop = new AbortController();
       const onSigint = () => {
         if (stop.signal.aborted) process.exit(130);
@@ -45,12 +49,13 @@ export function registerRun(program: Command): void {
       try {
         const trace = ivmTraceFromEnv();
         await runPlatform(db, result.manifest, await engineFor(db), {
-          landing, intervalS: opts.interval, ...(opts.batches ? { batches: opts.batches } : {}), signal: stop.signal,
+          landing, intervalS: opts.interval, ...(syncTo ? { syncTo } : {}), ...(opts.batches ? { batches: opts.batches } : {}), signal: stop.signal,
           refresh: { ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) },
           onBatch: (r) => process.stdout.write(`${opts.json ? JSON.stringify(r) : renderBatch(r)}\n`),
         });
       } finally {
         process.off('SIGINT', onSigint);
+        await syncTo?.close();
         await db.close();
       }
     });

@@ -49,6 +49,12 @@ export function servingSchemaDdl(appRole: string): string[] {
   spec jsonb NOT NULL,
   applied_at timestamptz NOT NULL DEFAULT now()
 );`,
+    // Names this operational database on the local engine, whose change logs it is a consumer of.
+    `CREATE TABLE IF NOT EXISTS ${s}.instance (
+  id text PRIMARY KEY DEFAULT replace(gen_random_uuid()::text, '-', ''),
+  one boolean NOT NULL DEFAULT true UNIQUE CHECK (one)
+);`,
+    `INSERT INTO ${s}.instance DEFAULT VALUES ON CONFLICT (one) DO NOTHING;`,
     `CREATE TABLE IF NOT EXISTS ${s}.tenant_tokens (
   token_sha256 text PRIMARY KEY,
   tenant text NOT NULL,

@@ -3,6 +3,7 @@ import type { Db } from '../db/db.ts';
 import type { Engine, RefreshOutcome } from '../engines/engine.ts';
 import { loadLanding, type LoadSummary } from '../load/load-landing.ts';
 import { refreshDeployment, type RefreshCommandOptions } from '../refresh/refresh.ts';
+import { syncServed, type SyncResult } from '../serving/sync.ts';
 import { freshnessProbe, newestVisible, RUN_BATCHES_DDL, type FreshnessProbe } from './freshness.ts';
 
 export interface LevelTiming {
@@ -22,6 +23,8 @@ export interface BatchReport {
   readonly visibleAt: string | null;
   /** visibleAt − newestEventAt, ms: how old the newest event was when the dashboards could see it. */
   readonly freshnessMs: number | null;
+  /** The sync into the operational database after the refresh (when the runner has one). */
+  readonly sync?: { readonly results: readonly SyncResult[]; readonly durationMs: number };
 }
 
 /** How each batch refreshes: as `mvkit refresh` does (progress, threads). */
@@ -39,6 +42,8 @@ export interface RunOptions {
   readonly onBatch?: (r: BatchReport) => void;
   /** Called before each batch: a generator can drop files here (the demo and the benchmark). */
   readonly beforeBatch?: (batch: number) => void | Promise<void>;
+  /** The operational database: each batch ends with `mvkit sync` into it. */
+  readonly syncTo?: Db;
 }
 
 /** A node's level: tables 0, each MV one more than its deepest input (the order a refresh walks). */
@@ -72,7 +77,7 @@ export class PlatformRunner {
   private batch = 0;
   private readonly probe: FreshnessProbe | undefined;
 
-  constructor(private readonly db: Db, private readonly manifest: Manifest, private readonly engine: Engine, private readonly landing: string, private readonly refreshOptions: BatchRefreshOptions = {}) {
+  constructor(private readonly db: Db, private readonly manifest: Manifest, private readonly engine: Engine, private readonly landing: string, private readonly refreshOptions: BatchRefreshOptions = {}, private readonly syncTo?: Db) {
     this.probe = freshnessProbe(manifest);
   }
 
@@ -98,6 +103,12 @@ export class PlatformRunner {
         this.pending = null;
       }
     }
+    let sync: BatchReport['sync'];
+    if (this.syncTo) {
+      const s0 = performance.now();
+      const results = await syncServed(this.db, this.syncTo, this.manifest);
+      sync = { results, durationMs: performance.now() - s0 };
+    }
     await this.db.query(
       'INSERT INTO mvkit.run_batches (files, rows_loaded, rows_rejected, load_ms, refresh_ms, newest_event_at, visible_at, freshness_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
       [load.filesLoaded, load.rowsLoaded, load.rowsRejected, load.durationMs, Math.round(refreshMs), newestEventAt?.replace('Z', '') ?? null, visibleAt?.replace('Z', '') ?? null, freshnessMs === null ? null : Math.round(freshnessMs)],
@@ -107,6 +118,7 @@ export class PlatformRunner {
       load: { filesLoaded: load.filesLoaded, rowsLoaded: load.rowsLoaded, rowsRejected: load.rowsRejected, durationMs: load.durationMs, rejects: load.rejects },
       refresh: { results, levels: levelsOf(this.manifest, results), durationMs: refreshMs },
       newestEventAt, visibleAt, freshnessMs,
+      ...(sync ? { sync } : {}),
     };
   }
 }
@@ -122,7 +134,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Runs batches every `intervalS` seconds until `batches` are done or the signal aborts (after the current batch). */
 export async function runPlatform(db: Db, manifest: Manifest, engine: Engine, options: RunOptions): Promise<BatchReport[]> {
-  const runner = new PlatformRunner(db, manifest, engine, options.landing, options.refresh);
+  const runner = new PlatformRunner(db, manifest, engine, options.landing, options.refresh, options.syncTo);
   const reports: BatchReport[] = [];
   const intervalMs = (options.intervalS ?? 5) * 1000;
   for (let i = 1; options.batches === undefined || i <= options.batches; i++) {

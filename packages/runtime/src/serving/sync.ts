@@ -38,7 +38,18 @@ export interface SyncOptions {
 
 export class SyncError extends MvkitError {}
 
-export const syncConsumer = (model: string): string => `sync:${model}`;
+/**
+ * The consumer name of a served model's sync on the local engine: one per operational database
+ * (its instance id), so that two of them fed from one engine each keep the log entries they
+ * have not synced yet.
+ */
+export const syncConsumer = (model: string, instance: string): string => `sync:${model}@${instance.slice(0, 12)}`;
+
+async function instanceOf(op: Db): Promise<string> {
+  const [r] = await op.query<{ id: string }>(`SELECT id FROM ${SERVING_SCHEMA}.instance`);
+  if (!r) throw new SyncError('the operational database has no instance id', { hint: 'run mvkit apply' });
+  return r.id;
+}
 
 interface State { generation: string; position: number }
 
@@ -50,12 +61,13 @@ export async function syncServed(local: Db, op: Db, manifest: Manifest, options:
   if (pending.length) {
     throw new SyncError(`the operational database does not match the served models (${pending.map((s) => `${s.action} ${s.model}`).join(', ')})`, { hint: 'run mvkit apply: it creates and alters the operational tables too' });
   }
+  const instance = await instanceOf(op);
   const out: SyncResult[] = [];
-  for (const n of served) out.push(await syncOne(local, op, n, options));
+  for (const n of served) out.push(await syncOne(local, op, n, syncConsumer(n.node.name, instance), options));
   return out;
 }
 
-async function syncOne(local: Db, op: Db, n: ServedNode, options: SyncOptions): Promise<SyncResult> {
+async function syncOne(local: Db, op: Db, n: ServedNode, consumer: string, options: SyncOptions): Promise<SyncResult> {
   const started = performance.now();
   const model = n.node.name;
   const source = n.spec.source;
@@ -64,7 +76,7 @@ async function syncOne(local: Db, op: Db, n: ServedNode, options: SyncOptions): 
   const generation = `${rec.created}|${n.node.fingerprint}`;
   const [st] = await op.query<{ generation: string; position: string }>(`SELECT generation, position::text FROM ${SERVING_SCHEMA}.sync_state WHERE model = $1`, [model]);
   const state: State | null = st ? { generation: st.generation, position: Number(st.position) } : null;
-  const [reg] = await local.query<{ mark: string }>('SELECT mark::text FROM mvkit.ivm_watermarks WHERE consumer = $1 AND input = $2', [syncConsumer(model), source]);
+  const [reg] = await local.query<{ mark: string }>('SELECT mark::text FROM mvkit.ivm_watermarks WHERE consumer = $1 AND input = $2', [consumer, source]);
   const why = !state ? 'first sync' : state.generation !== generation ? 'the source or the served definition changed' : !reg ? 'the change-log registration was lost' : Number(reg.mark) > state.position ? 'the change log was trimmed past the operational position' : null;
   const cols = n.node.columns.map((c) => c.name);
   const keyJson = (alias: string) => `json_build_array(${n.spec.key.map((k) => `${alias}.${k}`).join(', ')})::text`;
@@ -77,7 +89,7 @@ async function syncOne(local: Db, op: Db, n: ServedNode, options: SyncOptions): 
       await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
       const [h] = await tx.query<{ h: string }>(`SELECT COALESCE(max(_seq), 0)::text AS h FROM ${logTable(source)}`);
       const hi = Number(h?.h ?? 0);
-      await tx.query(`INSERT INTO mvkit.ivm_watermarks (consumer, input, mark) VALUES ($1, $2, $3) ON CONFLICT (consumer, input) DO UPDATE SET mark = LEAST(mvkit.ivm_watermarks.mark, EXCLUDED.mark)`, [syncConsumer(model), source, hi]);
+      await tx.query(`INSERT INTO mvkit.ivm_watermarks (consumer, input, mark) VALUES ($1, $2, $3) ON CONFLICT (consumer, input) DO UPDATE SET mark = LEAST(mvkit.ivm_watermarks.mark, EXCLUDED.mark)`, [consumer, source, hi]);
       const [r] = await tx.query<{ rows: string }>(`SELECT COALESCE(json_agg(r), '[]')::text AS rows FROM (SELECT ${cols.join(', ')} FROM ${model}) r`);
       return { rows: r?.rows ?? '[]', high: hi };
     })));
@@ -137,7 +149,7 @@ ON CONFLICT (model) DO UPDATE SET source = EXCLUDED.source, generation = EXCLUDE
   });
   if (!result) return { model, mode: 'skipped', upserted: 0, deleted: 0, position: state?.position ?? 0, reason: 'another sync moved it first', durationMs: performance.now() - started };
   // Only now may the source's log be trimmed up to the committed position.
-  await local.query(`UPDATE mvkit.ivm_watermarks SET mark = $3 WHERE consumer = $1 AND input = $2 AND mark < $3`, [syncConsumer(model), source, high]);
+  await local.query(`UPDATE mvkit.ivm_watermarks SET mark = $3 WHERE consumer = $1 AND input = $2 AND mark < $3`, [consumer, source, high]);
   await trimLogs(local, [source]);
   return { model, mode: why ? 'full' : 'incremental', ...result, position: high, ...(why ? { reason: why } : {}), durationMs: performance.now() - started };
 }
@@ -147,7 +159,12 @@ export function servedSources(manifest: Manifest): string[] {
   return [...new Set(servedNodes(manifest).map((n) => n.spec.source))];
 }
 
-/** Forgets a served model's registration on the local engine (its log is then trimmed as if never served). */
-export async function unregisterSync(local: Db, model: string): Promise<void> {
-  await local.query(`DELETE FROM mvkit.ivm_watermarks WHERE consumer = ${quote(syncConsumer(model))}`);
+/**
+ * Forgets an operational database's registrations on the local engine (all of them without
+ * `instance`): the logs kept for it are then trimmed as if nothing were served. For an
+ * operational database given up: its registrations would keep the logs growing.
+ */
+export async function unregisterSync(local: Db, instance?: string): Promise<number> {
+  const rows = await local.query(`DELETE FROM mvkit.ivm_watermarks WHERE consumer LIKE ${quote(instance ? `sync:%@${instance.slice(0, 12)}` : 'sync:%')} RETURNING 1`);
+  return rows.length;
 }
