@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CompileError, UsageError } from '@mvkit/compiler';
+import { CompileError, MvkitError, UsageError } from '@mvkit/compiler';
 import { integerOption } from '../option-values.ts';
 import { loadAndCompile } from '../project-options.ts';
 
@@ -24,7 +24,11 @@ export function registerServe(program: Command): void {
       const { project, result } = await loadAndCompile(cmd, 'postgres');
       if (!result.ok || !result.manifest) throw new CompileError([...result.diagnostics]);
       // Loaded here, not at the top: other commands do not pay for fastify and esbuild.
-      const { startServe, readTokensFile } = await import('@mvkit/serve');
+      const { startServe, readTokensFile } = await import('@mvkit/serve').catch((e: NodeJS.ErrnoException) => {
+        // An optional package of the installed CLI: its dependencies (fastify, esbuild, chart.js) are only for serving.
+        if (e.code === 'ERR_MODULE_NOT_FOUND') throw new MvkitError('mvkit serve needs the @mvkit/serve package, which is not installed', { hint: 'install it next to @mvkit/cli: npm install @mvkit/serve' });
+        throw e;
+      });
       const runtime = await import('@mvkit/runtime');
       const operational = opts.from === 'operational' ? runtime.resolveOperational(project.config, project.dir, process.env.MVKIT_OPERATIONAL_URL) : null;
       const tokens = opts.tokens ? readTokensFile(opts.tokens) : undefined;
