@@ -9,7 +9,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { DEFAULT_APP_ROLE, deployOperational, issueTenantToken, openPglite, openPostgres, syncServed, type Db } from '@mvkit/runtime';
 import { runDemo } from '../../../scripts/platform/index.ts';
 import { startPostgres, type PostgresServer } from '../../runtime/test/support/postgres-server.ts';
-import { buildServeApp, openOperationalSource, servedViews } from '../src/index.ts';
+import { buildServeApp, generateTokens, openOperationalSource, openWarehouseSource, servedViews } from '../src/index.ts';
 import { quoteIdent } from '../src/views.ts';
 import { rootManifest } from './support/operational-fixture.ts';
 
@@ -62,6 +62,25 @@ async function endToEnd(local: Db, op: Db, role: string | null): Promise<void> {
   } finally {
     await app.close();
     await source.close();
+  }
+  // mvkit serve --from warehouse: the same rows from the served views on the local engine, tokens mapped in the server.
+  const whTokens = generateTokens(tenants);
+  const whSource = await openWarehouseSource(local, whTokens);
+  const wh = await buildServeApp({ source: whSource, views: servedViews(manifest) });
+  try {
+    for (const [token, t] of whTokens) {
+      const res = await wh.inject({ url: '/api/v1/tenant_channel_metrics?limit=1000', headers: { authorization: `Bearer ${token}` } });
+      const body = res.json() as { rows: Record<string, unknown>[] };
+      const want = await local.query<{ n: number }>('SELECT count(*)::int AS n FROM tenant_channel_metrics WHERE tenant_id = $1', [t]);
+      expect(body.rows.length).toBe(want[0]!.n);
+      expect(new Set(body.rows.map((r) => r.tenant_id))).toEqual(new Set([t]));
+    }
+    // A token of the operational database means nothing here, and the reverse.
+    const res = await wh.inject({ url: '/api/v1/tenant_daily_metrics', headers: { authorization: `Bearer ${tokens.get(tenants[0]!)}` } });
+    expect(res.statusCode).toBe(401);
+  } finally {
+    await wh.close();
+    await whSource.close();
   }
 }
 
