@@ -1,11 +1,10 @@
-// An operational database as CONTRACT.md (packages/runtime/src/serving) describes it, built
-// directly for the API tests: the served views' tables in mvkit_serving filled with known rows for
-// three tenants, the token table, current_tenant() and (native Postgres) row-level security for
-// the application role. The API must return exactly a tenant's rows of these, nothing else.
-import { createHash, randomBytes } from 'node:crypto';
+// The operational database for the API tests: deployed as `mvkit apply` deploys it (CONTRACT.md in
+// packages/runtime/src/serving), its served tables filled with known rows for three tenants. The
+// API must return exactly a tenant's rows of these, nothing else.
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { compileProject, loadProject, type Manifest } from '@mvkit/compiler';
-import type { Db } from '@mvkit/runtime';
+import { deployOperational, issueTenantToken, type Db } from '@mvkit/runtime';
 import { servedViews, type ServedView } from '../../src/index.ts';
 import { quoteIdent } from '../../src/views.ts';
 
@@ -73,25 +72,13 @@ export function fixtureRows(view: ServedView): Record<string, unknown>[] {
   return rows;
 }
 
-/** Creates mvkit_serving with the served views' tables and rows, the tokens table, current_tenant() and, on native Postgres, RLS for the app role. */
+/** The operational database as `mvkit apply` deploys it (deployOperational: tables, RLS, app role, tokens), filled with the fixture's rows instead of a sync. */
 export async function buildOperational(db: Db): Promise<{ views: ServedView[]; rows: Map<string, Record<string, unknown>[]> }> {
-  const views = servedViews(await rootManifest(), { schema: 'mvkit_serving' });
+  const manifest = await rootManifest();
+  await deployOperational(db, manifest, APP_ROLE);
+  const views = servedViews(manifest, { schema: 'mvkit_serving' });
   const rows = new Map<string, Record<string, unknown>[]>();
-  await db.exec(`CREATE SCHEMA mvkit_serving;
-    CREATE TABLE mvkit_serving.tenant_tokens (token_sha256 text PRIMARY KEY, tenant text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
-    CREATE FUNCTION mvkit_serving.current_tenant() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
-      SELECT tenant FROM mvkit_serving.tenant_tokens
-      WHERE token_sha256 = encode(sha256(convert_to(coalesce(current_setting('mvkit.token', true), ''), 'UTF8')), 'hex') $$;`);
-  const roles = db.kind === 'postgres';
-  if (roles) {
-    await db.exec(`DO $$ BEGIN CREATE ROLE ${APP_ROLE} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
-      GRANT USAGE ON SCHEMA mvkit_serving TO ${APP_ROLE};
-      REVOKE ALL ON FUNCTION mvkit_serving.current_tenant() FROM PUBLIC;
-      GRANT EXECUTE ON FUNCTION mvkit_serving.current_tenant() TO ${APP_ROLE};`);
-  }
   for (const v of views) {
-    const cols = v.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
-    await db.exec(`CREATE TABLE ${v.relation} (${cols})`);
     const data = fixtureRows(v);
     rows.set(v.name, data);
     const names = v.columns.map((c) => c.name);
@@ -101,18 +88,9 @@ export async function buildOperational(db: Db): Promise<{ views: ServedView[]; r
       const values = chunk.map((r) => `(${names.map((n) => `$${params.push(r[n])}`).join(', ')})`).join(', ');
       await db.query(`INSERT INTO ${v.relation} (${names.map(quoteIdent).join(', ')}) VALUES ${values}`, params);
     }
-    if (roles && v.tenant) {
-      await db.exec(`ALTER TABLE ${v.relation} ENABLE ROW LEVEL SECURITY; ALTER TABLE ${v.relation} FORCE ROW LEVEL SECURITY;
-        CREATE POLICY tenant_read ON ${v.relation} FOR SELECT TO ${APP_ROLE} USING (${quoteIdent(v.tenant)} = (SELECT mvkit_serving.current_tenant()));
-        GRANT SELECT ON ${v.relation} TO ${APP_ROLE};`);
-    }
   }
   return { views, rows };
 }
 
-/** A new random token for the tenant, stored by its SHA-256 (as issueTenantToken does). */
-export async function issueToken(db: Db, tenant: string): Promise<string> {
-  const token = randomBytes(18).toString('base64url');
-  await db.query('INSERT INTO mvkit_serving.tenant_tokens (token_sha256, tenant) VALUES ($1, $2)', [createHash('sha256').update(token).digest('hex'), tenant]);
-  return token;
-}
+/** A new token for the tenant, as mvkit sync --issue-token makes it. */
+export const issueToken = (db: Db, tenant: string): Promise<string> => issueTenantToken(db, tenant);
