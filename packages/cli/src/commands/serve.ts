@@ -42,6 +42,7 @@ export function registerServe(program: Command): void {
         process.stdout.write(`${JSON.stringify({ url: server.url, views: server.views.map((v) => v.name), isolation: server.isolation, tokens: links })}\n`);
       } else {
         process.stdout.write(`mvkit serve: ${server.url} (${opts.from}: ${server.views.map((v) => v.name).join(', ')})\ntenant isolation: ${server.isolation}\n`);
+        if (operational?.kind === 'pglite') process.stdout.write(`note: the embedded operational database (${operational.location}) is this process's while it serves: mvkit sync and mvkit run wait for it; point operational.url (or MVKIT_OPERATIONAL_URL) at a Postgres to sync while serving\n`);
         if (links.length) process.stdout.write(`\ndashboards (the token is in the #fragment, never sent in a URL):\n${links.map((l) => `  ${l.tenant.padEnd(14)} ${l.url}`).join('\n')}\n`);
         else process.stdout.write(`\nno tokens printed: ${opts.from === 'operational' ? 'use --issue-tokens, or mvkit sync --issue-token TENANT' : 'the tokens file has none'}\n`);
         process.stdout.write(`\nAPI: curl -H 'Authorization: Bearer <token>' '${server.url}/api/v1/${server.views[0]?.name}?from=2026-11-26&limit=10'\nCtrl-C stops it.\n`);
