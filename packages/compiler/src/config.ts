@@ -68,6 +68,7 @@ export function configProblems(config: ProjectConfig): ConfigProblem[] {
       });
     }
   }
+  out.push(...operationalProblems(config.operational));
   // `local` (PGlite) and `postgres` exist without being declared.
   if (config.defaultTarget !== undefined && !(config.defaultTarget in targets) && !['local', 'postgres'].includes(config.defaultTarget)) {
     out.push({
@@ -76,6 +77,28 @@ export function configProblems(config: ProjectConfig): ConfigProblem[] {
       hint: 'name a declared target, or declare it under targets',
       near: config.defaultTarget,
     });
+  }
+  return out;
+}
+
+const ROLE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** An `operational` block mvkit cannot use: found when the config loads, not at the first sync. */
+function operationalProblems(op: unknown): ConfigProblem[] {
+  if (op === undefined) return [];
+  if (typeof op !== 'object' || op === null || Array.isArray(op)) {
+    return [{ target: 'operational', message: '`operational` must be an object', hint: "operational: { url: 'postgres://…' } or operational: {} for the embedded default", near: 'operational' }];
+  }
+  const o = op as Record<string, unknown>;
+  const out: ConfigProblem[] = [];
+  for (const k of Object.keys(o)) {
+    if (!['url', 'dataDir', 'appRole'].includes(k)) out.push({ target: 'operational', message: `operational has no option "${k}"`, hint: 'its options: url, dataDir, appRole', near: k });
+  }
+  for (const k of ['url', 'dataDir', 'appRole'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'string') out.push({ target: 'operational', message: `operational.${k} must be a string`, hint: `operational: { ${k}: '…' }`, near: k });
+  }
+  if (typeof o.appRole === 'string' && !ROLE.test(o.appRole)) {
+    out.push({ target: 'operational', message: `operational.appRole "${o.appRole}" is not a plain role name`, hint: 'lower-case letters, digits and underscores, starting with a letter or underscore (default mvkit_app)', near: o.appRole });
   }
   return out;
 }

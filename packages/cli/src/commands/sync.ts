@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { auroraSyncSql, CompileError, emitKyselyTypes, servedNodes, UsageError, type Manifest, type Project } from '@mvkit/compiler';
@@ -11,16 +11,27 @@ import { issueTenantToken } from '@mvkit/runtime/serving/tokens.ts';
 import { maskUrl } from '@mvkit/runtime/db/url.ts';
 import { loadAndCompile, projectDir } from '../project-options.ts';
 
-/** The operational target of a project: MVKIT_OPERATIONAL_URL, else operational.url, else .mvkit/operational (PGlite). */
+/** The operational target of a project: MVKIT_OPERATIONAL_URL (read here: only the CLI reads the environment), else operational.url, else .mvkit/operational (PGlite). */
 export function operationalTarget(project: Project): OperationalTarget {
   return resolveOperational(project.config, project.dir, process.env.MVKIT_OPERATIONAL_URL);
+}
+
+/**
+ * Whether plan, apply and run involve the operational database: models are served and it is
+ * declared (`operational` in mvkit.config.ts), or it is the default embedded one and exists
+ * already (the first mvkit sync creates it). A project that serves models but never syncs pays
+ * nothing for it.
+ */
+function operationalActive(project: Project, manifest: Manifest): boolean {
+  if (!servedNodes(manifest).length) return false;
+  return project.config.operational !== undefined || process.env.MVKIT_OPERATIONAL_URL !== undefined || existsSync(operationalTarget(project).location);
 }
 
 const describeTarget = (t: OperationalTarget) => (t.kind === 'pglite' ? `PGlite ${t.location}` : maskUrl(t.location));
 
 /** `mvkit plan`'s operational section: nothing when the project serves nothing. */
 export async function planOperationalHook(project: Project, manifest: Manifest, options: { json?: boolean; full?: boolean }): Promise<OperationalStage[]> {
-  if (!servedNodes(manifest).length) return [];
+  if (!operationalActive(project, manifest)) return [];
   const t = operationalTarget(project);
   const op = await openOperational(t);
   try {
@@ -34,7 +45,7 @@ export async function planOperationalHook(project: Project, manifest: Manifest, 
 
 /** `mvkit apply`'s operational stage: creates, recreates and drops the served tables (their rows come with the next sync). */
 export async function applyOperationalHook(project: Project, manifest: Manifest, options: { json?: boolean }): Promise<OperationalStage[]> {
-  if (!servedNodes(manifest).length) return [];
+  if (!operationalActive(project, manifest)) return [];
   const t = operationalTarget(project);
   const op = await openOperational(t);
   try {
@@ -52,7 +63,7 @@ export async function applyOperationalHook(project: Project, manifest: Manifest,
  * run never stops for want of an apply.
  */
 export async function deployedOperational(project: Project, manifest: Manifest): Promise<Db | undefined> {
-  if (!servedNodes(manifest).length) return undefined;
+  if (!operationalActive(project, manifest)) return undefined;
   const t = operationalTarget(project);
   const op = await openOperational(t);
   const pending = await planOperational(op, manifest, t.appRole).catch(() => [{ model: '?' }]);
@@ -71,7 +82,7 @@ interface SyncOpts { target?: string; emitTypes?: string; bigint?: string; issue
 export function registerSync(program: Command): void {
   program
     .command('sync')
-    .description('Move what changed in the served models (served: true) since the last sync into the operational database (operational in mvkit.config.ts; default: PGlite under .mvkit/operational; MVKIT_OPERATIONAL_URL overrides), incrementally from the local engine\'s change logs, exactly once: rows and sync position commit together. Its tables come from mvkit apply.')
+    .description('Move what changed in the served models (served: true) since the last sync into the operational database (operational in mvkit.config.ts; default: PGlite under .mvkit/operational; MVKIT_OPERATIONAL_URL overrides), incrementally from the local engine\'s change logs, exactly once: rows and sync position commit together. The default embedded database is set up by sync itself; one reached by URL gets its tables through mvkit plan and apply.')
     .option('-t, --target <name>', 'the local target the served models are read from (default: the config\'s defaultTarget)')
     .option('--emit-types <file>', 'write a kysely Database interface for the served tables to FILE and exit (no database needed)')
     .option('--bigint <as>', 'with --emit-types: BIGINT columns as number (needs the int8 parser) or string', 'number')
@@ -127,6 +138,9 @@ export function registerSync(program: Command): void {
       try {
         local = await openTarget(target);
         op = await openOperational(t);
+        // The default embedded database is set up here, so that it needs no step of its own; one
+        // reached by URL (production) changes schema only through mvkit plan and apply.
+        if (t.kind === 'pglite') await deployOperational(op, manifest, t.appRole);
         const results = await syncServed(local, op, manifest);
         process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${renderSync(results)}synced ${results.length} served model(s) into ${describeTarget(t)}.\n`);
       } finally {

@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.ts';
 import type { Manifest } from '../manifest.ts';
 import { servedNodes, servedTableDdl, servingSchemaDdl, SERVING_SCHEMA, type ServedNode } from './serving-ddl.ts';
 
@@ -49,7 +50,7 @@ const NULL_TOKEN = 'MVKIT_NULL';
 
 function parseS3(url: string): { bucket: string; prefix: string } {
   const m = /^s3:\/\/([a-z0-9.\-]+)\/?(.*)$/.exec(url);
-  if (!m) throw new Error(`"${url}" is not an s3://bucket/prefix URL`);
+  if (!m) throw new UsageError(`"${url}" is not an s3://bucket/prefix URL`, { hint: 's3://my-bucket/mvkit/' });
   const prefix = m[2] ?? '';
   return { bucket: m[1]!, prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix };
 }

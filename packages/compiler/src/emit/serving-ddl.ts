@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.ts';
 import type { Manifest, ManifestNode, ServedSpec } from '../manifest.ts';
 
 /**
@@ -23,7 +24,7 @@ export function servedNodes(manifest: Manifest): ServedNode[] {
 
 const IDENT = /^[a-z_][a-z0-9_]*$/;
 function ident(name: string, what: string): string {
-  if (!IDENT.test(name)) throw new Error(`${what} "${name}" is not a plain lower-case identifier`);
+  if (!IDENT.test(name)) throw new UsageError(`${what} "${name}" is not a plain lower-case identifier`, { hint: 'lower-case letters, digits and underscores, starting with a letter or underscore' });
   return name;
 }
 

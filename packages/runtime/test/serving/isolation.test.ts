@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { servedNodes, SERVING_SCHEMA, type Manifest } from '@mvkit/compiler';
+import { servedNodes, servedTableDdl, SERVING_SCHEMA, type Manifest, type ManifestNode } from '@mvkit/compiler';
 import type { Db } from '../../src/db/db.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { deployOperational } from '../../src/serving/operational-plan.ts';
@@ -139,5 +139,16 @@ describe('tenant isolation on native Postgres, as the application role', () => {
       expect((await app.query(`SELECT ${SERVING_SCHEMA}.current_tenant() AS t`)).rows[0].t).toBe('t1');
     });
     expect((await app.query(`SELECT ${SERVING_SCHEMA}.current_tenant() AS t`)).rows[0].t).toBeNull();
+  });
+
+  it('a served model without a tenant column (global) is readable with any valid token, and without one not at all', async () => {
+    const node = { name: 'kinds_served', columns: [{ name: 'kind', type: 'VARCHAR(16)', nullable: false }, { name: 'n', type: 'BIGINT', nullable: true }] } as unknown as ManifestNode;
+    for (const q of servedTableDdl(node, { key: ['kind'], tenant: null, source: 'kinds' }, 'mvkit_app')) await op.exec(q);
+    await op.exec(`INSERT INTO ${SERVING_SCHEMA}.kinds_served VALUES ('sms', 1), ('rcs', 2)`);
+    const count = async () => Number((await app.query(`SELECT count(*)::int AS n FROM ${SERVING_SCHEMA}.kinds_served`)).rows[0].n);
+    expect(await count()).toBe(0);
+    expect(await asTenant(tokenT1, count)).toBe(2);
+    expect(await asTenant(tokenT2, count)).toBe(2);
+    expect(await asTenant('not-a-token', count)).toBe(0);
   });
 });
