@@ -1,13 +1,17 @@
 /**
  * `pnpm demo`: the messaging platform end to end on embedded PGlite (.mvkit/demo, wiped): deploy the root
  * project, a day of realistic traffic in batches (load + incremental refresh after each), then the
- * per-tenant dashboard. Flags: --tenants, --events (message submissions), --batches, --seed.
+ * per-tenant dashboard in the terminal. Flags: --tenants, --events (message submissions), --batches, --seed,
+ * --days (the period the traffic covers). --serve then syncs the served views into an operational
+ * database (PGlite, .mvkit/demo/operational) and serves the web dashboard over it (mvkit serve),
+ * printing its URL with a token per tenant; --port and --host choose where it listens.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compileProject, formatDiagnostic, loadProject } from '@mvkit/compiler';
-import { openPglite } from '@mvkit/runtime';
+import { compileProject, formatDiagnostic, loadProject, type Manifest } from '@mvkit/compiler';
+import type { Db } from '@mvkit/runtime';
+import { deployOperational, DEFAULT_APP_ROLE, openPglite, syncServed } from '@mvkit/runtime';
 import { runDemo, type DashboardRow, type DemoProgress } from './run-demo.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -49,7 +53,12 @@ function positive(name: string, text: string | undefined, fallback: number): num
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { tenants: { type: 'string' }, events: { type: 'string' }, batches: { type: 'string' }, seed: { type: 'string' } } });
+  const { values } = parseArgs({ options: {
+    tenants: { type: 'string' }, events: { type: 'string' }, batches: { type: 'string' }, seed: { type: 'string' }, days: { type: 'string' },
+    serve: { type: 'boolean' }, port: { type: 'string' }, host: { type: 'string' },
+  } });
+  // The web dashboard draws days: a week of traffic by default when serving it, a day otherwise.
+  const days = positive('days', values.days, values.serve ? 7 : 1);
   const started = performance.now();
   const result = await compileProject(await loadProject(ROOT), 'postgres');
   if (!result.ok || !result.manifest) {
@@ -63,14 +72,33 @@ async function main(): Promise<void> {
   try {
     const r = await runDemo(db, result.manifest, {
       dir, tenants: positive('tenants', values.tenants, 6), events: positive('events', values.events, 20_000),
-      batches: positive('batches', values.batches, 8), seed: positive('seed', values.seed, 42),
+      batches: positive('batches', values.batches, 8), seed: positive('seed', values.seed, 42), hours: 24 * days,
       onProgress: (p) => process.stdout.write(`${renderProgress(p)}\n`),
     });
     process.stdout.write(`${renderDashboard(r.dashboard)}\n\n`);
     process.stdout.write(`${r.records} CDC rows in ${r.batches.length} batches; data in ${dir}; ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    if (values.serve) await serve(db, result.manifest, dir, { port: values.port === undefined ? 8787 : positive('port', values.port, 8787), host: values.host ?? '127.0.0.1' });
   } finally {
     await db.close();
   }
+}
+
+/** Sync into a fresh operational PGlite, then the web dashboard over it until Ctrl-C. */
+async function serve(db: Db, manifest: Manifest, dir: string, listen: { port: number; host: string }): Promise<void> {
+  const op = await openPglite(join(dir, 'operational'));
+  await deployOperational(op, manifest, DEFAULT_APP_ROLE);
+  const synced = await syncServed(db, op, manifest);
+  process.stdout.write(`\nsynced into the operational database: ${synced.map((s) => `${s.model} ${s.upserted} rows`).join(', ')}\n`);
+  const { startServe } = await import('@mvkit/serve');
+  const server = await startServe({ manifest, from: 'operational', db: op, issueTokens: true, ...listen });
+  process.stdout.write(`\ndashboard: ${server.url} (tenant isolation: ${server.isolation})\n`);
+  for (const t of server.tokens) process.stdout.write(`  ${t.tenant.padEnd(12)} ${server.url}/#token=${encodeURIComponent(t.token)}\n`);
+  process.stdout.write(`API: curl -H 'Authorization: Bearer <token>' ${server.url}/api/v1/tenant_daily_metrics\nCtrl-C stops it.\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) await main();

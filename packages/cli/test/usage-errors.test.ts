@@ -28,6 +28,9 @@ describe('usage errors exit 2 through the real CLI, with one message and no stac
     ['a bad generate --tenants', ['generate', '--tenants', 'some'], 'mvkit: --tenants must be a whole number of at least 1, not "some"'],
     ['an unknown compile target', ['compile', '--target', 'snowflake'], 'mvkit: unknown compile target "snowflake"'],
     ['--redshift-copy without --iam-role', ['load', '--redshift-copy', 's3://bucket/landing'], 'mvkit: --redshift-copy needs --iam-role'],
+    ['a bad serve --from', ['serve', '--from', 'nope'], 'mvkit: --from must be operational or warehouse, not "nope"'],
+    ['serve --tokens on the operational database', ['serve', '--tokens', 'tokens.json'], 'mvkit: --tokens is for --from warehouse: the operational database keeps its own tokens'],
+    ['a bad serve --port', ['serve', '--port', 'http'], 'mvkit: --port must be a whole number of at least 0, not "http"'],
   ])('%s', (_what, args, message) => {
     const r = mvkit(args);
     expect(r.code).toBe(2);

@@ -5,6 +5,7 @@ import type { CommandEntry } from './command-entry.ts';
  * line per command:
  *
  *   { name: 'sync', summary: 'One line for mvkit --help.', load: () => import('./sync.ts').then((m) => m.registerSync) },
+  { name: 'serve', summary: 'Serve the dashboard and a JSON API over the served views, each tenant its own rows.', load: () => import('./serve.ts').then((m) => m.registerServe) },
  *
  * plus `args: '[options] [files...]'` when its usage line is not the default `[options]`.
  * `mvkit --help` reads only these lines; `load()` runs only for the command being run (or asked
