@@ -12,6 +12,8 @@ export const deliveryDaily = rollup('delivery_daily', {
   groupBy: ['tenant_id', 'campaign_id', 'category', 'channel_id', 'recipient_country'],
   bucket: { name: 'day', grain: 'day', column: 'hour' },
   measures: ALL,
+  // Hour → day loses no message: the daily totals are the hourly ones.
+  assert: { equalTotals: ['submitted', 'delivered', 'failed'] },
 });
 
 /** Campaign → tenant: per tenant, channel and day (the dashboard's grain). */
@@ -26,4 +28,5 @@ export const tenantDaily = rollup('tenant_daily', {
   from: tenantChannelDaily,
   groupBy: ['tenant_id', 'day'],
   measures: ALL,
+  assert: { unique: ['tenant_id', 'day'], equalTotals: ['submitted', 'delivered'] },
 });

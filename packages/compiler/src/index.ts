@@ -35,3 +35,6 @@ export type { SqlStatement } from './analyzer/index.ts';
 export { sqlSelectParts, sqlSelectPartsRejection, sqlModelSelect } from './analyzer/select-parts.ts';
 export type { SqlSelectPartsOptions } from './analyzer/select-parts.ts';
 export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, MvHeader, Verdict, ReasonCode } from './analyzer/index.ts';
+export { compileAssertions, assertionsSqlFile } from './emit/assertions.ts';
+export type { CompiledAssertion, AssertionKind } from './emit/assertions.ts';
+export type { AssertSpec, AssertLevel, AssertColumns, AcceptedValue } from './dsl/assert.ts';

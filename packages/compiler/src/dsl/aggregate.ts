@@ -1,4 +1,5 @@
 import { columnsOf, type Columns, type Expr, type TimeGrain } from '../expr.ts';
+import { assertOf, type AssertSpec } from './assert.ts';
 import { callSite } from '../location.ts';
 import type { BaseType, ColType, KeysOfType, Shape } from '../types.ts';
 import { sqlTypeOf } from './enrichment.ts';
@@ -85,6 +86,7 @@ export interface AggregateOptions<F extends AnyModel, G extends keyof ShapeOfMod
   tenantIsolation?: TenantOptOut;
   physical?: Physical;
   description?: string;
+  assert?: AssertSpec;
 }
 
 export type AggregateOut<F extends AnyModel, G extends string, BN extends string, M> = Typed<
@@ -121,6 +123,7 @@ export function aggregate<const F extends AnyModel, const G extends keyof ShapeO
     tenantIsolation: options.tenantIsolation,
     physical: options.physical ?? {},
     description: options.description,
+    ...assertOf(options),
   }) as never;
 }
 
@@ -139,6 +142,7 @@ export interface RollupOptions<F extends AnyGrain, G extends GroupsOf<F>, BN ext
   tenantIsolation?: TenantOptOut;
   physical?: Physical;
   description?: string;
+  assert?: AssertSpec;
 }
 
 /** Re-aggregates an aggregate to a coarser grain: sum of sums and counts, min of mins, max of maxes. */
@@ -176,6 +180,7 @@ export function rollup<const F extends AnyGrain, const G extends GroupsOf<F>, co
     tenantIsolation: options.tenantIsolation,
     physical: options.physical ?? {},
     description: options.description,
+    ...assertOf(options),
   }) as never;
 }
 

@@ -1,6 +1,7 @@
 import type { ExprNode, TimeGrain } from '../expr.ts';
 import type { SourceLoc } from '../location.ts';
 import type { ColType, Shape } from '../types.ts';
+import type { AssertSpec } from './assert.ts';
 
 /** Physical attributes of a Redshift relation. Those of an MV can be altered in place. */
 export interface Physical {
@@ -33,6 +34,8 @@ interface Base<K extends string> {
   readonly loc: SourceLoc;
   readonly columns: Readonly<Record<string, ColType>>;
   readonly description?: string;
+  /** Checks on the model's rows after each refresh (`assert: { unique, notNull, ... }`). */
+  readonly assert?: AssertSpec;
 }
 
 export interface StreamModel extends Base<'stream'> {

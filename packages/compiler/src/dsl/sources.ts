@@ -1,4 +1,5 @@
 import { callSite } from '../location.ts';
+import { assertOf, type AssertSpec } from './assert.ts';
 import type { ColumnTypes, KeysOfType, ShapeOf } from '../types.ts';
 import { freezeModel, type DimensionModel, type Physical, type StreamModel, type Typed } from './model.ts';
 
@@ -16,6 +17,7 @@ export interface StreamOptions<C extends ColumnTypes> {
   eventTimeOptional?: boolean;
   physical?: Physical;
   description?: string;
+  assert?: AssertSpec<keyof C & string>;
 }
 
 /** An append-only event table. */
@@ -32,6 +34,7 @@ export function stream<const C extends ColumnTypes>(name: string, options: Strea
     ...(options.eventTimeOptional ? { eventTimeOptional: true as const } : {}),
     physical: options.physical ?? {},
     description: options.description,
+    ...assertOf(options),
   });
 }
 
@@ -48,6 +51,7 @@ export interface DimensionOptions<C extends ColumnTypes> {
   onDelete?: { keep: KeysOfType<ShapeOf<C>, 'timestamp'> };
   physical?: Physical;
   description?: string;
+  assert?: AssertSpec<keyof C & string>;
 }
 
 /** Keyed, mutable master data, changed through CDC. */
@@ -65,5 +69,6 @@ export function dimension<const C extends ColumnTypes>(name: string, options: Di
     // Master data is small: a copy on every node makes every join with it co-located.
     physical: options.physical?.distKey ? options.physical : { distStyle: 'all', ...options.physical },
     description: options.description,
+    ...assertOf(options),
   });
 }

@@ -1,4 +1,5 @@
 import { columnsOf, type Columns, type Expr } from '../expr.ts';
+import { assertOf, type AssertSpec } from './assert.ts';
 import { callSite } from '../location.ts';
 import type { BaseType, ColType, ColumnTypes, Shape, ShapeOf } from '../types.ts';
 import { sqlTypeOf } from './enrichment.ts';
@@ -12,6 +13,7 @@ export interface ServingViewOptions<F extends AnyModel, D extends Record<string,
   select: (c: Columns<ShapeOfModel<F>>) => D;
   where?: (c: Columns<ShapeOfModel<F>>) => Expr<'boolean'>;
   description?: string;
+  assert?: AssertSpec;
 }
 
 /** A plain view for ratios and derived metrics, computed at query time over an MV. */
@@ -36,6 +38,7 @@ export function servingView<const F extends AnyModel, const D extends Record<str
     select: selected.map(([n, e]) => ({ name: n, expr: e.node })),
     where: options.where ? options.where(cols as never).node : null,
     description: options.description,
+    ...assertOf(options),
   }) as never;
 }
 
@@ -55,6 +58,7 @@ export interface SqlModelOptions<C extends ColumnTypes> {
   tenantIsolation?: TenantOptOut;
   physical?: Physical;
   description?: string;
+  assert?: AssertSpec<keyof C & string>;
 }
 
 /** The escape hatch: a model written in SQL. */
@@ -71,5 +75,6 @@ export function sqlModel<const C extends ColumnTypes>(name: string, options: Sql
     tenantIsolation: options.tenantIsolation,
     physical: options.physical ?? {},
     description: options.description,
+    ...assertOf(options),
   }) as never;
 }
