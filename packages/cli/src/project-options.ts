@@ -18,7 +18,7 @@ export function parseTarget(value: string): TargetName {
 }
 
 /** The commands that open a target's database: each takes the PGlite data directory's lock first. */
-export const DATABASE_COMMANDS = new Set(['apply', 'load', 'plan', 'refresh', 'run', 'status', 'verify']);
+export const DATABASE_COMMANDS = new Set(['apply', 'load', 'plan', 'refresh', 'run', 'status', 'verify', 'check']);
 
 function seconds(value: string): number {
   const n = Number(value);

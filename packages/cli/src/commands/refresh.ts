@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { refreshDeployment } from '@mvkit/runtime/refresh/refresh.ts';
+import { selectNodes } from '@mvkit/runtime/refresh/select-nodes.ts';
+import { afterRefreshAssertions, ASSERT_OPTION } from './check.ts';
 import { ivmTraceFromEnv } from '../ivm-trace.ts';
 import { integerOption } from '../option-values.ts';
 import { TARGET_OPTION, withDeployment } from './plan.ts';
@@ -29,13 +31,17 @@ export function registerRefresh(program: Command): void {
     .option('--cascade', 'Redshift: REFRESH ... CASCADE on each top-most selected MV')
     .option(...THREADS_OPTION)
     .option('--json', 'print the refreshes as JSON')
-    .action(async (opts: { target?: string; select?: string[]; cascade?: boolean; threads?: number; json?: boolean }, cmd: Command) => {
+    .option(...ASSERT_OPTION)
+    .action(async (opts: { target?: string; select?: string[]; cascade?: boolean; threads?: number; json?: boolean; assert?: boolean }, cmd: Command) => {
       const trace = ivmTraceFromEnv();
       await withDeployment(cmd, opts.target, async (d) => {
         const bar = opts.json ? undefined : progressBar();
         const results = await refreshDeployment(d.db, d.engine, d.manifest, { ...(opts.select ? { select: opts.select } : {}), cascade: opts.cascade ?? false, ...(bar ? { onProgress: bar } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) });
+        // The refresh has committed: assertions report on it, they do not undo it.
+        const checked = opts.assert === false ? null : await afterRefreshAssertions(d, opts.select ? selectNodes(d.manifest, opts.select) : undefined, 'refresh');
         if (opts.json) {
           process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+          checked?.report();
           return;
         }
         for (const r of results) {
@@ -44,6 +50,7 @@ export function registerRefresh(program: Command): void {
           process.stdout.write(`${r.node}: ${r.mode}${rows}${ms}${r.detail ? ` (${r.detail})` : ''}\n`);
         }
         process.stdout.write(`refreshed ${results.length} MV(s) on ${d.target.name}.\n`);
+        checked?.report();
       });
     });
 }

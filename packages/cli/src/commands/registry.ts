@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.ts';
+import { registerCheck } from './check.ts';
 import { registerApply } from './apply.ts';
 import { registerCompile } from './compile.ts';
 import { registerDemo } from './demo.ts';
@@ -21,6 +22,6 @@ export type RegisterCommand = (program: Command) => void;
 /** Every command of the CLI, in the order `mvkit --help` lists them (the README's order). */
 export const COMMANDS: readonly RegisterCommand[] = [
   registerInit, registerCompile, registerValidate, registerGraph, registerAnalyze,
-  registerPlan, registerApply, registerRefresh, registerStatus, registerVerify, registerDev,
+  registerPlan, registerApply, registerRefresh, registerStatus, registerVerify, registerCheck, registerDev,
   registerGenerate, registerLoad, registerRun, registerDemo,
 ];

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { deploymentStatus, type StatusReport } from '@mvkit/runtime/status/status.ts';
+import { lastAssertionResults, type AssertionResult } from '@mvkit/runtime/assertions/assertion-results.ts';
 import { TARGET_OPTION, withDeployment } from './plan.ts';
 
 const ago = (iso: string, now: string) => {
@@ -31,16 +32,28 @@ export function renderStatus(r: StatusReport, target: string): string {
   return out.join('\n') + '\n';
 }
 
+/** The last result of each assertion (mvkit refresh, run and check record them). */
+export function renderAssertions(results: readonly AssertionResult[], now: string): string {
+  if (!results.length) return '';
+  const out = ['', 'assertions (last run):'];
+  for (const r of results) {
+    const state = r.status === 'pass' ? 'pass' : r.level === 'error' ? `FAIL (${r.failingRows} offending row(s))` : `warn (${r.failingRows} offending row(s))`;
+    out.push(`  ${r.id.padEnd(40)}  ${state}  ·  ${r.description}  ·  ${r.command} ${ago(r.at, now)}`);
+  }
+  return out.join('\n') + '\n';
+}
+
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('Per node: deployed vs current fingerprint, stale or fresh, last refresh; and how recent the newest events are.')
+    .description('Per node: deployed vs current fingerprint, stale or fresh, last refresh; how recent the newest events are; the last result of each assertion.')
     .option(...TARGET_OPTION)
     .option('--json', 'print the status as JSON')
     .action(async (opts: { target?: string; json?: boolean }, cmd: Command) => {
       await withDeployment(cmd, opts.target, async (d) => {
         const report = await deploymentStatus(d.db, d.engine, d.manifest);
-        process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderStatus(report, d.target.name));
+        const assertions = await lastAssertionResults(d.db);
+        process.stdout.write(opts.json ? JSON.stringify({ ...report, assertions }, null, 2) + '\n' : renderStatus(report, d.target.name) + renderAssertions(assertions, report.at));
       });
     });
 }
