@@ -8,18 +8,20 @@ const KINDS = ['unique', 'notNull', 'acceptedValues', 'equalTotals', 'freshness'
 
 /**
  * The line of `word` inside the model's `assert:` block: the first line at or after the
- * declaration's `assert` that names it quoted (or as a key), else the `assert` line, else the
- * declaration's. Read from the source, since the assertion objects carry no location.
+ * assertion `kind` (after the declaration's `assert`) that names it quoted or as a key, else
+ * that of `kind`, else the `assert` line, else the declaration's. Read from the source, since the assertion objects carry no location.
  */
-function lineOf(m: Model, word: string): number {
+function lineOf(m: Model, word: string, kind = word): number {
   let lines: string[];
   try {
     lines = readFileSync(m.loc.file, 'utf8').split('\n');
   } catch {
     return m.loc.line;
   }
-  const start = lines.findIndex((l, i) => i >= m.loc.line - 1 && /\bassert\s*:/.test(l));
-  if (start < 0) return m.loc.line;
+  const assertAt = lines.findIndex((l, i) => i >= m.loc.line - 1 && /\bassert\s*:/.test(l));
+  if (assertAt < 0) return m.loc.line;
+  const kindAt = lines.findIndex((l, i) => i >= assertAt && new RegExp(`\\b${kind}\\s*:`).test(l));
+  const start = kindAt < 0 ? assertAt : kindAt;
   const key = new RegExp(`(['"\`])${word.replace(/[^\w]/g, '')}\\1|\\b${word.replace(/[^\w]/g, '')}\\s*:`);
   const i = lines.findIndex((l, k) => k >= start && key.test(l));
   return (i >= 0 ? i : start) + 1;
@@ -32,14 +34,14 @@ export function assertionsPass(graph: ModelGraph): Diagnostic[] {
     const a = m.assert as Record<string, unknown> | undefined;
     if (!a) continue;
     const columns = Object.keys(m.columns);
-    const problem = (near: string, message: string, hint: string) =>
-      out.push({ code: 'invalid-assertion', severity: 'error', message, model: m.name, file: m.loc.file, line: lineOf(m, near), column: 1, hint });
+    const problem = (near: string, message: string, hint: string, kind = near) =>
+      out.push({ code: 'invalid-assertion', severity: 'error', message, model: m.name, file: m.loc.file, line: lineOf(m, near, kind), column: 1, hint });
     const known = (kind: string, c: string) => {
-      if (!columns.includes(c)) problem(c, `assert.${kind} names "${c}", which is not a column of "${m.name}"`, `columns of "${m.name}": ${columns.join(', ')}`);
+      if (!columns.includes(c)) problem(c, `assert.${kind} names "${c}", which is not a column of "${m.name}"`, `columns of "${m.name}": ${columns.join(', ')}`, kind);
       return columns.includes(c);
     };
     const level = (kind: string, l: unknown) => {
-      if (l !== undefined && l !== 'error' && l !== 'warn') problem(kind, `assert.${kind} has level ${JSON.stringify(l)}`, "use level: 'error' (refresh exits 1) or 'warn' (refresh warns and exits 0)");
+      if (l !== undefined && l !== 'error' && l !== 'warn') problem('level', `assert.${kind} has level ${JSON.stringify(l)}`, "use level: 'error' (refresh exits 1) or 'warn' (refresh warns and exits 0)", kind);
     };
     for (const kind of Object.keys(a)) {
       if (!KINDS.includes(kind)) problem(kind, `unknown assertion "${kind}" on "${m.name}"`, `assertions: ${KINDS.join(', ')}`);
@@ -56,7 +58,7 @@ export function assertionsPass(graph: ModelGraph): Diagnostic[] {
       if (!known('acceptedValues', c)) continue;
       const { values, level: l } = acceptedOf(spec);
       level('acceptedValues', l);
-      if (!Array.isArray(values) || !values.length) problem(c, `assert.acceptedValues.${c} lists no value`, `e.g. acceptedValues: { ${c}: ['a', 'b'] }`);
+      if (!Array.isArray(values) || !values.length) problem(c, `assert.acceptedValues.${c} lists no value`, `e.g. acceptedValues: { ${c}: ['a', 'b'] }`, 'acceptedValues');
     }
     if (a.equalTotals) {
       const spec = a.equalTotals as Parameters<typeof columnsOf>[0] & { tolerance?: unknown };
@@ -68,12 +70,12 @@ export function assertionsPass(graph: ModelGraph): Diagnostic[] {
       } else {
         for (const c of cols) {
           if (!known('equalTotals', c)) continue;
-          if (!(c in source.columns)) problem(c, `assert.equalTotals compares "${c}", which "${source.name}" (the model "${m.name}" is built from) does not have`, `columns of both: ${columns.filter((x) => x in source.columns).join(', ') || 'none'}`);
-          else if (m.columns[c]!.base !== 'number') problem(c, `assert.equalTotals sums "${c}", a ${m.columns[c]!.sql} column`, 'compare numeric columns (measures) only');
+          if (!(c in source.columns)) problem(c, `assert.equalTotals compares "${c}", which "${source.name}" (the model "${m.name}" is built from) does not have`, `columns of both: ${columns.filter((x) => x in source.columns).join(', ') || 'none'}`, 'equalTotals');
+          else if (m.columns[c]!.base !== 'number') problem(c, `assert.equalTotals sums "${c}", of type ${m.columns[c]!.sql}`, 'compare numeric columns (measures) only', 'equalTotals');
         }
       }
       if (!Array.isArray(spec) && spec.tolerance !== undefined && !(typeof spec.tolerance === 'number' && spec.tolerance >= 0)) {
-        problem('tolerance', `assert.equalTotals.tolerance is ${JSON.stringify(spec.tolerance)}`, 'a number >= 0: the largest absolute difference accepted');
+        problem('tolerance', `assert.equalTotals.tolerance is ${JSON.stringify(spec.tolerance)}`, 'a number >= 0: the largest absolute difference accepted', 'equalTotals');
       }
     }
     const f = a.freshness as { column?: string; maxAge?: unknown; level?: unknown } | undefined;
@@ -81,9 +83,9 @@ export function assertionsPass(graph: ModelGraph): Diagnostic[] {
       level('freshness', f.level);
       if (typeof f.column !== 'string') problem('freshness', 'assert.freshness names no column', "e.g. freshness: { column: 'event_at', maxAge: '2 hours' }");
       else if (known('freshness', f.column) && !['timestamp', 'date'].includes(m.columns[f.column]!.base)) {
-        problem(f.column, `assert.freshness reads "${f.column}", a ${m.columns[f.column]!.sql} column`, 'name a TIMESTAMP or DATE column');
+        problem(f.column, `assert.freshness reads "${f.column}", of type ${m.columns[f.column]!.sql}`, 'name a TIMESTAMP or DATE column', 'freshness');
       }
-      if (typeof f.maxAge !== 'string' || !parseMaxAge(f.maxAge)) problem('maxAge', `assert.freshness.maxAge is ${JSON.stringify(f.maxAge)}`, "a count and a unit: '90 minutes', '2 hours', '1 day'");
+      if (typeof f.maxAge !== 'string' || !parseMaxAge(f.maxAge)) problem('maxAge', `assert.freshness.maxAge is ${JSON.stringify(f.maxAge)}`, "a count and a unit: '90 minutes', '2 hours', '1 day'", 'freshness');
     }
   }
   return out;
