@@ -13,6 +13,7 @@ import { registerPlan } from './plan.ts';
 import { registerRefresh } from './refresh.ts';
 import { registerRun } from './run.ts';
 import { registerStatus } from './status.ts';
+import { registerTest } from './test.ts';
 import { registerValidate } from './validate.ts';
 import { registerVerify } from './verify.ts';
 
@@ -21,7 +22,7 @@ export type RegisterCommand = (program: Command) => void;
 
 /** Every command of the CLI, in the order `mvkit --help` lists them (the README's order). */
 export const COMMANDS: readonly RegisterCommand[] = [
-  registerInit, registerCompile, registerValidate, registerGraph, registerAnalyze,
+  registerInit, registerCompile, registerValidate, registerGraph, registerAnalyze, registerTest,
   registerPlan, registerApply, registerRefresh, registerStatus, registerVerify, registerCheck, registerDev,
   registerGenerate, registerLoad, registerRun, registerDemo,
 ];
