@@ -12,6 +12,8 @@ export interface ModelTestResult {
   /** Relative to the project. */
   readonly file: string;
   readonly line: number;
+  /** The models it expects rows of. */
+  readonly models: readonly string[];
   readonly status: 'pass' | 'fail';
   readonly diffs: readonly RowsDiff[];
   /** What else failed: a test that names what the project does not have, a maintained MV that differs from its recomputation. */
@@ -151,7 +153,7 @@ export async function runModelTests(project: Project, tests: readonly ModelTest[
         problems.push(e instanceof TestProblem ? e.message : `${(e as Error).message ?? String(e)}`);
       }
       const r: ModelTestResult = {
-        name: t.name, file: relative(project.dir, t.loc.file) || t.loc.file, line: t.loc.line,
+        name: t.name, file: relative(project.dir, t.loc.file) || t.loc.file, line: t.loc.line, models: t.expect.map((e) => e.model.name),
         status: diffs.length || problems.length ? 'fail' : 'pass', diffs, problems, steps: steps.length, durationMs: performance.now() - t0,
       };
       results.push(r);
