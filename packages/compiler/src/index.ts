@@ -38,6 +38,6 @@ export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, MvHeader, Verdict,
 export { compileAssertions, assertionsSqlFile } from './emit/assertions.ts';
 export type { CompiledAssertion, AssertionKind } from './emit/assertions.ts';
 export type { AssertSpec, AssertLevel, AssertColumns, AcceptedValue } from './dsl/assert.ts';
-export { defineTest, rows, isModelTest, isTestFile } from './dsl/model-test.ts';
+export { defineTest, rows } from './dsl/model-test.ts';
 export type { ModelTest, ModelTestSpec, ModelRows, TestStep, TestRow, TestValue } from './dsl/model-test.ts';
 export { loadModelTests } from './load-tests.ts';
