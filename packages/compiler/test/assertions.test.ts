@@ -24,8 +24,8 @@ describe('assertions compiled to SQL', () => {
       writeFileSync(file, sql);
     }
     expect(sql).toBe(readFileSync(file, 'utf8'));
-    // One per declared check (and a line per project): 9 in the root project, 5 in the fixture.
-    expect(sql.match(/^-- /gm)).toHaveLength(2 + 9 + 5);
+    // One per declared check (and a line per project): 8 in the root project, 5 in the fixture.
+    expect(sql.match(/^-- /gm)).toHaveLength(2 + 8 + 5);
   });
 
   it('each Redshift assertion is one SELECT that parses: a user who may SELECT from the relations may run it', { timeout: 120_000 }, async () => {

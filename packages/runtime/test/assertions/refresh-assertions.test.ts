@@ -69,6 +69,13 @@ async function scenario(target: string[], env: NodeJS.ProcessEnv, name: string):
   expect(all.code).toBe(1);
   expect(all.stdout).toContain('5 assertion(s) on');
   expect(all.stdout).toMatch(/FAIL {2}events\.unique/);
+  // mvkit run checks after each batch too: the loop goes on, its exit code says it failed.
+  const run = mvkit(dir, ['run', '--batches', '1', '--interval', '0', ...target], env);
+  expect(run.stdout).toMatch(/^batch 1: loaded 0 rows/m);
+  expect(run.stderr).toContain('error: assertion events.unique failed on model events');
+  expect(run.code).toBe(1);
+  status = JSON.parse(mvkit(dir, ['status', '--json', ...target], env).stdout) as { assertions: (Result & { command: string })[] };
+  expect(resultOf(status, 'events.unique')).toMatchObject({ status: 'fail', command: 'run' });
 }
 
 describe('assertions after refresh', () => {
