@@ -1,5 +1,6 @@
 import { compileAssertions, type CompiledAssertion, type Manifest, type ModelGraph } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
+import { RefreshError } from '../errors.ts';
 import { now } from '../state/state-schema.ts';
 import { recordAssertionResults, type AssertionResult } from './assertion-results.ts';
 
@@ -33,9 +34,16 @@ export async function runAssertions(db: Db, assertions: readonly CompiledAsserti
   const results: AssertionResult[] = [];
   for (const a of assertions) {
     const started = performance.now();
-    const [c] = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM (${a.sql}) AS offending`);
-    const failingRows = Number(c?.n ?? 0);
-    const sample = failingRows ? (await db.query<Record<string, unknown>>(`SELECT * FROM (${a.sql}) AS offending LIMIT ${SAMPLE_ROWS}`)).map(plain) : [];
+    let failingRows: number;
+    let sample: Record<string, unknown>[];
+    try {
+      const [c] = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM (${a.sql}) AS offending`);
+      failingRows = Number(c?.n ?? 0);
+      sample = failingRows ? (await db.query<Record<string, unknown>>(`SELECT * FROM (${a.sql}) AS offending LIMIT ${SAMPLE_ROWS}`)).map(plain) : [];
+    } catch (e) {
+      // Not a verdict on the data: the relation is not there (not applied yet) or not readable.
+      throw new RefreshError(`assertion ${a.id} of model ${a.model} could not run: ${(e as Error).message}`, { hint: 'run `mvkit apply` first; the user needs SELECT on the model\'s relation' });
+    }
     results.push({
       id: a.id, model: a.model, kind: a.kind, level: a.level, description: a.description, status: failingRows ? 'fail' : 'pass',
       failingRows, sample, durationMs: performance.now() - started, command, at: now(),

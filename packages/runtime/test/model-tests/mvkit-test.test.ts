@@ -52,4 +52,14 @@ describe('mvkit test', () => {
     const kinds = new Set(run.results.flatMap((t) => t.models.map((m) => graph.models.get(m)!.kind)));
     expect([...kinds].sort()).toEqual(['aggregate', 'dimension', 'enrichment', 'rollup', 'sql', 'stream', 'streamJoin', 'view']);
   });
+
+  it('a project made by mvkit init ships with tests that pass', { timeout: 600_000 }, () => {
+    const dir = join(work, 'shop');
+    expect(mvkit(work, ['init', dir]).code).toBe(0);
+    const r = mvkit(dir, ['test', '--json']);
+    expect(r.code).toBe(0);
+    const run = JSON.parse(r.stdout) as ModelTestRun;
+    expect(run.results.length).toBeGreaterThanOrEqual(2);
+    expect(run.results.every((t) => t.status === 'pass' && t.file === 'models/sales.test.ts')).toBe(true);
+  });
 });
