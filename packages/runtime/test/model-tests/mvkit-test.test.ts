@@ -20,12 +20,13 @@ function mvkit(dir: string, args: string[]) {
 describe('mvkit test', () => {
   it('a wrong expected row fails with the diff and the test\'s file:line, exit 1; the right test passes', { timeout: 600_000 }, () => {
     const dir = join(work, 'broken');
+    // The test file is .mts (mvkit test reads .test.ts, .mts, .js, .mjs) so that vitest, which runs packages/*/test/**/*.test.ts, leaves it alone.
     cpSync(join(import.meta.dirname, 'fixtures/broken'), dir, { recursive: true, filter: (s) => !s.includes('.mvkit') });
     const r = mvkit(dir, ['test']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^ok {3}two days of orders \(models\/orders\.test\.ts:6, 2 step\(s\), \d+ ms\)$/m);
+    expect(r.stdout).toMatch(/^ok {3}two days of orders \(models\/orders\.test\.mts:6, 2 step\(s\), \d+ ms\)$/m);
     // The line of defineTest('a wrong expected count', ...) in the fixture.
-    expect(r.stdout).toMatch(/^FAIL a wrong expected count \(models\/orders\.test\.ts:15, 2 step\(s\), \d+ ms\)$/m);
+    expect(r.stdout).toMatch(/^FAIL a wrong expected count \(models\/orders\.test\.mts:15, 2 step\(s\), \d+ ms\)$/m);
     expect(r.stdout).toContain('    orders_daily: 1 expected row(s) not found, 1 row(s) not expected\n'
       + '      - expected {"tenant_id":"t1","day":"2026-01-01T00:00:00.000Z","orders":3,"revenue":14.75}\n'
       + '      + actual   {"tenant_id":"t1","day":"2026-01-01T00:00:00.000Z","orders":2,"revenue":14.75}\n'
