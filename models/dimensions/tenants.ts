@@ -9,4 +9,5 @@ export const tenants = dimension('tenants', {
   },
   key: ['tenant_id'],
   tenant: 'tenant_id',
+  assert: { unique: ['tenant_id'], notNull: { columns: ['tenant_name'], level: 'warn' } },
 });

@@ -9,6 +9,7 @@ export const deliveryHourly = aggregate('delivery_hourly', {
   from: messagesEnriched,
   groupBy: ['tenant_id', 'campaign_id', 'category', 'channel_id', 'recipient_country'],
   bucket: { name: 'hour', grain: 'hour', column: 'submitted_at' },
+  assert: { unique: ['tenant_id', 'campaign_id', 'category', 'channel_id', 'recipient_country', 'hour'] },
   measures: (m, c) => ({
     submitted: m.count(),
     sent: m.countIf(c.sent_at.isNotNull().or(c.delivered_at.isNotNull()).or(c.read_at.isNotNull())),

@@ -26,4 +26,6 @@ export const tenantDaily = rollup('tenant_daily', {
   from: tenantChannelDaily,
   groupBy: ['tenant_id', 'day'],
   measures: ALL,
+  // Channel → tenant loses no message: the tenant totals are the channels'.
+  assert: { unique: ['tenant_id', 'day'], equalTotals: ['submitted', 'delivered', 'failed'] },
 });

@@ -12,4 +12,6 @@ export const deliveryReceipts = stream('delivery_receipts', {
   key: ['tenant_id', 'message_id'],
   tenant: 'tenant_id',
   eventTime: 'event_at',
+  // A status the carriers' adapter does not map would count nowhere: warn, the load still counts.
+  assert: { acceptedValues: { status: { values: ['sent', 'delivered', 'read', 'failed'], level: 'warn' } } },
 });

@@ -11,6 +11,7 @@ export const messages = streamJoin('messages', {
   key: ['tenant_id', 'message_id'],
   tenant: 'tenant_id',
   landing: 'message_events',
+  assert: { unique: ['tenant_id', 'message_id'], notNull: ['tenant_id', 'message_id'] },
   pivot: ({ submission, receipt }) => ({
     campaign_id: submission.max('campaign_id'),
     channel_id: submission.max('channel_id'),

@@ -20,7 +20,7 @@ export function parseTarget(value: string): TargetName {
 }
 
 /** The commands that open a target's database: each takes the PGlite data directory's lock first. */
-export const DATABASE_COMMANDS = new Set(['apply', 'docs', 'load', 'plan', 'refresh', 'run', 'status', 'sync', 'verify']);
+export const DATABASE_COMMANDS = new Set(['apply', 'check', 'docs', 'load', 'plan', 'refresh', 'run', 'status', 'sync', 'verify']);
 
 function seconds(value: string): number {
   const n = Number(value);

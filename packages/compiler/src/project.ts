@@ -5,6 +5,7 @@ import { basename, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { configProblems, type ProjectConfig } from './config.ts';
 import { isModel, type Model } from './dsl/model.ts';
+import { isTestFile } from './dsl/model-test.ts';
 import type { UnknownColumnError } from './column-scope.ts';
 import { ModelError, type Diagnostic } from './errors.ts';
 
@@ -77,7 +78,7 @@ async function importFile(dir: string, file: string): Promise<Record<string, unk
  * time of a loader hook per file. `@mvkit/compiler` is the running compiler, other packages
  * stay external.
  */
-async function importModels(dir: string, files: readonly string[]): Promise<{ modules: Record<string, unknown>[]; diagnostics: Diagnostic[] }> {
+export async function importModels(dir: string, files: readonly string[]): Promise<{ modules: Record<string, unknown>[]; diagnostics: Diagnostic[] }> {
   if (underVitest()) {
     // Under vitest its own module runner compiles TypeScript and shares module instances.
     const modules: Record<string, unknown>[] = [];
@@ -161,7 +162,7 @@ function framesIn(e: unknown, file: string): { line: number; column: number }[] 
   return out;
 }
 
-function listFiles(dir: string, exts: readonly string[]): string[] {
+export function listFiles(dir: string, exts: readonly string[]): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
   for (const entry of readdirSync(dir).sort()) {
@@ -215,7 +216,7 @@ export async function loadProject(dirArg: string): Promise<Project> {
   }
   const models: Model[] = [];
   const loadDiagnostics: Diagnostic[] = [];
-  const loaded = await importModels(dir, listFiles(modelsDir, ['.ts', '.mts', '.js', '.mjs']));
+  const loaded = await importModels(dir, listFiles(modelsDir, ['.ts', '.mts', '.js', '.mjs']).filter((f) => !isTestFile(f)));
   loadDiagnostics.push(...loaded.diagnostics);
   for (const mod of loaded.modules) {
     for (const value of Object.values(mod)) if (isModel(value) && !models.includes(value)) models.push(value);

@@ -6,6 +6,7 @@ import type { TargetName } from './emit/dialect.ts';
 import type { Diagnostic } from './errors.ts';
 import { buildGraph, type ModelGraph } from './graph.ts';
 import type { Manifest } from './manifest.ts';
+import { assertionsPass } from './passes/assertions.ts';
 import { eligibilityPass } from './passes/eligibility.ts';
 import { functionsPass, functionTargets } from './passes/functions.ts';
 import { namesPass } from './passes/names.ts';
@@ -54,7 +55,7 @@ export async function compileProject(project: Project, target: TargetName = 'red
   const structural = graph.diagnostics.some((d) => d.code === 'cycle' || d.code === 'unknown-reference');
   // The names pass checks the identifier shape of every name, the structure pass only some.
   const structure = structurePass(graph).filter((d) => d.code !== 'invalid-name');
-  diagnostics.push(...namesPass(graph), ...typeBoundsPass(graph), ...structure, ...tenantPass(graph), ...physicalPass(graph));
+  diagnostics.push(...namesPass(graph), ...typeBoundsPass(graph), ...structure, ...tenantPass(graph), ...physicalPass(graph), ...assertionsPass(graph));
   // SQL is read with the Postgres parser (function calls, SQL models' select parts).
   await initAnalyzer();
   const engines = project.config.targets ? Object.values(project.config.targets).map((t) => t.engine as string) : null;

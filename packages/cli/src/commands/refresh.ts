@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { afterRefreshAssertions, ASSERT_OPTION } from './check.ts';
 import { ivmTraceFromEnv } from '../ivm-trace.ts';
 import { integerOption } from '../option-values.ts';
 import { TARGET_OPTION, withDeployment } from './plan.ts';
@@ -29,16 +30,21 @@ export function registerRefresh(program: Command): void {
     .option('--query-group <name>', 'Redshift: the WLM query group the refresh session sets (default mvkit_refresh; "none" for none)')
     .option(...THREADS_OPTION)
     .option('--json', 'print the refreshes as JSON')
-    .action(async (opts: { target?: string; select?: string[]; cascade?: boolean; threads?: number; json?: boolean; queryGroup?: string }, cmd: Command) => {
+    .option(...ASSERT_OPTION)
+    .action(async (opts: { target?: string; select?: string[]; cascade?: boolean; threads?: number; json?: boolean; queryGroup?: string; assert?: boolean }, cmd: Command) => {
       const { refreshDeployment } = await import('@mvkit/runtime/refresh/refresh.ts');
       const { redshiftEngine } = await import('@mvkit/runtime/engines/redshift-engine.ts');
+      const { selectNodes } = await import('@mvkit/runtime/refresh/select-nodes.ts');
       const trace = ivmTraceFromEnv();
       await withDeployment(cmd, opts.target, async (d) => {
         const bar = opts.json ? undefined : progressBar();
         const engine = d.engine.kind === 'redshift' && opts.queryGroup ? redshiftEngine({ queryGroup: opts.queryGroup === 'none' ? null : opts.queryGroup }) : d.engine;
         const results = await refreshDeployment(d.db, engine, d.manifest, { ...(opts.select ? { select: opts.select } : {}), cascade: opts.cascade ?? false, ...(bar ? { onProgress: bar } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) });
+        // The refresh has committed: assertions report on it, they do not undo it.
+        const checked = opts.assert === false ? null : await afterRefreshAssertions(d, opts.select ? selectNodes(d.manifest, opts.select) : undefined, 'refresh');
         if (opts.json) {
           process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+          checked?.report();
           return;
         }
         for (const r of results) {
@@ -47,6 +53,7 @@ export function registerRefresh(program: Command): void {
           process.stdout.write(`${r.node}: ${r.mode}${rows}${ms}${r.detail ? ` (${r.detail})` : ''}\n`);
         }
         process.stdout.write(`refreshed ${results.length} MV(s) on ${d.target.name}.\n`);
+        checked?.report();
       });
     });
 }

@@ -5,7 +5,6 @@ import type { CommandEntry } from './command-entry.ts';
  * line per command:
  *
  *   { name: 'sync', summary: 'One line for mvkit --help.', load: () => import('./sync.ts').then((m) => m.registerSync) },
-  { name: 'serve', summary: 'Serve the dashboard and a JSON API over the served views, each tenant its own rows.', load: () => import('./serve.ts').then((m) => m.registerServe) },
  *
  * plus `args: '[options] [files...]'` when its usage line is not the default `[options]`.
  * `mvkit --help` reads only these lines; `load()` runs only for the command being run (or asked
@@ -20,11 +19,13 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'validate', summary: 'Check the project: references, types, tenant isolation, incremental-refresh eligibility.', load: () => import('./validate.ts').then((m) => m.registerValidate) },
   { name: 'graph', summary: 'Print the model graph (physical nodes and their dependencies).', load: () => import('./graph.ts').then((m) => m.registerGraph) },
   { name: 'analyze', args: '[options] [files...]', summary: 'Check SQL files of materialized views for Redshift incremental refresh.', load: () => import('./analyze.ts').then((m) => m.registerAnalyze) },
+  { name: 'test', summary: 'Run the model tests (models/**/*.test.ts) on an in-memory local engine.', load: () => import('./test.ts').then((m) => m.registerTest) },
   { name: 'plan', summary: 'Show what apply would do, as ordered stages with their SQL and cause.', load: () => import('./plan.ts').then((m) => m.registerPlan) },
   { name: 'apply', summary: 'Apply the plan under the target\'s apply lock, stage by stage.', load: () => import('./apply.ts').then((m) => m.registerApply) },
   { name: 'refresh', summary: 'Refresh the MVs in dependency order and record each refresh.', load: () => import('./refresh.ts').then((m) => m.registerRefresh) },
   { name: 'status', summary: 'Per node: deployed vs current, stale or fresh, last refresh; newest events.', load: () => import('./status.ts').then((m) => m.registerStatus) },
   { name: 'verify', summary: 'Recompute every MV of the local engine and compare it with the maintained table.', load: () => import('./verify.ts').then((m) => m.registerVerify) },
+  { name: 'check', summary: 'Run the models\' assertions against the deployed data and record the results.', load: () => import('./check.ts').then((m) => m.registerCheck) },
   { name: 'dev', summary: 'Watch models/ and macros/: recompile and plan (or apply) on every save.', load: () => import('./dev.ts').then((m) => m.registerDev) },
   { name: 'docs', summary: 'Write a static docs site: lineage graph, a page per model, search.', load: () => import('./docs.ts').then((m) => m.registerDocs) },
   { name: 'generate', summary: 'Write deterministic synthetic CDC files for the project into the landing directory.', load: () => import('./generate.ts').then((m) => m.registerGenerate) },
@@ -32,4 +33,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'run', summary: 'Loop: load new landing files and refresh every MV, every --interval seconds.', load: () => import('./run.ts').then((m) => m.registerRun) },
   { name: 'demo', summary: 'Run the project locally on embedded PGlite with synthetic data, then show what it serves.', load: () => import('./demo.ts').then((m) => m.registerDemo) },
   { name: 'sync', summary: 'Move what changed in the served models into the operational database, exactly once.', load: () => import('./sync.ts').then((m) => m.registerSync) },
+  { name: 'serve', summary: 'Serve the dashboard and a JSON API over the served views, each tenant its own rows.', load: () => import('./serve.ts').then((m) => m.registerServe) },
 ];

@@ -5,6 +5,8 @@ import { integerOption, secondsOption } from '../option-values.ts';
 import { loadAndCompile } from '../project-options.ts';
 import { landingDir } from './generate.ts';
 import { THREADS_OPTION } from './refresh.ts';
+import { ASSERT_OPTION } from './check.ts';
+import { assertionsFailed, assertionsFor, renderAssertionFailures, runAssertions } from '@mvkit/runtime/assertions/run-assertions.ts';
 
 /** `L1 messages 12ms · L2 messages_enriched 8ms · …`: refresh time per level of the graph. */
 export function renderLevels(r: BatchReport): string {
@@ -28,7 +30,8 @@ export function registerRun(program: Command): void {
     .option(...THREADS_OPTION)
     .option('--json', 'one JSON object per batch')
     .option('--no-sync', 'do not end each batch with mvkit sync into the operational database (default: sync when a model is served)')
-    .action(async (opts: { interval: number; batches?: number; landing?: string; target?: string; threads?: number; json?: boolean; sync: boolean }, cmd: Command) => {
+    .option(...ASSERT_OPTION)
+    .action(async (opts: { interval: number; batches?: number; landing?: string; target?: string; threads?: number; json?: boolean; sync: boolean; assert?: boolean }, cmd: Command) => {
       const { CompileError } = await import('@mvkit/compiler');
       const { engineFor, LoadError, openTarget, resolveTarget } = await import('@mvkit/runtime');
       const { runPlatform } = await import('@mvkit/runtime/run/index.ts');
@@ -52,7 +55,14 @@ export function registerRun(program: Command): void {
         await runPlatform(db, result.manifest, await engineFor(db), {
           landing, intervalS: opts.interval, ...(syncTo ? { syncTo } : {}), ...(opts.batches ? { batches: opts.batches } : {}), signal: stop.signal,
           refresh: { ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) },
-          onBatch: (r) => process.stdout.write(`${opts.json ? JSON.stringify(r) : renderBatch(r)}\n`),
+          onBatch: async (r) => {
+            process.stdout.write(`${opts.json ? JSON.stringify(r) : renderBatch(r)}\n`);
+            // After each batch's refresh, as mvkit refresh does; an error-level failure ends the loop's exit code at 1, not the loop.
+            if (opts.assert === false) return;
+            const checked = await runAssertions(db, assertionsFor(result.graph, result.manifest!), 'run');
+            process.stderr.write(renderAssertionFailures(checked));
+            if (assertionsFailed(checked)) process.exitCode = 1;
+          },
         });
       } finally {
         process.off('SIGINT', onSigint);

@@ -27,6 +27,8 @@ export const salesDaily = rollup('sales_daily', {
   groupBy: ['shop_id', 'country', 'tier'],
   bucket: { name: 'day', grain: 'day', column: 'hour' },
   measures: ['purchases', 'returned_count', 'revenue_cents', 'items_sold', 'largest_cents'],
+  // The days hold every purchase of the hours, and one row per shop, country, tier and day.
+  assert: { unique: ['shop_id', 'country', 'tier', 'day'], equalTotals: ['purchases', 'revenue_cents'] },
 });
 
 /** What a dashboard reads: one row per shop, country, tier and day. */

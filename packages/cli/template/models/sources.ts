@@ -26,4 +26,7 @@ export const customers = dimension('customers', {
   },
   key: ['shop_id', 'customer_id'],
   tenant: 'shop_id',
+  // Checked after every refresh (and by `mvkit check`): a tier the dashboard does not know, or a
+  // customer without a country, is printed as a warning (level 'error', the default, fails the refresh).
+  assert: { acceptedValues: { tier: { values: ['basic', 'silver', 'gold'], level: 'warn' } }, notNull: { columns: ['country'], level: 'warn' } },
 });

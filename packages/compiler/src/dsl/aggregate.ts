@@ -1,4 +1,5 @@
 import { columnsOf, type Columns, type Expr, type TimeGrain } from '../expr.ts';
+import { assertOf, type AssertSpec } from './assert.ts';
 import { callSite } from '../location.ts';
 import type { BaseType, ColType, KeysOfType, Shape } from '../types.ts';
 import { sqlTypeOf } from './enrichment.ts';
@@ -87,6 +88,7 @@ export interface AggregateOptions<F extends AnyModel, G extends keyof ShapeOfMod
   description?: string;
   /** Sync its rows into the operational database (`mvkit sync`), isolated per tenant. */
   served?: boolean;
+  assert?: AssertSpec;
 }
 
 export type AggregateOut<F extends AnyModel, G extends string, BN extends string, M> = Typed<
@@ -124,6 +126,7 @@ export function aggregate<const F extends AnyModel, const G extends keyof ShapeO
     physical: options.physical ?? {},
     description: options.description,
     ...(options.served ? { served: true as const } : {}),
+    ...assertOf(options),
   }) as never;
 }
 
@@ -144,6 +147,7 @@ export interface RollupOptions<F extends AnyGrain, G extends GroupsOf<F>, BN ext
   description?: string;
   /** Sync its rows into the operational database (`mvkit sync`), isolated per tenant. */
   served?: boolean;
+  assert?: AssertSpec;
 }
 
 /** Re-aggregates an aggregate to a coarser grain: sum of sums and counts, min of mins, max of maxes. */
@@ -182,6 +186,7 @@ export function rollup<const F extends AnyGrain, const G extends GroupsOf<F>, co
     physical: options.physical ?? {},
     description: options.description,
     ...(options.served ? { served: true as const } : {}),
+    ...assertOf(options),
   }) as never;
 }
 

@@ -1,4 +1,5 @@
 import { columnsOf, type Columns, type Expr } from '../expr.ts';
+import { assertOf, type AssertSpec } from './assert.ts';
 import { callSite } from '../location.ts';
 import type { BaseType, ColType, Shape } from '../types.ts';
 import { freezeModel, type DimensionModel, type EnrichmentModel, type Model, type Physical, type ShapeOfModel, type TenantOptOut, type Typed } from './model.ts';
@@ -49,6 +50,7 @@ export interface EnrichmentOptions<F extends AnyModel, J extends readonly unknow
   tenantIsolation?: TenantOptOut;
   physical?: Physical;
   description?: string;
+  assert?: AssertSpec;
 }
 
 /** Inner joins of an input with dimensions on their keys: one MV with a row per input row. */
@@ -97,6 +99,7 @@ export function enrichment<const F extends AnyModel, const J extends readonly un
     tenantIsolation: options.tenantIsolation,
     physical: options.physical ?? {},
     description: options.description,
+    ...assertOf(options),
   }) as never;
 }
 

@@ -3,6 +3,7 @@ import type { SourceLoc } from '../location.ts';
 import type { ColType, Shape } from '../types.ts';
 import type { StreamSource } from './stream-source.ts';
 import type { DimensionSource } from './dimension-source.ts';
+import type { AssertSpec } from './assert.ts';
 
 /** Physical attributes of a Redshift relation. Those of an MV can be altered in place. */
 export interface Physical {
@@ -37,6 +38,8 @@ interface Base<K extends string> {
   readonly description?: string;
   /** Synced into the operational database (`mvkit sync`); servingView, aggregate and rollup only. */
   readonly served?: true;
+  /** Checks on the model's rows after each refresh (`assert: { unique, notNull, ... }`). */
+  readonly assert?: AssertSpec;
 }
 
 export interface StreamModel extends Base<'stream'> {

@@ -1,4 +1,5 @@
 import { callSite } from '../location.ts';
+import { assertOf, type AssertSpec } from './assert.ts';
 import type { ColumnTypes, KeysOfType, ShapeOf } from '../types.ts';
 import type { StreamSource } from './stream-source.ts';
 import type { DimensionSource } from './dimension-source.ts';
@@ -24,6 +25,7 @@ export interface StreamOptions<C extends ColumnTypes> {
   source?: StreamSource;
   physical?: Physical;
   description?: string;
+  assert?: AssertSpec<keyof C & string>;
 }
 
 /** An append-only event table. */
@@ -41,6 +43,7 @@ export function stream<const C extends ColumnTypes>(name: string, options: Strea
     ...(options.source ? { source: options.source } : {}),
     physical: options.physical ?? {},
     description: options.description,
+    ...assertOf(options),
   });
 }
 
@@ -63,6 +66,7 @@ export interface DimensionOptions<C extends ColumnTypes> {
   source?: DimensionSource;
   physical?: Physical;
   description?: string;
+  assert?: AssertSpec<keyof C & string>;
 }
 
 /** Keyed, mutable master data, changed through CDC. */
@@ -81,5 +85,6 @@ export function dimension<const C extends ColumnTypes>(name: string, options: Di
     // Master data is small: a copy on every node makes every join with it co-located.
     physical: options.physical?.distKey ? options.physical : { distStyle: 'all', ...options.physical },
     description: options.description,
+    ...assertOf(options),
   });
 }

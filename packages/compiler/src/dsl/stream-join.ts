@@ -1,4 +1,5 @@
 import { columnsOf, type Columns, type Expr } from '../expr.ts';
+import { assertOf, type AssertSpec } from './assert.ts';
 import { callSite } from '../location.ts';
 import type { BaseType, ColType, Shape } from '../types.ts';
 import { freezeModel, type PivotSpec, type Physical, type ShapeOfModel, type StreamJoinModel, type StreamModel, type Typed } from './model.ts';
@@ -36,6 +37,7 @@ export interface StreamJoinOptions<T extends StreamsShape, K extends CommonKeys<
   physical?: Physical;
   landingPhysical?: Physical;
   description?: string;
+  assert?: AssertSpec;
 }
 
 type KeyShape<T extends StreamsShape, K extends string> = { [X in K]: ShapeOfModel<T[keyof T]>[X] };
@@ -74,6 +76,7 @@ export function streamJoin<const T extends StreamsShape, const K extends CommonK
     physical: options.physical ?? {},
     landingPhysical: options.landingPhysical ?? {},
     description: options.description,
+    ...assertOf(options),
   }) as never;
 }
 

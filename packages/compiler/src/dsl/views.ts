@@ -1,4 +1,5 @@
 import { columnsOf, type Columns, type Expr } from '../expr.ts';
+import { assertOf, type AssertSpec } from './assert.ts';
 import { callSite } from '../location.ts';
 import type { BaseType, ColType, ColumnTypes, Shape, ShapeOf } from '../types.ts';
 import { sqlTypeOf } from './enrichment.ts';
@@ -17,6 +18,7 @@ export interface ServingViewOptions<F extends AnyModel, D extends Record<string,
    * must select the key columns of the MV beneath unchanged: they are its rows' key there.
    */
   served?: boolean;
+  assert?: AssertSpec;
 }
 
 /** A plain view for ratios and derived metrics, computed at query time over an MV. */
@@ -42,6 +44,7 @@ export function servingView<const F extends AnyModel, const D extends Record<str
     where: options.where ? options.where(cols as never).node : null,
     description: options.description,
     ...(options.served ? { served: true as const } : {}),
+    ...assertOf(options),
   }) as never;
 }
 
@@ -61,6 +64,7 @@ export interface SqlModelOptions<C extends ColumnTypes> {
   tenantIsolation?: TenantOptOut;
   physical?: Physical;
   description?: string;
+  assert?: AssertSpec<keyof C & string>;
 }
 
 /** The escape hatch: a model written in SQL. */
@@ -77,5 +81,6 @@ export function sqlModel<const C extends ColumnTypes>(name: string, options: Sql
     tenantIsolation: options.tenantIsolation,
     physical: options.physical ?? {},
     description: options.description,
+    ...assertOf(options),
   }) as never;
 }

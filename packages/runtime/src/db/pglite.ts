@@ -67,3 +67,6 @@ export async function openPglite(dataDir?: string, lockOptions?: DirLockOptions)
     },
   });
 }
+
+/** A Db over a PGlite instance created elsewhere (model tests start one from a cached data directory). */
+export const wrapPglite = (pg: PGlite): Db => wrap(pg, pg, false);

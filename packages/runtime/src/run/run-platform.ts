@@ -39,7 +39,7 @@ export interface RunOptions {
   readonly batches?: number;
   /** Aborting ends the loop after the current batch. */
   readonly signal?: AbortSignal;
-  readonly onBatch?: (r: BatchReport) => void;
+  readonly onBatch?: (r: BatchReport) => void | Promise<void>;
   /** Called before each batch: a generator can drop files here (the demo and the benchmark). */
   readonly beforeBatch?: (batch: number) => void | Promise<void>;
   /** The operational database: each batch ends with `mvkit sync` into it. */
@@ -143,7 +143,7 @@ export async function runPlatform(db: Db, manifest: Manifest, engine: Engine, op
     await options.beforeBatch?.(i);
     const r = await runner.runBatch();
     reports.push(r);
-    options.onBatch?.(r);
+    await options.onBatch?.(r);
     if (options.batches !== undefined && i >= options.batches) break;
     await sleep(intervalMs - (performance.now() - started), options.signal);
   }
