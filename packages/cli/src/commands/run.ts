@@ -6,7 +6,6 @@ import { loadAndCompile } from '../project-options.ts';
 import { landingDir } from './generate.ts';
 import { THREADS_OPTION } from './refresh.ts';
 import { ASSERT_OPTION } from './check.ts';
-import { assertionsFailed, assertionsFor, renderAssertionFailures, runAssertions } from '@mvkit/runtime/assertions/run-assertions.ts';
 
 /** `L1 messages 12ms · L2 messages_enriched 8ms · …`: refresh time per level of the graph. */
 export function renderLevels(r: BatchReport): string {
@@ -35,6 +34,7 @@ export function registerRun(program: Command): void {
       const { CompileError } = await import('@mvkit/compiler');
       const { engineFor, LoadError, openTarget, resolveTarget } = await import('@mvkit/runtime');
       const { runPlatform } = await import('@mvkit/runtime/run/index.ts');
+      const { assertionsFailed, assertionsFor, renderAssertionFailures, runAssertions } = await import('@mvkit/runtime/assertions/run-assertions.ts');
       const { project, result } = await loadAndCompile(cmd, 'postgres');
       if (!result.manifest) throw new CompileError([...result.diagnostics]);
       const target = resolveTarget(project, opts.target, process.env);
