@@ -40,7 +40,7 @@ function serve(dir: string, portNumber: number, host: string): Promise<void> {
 export function registerDocs(program: Command): void {
   program
     .command('docs')
-    .description('Write a static docs site of the project: the lineage graph, a page per model (columns and types, where it is declared, its SQL for Redshift and Postgres, the incremental-refresh verdict with reasons and hints, tenant column, physical design, column lineage), search by model or column name. It works opened from the file system; nothing is fetched.')
+    .description('Write a static docs site of the project: the lineage graph, a page per model (columns and types, where it is declared, its SQL for Redshift and Postgres, the incremental-refresh verdict with reasons and hints, tenant column, physical design, column lineage, assertions with their last results), search by model or column name. It works opened from the file system; nothing is fetched.')
     .option('-o, --out <dir>', 'output directory (default: target/docs in the project)')
     .option('-t, --target <name>', 'also show the deployed state of this target (freshness, staleness, last refresh); without it no database is opened')
     .option('--serve', 'serve the site over HTTP after writing it')
@@ -51,10 +51,11 @@ export function registerDocs(program: Command): void {
       const { loadProject } = await import('@mvkit/compiler');
       const { buildDocsSite } = await import('@mvkit/runtime/docs-site/index.ts');
       const { deploymentStatus } = await import('@mvkit/runtime/status/status.ts');
+      const { lastAssertionResults } = await import('@mvkit/runtime/assertions/assertion-results.ts');
       const dir = projectDir(cmd);
       const project = await loadProject(dir);
       const status = opts.target === undefined ? null
-        : await withDeployment(cmd, opts.target, async (d) => ({ report: await deploymentStatus(d.db, d.engine, d.manifest), target: d.target.name }));
+        : await withDeployment(cmd, opts.target, async (d) => ({ report: await deploymentStatus(d.db, d.engine, d.manifest), target: d.target.name, assertions: await lastAssertionResults(d.db) }));
       const { data, files } = await buildDocsSite(project, status);
       const out = resolve(opts.out ?? join(dir, 'target', 'docs'));
       rmSync(out, { recursive: true, force: true });

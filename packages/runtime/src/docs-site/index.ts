@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { CompileError, compileProject, type Project } from '@mvkit/compiler';
+import type { AssertionResult } from '../assertions/assertion-results.ts';
 import type { StatusReport } from '../status/status.ts';
 import { renderSite } from './render-site.ts';
 import { buildSiteData, type SiteData } from './site-data.ts';
@@ -14,7 +15,7 @@ export { renderSite, modelHref } from './render-site.ts';
  * analyzer's verdicts), with the deployed state when a status report is given. A project that
  * does not compile has no site: its diagnostics are the error.
  */
-export async function buildDocsSite(project: Project, status: { report: StatusReport; target: string } | null = null): Promise<{ data: SiteData; files: Map<string, string> }> {
+export async function buildDocsSite(project: Project, status: { report: StatusReport; target: string; assertions?: readonly AssertionResult[] } | null = null): Promise<{ data: SiteData; files: Map<string, string> }> {
   const redshift = await compileProject(project, 'redshift');
   if (!redshift.manifest) throw new CompileError([...redshift.diagnostics]);
   const postgres = await compileProject(project, 'postgres');

@@ -84,6 +84,11 @@ function modelPage(n: NodeDoc, data: SiteData): string {
       + (n.kind === 'mv' ? `<dt>freshness</dt><dd>${n.status.stale === null ? esc(n.status.staleness ?? 'unknown') : n.status.stale ? `<span class="badge stale">stale</span> ${esc(n.status.staleness ?? '')}` : 'fresh'}</dd><dt>last refresh</dt><dd>${esc(n.status.lastRefresh ?? 'never')}</dd>` : '')
       + '</dl>'
     : '';
+  const asserts = n.assertions.length
+    ? `<h2>Assertions</h2><table id="assertions"><tr><th>assertion</th><th>level</th><th>holds when</th><th>last result</th><th>SQL (Redshift)</th></tr>${n.assertions.map((a) => `<tr><td><code>${esc(a.id)}</code></td><td>${a.level}</td><td>${esc(a.description)}</td>`
+      + `<td>${a.last ? `<span class="badge ${a.last.status === 'pass' ? 'incremental' : a.level === 'error' ? 'invalid' : 'full'}">${a.last.status}</span>${a.last.status === 'fail' ? ` ${a.last.failingRows} row(s)` : ''} <span class="muted">${esc(a.last.command)} ${esc(a.last.at)}</span>` : '<span class="muted">not run here</span>'}</td>`
+      + `<td><details><summary>SQL</summary><pre>${esc(a.sql)}</pre></details></td></tr>`).join('')}</table>`
+    : '';
   const warnings = n.warnings.length ? `<h2>Warnings</h2><ul>${n.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '';
   return page(n.name, '../', `<h1 id="model-name">${esc(n.name)}</h1>
 <p>${esc(n.description ?? '')}</p>
@@ -100,7 +105,7 @@ ${n.eventTime ? `<dt>event time</dt><dd><code>${esc(n.eventTime)}</code></dd>` :
 ${elig}
 <h2>Columns</h2>${columnsTable(n)}
 <h2>Lineage</h2><div class="graph">${lineageSvg(neighbours, n.name)}</div>
-${state}${warnings}
+${asserts}${state}${warnings}
 <h2>SQL</h2>
 <details open id="sql-redshift"><summary>Redshift</summary><pre>${esc(n.sql.redshift)}</pre></details>
 <details id="sql-postgres"><summary>Postgres (local engine)</summary><pre>${esc(n.sql.postgres)}</pre></details>`, data);

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import {
-  analyzeMv, columnRefs, postgresDialect, relationsOf, renderOutput, scopeOf,
+  analyzeMv, columnRefs, compileAssertions, postgresDialect, relationsOf, renderOutput, scopeOf,
   type CompileResult, type Manifest, type ManifestNode, type OutputNode, type Project, type SelectNode, type Verdict,
 } from '@mvkit/compiler';
 import { planNode } from '../ivm/node-plan.ts';
+import type { AssertionResult } from '../assertions/assertion-results.ts';
 import type { StatusReport } from '../status/status.ts';
 
 /** Where a column's values come from: an input node's column (column-level lineage). */
@@ -27,6 +28,15 @@ export interface ColumnDoc {
 export interface EligibilityDoc {
   readonly verdict: Verdict;
   readonly reasons: readonly { readonly code: string; readonly message: string; readonly hint: string | null }[];
+}
+
+export interface AssertionDoc {
+  readonly id: string;
+  readonly kind: string;
+  readonly level: 'error' | 'warn';
+  readonly description: string;
+  readonly sql: string;
+  readonly last: { readonly status: 'pass' | 'fail'; readonly failingRows: number; readonly at: string; readonly command: string } | null;
 }
 
 export interface NodeDoc {
@@ -52,6 +62,8 @@ export interface NodeDoc {
   readonly local: { readonly mode: 'incremental' | 'full'; readonly reason: string | null } | null;
   /** From the deployed state, when one was read. */
   readonly status: { readonly deployment: string; readonly stale: boolean | null; readonly staleness: string | null; readonly lastRefresh: string | null } | null;
+  /** The model's assertions (on the node they read), with the Redshift SQL and the last result when the deployed state was read. */
+  readonly assertions: readonly AssertionDoc[];
   /** The compiler's warnings about this node's model. */
   readonly warnings: readonly string[];
 }
@@ -155,7 +167,7 @@ function localMode(manifest: Manifest | null, n: ManifestNode): NodeDoc['local']
  * state when given). Pure data: the renderer turns it into pages, the CLI writes them. The
  * analyzer must be initialized (compileProject does it).
  */
-export function buildSiteData(project: Project, redshift: CompileResult, postgres: CompileResult, status: { report: StatusReport; target: string } | null, now = new Date()): SiteData {
+export function buildSiteData(project: Project, redshift: CompileResult, postgres: CompileResult, status: { report: StatusReport; target: string; assertions?: readonly AssertionResult[] } | null, now = new Date()): SiteData {
   const rs = redshift.manifest?.nodes ?? [];
   const pg = new Map((postgres.manifest?.nodes ?? []).map((n) => [n.name, n]));
   const eligibility = eligibilityOf(rs);
@@ -167,6 +179,14 @@ export function buildSiteData(project: Project, redshift: CompileResult, postgre
     }
     return files.get(file)!;
   };
+  const lastResult = new Map((status?.assertions ?? []).map((r) => [r.id, r]));
+  const assertionsOf = new Map<string, AssertionDoc[]>();
+  for (const a of compileAssertions(redshift.graph, 'redshift')) {
+    const r = lastResult.get(a.id);
+    const doc: AssertionDoc = { id: a.id, kind: a.kind, level: a.level, description: a.description, sql: a.sql,
+      last: r ? { status: r.status, failingRows: r.failingRows, at: r.at, command: r.command } : null };
+    assertionsOf.set(a.relation, [...(assertionsOf.get(a.relation) ?? []), doc]);
+  }
   const usedBy = new Map<string, string[]>();
   for (const n of rs) for (const d of n.dependsOn) usedBy.set(d, [...(usedBy.get(d) ?? []), n.name]);
   const warnings = new Map<string, string[]>();
@@ -196,6 +216,7 @@ export function buildSiteData(project: Project, redshift: CompileResult, postgre
       eligibility: eligibility.get(n.name) ?? null,
       local: p ? localMode(postgres.manifest, p) : null,
       status: st ? { deployment: st.deployment, stale: st.stale, staleness: st.staleness, lastRefresh: st.lastRefresh ? `${st.lastRefresh.mode} at ${st.lastRefresh.at}` : null } : null,
+      assertions: assertionsOf.get(n.name) ?? [],
       warnings: warnings.get(n.model) ?? [],
     };
   });

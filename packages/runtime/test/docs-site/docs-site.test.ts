@@ -40,6 +40,10 @@ describe('docs site data', () => {
     expect(enriched.columns.find((c) => c.name === 'tenant_name')!.sources).toEqual([{ node: 'tenants', column: 'tenant_name' }]);
     expect(enriched.dependsOn).toContain('campaigns');
     expect(data.nodes.find((n) => n.name === 'campaigns')!.usedBy).toContain('messages_enriched');
+    // `assert: { unique: [...] }` in models/marts/delivery-hourly.ts, shown with its Redshift SQL; not run without a target.
+    expect(hourly.assertions.map((x) => [x.id, x.level, x.last])).toEqual([['delivery_hourly.unique', 'error', null]]);
+    expect(hourly.assertions[0]!.sql).toMatch(/GROUP BY[\s\S]*HAVING COUNT\(\*\) > 1/);
+    expect(files.get('models/delivery_hourly.html')).toContain('id="assertions"');
     // Tables have no refresh verdict.
     expect(data.nodes.find((n) => n.name === 'campaigns')!.eligibility).toBeNull();
   });
@@ -102,9 +106,10 @@ describe('mvkit docs --serve', () => {
 
 describe('docs site in a real browser', () => {
   it('renders the graph with every node, a model page with its columns, SQL and verdict, deployed freshness, and search by column', async () => {
-    // The quickstart, deployed and refreshed on PGlite, so the pages carry the deployed state too.
-    const dir = tempDir('docs-site');
-    cpSync(join(REPO, 'examples/quickstart'), dir, { recursive: true, filter: (src) => !src.includes('/expected') });
+    // A new project (mvkit init), deployed and refreshed on PGlite, so the pages carry the deployed
+    // state too: freshness, and the last results of the assertions the refresh ran.
+    const dir = join(tempDir('docs-site'), 'shop');
+    expect(spawnSync(process.execPath, ['--import', 'tsx', BIN, 'init', dir], { cwd: REPO, encoding: 'utf8' }).status).toBe(0);
     for (const args of [['apply'], ['generate', '--seed', '3'], ['load'], ['refresh']]) {
       const r = mvkit(dir, ...args);
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
@@ -144,6 +149,14 @@ describe('docs site in a real browser', () => {
       expect(await page.textContent('#verdict')).toMatch(/incremental|full/);
       expect(await page.textContent('main')).toContain('up to date');
       await page.screenshot({ path: join(REPO, 'test-artifacts/docs-site-model.png'), fullPage: true });
+      // A model with assertions shows each with the result of the refresh that ran it.
+      const asserted = data.nodes.find((n) => (n as { assertions?: { last: unknown }[] }).assertions?.length) as { name: string; assertions: { id: string; last: { status: string; command: string } | null }[] } | undefined;
+      expect(asserted).toBeDefined();
+      expect(asserted!.assertions.every((a) => a.last?.command === 'refresh')).toBe(true);
+      await page.goto(`file://${out}/models/${asserted!.name}.html`);
+      const shown = await page.$$eval('#assertions tr td:first-child code', (cs) => cs.map((c) => c.textContent));
+      expect(shown).toEqual(asserted!.assertions.map((a) => a.id));
+      expect(await page.textContent('#assertions')).not.toContain('not run here');
 
       const column = mv.columns.at(-1)!.name;
       await page.fill('#search', column);
