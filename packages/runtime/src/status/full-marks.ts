@@ -9,8 +9,9 @@ import type { InputRef } from '../ivm/node-plan.ts';
  * since its last refresh is not recorded there. Here it is: per such MV, the high mark of each
  * table it reads (directly or through views) as read just before a refresh that recomputed it,
  * with the creation time of both (a node recreated starts over: its numbers restart). An MV
- * whose tables hold nothing past these marks, and whose MV inputs are not refreshed, has
- * nothing to recompute. Its MV inputs are not marked: they change only by being refreshed.
+ * whose tables hold nothing past these marks, and whose MV inputs were not refreshed since
+ * (their last mvkit.ivm_refreshes id is the mark: an MV input changes only by a refresh, and an
+ * MV's log is not written for a consumer without watermarks), has nothing to recompute.
  */
 const TABLE = 'mvkit.full_refresh_marks';
 const DDL = `CREATE TABLE IF NOT EXISTS ${TABLE} (consumer text NOT NULL, input text NOT NULL, mark bigint NOT NULL, consumer_created text NOT NULL, input_created text NOT NULL, PRIMARY KEY (consumer, input))`;
@@ -23,16 +24,19 @@ export interface FullMark {
   input_created: string;
 }
 
-/** The tables MV `name` reads, directly or through views; MV inputs are left out. */
-export function baseTables(manifest: Manifest, name: string, byName = new Map(manifest.nodes.map((n) => [n.name, n]))): string[] {
+/** The capture a recorded MV input is probed with: refreshed since its mark (an id of mvkit.ivm_refreshes). */
+export const REFRESHED = 'refreshed';
+
+/** The tables and MVs MV `name` reads, directly or through views: what its marks are of. */
+export function markedInputs(manifest: Manifest, name: string, byName = new Map(manifest.nodes.map((n) => [n.name, n]))): string[] {
   const out = new Set<string>();
   const visit = (n: string, seen: Set<string>) => {
     for (const p of byName.get(n)?.dependsOn ?? []) {
       const input = byName.get(p);
       if (!input || seen.has(p)) continue;
       seen.add(p);
-      if (input.kind === 'table') out.add(p);
-      else if (input.kind === 'view') visit(p, seen);
+      if (input.kind === 'view') visit(p, seen);
+      else out.add(p);
     }
   };
   visit(name, new Set());
@@ -54,21 +58,22 @@ export async function readFullMarks(db: Db): Promise<FullMark[]> {
  */
 export async function markFullRefreshes(db: Db, manifest: Manifest, names: readonly string[]): Promise<() => Promise<void>> {
   if (!names.length) return async () => undefined;
-  const nodes = await db.query<{ name: string; capture: string; layout: string | null; created: string }>('SELECT name, capture, layout, created_at::text AS created FROM mvkit.ivm_nodes');
+  const nodes = await db.query<{ name: string; kind: string; capture: string; layout: string | null; created: string; refreshed: number | string | null }>(
+    'SELECT n.name, n.kind, n.capture, n.layout, n.created_at::text AS created, (SELECT max(r.id) FROM mvkit.ivm_refreshes r WHERE r.node = n.name) AS refreshed FROM mvkit.ivm_nodes n');
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const manifestNodes = new Map(manifest.nodes.map((n) => [n.name, n]));
   const tables = new Map<string, string[]>();
   for (const n of names) {
-    const t = baseTables(manifest, n, manifestNodes);
-    if (byName.get(n)?.layout === 'full' && t.every((x) => byName.get(x)?.capture === 'seq' || byName.get(x)?.capture === 'log')) tables.set(n, t);
+    const t = markedInputs(manifest, n, manifestNodes);
+    if (byName.get(n)?.layout === 'full' && t.every((x) => byName.get(x)?.kind === 'mv' || byName.get(x)?.capture === 'seq' || byName.get(x)?.capture === 'log')) tables.set(n, t);
   }
   if (!tables.size) return async () => undefined;
-  const inputs = [...new Set([...tables.values()].flat())].map((relation) => ({ relation, capture: byName.get(relation)!.capture, engineWritten: false }) as unknown as InputRef);
+  const inputs = [...new Set([...tables.values()].flat())].filter((x) => byName.get(x)!.kind !== 'mv').map((relation) => ({ relation, capture: byName.get(relation)!.capture, engineWritten: false }) as unknown as InputRef);
   const high = await externalHighMarks(db, inputs);
   return async () => {
     // Each MV's first row (input '') says it was recorded, also when it reads no table.
     const row = (consumer: string, input: string, mark: number, created: string) => `(${quote(consumer)}, ${quote(input)}, ${mark}, ${quote(byName.get(consumer)!.created)}, ${quote(created)})`;
-    const rows = [...tables].flatMap(([consumer, ts]) => [row(consumer, '', 0, ''), ...ts.map((input) => row(consumer, input, high.get(input) ?? 0, byName.get(input)!.created))]);
+    const rows = [...tables].flatMap(([consumer, ts]) => [row(consumer, '', 0, ''), ...ts.map((input) => row(consumer, input, byName.get(input)!.kind === 'mv' ? Number(byName.get(input)!.refreshed ?? 0) : high.get(input) ?? 0, byName.get(input)!.created))]);
     const consumers = [...tables.keys()].map(quote).join(', ');
     await db.script([
       DDL,

@@ -1,7 +1,7 @@
 import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
-import { logTable } from '../ivm/catalog.ts';
-import { baseTables, readFullMarks, type FullMark } from './full-marks.ts';
+import { logTable, quote } from '../ivm/catalog.ts';
+import { markedInputs, readFullMarks, REFRESHED, type FullMark } from './full-marks.ts';
 
 interface Watermark {
   consumer: string;
@@ -11,6 +11,8 @@ interface Watermark {
   capture: string | null;
 }
 
+const markKey = (w: Watermark) => `${w.capture} ${w.input} ${Number(w.mark)}`;
+
 /** Every watermark with its input's capture, in one query. */
 async function readWatermarks(db: Db): Promise<Watermark[]> {
   return db.query<Watermark>('SELECT w.consumer, w.input, w.mark, n.capture FROM mvkit.ivm_watermarks w LEFT JOIN mvkit.ivm_nodes n ON n.name = w.input');
@@ -19,6 +21,11 @@ async function readWatermarks(db: Db): Promise<Watermark[]> {
 /** The rows of an input's change stream past a mark, as a scalar subquery: counted, or only whether there is one. */
 function pastMark(w: Watermark, probe: 'count' | 'exists'): string | null {
   const mark = Number(w.mark);
+  // An MV input of an MV recomputed in full (see full-marks.ts): whether it was refreshed since.
+  if (w.capture === REFRESHED) {
+    const where = `node = ${quote(w.input)} AND id > ${mark}`;
+    return probe === 'count' ? `(SELECT COUNT(*)::int FROM mvkit.ivm_refreshes WHERE ${where})` : `(SELECT CASE WHEN EXISTS (SELECT 1 FROM mvkit.ivm_refreshes WHERE ${where}) THEN 1 ELSE 0 END)`;
+  }
   const [table, where] = w.capture === 'seq' ? [w.input, `_ivm_seq > ${mark}`] : w.capture === 'log' ? [logTable(w.input), `_seq > ${mark}`] : [null, ''];
   if (!table) return null;
   return probe === 'count' ? `(SELECT COUNT(*)::int FROM ${table} WHERE ${where})` : `(SELECT CASE WHEN EXISTS (SELECT 1 FROM ${table} WHERE ${where}) THEN 1 ELSE 0 END)`;
@@ -32,7 +39,7 @@ function pastMark(w: Watermark, probe: 'count' | 'exists'): string | null {
 async function probeMarks(db: Db, watermarks: readonly Watermark[], probe: 'count' | 'exists'): Promise<Map<string, number>> {
   const probes = new Map<string, string>();
   for (const w of watermarks) {
-    const key = `${w.input} ${Number(w.mark)}`;
+    const key = markKey(w);
     if (probes.has(key)) continue;
     const sql = pastMark(w, probe);
     if (sql) probes.set(key, sql);
@@ -57,7 +64,7 @@ export async function pendingChanges(db: Db, manifest: Manifest): Promise<Map<st
   const out = new Map<string, number>();
   for (const n of manifest.nodes) if (n.kind === 'mv' && consumers.has(n.name)) out.set(n.name, 0);
   for (const m of marks) {
-    const c = counts.get(`${m.input} ${Number(m.mark)}`);
+    const c = counts.get(markKey(m));
     if (c !== undefined) out.set(m.consumer, out.get(m.consumer)! + c);
   }
   return out;
@@ -76,7 +83,7 @@ export async function mvsWithWork(db: Db, manifest: Manifest, names: readonly st
   const tracked = new Set(marks.map((m) => m.consumer));
   // MVs recomputed in full: the marks recorded at their last refresh stand in for watermarks
   // while neither the MV nor a table it reads was recreated since.
-  const nodes = new Map((await db.query<{ name: string; capture: string; created: string }>('SELECT name, capture, created_at::text AS created FROM mvkit.ivm_nodes')).map((n) => [n.name, n]));
+  const nodes = new Map((await db.query<{ name: string; kind: string; capture: string; created: string }>('SELECT name, kind, capture, created_at::text AS created FROM mvkit.ivm_nodes')).map((n) => [n.name, n]));
   const recorded = new Map<string, FullMark[]>();
   for (const f of await readFullMarks(db)) recorded.set(f.consumer, [...(recorded.get(f.consumer) ?? []), f]);
   const byName = new Map(manifest.nodes.map((n) => [n.name, n]));
@@ -86,14 +93,14 @@ export async function mvsWithWork(db: Db, manifest: Manifest, names: readonly st
     const rows = recorded.get(n.name) ?? [];
     const created = nodes.get(n.name)?.created;
     if (!created || !rows.some((r) => r.input === '' && r.consumer_created === created)) continue;
-    const current = baseTables(manifest, n.name, byName).map((t) => rows.find((r) => r.input === t && r.consumer_created === created && r.input_created === nodes.get(t)?.created));
+    const current = markedInputs(manifest, n.name, byName).map((t) => rows.find((r) => r.input === t && r.consumer_created === created && r.input_created === nodes.get(t)?.created));
     if (current.some((r) => !r)) continue;
-    for (const r of current) marks.push({ consumer: n.name, input: r!.input, mark: r!.mark, capture: nodes.get(r!.input)!.capture });
+    for (const r of current) marks.push({ consumer: n.name, input: r!.input, mark: r!.mark, capture: nodes.get(r!.input)!.kind === 'mv' ? REFRESHED : nodes.get(r!.input)!.capture });
     untrackedClean.add(n.name);
   }
   const past = await probeMarks(db, marks, 'exists');
   const work = new Set<string>();
-  for (const m of marks) if (past.get(`${m.input} ${Number(m.mark)}`)) work.add(m.consumer);
+  for (const m of marks) if (past.get(markKey(m))) work.add(m.consumer);
   // manifest.nodes is in dependency order: a node's inputs come before it.
   for (const n of manifest.nodes) {
     if (n.kind === 'mv' && !tracked.has(n.name) && !untrackedClean.has(n.name)) work.add(n.name);
