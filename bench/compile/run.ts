@@ -1,28 +1,68 @@
-// pnpm bench:compile [--models N]: load, validate and compile a generated project of N models.
-import { mkdtempSync, rmSync, symlinkSync, mkdirSync } from 'node:fs';
+// pnpm bench:compile [--models N[,N...]] [--json]: load, validate and compile a generated project of N
+// models, each size in a fresh process (a process that loaded one project keeps its modules).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileProject, loadProject } from '@mvkit/compiler';
 import { generateProject } from './generate.ts';
 
-const arg = process.argv.indexOf('--models');
-const n = arg > 0 ? Number(process.argv[arg + 1]) : 1000;
-const base = mkdtempSync(join(tmpdir(), 'mvkit-bench-compile-'));
-const dir = join(base, 'project');
-generateProject(dir, n);
-// The generated models import @mvkit/compiler like any project in this workspace.
-mkdirSync(join(dir, 'node_modules', '@mvkit'), { recursive: true });
-symlinkSync(join(import.meta.dirname, '../../packages/compiler'), join(dir, 'node_modules', '@mvkit', 'compiler'));
+const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+const sizes = (arg('--models') ?? '1000').split(',').map(Number);
+const json = process.argv.includes('--json');
 
-const t0 = performance.now();
-const project = await loadProject(dir);
-const t1 = performance.now();
-const result = await compileProject(project, 'redshift');
-const t2 = performance.now();
-const errors = result.diagnostics.filter((d) => d.severity === 'error');
-if (errors.length) throw new Error(`the generated project has errors: ${JSON.stringify(errors.slice(0, 3))}`);
-console.log(`models: ${project.models.length}, nodes compiled: ${result.manifest!.nodes.length}`);
-console.log(`load (import ${n} TypeScript files): ${(t1 - t0).toFixed(0)} ms`);
-console.log(`validate + compile (every pass, Redshift DDL): ${(t2 - t1).toFixed(0)} ms`);
-console.log(`total: ${(t2 - t0).toFixed(0)} ms (goal: under 2000 ms)`);
-rmSync(base, { recursive: true, force: true });
+export interface CompileRun {
+  models: number;
+  loadMs: number;
+  compileMs: number;
+  totalMs: number;
+  /** CPU time of the process (user + system) over load + compile: less sensitive to a loaded machine than wall time. */
+  cpuMs: number;
+}
+
+async function once(n: number): Promise<CompileRun> {
+  const { compileProject, loadProject } = await import('@mvkit/compiler');
+  const base = mkdtempSync(join(tmpdir(), 'mvkit-bench-compile-'));
+  const dir = join(base, 'project');
+  try {
+    generateProject(dir, n);
+    // The generated models import @mvkit/compiler like any project in this workspace.
+    mkdirSync(join(dir, 'node_modules', '@mvkit'), { recursive: true });
+    symlinkSync(join(import.meta.dirname, '../../packages/compiler'), join(dir, 'node_modules', '@mvkit', 'compiler'));
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const project = await loadProject(dir);
+    const t1 = performance.now();
+    const result = await compileProject(project, 'redshift');
+    const t2 = performance.now();
+    const cpu = process.cpuUsage(c0);
+    const errors = result.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length) throw new Error(`the generated project has errors: ${JSON.stringify(errors.slice(0, 3))}`);
+    if (result.manifest!.nodes.length !== n) throw new Error(`compiled ${result.manifest!.nodes.length} nodes for ${n} models`);
+    return { models: n, loadMs: t1 - t0, compileMs: t2 - t1, totalMs: t2 - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--child')) {
+  process.stdout.write(JSON.stringify(await once(sizes[0]!)));
+} else {
+  const runs: CompileRun[] = [];
+  for (const n of sizes) {
+    const out = execFileSync(process.execPath, [...process.execArgv, import.meta.filename, '--child', '--models', String(n)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = JSON.parse(out) as CompileRun;
+    runs.push(r);
+    if (!json) {
+      console.log(`${n} models: load ${r.loadMs.toFixed(0)} ms, validate + compile ${r.compileMs.toFixed(0)} ms, total ${r.totalMs.toFixed(0)} ms ` +
+        `(${(r.totalMs / n * 1000).toFixed(0)} µs per model; CPU ${r.cpuMs.toFixed(0)} ms)`);
+    }
+  }
+  if (json) console.log(JSON.stringify(runs));
+  else {
+    for (let i = 1; i < runs.length; i++) {
+      const a = runs[i - 1]!;
+      const b = runs[i]!;
+      console.log(`${a.models} → ${b.models} models (×${(b.models / a.models).toFixed(1)}): total ×${(b.totalMs / a.totalMs).toFixed(1)}, CPU ×${(b.cpuMs / a.cpuMs).toFixed(1)} (linear: ×${(b.models / a.models).toFixed(1)})`);
+    }
+  }
+}

@@ -1,3 +1,6 @@
+import { findSourceMap } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
 export interface SourceLoc {
   file: string;
   line: number;
@@ -6,14 +9,9 @@ export interface SourceLoc {
 
 const FRAME = /\(?((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):(\d+):(\d+)\)?$/;
 
-/**
- * Where the model declaration that is being built sits in its file: the first stack frame
- * outside the compiler's own sources. Model files are loaded through tsx with source maps,
- * so this is the TypeScript line the analyst wrote.
- */
-export function callSite(): SourceLoc {
-  const stack = new Error().stack?.split('\n').slice(1) ?? [];
-  for (const frame of stack) {
+/** A frame's text, as `new Error().stack` prints it, to the first frame that names a file of the project. */
+function siteOf(frames: Iterable<string>): SourceLoc {
+  for (const frame of frames) {
     const m = FRAME.exec(frame.trim());
     if (!m) continue;
     const file = m[1]!.replace(/^file:\/\//, '');
@@ -21,4 +19,56 @@ export function callSite(): SourceLoc {
     return { file, line: Number(m[2]), column: Number(m[3]) };
   }
   return { file: '<unknown>', line: 1, column: 1 };
+}
+
+const structured = (_: Error, frames: NodeJS.CallSite[]) => frames;
+
+/**
+ * The tail of a frame's text as Node prints it with source maps on (see
+ * lib/internal/source_map/prepare_stack_trace.js): the original file:line:column when the
+ * frame's file has a source map that maps it, else V8's own text of the frame. Only the tail
+ * matters to FRAME, which stops at the parenthesis before the location.
+ */
+function frameText(site: NodeJS.CallSite, sourceMaps: boolean): string {
+  if (!sourceMaps) return String(site);
+  try {
+    const fileName = site.getFileName() ?? site.getEvalOrigin();
+    const map = fileName ? findSourceMap(fileName) : undefined;
+    if (map) {
+      const e = map.findEntry(site.getLineNumber()! - 1, site.getColumnNumber()! - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+      if (e.originalSource === undefined || e.originalLine === undefined || e.originalColumn === undefined) return String(site);
+      const source = e.originalSource.startsWith('file://') ? fileURLToPath(e.originalSource) : e.originalSource;
+      return `(${source}:${e.originalLine + 1}:${e.originalColumn + 1})`;
+    }
+  } catch {
+    // Node prints the frame unmapped when mapping it fails.
+  }
+  return String(site);
+}
+
+/**
+ * Where the model declaration that is being built sits in its file: the first stack frame
+ * outside the compiler's own sources. Model files are loaded with source maps, so this is the
+ * TypeScript line the analyst wrote.
+ *
+ * Under Node's own stack formatting the frames are read as structures and only those up to
+ * the declaration are mapped: formatting the whole stack text mapped every frame through the
+ * source map of the project bundle and cost a third of loading a large project. Where another
+ * formatter is installed (a test runner's), its text is read as before.
+ */
+export function callSite(): SourceLoc {
+  const own = Error.prepareStackTrace;
+  if (own !== undefined && own.name !== 'ErrorPrepareStackTrace') return siteOf(new Error().stack?.split('\n').slice(1) ?? []);
+  let frames: NodeJS.CallSite[];
+  Error.prepareStackTrace = structured as typeof Error.prepareStackTrace;
+  try {
+    frames = new Error().stack as unknown as NodeJS.CallSite[];
+  } finally {
+    Error.prepareStackTrace = own;
+  }
+  const sourceMaps = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled ?? true;
+  function* texts() {
+    for (const f of frames) yield frameText(f, sourceMaps);
+  }
+  return siteOf(texts());
 }

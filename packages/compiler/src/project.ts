@@ -92,7 +92,13 @@ export async function importModels(dir: string, files: readonly string[]): Promi
     }
     return { modules, diagnostics };
   }
-  const entry = files.map((f, i) => `export * as m${i} from ${JSON.stringify(f)};`).join('\n');
+  // Each file imported dynamically, which makes esbuild wrap its code in a function of its own
+  // (evaluated in the same order as static imports: a file after the files it imports). Scope-
+  // hoisted into the bundle's one top-level function, every declaration's stack frame sat in a
+  // function as large as the project, and V8 finds a frame's line by scanning its function from
+  // the start: loading grew with the square of the project. Not awaited one by one: the
+  // promises are created in order and settle in order, without suspending the entry each time.
+  const entry = `export const loaded = [\n${files.map((f) => `  import(${JSON.stringify(f)}),`).join('\n')}\n];`;
   let code: string;
   try {
     const out = await build({
@@ -113,8 +119,10 @@ export async function importModels(dir: string, files: readonly string[]): Promi
     };
   }
   try {
-    const ns = (await importBundle(dir, 'models', code)) as Record<string, Record<string, unknown>>;
-    return { modules: files.map((_, i) => ns[`m${i}`] ?? {}), diagnostics: [] };
+    const ns = (await importBundle(dir, 'models', code)) as { loaded?: Promise<Record<string, unknown>>[] };
+    // The first file that throws rejects, as the first throw stopped a static import.
+    const modules = await Promise.all(ns.loaded ?? []);
+    return { modules: files.map((_, i) => modules[i] ?? {}), diagnostics: [] };
   } catch (e) {
     // The file of the innermost frame in a model file: where the error was thrown.
     const stack = (e as Error).stack ?? '';
@@ -218,8 +226,10 @@ export async function loadProject(dirArg: string): Promise<Project> {
   const loadDiagnostics: Diagnostic[] = [];
   const loaded = await importModels(dir, listFiles(modelsDir, ['.ts', '.mts', '.js', '.mjs']).filter((f) => !isTestFile(f)));
   loadDiagnostics.push(...loaded.diagnostics);
+  // A model re-exported by several files is listed once (a Set: a scan of the list per export grew with the square of the project).
+  const seen = new Set<Model>();
   for (const mod of loaded.modules) {
-    for (const value of Object.values(mod)) if (isModel(value) && !models.includes(value)) models.push(value);
+    for (const value of Object.values(mod)) if (isModel(value) && !seen.has(value)) { seen.add(value); models.push(value); }
   }
   const macros: Record<string, string> = {};
   for (const file of listFiles(join(dir, config.macrosDir ?? 'macros'), ['.hbs', '.sql'])) {

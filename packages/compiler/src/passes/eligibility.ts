@@ -2,6 +2,7 @@ import { analyzeMv, initAnalyzer, SqlParseError, type Verdict } from '../analyze
 import type { Diagnostic } from '../errors.ts';
 import { diag, type ModelGraph } from '../graph.ts';
 import type { Manifest } from '../manifest.ts';
+import { mentionedNames, RelationIndex } from './relation-index.ts';
 
 /**
  * Redshift incremental-refresh eligibility of every MV the compiler emits, DSL or raw SQL, in
@@ -12,18 +13,22 @@ import type { Manifest } from '../manifest.ts';
 export async function eligibilityPass(graph: ModelGraph, manifest: Manifest, options: { requireIncremental: boolean }): Promise<Diagnostic[]> {
   await initAnalyzer();
   const out: Diagnostic[] = [];
-  const knownMvs: Record<string, Verdict> = {};
-  const views = manifest.nodes.filter((n) => n.kind === 'view').map((n) => n.name);
-  // The project's tables and MVs with their column types: DATE_PART/EXTRACT on a timestamp column is told apart.
-  const columnTypes = Object.fromEntries(manifest.nodes.map((n) => [n.name, Object.fromEntries(n.columns.map((c) => [c.name, c.type]))]));
+  const knownMvs = new RelationIndex<Verdict>();
+  const views = new RelationIndex<true>();
+  for (const n of manifest.nodes) if (n.kind === 'view') views.set(n.name, true);
+  // The project's tables and MVs with their column types: DATE_PART/EXTRACT on a timestamp column
+  // is told apart. Indexed like the rest, so an MV is given only the relations its DDL names.
+  const columnTypes = new RelationIndex<Record<string, string>>();
+  for (const n of manifest.nodes) columnTypes.set(n.name, Object.fromEntries(n.columns.map((c) => [c.name, c.type])));
   for (const node of manifest.nodes) {
     if (node.kind !== 'mv') continue;
     const model = graph.models.get(node.model);
     if (!model) continue;
     const ddl = node.ddl[0]!;
     try {
-      const result = analyzeMv(ddl, { knownMvs, views, columnTypes });
-      knownMvs[node.name] = result.verdict;
+      const words = mentionedNames(ddl);
+      const result = analyzeMv(ddl, { knownMvs: Object.fromEntries(knownMvs.pick(words)), views: views.pick(words).map(([v]) => v), columnTypes: Object.fromEntries(columnTypes.pick(words)) });
+      knownMvs.set(node.name, result.verdict);
       for (const r of result.reasons) {
         const severity = r.severity === 'invalid' || options.requireIncremental ? 'error' : 'warning';
         const sqlLine = ddl.split('\n')[r.line - 1]?.trim() ?? '';
@@ -33,13 +38,14 @@ export async function eligibilityPass(graph: ModelGraph, manifest: Manifest, opt
       }
     } catch (e) {
       if (!(e instanceof SqlParseError)) throw e;
-      knownMvs[node.name] = 'invalid';
+      knownMvs.set(node.name, 'invalid');
       out.push(diag(model, 'sql-syntax', `the MV's SQL does not parse at line ${e.line}:${e.column}: ${e.message}`, 'fix the SQL of this model'));
     }
   }
   // An MV Redshift refreshes incrementally but the local engine recomputes: said once, here;
   // one that Redshift recomputes too was reported above.
-  const incremental = manifest.nodes.filter((n) => knownMvs[n.name] === 'incremental');
+  const verdicts = new Map(knownMvs.pick(null));
+  const incremental = manifest.nodes.filter((n) => verdicts.get(n.name) === 'incremental');
   return [...out, ...localMaintenancePass(graph, { ...manifest, nodes: incremental })];
 }
 

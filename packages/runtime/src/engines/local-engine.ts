@@ -6,7 +6,11 @@ import type { PlanSql } from '../plan/plan-sql.ts';
 import { localPlanSql } from '../plan/plan-sql.ts';
 import type { Stage } from '../plan/plan-types.ts';
 import type { Engine, NodeIntrospection, RefreshOptions, RefreshOutcome } from './engine.ts';
-import { pendingChanges } from '../status/pending.ts';
+import { markFullRefreshes } from '../status/full-marks.ts';
+import { mvsWithWork, pendingChanges } from '../status/pending.ts';
+
+/** An MV with no input change past its watermarks, and none upstream to refresh first. */
+const unchanged = (node: string): RefreshOutcome => ({ node, mode: 'incremental', rows: 0, durationMs: 0, detail: 'no input changes' });
 
 function planSqlFor(kind: 'pglite' | 'postgres'): PlanSql {
   const base = localPlanSql(kind, (m, n) => ivm.nodeDdl(m, n));
@@ -41,12 +45,19 @@ export async function localEngine(kind: 'pglite' | 'postgres'): Promise<Engine> 
         "SELECT c.relname AS name, c.reltuples::float8 AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = current_schema() AND c.relkind = 'r' AND c.relname = ANY($1::text[])",
         [[...names]],
       );
+      // Never analyzed (-1) or analyzed while empty: counted, so that "empty" is never a guess;
+      // all in one query (a VALUES list of counts), whatever their number.
+      const unknown: string[] = [];
       for (const r of rows) {
-        // Never analyzed (-1) or analyzed while empty: count, so that "empty" is never a guess.
-        const n = Number(r.n) > 0 ? Math.round(Number(r.n)) : Number((await db.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM ${r.name}`))[0]?.n ?? 0);
-        out.set(r.name, n);
+        if (Number(r.n) > 0) out.set(r.name, Math.round(Number(r.n)));
+        else unknown.push(r.name);
       }
-      return out;
+      if (unknown.length) {
+        const counted = await db.query<{ k: number; n: number }>(`SELECT k, n FROM (VALUES ${unknown.map((t, k) => `(${k}, (SELECT COUNT(*)::int FROM ${t}))`).join(', ')}) AS c (k, n)`);
+        for (const c of counted) out.set(unknown[Number(c.k)]!, Number(c.n ?? 0));
+      }
+      // In the catalog's order, as they were counted one by one.
+      return new Map(rows.filter((r) => out.has(r.name)).map((r) => [r.name, out.get(r.name)!]));
     },
     // The engine commits creates and drops in its own transactions (an MV is populated at its
     // inputs' high marks under REPEATABLE READ); the state row follows in the next one.
@@ -71,14 +82,24 @@ export async function localEngine(kind: 'pglite' | 'postgres'): Promise<Engine> 
     },
     async refresh(db, manifest, options: RefreshOptions): Promise<RefreshOutcome[]> {
       const onProgress = options.onProgress;
+      // Only the MVs with something to fold in, found in a constant number of queries: the
+      // others are reported as refreshed with no change, without a transaction each.
+      const requested = options.nodes ?? manifest.nodes.filter((n) => n.kind === 'mv').map((n) => n.name);
+      const work = await mvsWithWork(db, manifest, requested);
+      if (!work.size) return requested.map(unchanged);
+      const toRefresh = requested.filter((n) => work.has(n));
+      const recordFullMarks = await markFullRefreshes(db, manifest, toRefresh);
       const results = await ivm.refreshAll(db, manifest, {
-        ...(options.nodes ? { select: [...options.nodes] } : {}),
+        // Without a selection refreshAll also trims the logs of dimensions nothing consumes.
+        ...(options.nodes || work.size < requested.length ? { select: toRefresh } : {}),
         ...(options.trace ? { trace: options.trace } : {}),
         // Native Postgres: independent branches at once, one connection each (PGlite has one session).
         ...(db.fork ? { concurrency: options.threads ?? Math.min(4, availableParallelism()) } : {}),
         ...(onProgress ? { onProgress: (done: number, total: number, r: { node: string }) => onProgress(done, total, r.node) } : {}),
       });
-      return results.map((r) => ({ node: r.node, mode: r.mode, rows: r.rowsChanged, durationMs: r.durationMs, detail: r.reason ?? null }));
+      await recordFullMarks();
+      const refreshed = new Map(results.map((r) => [r.node, { node: r.node, mode: r.mode, rows: r.rowsChanged, durationMs: r.durationMs, detail: r.reason ?? null }]));
+      return requested.map((n) => refreshed.get(n) ?? unchanged(n));
     },
     async introspect(db, manifest) {
       const out = new Map<string, NodeIntrospection>();

@@ -3,7 +3,7 @@ import type { Db } from '../db/db.ts';
 import type { Engine, RefreshOptions, RefreshOutcome } from '../engines/engine.ts';
 import { RefreshError } from '../errors.ts';
 import { readDeployed } from '../state/deployed-state.ts';
-import { recordRefresh } from '../state/refresh-history.ts';
+import { recordRefreshes } from '../state/refresh-history.ts';
 import { ensureStateSchema } from '../state/state-schema.ts';
 import { selectNodes } from './select-nodes.ts';
 
@@ -31,6 +31,6 @@ export async function refreshDeployment(db: Db, engine: Engine, manifest: Manife
   if (!mvs.length) return [];
   await ensureStateSchema(db);
   const results = await engine.refresh(db, manifest, { nodes: mvs.map((n) => n.name), cascade: options.cascade ?? false, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.threads ? { threads: options.threads } : {}), ...(options.trace ? { trace: options.trace } : {}) });
-  for (const r of results) await recordRefresh(db, { node: r.node, mode: r.mode, rows: r.rows, durationMs: r.durationMs, detail: r.detail });
+  await recordRefreshes(db, results.map((r) => ({ node: r.node, mode: r.mode, rows: r.rows, durationMs: r.durationMs, detail: r.detail })));
   return results;
 }

@@ -66,6 +66,32 @@ async function applyNotes(db: Db, last: ApplyRecord | null): Promise<{ lastApply
   };
 }
 
+/** Postgres allows 1,664 columns in a select list: the newest events are read this many streams at a time. */
+const STREAMS_PER_QUERY = 1000;
+
+/**
+ * The newest event time of each stream, in its order. Local targets: one query for up to
+ * STREAMS_PER_QUERY streams, a column each (each keeps its own type, so its value reads as a
+ * query of its own would). Redshift: a query per stream, as its golden statement sequence has it.
+ */
+async function newestEventsOf(db: Db, streams: Manifest['streams']): Promise<unknown[]> {
+  const newest = (s: Manifest['streams'][number]) => {
+    const where = s.discriminator ? ` WHERE ${s.discriminator.column} = '${s.discriminator.value.replace(/'/g, "''")}'` : '';
+    return `SELECT MAX(${s.eventTime}) AS newest FROM ${s.table}${where}`;
+  };
+  const out: unknown[] = [];
+  if (db.kind === 'redshift') {
+    for (const s of streams) out.push((await db.query<{ newest: unknown }>(newest(s)))[0]?.newest);
+    return out;
+  }
+  for (let i = 0; i < streams.length; i += STREAMS_PER_QUERY) {
+    const chunk = streams.slice(i, i + STREAMS_PER_QUERY);
+    const [row] = await db.query<Record<string, unknown>>(`SELECT ${chunk.map((s, k) => `(${newest(s)}) AS n${k}`).join(', ')}`);
+    chunk.forEach((_, k) => out.push(row?.[`n${k}`]));
+  }
+  return out;
+}
+
 const iso = (v: unknown) => (v == null ? null : v instanceof Date ? v.toISOString() : new Date(String(v).replace(' ', 'T') + (/[zZ+]/.test(String(v).slice(10)) ? '' : 'Z')).toISOString());
 
 export async function deploymentStatus(db: Db, engine: Engine, manifest: Manifest): Promise<StatusReport> {
@@ -104,20 +130,19 @@ export async function deploymentStatus(db: Db, engine: Engine, manifest: Manifes
       stale, staleness, staleUpstream: null, engineState: info?.state ?? null, lastRefresh: last,
     });
   }
+  const inProject = new Set(manifest.nodes.map((n) => n.name));
   for (const d of deployed.values()) {
-    if (!manifest.nodes.some((n) => n.name === d.name)) {
+    if (!inProject.has(d.name)) {
       nodes.push({ node: d.name, kind: d.kind, deployment: 'removed from project', deployedFingerprint: d.fingerprint, currentFingerprint: null, stale: null, staleness: null, staleUpstream: null, engineState: null, lastRefresh: refreshes.get(d.name) ?? null });
     }
   }
   propagateStaleness(manifest, nodes);
   const at = new Date();
-  const freshness: StreamFreshness[] = [];
-  for (const s of manifest.streams) {
-    if (!deployed.has(s.table)) continue;
-    const where = s.discriminator ? ` WHERE ${s.discriminator.column} = '${s.discriminator.value.replace(/'/g, "''")}'` : '';
-    const [r] = await db.query<{ newest: unknown }>(`SELECT MAX(${s.eventTime}) AS newest FROM ${s.table}${where}`);
-    const newest = iso(r?.newest);
-    freshness.push({ stream: s.name, table: s.table, newestEvent: newest, lagSeconds: newest ? Math.round((at.getTime() - Date.parse(newest)) / 1000) : null });
-  }
+  const streams = manifest.streams.filter((s) => deployed.has(s.table));
+  const newestEvents = await newestEventsOf(db, streams);
+  const freshness: StreamFreshness[] = streams.map((s, i) => {
+    const newest = iso(newestEvents[i]);
+    return { stream: s.name, table: s.table, newestEvent: newest, lagSeconds: newest ? Math.round((at.getTime() - Date.parse(newest)) / 1000) : null };
+  });
   return { project: manifest.project, engine: engine.kind, nodes, freshness, lastApply, notes, at: at.toISOString() };
 }
