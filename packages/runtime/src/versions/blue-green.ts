@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import type { Manifest, ManifestNode } from '@mvkit/compiler';
+import { destructiveError, planDeployment, runStage } from '../apply/apply.ts';
+import type { Db } from '../db/db.ts';
+import type { Engine } from '../engines/engine.ts';
+import { MvkitError, UsageError } from '@mvkit/compiler';
+import * as ivm from '../ivm/index.ts';
+import { nodeRecord } from '../ivm/catalog.ts';
+import type { Plan, Stage } from '../plan/plan-types.ts';
+import { finishApply, recordProgress, startApply } from '../state/apply-log.ts';
+import { acquireApplyLock, whoAmI } from '../state/apply-lock.ts';
+import { readDeployed } from '../state/deployed-state.ts';
+import { ensureStateSchema } from '../state/state-schema.ts';
+import { isVersioned } from './physical-name.ts';
+import { howToSwitch, LEGACY, legacyDropStatements, runSwitch, type ViewSwitch } from './switch.ts';
+import { ensureVersionState, PRODUCTION, readAllServing, readServing, readVersions, recordVersion, type Version } from './version-state.ts';
+import { versionManifest } from './versioned-manifest.ts';
+
+export class BlueGreenError extends MvkitError {}
+
+/** A version to build: created next to the old one, filled from history. */
+export interface VersionBuild {
+  readonly model: string;
+  readonly physical: string;
+  readonly kind: ManifestNode['kind'];
+  readonly cause: string;
+}
+
+export interface BlueGreenPlan {
+  readonly env: string;
+  readonly engine: Engine['kind'];
+  /** Landing and dimension tables (unversioned, shared by every environment): the ordinary plan. */
+  readonly tables: Plan;
+  readonly build: readonly VersionBuild[];
+  /** Versions the switch points at that the environment does not serve yet: refreshed up to the current data before the check. */
+  readonly refresh: readonly string[];
+  readonly switch: readonly ViewSwitch[];
+  /** Versions no longer served after the switch: kept for `mvkit rollback` until `mvkit janitor`. */
+  readonly kept: readonly string[];
+  /** The versioned manifest the engine builds from. */
+  readonly versioned: Manifest;
+}
+
+export interface BlueGreenOptions {
+  /** Default: production. Another name: its views go to schema NAME; unchanged models read production's versions. */
+  readonly env?: string;
+  readonly allowDestructive?: boolean;
+  /** Called after each stage committed; tests pause or crash an apply here. */
+  readonly afterStage?: (done: number, total: number, stage: string) => void | Promise<void>;
+}
+
+const RESERVED = new Set(['mvkit', 'public', 'pg_catalog', 'information_schema']);
+
+export function checkEnvName(env: string): void {
+  if (env === PRODUCTION) return;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(env) || RESERVED.has(env)) {
+    throw new UsageError(`environment name "${env}" is not usable as a schema name`, { hint: `use lower-case letters, digits and _ (not ${[...RESERVED].join(', ')}), e.g. --env dev_alice` });
+  }
+}
+
+const tablesOnly = (m: Manifest): Manifest => ({ ...m, nodes: m.nodes.filter((n) => !isVersioned(n)) });
+const isTable = (d: { kind: string }) => d.kind === 'table';
+/** Table stages that lose what old versions still read run after the switch; the rest before the build. */
+const afterSwitch = (s: Stage) => (s.action === 'drop' || s.action === 'drop-columns') && !s.rebuild;
+
+/**
+ * Plans a blue/green apply to an environment. Writes nothing. A model's version is built when no
+ * complete version of it exists (content-addressed: a version another environment built is
+ * reused); every model whose served version differs is switched.
+ */
+export async function planBlueGreen(db: Db, engine: Engine, manifest: Manifest, options: BlueGreenOptions = {}): Promise<BlueGreenPlan> {
+  const env = options.env ?? PRODUCTION;
+  checkEnvName(env);
+  const tables = await planDeployment(db, engine, tablesOnly(manifest), { deployed: isTable });
+  if (env !== PRODUCTION && tables.stages.length) {
+    throw new BlueGreenError(`environment ${env}: the project changes landing or dimension tables (${[...new Set(tables.stages.map((s) => s.node))].join(', ')}), which every environment shares`, { hint: 'apply the table change to production first (mvkit apply), then plan the environment again' });
+  }
+  const versioned = versionManifest(manifest);
+  const versions = await readVersions(db);
+  const serving = await readServing(db, env);
+  // Versions some environment serves are kept fresh by `mvkit refresh`; the others are brought forward.
+  const servedAnywhere = new Set((await readAllServing(db)).map((s) => s.physical));
+  const legacy = env === PRODUCTION && !serving.size ? new Set((await readDeployed(db)).filter((d) => d.kind !== 'table').map((d) => d.name)) : new Set<string>();
+  const build: VersionBuild[] = [];
+  const sw: ViewSwitch[] = [];
+  const refresh: string[] = [];
+  const changed = new Set<string>();
+  for (const [i, v] of versioned.nodes.entries()) {
+    const n = manifest.nodes[i]!;
+    if (!isVersioned(n)) continue;
+    const servedNow = serving.get(n.name);
+    if (servedNow === v.name) continue;
+    changed.add(n.name);
+    const up = n.dependsOn.find((p) => changed.has(p));
+    if (!versions.has(v.name)) {
+      const cause = legacy.has(n.name) ? 'replaces the unversioned relation (first blue/green apply)' : !servedNow ? 'new' : up ? `upstream ${up} changed` : 'definition changed';
+      build.push({ model: n.name, physical: v.name, kind: v.kind, cause });
+    }
+    if (v.kind === 'mv' && !servedAnywhere.has(v.name)) refresh.push(v.name);
+    const from = legacy.has(n.name) ? LEGACY : servedNow ?? null;
+    const fromNode = from === LEGACY ? LEGACY : from ? (versions.get(from)?.node ?? null) : null;
+    sw.push({ model: n.name, from, to: v.name, how: howToSwitch(fromNode, v) });
+  }
+  const models = new Set(manifest.nodes.map((n) => n.name));
+  for (const [model, physical] of serving) if (!models.has(model)) sw.push({ model, from: physical, to: null, how: 'drop' });
+  const kept = sw.filter((s) => s.from).map((s) => s.from!);
+  return { env, engine: engine.kind, tables, build, refresh, switch: sw, kept, versioned };
+}
+
+export interface BlueGreenResult {
+  readonly applyId: string | null;
+  readonly plan: BlueGreenPlan;
+  /** Row counts of each switched MV's new version and of the version it replaces (null: none). */
+  readonly counts: readonly { model: string; from: number | null; to: number }[];
+}
+
+/** The stage names of a plan, in the order apply runs them (recorded in mvkit.applies). */
+export function stageNames(plan: BlueGreenPlan): string[] {
+  const t = plan.tables.stages;
+  const any = plan.switch.length > 0;
+  return [
+    ...t.filter((s) => !afterSwitch(s)).map((s) => `${s.action} ${s.kind} ${s.node}`),
+    ...plan.build.map((b) => `build ${b.kind} ${b.physical}`),
+    ...(any ? ['refresh new versions', 'check new versions', `switch ${plan.switch.length} view(s) of ${plan.env}`] : []),
+    ...t.filter(afterSwitch).map((s) => `${s.action} ${s.kind} ${s.node}`),
+  ];
+}
+
+/**
+ * Blue/green apply: tables first (additive changes; drops wait until after the switch), then each
+ * new version built next to the old one and filled from history, the new versions refreshed up
+ * to the current data and checked (`verify` locally), then every changed view switched in one
+ * transaction. Every stage commits its record; a rerun after a crash plans from what is there:
+ * versions already built are reused, a switch is all or nothing.
+ */
+export async function applyBlueGreen(db: Db, engine: Engine, manifest: Manifest, options: BlueGreenOptions = {}): Promise<BlueGreenResult> {
+  const applyId = randomUUID();
+  await ensureStateSchema(db);
+  const release = await acquireApplyLock(db, applyId);
+  try {
+    await engine.install(db);
+    await ensureVersionState(db);
+    const plan = await planBlueGreen(db, engine, manifest, options);
+    const names = stageNames(plan);
+    if (!names.length) return { applyId: null, plan, counts: [] };
+    if (plan.tables.destructive.length && !options.allowDestructive) throw destructiveError(plan.tables);
+    await startApply(db, applyId, whoAmI(), names.map((stage) => ({ stage })));
+    let done = 0;
+    const step = async (name: string) => {
+      done++;
+      await recordProgress(db, applyId, done);
+      await options.afterStage?.(done, names.length, name);
+    };
+    try {
+      const tablesManifest = tablesOnly(manifest);
+      for (const s of plan.tables.stages.filter((x) => !afterSwitch(x))) {
+        await runStage(db, engine, tablesManifest, s, applyId, done + 1);
+        await step(`${s.action} ${s.kind} ${s.node}`);
+      }
+      const byPhysical = new Map(plan.versioned.nodes.map((n) => [n.name, n]));
+      // Parents a new version reads that this apply does not build: versions recorded earlier.
+      const known = await readVersions(db);
+      const engineManifest = withVersions(plan.versioned, known);
+      for (const b of plan.build) {
+        await buildVersion(db, engine, engineManifest, byPhysical.get(b.physical)!, b.model, applyId);
+        await step(`build ${b.kind} ${b.physical}`);
+      }
+      const counts: { model: string; from: number | null; to: number }[] = [];
+      if (plan.switch.length) {
+        if (plan.refresh.length) await engine.refresh(db, engineManifest, { nodes: plan.refresh });
+        await step('refresh new versions');
+        counts.push(...(await checkVersions(db, engine, engineManifest, plan)));
+        await step('check new versions');
+        const legacyDrops = new Map<string, string[]>();
+        for (const s of plan.switch) {
+          if (s.from === LEGACY) legacyDrops.set(s.model, await legacyDropStatements(db, engine, s.model, byPhysical.get(s.to!)?.kind ?? 'mv'));
+        }
+        await runSwitch(db, { env: plan.env, action: 'apply', switches: plan.switch, nodes: byPhysical, legacyDrops });
+        await step(`switch ${plan.switch.length} view(s) of ${plan.env}`);
+      }
+      for (const s of plan.tables.stages.filter(afterSwitch)) {
+        await runStage(db, engine, tablesManifest, s, applyId, done + 1);
+        await step(`${s.action} ${s.kind} ${s.node}`);
+      }
+      await finishApply(db, applyId, 'succeeded');
+      return { applyId, plan, counts };
+    } catch (e) {
+      await finishApply(db, applyId, 'failed', (e as Error).message).catch(() => undefined);
+      throw e;
+    }
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+/** The versioned manifest plus recorded versions it does not hold (parents served elsewhere), in dependency order. */
+export function withVersions(versioned: Manifest, versions: ReadonlyMap<string, Version>): Manifest {
+  const have = new Set(versioned.nodes.map((n) => n.name));
+  const extra = [...versions.values()].filter((v) => !have.has(v.physical)).map((v) => v.node);
+  return { ...versioned, nodes: [...versioned.nodes, ...extra] };
+}
+
+/**
+ * Builds one version and records it. A version whose relation the engine committed before a
+ * crash kept its record from being written is complete (the engine creates and fills a node in
+ * one transaction): it is recorded as it is.
+ */
+async function buildVersion(db: Db, engine: Engine, manifest: Manifest, node: ManifestNode, model: string, applyId: string): Promise<void> {
+  const exists = engine.kind === 'redshift' ? false : !!(await nodeRecord(db, node.name));
+  if (!exists) {
+    const stage: Stage = { action: 'create', node: node.name, kind: node.kind, cause: { kind: 'new' }, rebuild: false, sql: engine.planSql.create(node, manifest), rows: null, destructive: null, recordedOnly: false, state: null };
+    if (engine.transactional(stage)) await db.transaction((tx) => engine.runStage(tx, stage, manifest));
+    else await engine.runStage(db, stage, manifest);
+  }
+  await db.transaction((tx) => recordVersion(tx, node, model, applyId));
+}
+
+async function countRows(db: Db, relation: string): Promise<number> {
+  const [r] = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${relation}`);
+  return Number(r?.n ?? 0);
+}
+
+/**
+ * Before the switch: the local engine recomputes every new MV version from its select and compares
+ * (ivm verify); a difference stops the apply with production untouched. Row counts of new and
+ * old versions are returned for the report.
+ */
+async function checkVersions(db: Db, engine: Engine, manifest: Manifest, plan: BlueGreenPlan): Promise<{ model: string; from: number | null; to: number }[]> {
+  const mvs = plan.switch.filter((s) => s.to && manifest.nodes.find((n) => n.name === s.to)?.kind === 'mv');
+  if (engine.kind !== 'redshift' && mvs.length) {
+    const bad = (await ivm.verify(db, manifest, { select: mvs.map((s) => s.to!) })).filter((r) => !r.equal && !r.stale);
+    if (bad.length) {
+      throw new BlueGreenError(`the new versions of ${bad.map((r) => r.node).join(', ')} differ from a recomputation of their select: nothing was switched`, { hint: 'run mvkit verify for the rows that differ; production still serves the old versions' });
+    }
+  }
+  const out: { model: string; from: number | null; to: number }[] = [];
+  for (const s of mvs) out.push({ model: s.model, from: s.from ? await countRows(db, s.from === LEGACY ? s.model : s.from) : null, to: await countRows(db, s.to!) });
+  return out;
+}
