@@ -22,8 +22,8 @@ export function models(variant: Variant): Model[] {
     groupBy: ['tenant_id', 'label'],
     bucket: { name: 'hour', grain: 'hour', column: 'at' },
     // v1 keeps every event: `amount >= 0` holds for all of them (amounts are never negative here).
-    where: (c) => c.amount.gte(variant === 'v1' ? 0 : 10),
-    measures: (m, c) => ({ n: m.count(), amount: m.sum(c.amount), ...((variant !== 'v1' ? { max_amount: m.max(c.amount) } : {}) as {}) }),
+    where: (c) => c.amount.gte(variant === 'v2' ? 10 : 0),
+    measures: (m, c) => ({ n: m.count(), amount: m.sum(c.amount), ...((variant === 'v2' ? { max_amount: m.max(c.amount) } : {}) as {}) }),
   });
   const daily = rollup('events_daily', { from: hourly, groupBy: ['tenant_id', 'label'], bucket: { name: 'day', grain: 'day', column: 'hour' }, measures: ['n', 'amount'] });
   // v3 changes only the end of the chain: a model of its own for the environment test.
@@ -43,7 +43,7 @@ export async function compileVariant(variant: Variant, target: 'postgres' | 'red
 export function eventRows(from: number, count: number): { tenant: string; id: string; kind: string; amount: number; at: string }[] {
   return Array.from({ length: count }, (_, k) => {
     const i = from + k;
-    return { tenant: `t${i % 3}`, id: `e${i}`, kind: i % 4 === 0 ? 'buy' : 'view', amount: i % 20, at: `2026-11-0${1 + (i % 3)} ${String(i % 24).padStart(2, '0')}:15:00` };
+    return { tenant: `t${i % 3}`, id: `e${i}`, kind: i % 4 === 0 ? 'buy' : 'view', amount: i % 20, at: `2026-11-0${1 + (i % 5)} ${String(i % 24).padStart(2, '0')}:15:00` };
   });
 }
 
