@@ -15,3 +15,4 @@ export type { Engine, RefreshOutcome } from './engines/engine.ts';
 export { refreshDeployment } from './refresh/refresh.ts';
 export { deploymentStatus } from './status/status.ts';
 export type { StatusReport, NodeStatus } from './status/status.ts';
+export * from './versions/index.ts';

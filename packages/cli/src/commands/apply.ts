@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { applyDeployment, planDeployment } from '@mvkit/runtime/apply/apply.ts';
 import { planJson, renderPlan } from '@mvkit/runtime/plan/render-plan.ts';
-import { TARGET_OPTION, withDeployment } from './plan.ts';
+import { applyBlueGreen } from '@mvkit/runtime/versions/blue-green.ts';
+import { renderBlueGreenPlan } from '@mvkit/runtime/versions/render.ts';
+import { BLUE_GREEN_OPTION, blueGreenWanted, ENV_OPTION, TARGET_OPTION, withDeployment } from './plan.ts';
 
 /** Test hook: MVKIT_APPLY_PAUSE_AFTER_STAGE=N stops after stage N commits, until killed. */
 function pauseHook(): ((done: number) => Promise<void>) | undefined {
@@ -21,15 +23,35 @@ export function registerApply(program: Command): void {
     .option(...TARGET_OPTION)
     .option('--json', 'print the applied plan as JSON')
     .option('--allow-destructive', 'run stages that lose data (dropping a table with rows, dropping or retyping a column)')
-    .action(async (opts: { target?: string; json?: boolean; allowDestructive?: boolean }, cmd: Command) => {
+    .option(...ENV_OPTION)
+    .option(...BLUE_GREEN_OPTION)
+    .action(async (opts: { target?: string; json?: boolean; allowDestructive?: boolean; env?: string; blueGreen?: boolean }, cmd: Command) => {
       await withDeployment(cmd, opts.target, async (d) => {
         const pause = pauseHook();
         const started = Date.now();
+        if (await blueGreenWanted(d, opts)) {
+          const r = await applyBlueGreen(d.db, d.engine, d.logical, {
+            ...(opts.env ? { env: opts.env } : {}),
+            allowDestructive: opts.allowDestructive ?? false,
+            afterStage: async (done, total, stage) => {
+              if (!opts.json) process.stdout.write(`  [${done}/${total}] ${stage}\n`);
+              await pause?.(done);
+            },
+          });
+          if (opts.json) process.stdout.write(JSON.stringify({ applyId: r.applyId, build: r.plan.build, switch: r.plan.switch, kept: r.plan.kept, counts: r.counts }, null, 2) + '\n');
+          else if (!r.applyId) process.stdout.write(`no changes: ${d.target.name}${opts.env ? ` environment ${opts.env}` : ''} matches the project.\n`);
+          else {
+            process.stdout.write(renderBlueGreenPlan(r.plan, d.target.name).split('\n').filter((l) => l.startsWith('    ') || l.startsWith('Kept')).join('\n') + '\n');
+            for (const c of r.counts) process.stdout.write(`  ${c.model}: ${c.from === null ? 'new' : `${c.from.toLocaleString('en-US')} rows`} → ${c.to.toLocaleString('en-US')} rows\n`);
+            process.stdout.write(`switched in ${((Date.now() - started) / 1000).toFixed(1)}s (apply ${r.applyId}).\n`);
+          }
+          return;
+        }
         if (!opts.json) {
-          const preview = await planDeployment(d.db, d.engine, d.manifest);
+          const preview = await planDeployment(d.db, d.engine, d.logical);
           if (preview.stages.length) process.stdout.write(renderPlan(preview, { target: d.target.name }).split('\n\nStages, in order:')[0]!.trimEnd() + '\n\n');
         }
-        const result = await applyDeployment(d.db, d.engine, d.manifest, {
+        const result = await applyDeployment(d.db, d.engine, d.logical, {
           allowDestructive: opts.allowDestructive ?? false,
           afterStage: async (done, total, stage) => {
             if (!opts.json) process.stdout.write(`  [${done}/${total}] ${stage.action} ${stage.kind} ${stage.node}\n`);

@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import { destructiveError, planDeployment } from '@mvkit/runtime/apply/apply.ts';
 import { openDeployment, type Deployment } from '@mvkit/runtime/apply/deployment.ts';
 import { planJson, renderPlan } from '@mvkit/runtime/plan/render-plan.ts';
+import { planBlueGreen } from '@mvkit/runtime/versions/blue-green.ts';
+import { renderBlueGreenPlan } from '@mvkit/runtime/versions/render.ts';
+import { usesBlueGreen } from '@mvkit/runtime/versions/served.ts';
 import { projectDir } from '../project-options.ts';
 import { renderText } from '../render-diagnostics.ts';
 
@@ -19,6 +22,14 @@ export async function withDeployment<T>(cmd: Command, target: string | undefined
   }
 }
 
+export const ENV_OPTION = ['--env <name>', 'blue/green: an environment (its views in schema NAME) that builds only what differs from production and reads production\'s versions for the rest'] as const;
+export const BLUE_GREEN_OPTION = ['--blue-green', 'deploy blue/green: derived models become views over versioned relations, switched in one transaction (once a target is deployed so, every apply is)'] as const;
+
+/** Whether this plan or apply goes blue/green: asked for, or the target is deployed so already. */
+export async function blueGreenWanted(d: Deployment, opts: { env?: string; blueGreen?: boolean }): Promise<boolean> {
+  return !!opts.env || !!opts.blueGreen || (await usesBlueGreen(d.db));
+}
+
 export function registerPlan(program: Command): void {
   program
     .command('plan')
@@ -27,9 +38,18 @@ export function registerPlan(program: Command): void {
     .option('--json', 'print the plan as JSON')
     .option('--sql', 'print every statement in full')
     .option('--allow-destructive', 'accept stages that lose data (dropping a table with rows, dropping or retyping a column)')
-    .action(async (opts: { target?: string; json?: boolean; sql?: boolean; allowDestructive?: boolean }, cmd: Command) => {
+    .option(...ENV_OPTION)
+    .option(...BLUE_GREEN_OPTION)
+    .action(async (opts: { target?: string; json?: boolean; sql?: boolean; allowDestructive?: boolean; env?: string; blueGreen?: boolean }, cmd: Command) => {
       await withDeployment(cmd, opts.target, async (d) => {
-        const plan = await planDeployment(d.db, d.engine, d.manifest);
+        if (await blueGreenWanted(d, opts)) {
+          const bg = await planBlueGreen(d.db, d.engine, d.logical, opts.env ? { env: opts.env } : {});
+          if (opts.json) process.stdout.write(JSON.stringify({ ...bg, versioned: undefined, tables: planJson(bg.tables) }, null, 2) + '\n');
+          else process.stdout.write(renderBlueGreenPlan(bg, d.target.name));
+          if (bg.tables.destructive.length && !opts.allowDestructive) throw destructiveError(bg.tables);
+          return;
+        }
+        const plan = await planDeployment(d.db, d.engine, d.logical);
         if (opts.json) process.stdout.write(JSON.stringify(planJson(plan), null, 2) + '\n');
         else process.stdout.write(renderPlan(plan, { target: d.target.name, full: opts.sql ?? false }));
         if (plan.destructive.length && !opts.allowDestructive) throw destructiveError(plan);

@@ -14,6 +14,9 @@ import { registerRun } from './run.ts';
 import { registerStatus } from './status.ts';
 import { registerValidate } from './validate.ts';
 import { registerVerify } from './verify.ts';
+import { registerJanitor } from './janitor.ts';
+import { registerPromote } from './promote.ts';
+import { registerRollback } from './rollback.ts';
 
 /** Adds one command (its options and action) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -23,4 +26,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerInit, registerCompile, registerValidate, registerGraph, registerAnalyze,
   registerPlan, registerApply, registerRefresh, registerStatus, registerVerify, registerDev,
   registerGenerate, registerLoad, registerRun, registerDemo,
+  registerRollback, registerPromote, registerJanitor,
 ];

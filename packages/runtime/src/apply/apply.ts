@@ -9,6 +9,7 @@ import type { DeployedNode, Plan, Stage } from '../plan/plan-types.ts';
 import { finishApply, recordProgress, startApply } from '../state/apply-log.ts';
 import { acquireApplyLock, whoAmI } from '../state/apply-lock.ts';
 import { readDeployed, recordDeployed } from '../state/deployed-state.ts';
+import { usesBlueGreen } from '../versions/served.ts';
 
 /** Reads the deployed state and table statistics, and plans. Writes nothing. */
 export async function planDeployment(db: Db, engine: Engine, manifest: Manifest, options: PlanOptions = {}): Promise<Plan> {
@@ -81,6 +82,10 @@ export async function runStage(db: Db, engine: Engine, manifest: Manifest, stage
  * leaves a state that the next plan starts from: it finishes the job.
  */
 export async function applyDeployment(db: Db, engine: Engine, manifest: Manifest, options: ApplyOptions = {}): Promise<ApplyResult> {
+  // Under blue/green the deployed derived nodes are versions this plan does not know: it would drop them.
+  if (!options.deployed && (await usesBlueGreen(db))) {
+    throw new DestructiveChangeError('this target is deployed blue/green: its derived models are views over versioned relations, which a plain apply would drop', { hint: 'apply with applyBlueGreen (the CLI does so by itself)' });
+  }
   const first = await planDeployment(db, engine, manifest, options);
   if (!first.stages.length) return { applyId: null, plan: first };
   if (first.destructive.length && !options.allowDestructive) throw destructiveError(first);

@@ -9,7 +9,8 @@ import { nodeRecord } from '../ivm/catalog.ts';
 import type { Plan, Stage } from '../plan/plan-types.ts';
 import { finishApply, recordProgress, startApply } from '../state/apply-log.ts';
 import { acquireApplyLock, whoAmI } from '../state/apply-lock.ts';
-import { readDeployed } from '../state/deployed-state.ts';
+import { readDeployed, recordDeployed } from '../state/deployed-state.ts';
+import { deployedNodeOf } from '../plan/build-plan.ts';
 import { ensureStateSchema } from '../state/state-schema.ts';
 import { isVersioned } from './physical-name.ts';
 import { howToSwitch, LEGACY, legacyDropStatements, runSwitch, type ViewSwitch } from './switch.ts';
@@ -80,7 +81,9 @@ export async function planBlueGreen(db: Db, engine: Engine, manifest: Manifest, 
   const serving = await readServing(db, env);
   // Versions some environment serves are kept fresh by `mvkit refresh`; the others are brought forward.
   const servedAnywhere = new Set((await readAllServing(db)).map((s) => s.physical));
-  const legacy = env === PRODUCTION && !serving.size ? new Set((await readDeployed(db)).filter((d) => d.kind !== 'table').map((d) => d.name)) : new Set<string>();
+  // Before the first switch of production, a derived model deployed under its own name is the unversioned relation of before.
+  const modelNames = new Set(manifest.nodes.map((n) => n.name));
+  const legacy = env === PRODUCTION && !serving.size ? new Set((await readDeployed(db)).filter((d) => d.kind !== 'table' && modelNames.has(d.name)).map((d) => d.name)) : new Set<string>();
   const build: VersionBuild[] = [];
   const sw: ViewSwitch[] = [];
   const refresh: string[] = [];
@@ -212,7 +215,11 @@ async function buildVersion(db: Db, engine: Engine, manifest: Manifest, node: Ma
     if (engine.transactional(stage)) await db.transaction((tx) => engine.runStage(tx, stage, manifest));
     else await engine.runStage(db, stage, manifest);
   }
-  await db.transaction((tx) => recordVersion(tx, node, model, applyId));
+  // Also a deployed node under its physical name: status and the engine's tools see it as deployed.
+  await db.transaction(async (tx) => {
+    await recordVersion(tx, node, model, applyId);
+    await recordDeployed(tx, node.name, deployedNodeOf(node, node.physical, engine.planSql.create(node, manifest)), applyId);
+  });
 }
 
 async function countRows(db: Db, relation: string): Promise<number> {

@@ -150,7 +150,10 @@ export async function janitor(db: Db, engine: Engine, options: { all?: boolean }
       const v = versions.get(p)!;
       if (engine.kind === 'redshift') await db.exec(engine.planSql.drop({ name: p, kind: v.node.kind } as never).join('\n'));
       else await ivm.dropNode(db, p);
-      await forgetVersion(db, p);
+      await db.transaction(async (tx) => {
+        await forgetVersion(tx, p);
+        await tx.query('DELETE FROM mvkit.deployed_nodes WHERE name = $1', [p]);
+      });
     }
     return plan;
   });

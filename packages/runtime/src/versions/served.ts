@@ -50,3 +50,8 @@ export async function servedManifest(db: Db, manifest: Manifest): Promise<Manife
   const nodes = [...versions.values()].filter((v) => served.has(v.physical)).map((v) => v.node);
   return { ...manifest, nodes: dependencyOrder([...manifest.nodes.filter((n) => n.kind === 'table'), ...nodes]) };
 }
+
+/** Whether the target is deployed blue/green: production serves views over versions. */
+export async function usesBlueGreen(db: Db): Promise<boolean> {
+  return (await readServing(db, PRODUCTION)).size > 0;
+}
