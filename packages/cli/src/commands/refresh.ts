@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { physicalSelectors } from '@mvkit/runtime/versions/served.ts';
 import { refreshDeployment } from '@mvkit/runtime/refresh/refresh.ts';
 import { ivmTraceFromEnv } from '../ivm-trace.ts';
 import { integerOption } from '../option-values.ts';
@@ -33,7 +34,7 @@ export function registerRefresh(program: Command): void {
       const trace = ivmTraceFromEnv();
       await withDeployment(cmd, opts.target, async (d) => {
         const bar = opts.json ? undefined : progressBar();
-        const results = await refreshDeployment(d.db, d.engine, d.manifest, { ...(opts.select ? { select: opts.select } : {}), cascade: opts.cascade ?? false, ...(bar ? { onProgress: bar } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) });
+        const results = await refreshDeployment(d.db, d.engine, d.manifest, { ...(opts.select ? { select: physicalSelectors(d.manifest, opts.select) } : {}), cascade: opts.cascade ?? false, ...(bar ? { onProgress: bar } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) });
         if (opts.json) {
           process.stdout.write(JSON.stringify(results, null, 2) + '\n');
           return;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { physicalSelectors, servedManifest } from '@mvkit/runtime/versions/served.ts';
 import { CompileError, compileProject, loadProject } from '@mvkit/compiler';
 import { openTarget, resolveTarget } from '@mvkit/runtime';
 import { verify, type VerifyResult } from '@mvkit/runtime/ivm/index.ts';
@@ -42,8 +43,10 @@ export function registerVerify(program: Command): void {
       const target = resolveTarget(project, opts.target, process.env);
       const db = await openTarget(target);
       try {
-        const select = opts.select?.split(',').map((s) => s.trim()).filter(Boolean);
-        const results = await verify(db, result.manifest, select ? { select } : {});
+        // Blue/green: the served physical versions, selected by model name (versions/served.ts).
+        const manifest = await servedManifest(db, result.manifest);
+        const select = opts.select && physicalSelectors(manifest, opts.select.split(',').map((s) => s.trim()).filter(Boolean));
+        const results = await verify(db, manifest, select ? { select } : {});
         process.stdout.write(opts.json ? JSON.stringify(results, null, 2) + '\n' : renderResults(results));
         if (results.some((r) => !r.equal)) process.exitCode = 1;
       } finally {

@@ -55,3 +55,15 @@ export async function servedManifest(db: Db, manifest: Manifest): Promise<Manife
 export async function usesBlueGreen(db: Db): Promise<boolean> {
   return (await readServing(db, PRODUCTION)).size > 0;
 }
+
+/**
+ * Selectors of models (`name`, `+name`, `name+`) with each model's name replaced by the physical
+ * name it is served under in `served` (servedManifest): --select keeps naming models.
+ */
+export function physicalSelectors(served: Manifest, selectors: readonly string[]): string[] {
+  const byModel = new Map(served.nodes.filter((n) => n.name !== n.model).map((n) => [n.model, n.name]));
+  return selectors.map((s) => {
+    const m = /^(\+?)(.*?)(\+?)$/.exec(s)!;
+    return `${m[1]}${byModel.get(m[2]!) ?? m[2]}${m[3]}`;
+  });
+}
