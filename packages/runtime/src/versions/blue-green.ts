@@ -204,22 +204,27 @@ export function withVersions(versioned: Manifest, versions: ReadonlyMap<string, 
 }
 
 /**
- * Builds one version and records it. A version whose relation the engine committed before a
- * crash kept its record from being written is complete (the engine creates and fills a node in
- * one transaction): it is recorded as it is.
+ * Builds one version and records it: in the create's transaction where the engine allows
+ * (Redshift), else after it. The local engine creates and fills a node in its own transaction: a
+ * version it committed before a crash kept the record from being written is complete, and is
+ * recorded as it is.
  */
 async function buildVersion(db: Db, engine: Engine, manifest: Manifest, node: ManifestNode, model: string, applyId: string): Promise<void> {
-  const exists = engine.kind === 'redshift' ? false : !!(await nodeRecord(db, node.name));
-  if (!exists) {
-    const stage: Stage = { action: 'create', node: node.name, kind: node.kind, cause: { kind: 'new' }, rebuild: false, sql: engine.planSql.create(node, manifest), rows: null, destructive: null, recordedOnly: false, state: null };
-    if (engine.transactional(stage)) await db.transaction((tx) => engine.runStage(tx, stage, manifest));
-    else await engine.runStage(db, stage, manifest);
-  }
+  const stage: Stage = { action: 'create', node: node.name, kind: node.kind, cause: { kind: 'new' }, rebuild: false, sql: engine.planSql.create(node, manifest), rows: null, destructive: null, recordedOnly: false, state: null };
   // Also a deployed node under its physical name: status and the engine's tools see it as deployed.
-  await db.transaction(async (tx) => {
+  const record = async (tx: Db) => {
     await recordVersion(tx, node, model, applyId);
-    await recordDeployed(tx, node.name, deployedNodeOf(node, node.physical, engine.planSql.create(node, manifest)), applyId);
-  });
+    await recordDeployed(tx, node.name, deployedNodeOf(node, node.physical, stage.sql), applyId);
+  };
+  if (engine.transactional(stage)) {
+    await db.transaction(async (tx) => {
+      await engine.runStage(tx, stage, manifest);
+      await record(tx);
+    });
+    return;
+  }
+  if (!(await nodeRecord(db, node.name))) await engine.runStage(db, stage, manifest);
+  await db.transaction(record);
 }
 
 async function countRows(db: Db, relation: string): Promise<number> {

@@ -83,6 +83,11 @@ async function scenario(db: Db, reader: Db | 'interleaved'): Promise<void> {
   expect(loop2.reads.results.length).toBeGreaterThan(3);
   expect(loop2.reads.results.at(-1)).toBe(newRead);
 
+  // The four views were last written by one transaction (the catalog rows of their rewrite rules share their xmin).
+  const [tx] = await db.query<{ n: number | string }>(`SELECT COUNT(DISTINCT r.xmin::text) AS n FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+    WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1::text[])`, [['events_hourly', 'events_daily', 'tenant_daily', 'tenant_daily_view']]);
+  expect(Number(tx!.n)).toBe(1);
+
   // After the switch: the serving relations equal the new logic recomputed by hand.
   expect(await difference(db, 'events_hourly', HOURLY_V2, 'tenant_id, label, hour, n, amount, max_amount')).toBe(0);
   expect(await difference(db, 'events_daily', DAILY_V2, 'tenant_id, label, day, n, amount')).toBe(0);

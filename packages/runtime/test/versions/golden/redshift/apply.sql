@@ -92,10 +92,6 @@ FROM events_enriched__e27ebe38 AS events_enriched
 WHERE amount >= 10
 GROUP BY tenant_id, label, DATE_TRUNC('hour', at);
 
-COMMIT;
-
-BEGIN;
-
 DELETE FROM mvkit.versions WHERE physical = $1;
 -- params: ["events_hourly__a6b52c21"]
 
@@ -130,10 +126,6 @@ SELECT
 FROM events_hourly__a6b52c21 AS events_hourly
 GROUP BY tenant_id, label, DATE_TRUNC('day', hour);
 
-COMMIT;
-
-BEGIN;
-
 DELETE FROM mvkit.versions WHERE physical = $1;
 -- params: ["events_daily__48911ee1"]
 
@@ -167,10 +159,6 @@ SELECT
 FROM events_daily__48911ee1 AS events_daily
 GROUP BY tenant_id, day;
 
-COMMIT;
-
-BEGIN;
-
 DELETE FROM mvkit.versions WHERE physical = $1;
 -- params: ["tenant_daily__34c39ea9"]
 
@@ -196,10 +184,6 @@ SELECT
   n,
   amount
 FROM tenant_daily__34c39ea9 AS tenant_daily;
-
-COMMIT;
-
-BEGIN;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
 -- params: ["tenant_daily_view__3ad5475c"]

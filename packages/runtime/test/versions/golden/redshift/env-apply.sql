@@ -88,10 +88,6 @@ SELECT
 FROM events_daily__9c70b8be AS events_daily
 GROUP BY tenant_id;
 
-COMMIT;
-
-BEGIN;
-
 DELETE FROM mvkit.versions WHERE physical = $1;
 -- params: ["tenant_daily__8ca0f41d"]
 
@@ -117,10 +113,6 @@ SELECT
   n,
   amount
 FROM tenant_daily__8ca0f41d AS tenant_daily;
-
-COMMIT;
-
-BEGIN;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
 -- params: ["tenant_daily_view__1c1297c9"]

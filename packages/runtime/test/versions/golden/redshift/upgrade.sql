@@ -95,10 +95,6 @@ SELECT
 FROM events AS i
 JOIN kinds AS d1 ON d1.kind = i.kind;
 
-COMMIT;
-
-BEGIN;
-
 DELETE FROM mvkit.versions WHERE physical = $1;
 -- params: ["events_enriched__e27ebe38"]
 
@@ -134,10 +130,6 @@ FROM events_enriched__e27ebe38 AS events_enriched
 WHERE amount >= 0
 GROUP BY tenant_id, label, DATE_TRUNC('hour', at);
 
-COMMIT;
-
-BEGIN;
-
 DELETE FROM mvkit.versions WHERE physical = $1;
 -- params: ["events_hourly__96bc85a8"]
 
@@ -172,10 +164,6 @@ SELECT
 FROM events_hourly__96bc85a8 AS events_hourly
 GROUP BY tenant_id, label, DATE_TRUNC('day', hour);
 
-COMMIT;
-
-BEGIN;
-
 DELETE FROM mvkit.versions WHERE physical = $1;
 -- params: ["events_daily__9c70b8be"]
 
@@ -209,10 +197,6 @@ SELECT
 FROM events_daily__9c70b8be AS events_daily
 GROUP BY tenant_id, day;
 
-COMMIT;
-
-BEGIN;
-
 DELETE FROM mvkit.versions WHERE physical = $1;
 -- params: ["tenant_daily__4124523b"]
 
@@ -238,10 +222,6 @@ SELECT
   n,
   amount
 FROM tenant_daily__4124523b AS tenant_daily;
-
-COMMIT;
-
-BEGIN;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
 -- params: ["tenant_daily_view__212ea34b"]
