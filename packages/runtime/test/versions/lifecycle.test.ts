@@ -4,7 +4,7 @@ import { openPglite } from '../../src/db/pglite.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { engineFor } from '../../src/engines/open-engine.ts';
 import { createNode, verify } from '../../src/ivm/index.ts';
-import { applyBlueGreen } from '../../src/versions/blue-green.ts';
+import { applyBlueGreen, BlueGreenError } from '../../src/versions/blue-green.ts';
 import { janitor, planJanitor, rollback } from '../../src/versions/rollback.ts';
 import { servedManifest } from '../../src/versions/served.ts';
 import { versionManifest } from '../../src/versions/versioned-manifest.ts';
@@ -109,6 +109,26 @@ async function snapshot(db: Db): Promise<unknown> {
 }
 
 class Crash extends Error {}
+
+describe('the check before the switch', () => {
+  it('native Postgres: a new version that differs from a recomputation of its select stops the apply, production untouched', async () => {
+    const db = await newPostgres();
+    await deployV1(db);
+    const engine = await engineFor(db);
+    const before = await chain(db);
+    const v2 = await compileVariant('v2');
+    const hourly = versionManifest(v2).nodes.find((n) => n.model === 'events_hourly')!.name;
+    // Between the refresh and the check, a row of the new events_hourly version goes wrong.
+    const err = await applyBlueGreen(db, engine, v2, {
+      afterStage: async (_done, _total, stage) => { if (stage === 'refresh new versions') await db.exec(`UPDATE ${hourly} SET amount = amount + 1 WHERE ctid = (SELECT ctid FROM ${hourly} LIMIT 1)`); },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BlueGreenError);
+    expect((err as Error).message).toMatch(new RegExp(`new versions of ${hourly}(, [a-z_0-9]+)* differ from a recomputation of their select: nothing was switched`));
+    expect(await chain(db)).toBe(before);
+    expect((await db.query("SELECT action FROM mvkit.switches ORDER BY at")).map((r) => r.action)).toEqual(['apply']);
+    await db.close();
+  }, 300_000);
+});
 
 describe('a crash at each stage of a blue/green apply, then a rerun, ends as an uninterrupted apply', () => {
   it('native Postgres: every stage, and inside a build (the engine committed, the version not recorded)', async () => {
