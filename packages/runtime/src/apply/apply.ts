@@ -9,11 +9,16 @@ import type { DeployedNode, Plan, Stage } from '../plan/plan-types.ts';
 import { finishApply, recordProgress, startApply } from '../state/apply-log.ts';
 import { acquireApplyLock, whoAmI } from '../state/apply-lock.ts';
 import { readDeployed, recordDeployed } from '../state/deployed-state.ts';
-import { usesBlueGreen } from '../versions/served.ts';
 
 /** Reads the deployed state and table statistics, and plans. Writes nothing. */
 export async function planDeployment(db: Db, engine: Engine, manifest: Manifest, options: PlanOptions = {}): Promise<Plan> {
-  const deployed = (await readDeployed(db)).filter(options.deployed ?? (() => true));
+  const all = await readDeployed(db);
+  // Under blue/green the deployed derived nodes are versions (stored under a name that is not their
+  // model's): this plan does not know them and would drop them.
+  if (!options.deployed && all.some((d) => d.kind !== 'table' && d.name !== d.definition.model)) {
+    throw new DestructiveChangeError('this target is deployed blue/green: its derived models are views over versioned relations, which a plain plan would drop', { hint: 'plan and apply it blue/green (versions/blue-green.ts; the CLI does so by itself)' });
+  }
+  const deployed = all.filter(options.deployed ?? (() => true));
   const rows = await engine.rowCounts(db, deployed.filter((d) => d.kind !== 'view').map((d) => d.name));
   const plan = buildPlan({ manifest, deployed, rows, sql: engine.planSql });
   // A table dropped (removed, or recreated): its loaded-file records are read only then, and go with it.
@@ -82,10 +87,6 @@ export async function runStage(db: Db, engine: Engine, manifest: Manifest, stage
  * leaves a state that the next plan starts from: it finishes the job.
  */
 export async function applyDeployment(db: Db, engine: Engine, manifest: Manifest, options: ApplyOptions = {}): Promise<ApplyResult> {
-  // Under blue/green the deployed derived nodes are versions this plan does not know: it would drop them.
-  if (!options.deployed && (await usesBlueGreen(db))) {
-    throw new DestructiveChangeError('this target is deployed blue/green: its derived models are views over versioned relations, which a plain apply would drop', { hint: 'apply with applyBlueGreen (the CLI does so by itself)' });
-  }
   const first = await planDeployment(db, engine, manifest, options);
   if (!first.stages.length) return { applyId: null, plan: first };
   if (first.destructive.length && !options.allowDestructive) throw destructiveError(first);
