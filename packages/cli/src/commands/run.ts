@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CompileError } from '@mvkit/compiler';
 import { engineFor, LoadError, openTarget, resolveTarget } from '@mvkit/runtime';
 import { runPlatform, type BatchReport } from '@mvkit/runtime/run/index.ts';
+import { servedManifest } from '@mvkit/runtime/versions/served.ts';
 import { ivmTraceFromEnv } from '../ivm-trace.ts';
 import { integerOption, secondsOption } from '../option-values.ts';
 import { loadAndCompile } from '../project-options.ts';
@@ -44,7 +45,7 @@ export function registerRun(program: Command): void {
       process.on('SIGINT', onSigint);
       try {
         const trace = ivmTraceFromEnv();
-        await runPlatform(db, result.manifest, await engineFor(db), {
+        await runPlatform(db, await servedManifest(db, result.manifest), await engineFor(db), {
           landing, intervalS: opts.interval, ...(opts.batches ? { batches: opts.batches } : {}), signal: stop.signal,
           refresh: { ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) },
           onBatch: (r) => process.stdout.write(`${opts.json ? JSON.stringify(r) : renderBatch(r)}\n`),
