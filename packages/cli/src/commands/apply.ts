@@ -25,13 +25,15 @@ export function registerApply(program: Command): void {
     .option('--allow-destructive', 'run stages that lose data (dropping a table with rows, dropping or retyping a column)')
     .option(...ENV_OPTION)
     .option(...BLUE_GREEN_OPTION)
-    .action(async (opts: { target?: string; json?: boolean; allowDestructive?: boolean; env?: string; blueGreen?: boolean }, cmd: Command) => {
+    .option('--non-breaking <models...>', 'blue/green: these models\' changes must not change their data: before the switch, row counts and a sample of rows are compared with the old versions (the apply stops on a difference)')
+    .action(async (opts: { target?: string; json?: boolean; allowDestructive?: boolean; env?: string; blueGreen?: boolean; nonBreaking?: string[] }, cmd: Command) => {
       await withDeployment(cmd, opts.target, async (d) => {
         const pause = pauseHook();
         const started = Date.now();
         if (await blueGreenWanted(d, opts)) {
           const r = await applyBlueGreen(d.db, d.engine, d.logical, {
             ...(opts.env ? { env: opts.env } : {}),
+            ...(opts.nonBreaking ? { nonBreaking: opts.nonBreaking } : {}),
             allowDestructive: opts.allowDestructive ?? false,
             afterStage: async (done, total, stage) => {
               if (!opts.json) process.stdout.write(`  [${done}/${total}] ${stage}\n`);

@@ -46,6 +46,12 @@ export interface BlueGreenOptions {
   /** Default: production. Another name: its views go to schema NAME; unchanged models read production's versions. */
   readonly env?: string;
   readonly allowDestructive?: boolean;
+  /**
+   * Models whose change is declared non-breaking (it adds columns or changes how, not what, is
+   * computed): before the switch their new version must have the old one's row count and, on a
+   * sample of the old version's keys, the same values in the columns both have.
+   */
+  readonly nonBreaking?: readonly string[];
   /** Called after each stage committed; tests pause or crash an apply here. */
   readonly afterStage?: (done: number, total: number, stage: string) => void | Promise<void>;
 }
@@ -172,7 +178,7 @@ export async function applyBlueGreen(db: Db, engine: Engine, manifest: Manifest,
       if (plan.switch.length) {
         if (plan.refresh.length) await engine.refresh(db, engineManifest, { nodes: plan.refresh });
         await step('refresh new versions');
-        counts.push(...(await checkVersions(db, engine, engineManifest, plan)));
+        counts.push(...(await checkVersions(db, engine, engineManifest, plan, options.nonBreaking ?? [])));
         await step('check new versions');
         const legacyDrops = new Map<string, string[]>();
         for (const s of plan.switch) {
@@ -237,7 +243,7 @@ async function countRows(db: Db, relation: string): Promise<number> {
  * (ivm verify); a difference stops the apply with production untouched. Row counts of new and
  * old versions are returned for the report.
  */
-async function checkVersions(db: Db, engine: Engine, manifest: Manifest, plan: BlueGreenPlan): Promise<{ model: string; from: number | null; to: number }[]> {
+async function checkVersions(db: Db, engine: Engine, manifest: Manifest, plan: BlueGreenPlan, nonBreaking: readonly string[]): Promise<{ model: string; from: number | null; to: number }[]> {
   const mvs = plan.switch.filter((s) => s.to && manifest.nodes.find((n) => n.name === s.to)?.kind === 'mv');
   if (engine.kind !== 'redshift' && mvs.length) {
     const bad = (await ivm.verify(db, manifest, { select: mvs.map((s) => s.to!) })).filter((r) => !r.equal && !r.stale);
@@ -247,5 +253,37 @@ async function checkVersions(db: Db, engine: Engine, manifest: Manifest, plan: B
   }
   const out: { model: string; from: number | null; to: number }[] = [];
   for (const s of mvs) out.push({ model: s.model, from: s.from ? await countRows(db, s.from === LEGACY ? s.model : s.from) : null, to: await countRows(db, s.to!) });
+  const problems: string[] = [];
+  for (const model of nonBreaking) {
+    const s = plan.switch.find((x) => x.model === model);
+    const c = out.find((x) => x.model === model);
+    if (!s || !c || !s.from || s.from === LEGACY) continue;
+    if (c.from !== c.to) problems.push(`${model}: ${c.from} rows before, ${c.to} after`);
+    const from = manifest.nodes.find((n) => n.name === s.from);
+    const to = manifest.nodes.find((n) => n.name === s.to);
+    const differ = from && to ? await sampleDifferences(db, from, to) : 0;
+    if (differ) problems.push(`${model}: ${differ} of the sampled rows differ in the columns both versions have`);
+  }
+  if (problems.length) {
+    throw new BlueGreenError(`a change declared non-breaking changes the data: ${problems.join('; ')}; nothing was switched`, { hint: 'apply without declaring it non-breaking if the new numbers are intended' });
+  }
   return out;
+}
+
+/** Rows sampled: the old version's first keys in key order. */
+const SAMPLE = 1000;
+
+/**
+ * Rows that differ between two versions of a model on a sample of the old one's keys, over the
+ * columns both have (a key NULL in both matches). 0 when the model has no key to sample by.
+ */
+async function sampleDifferences(db: Db, from: ManifestNode, to: ManifestNode): Promise<number> {
+  const key = to.key ?? [];
+  const common = from.columns.map((c) => c.name).filter((c) => to.columns.some((x) => x.name === c));
+  if (!key.length || !key.every((k) => common.includes(k))) return 0;
+  const match = (rel: string) => key.map((k) => `(${rel}.${k} = s.${k} OR (${rel}.${k} IS NULL AND s.${k} IS NULL))`).join(' AND ');
+  const side = (rel: string) => `SELECT ${common.map((c) => `${rel}.${c}`).join(', ')} FROM ${rel} JOIN s ON ${match(rel)}`;
+  const [r] = await db.query<{ n: number | string }>(`WITH s AS (SELECT ${key.join(', ')} FROM ${from.name} ORDER BY ${key.join(', ')} LIMIT ${SAMPLE})
+SELECT COUNT(*) AS n FROM ((${side(from.name)} EXCEPT ${side(to.name)}) UNION ALL (${side(to.name)} EXCEPT ${side(from.name)})) d`);
+  return Number(r?.n ?? 0);
 }

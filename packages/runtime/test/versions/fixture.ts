@@ -6,9 +6,9 @@ import type { Db } from '../../src/db/db.ts';
  * A chain for the blue/green tests: events → events_enriched → events_hourly → events_daily →
  * tenant_daily → tenant_daily_view. `v2` changes the logic of the mid-chain events_hourly: only
  * events with amount >= 10 count, and it gains a measure (its column list changes; those of
- * the models downstream do not).
+ * the models downstream do not). `v4` only adds that measure (the numbers stay: non-breaking).
  */
-export type Variant = 'v1' | 'v2' | 'v3';
+export type Variant = 'v1' | 'v2' | 'v3' | 'v4';
 
 export function models(variant: Variant): Model[] {
   const events = stream('events', {
@@ -23,7 +23,7 @@ export function models(variant: Variant): Model[] {
     bucket: { name: 'hour', grain: 'hour', column: 'at' },
     // v1 keeps every event: `amount >= 0` holds for all of them (amounts are never negative here).
     where: (c) => c.amount.gte(variant === 'v2' ? 10 : 0),
-    measures: (m, c) => ({ n: m.count(), amount: m.sum(c.amount), ...((variant === 'v2' ? { max_amount: m.max(c.amount) } : {}) as {}) }),
+    measures: (m, c) => ({ n: m.count(), amount: m.sum(c.amount), ...((variant === 'v2' || variant === 'v4' ? { max_amount: m.max(c.amount) } : {}) as {}) }),
   });
   const daily = rollup('events_daily', { from: hourly, groupBy: ['tenant_id', 'label'], bucket: { name: 'day', grain: 'day', column: 'hour' }, measures: ['n', 'amount'] });
   // v3 changes only the end of the chain: a model of its own for the environment test.

@@ -110,6 +110,23 @@ async function snapshot(db: Db): Promise<unknown> {
 
 class Crash extends Error {}
 
+describe('a change declared non-breaking', () => {
+  it('native Postgres: switches when the sampled rows and the counts agree; stops when they do not', async () => {
+    const db = await newPostgres();
+    await deployV1(db);
+    const engine = await engineFor(db);
+    const before = await chain(db);
+    const err = await applyBlueGreen(db, engine, await compileVariant('v2'), { nonBreaking: ['events_hourly', 'events_daily'] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BlueGreenError);
+    expect((err as Error).message).toMatch(/^a change declared non-breaking changes the data: events_hourly: \d+ rows before, \d+ after; events_hourly: \d+ of the sampled rows differ/);
+    expect(await chain(db)).toBe(before);
+    const ok = await applyBlueGreen(db, engine, await compileVariant('v4'), { nonBreaking: ['events_hourly', 'events_daily'] });
+    expect(ok.plan.switch.map((s) => s.model)).toEqual(['events_hourly', 'events_daily', 'tenant_daily', 'tenant_daily_view']);
+    expect(await chain(db)).toBe(before);
+    await db.close();
+  }, 300_000);
+});
+
 describe('the check before the switch', () => {
   it('native Postgres: a new version that differs from a recomputation of its select stops the apply, production untouched', async () => {
     const db = await newPostgres();
