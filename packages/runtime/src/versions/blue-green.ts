@@ -89,7 +89,9 @@ export async function planBlueGreen(db: Db, engine: Engine, manifest: Manifest, 
   const servedAnywhere = new Set((await readAllServing(db)).map((s) => s.physical));
   // Before the first switch of production, a derived model deployed under its own name is the unversioned relation of before.
   const modelNames = new Set(manifest.nodes.map((n) => n.name));
-  const legacy = env === PRODUCTION && !serving.size ? new Set((await readDeployed(db)).filter((d) => d.kind !== 'table' && modelNames.has(d.name)).map((d) => d.name)) : new Set<string>();
+  const legacyNodes = env === PRODUCTION && !serving.size ? (await readDeployed(db)).filter((d) => d.kind !== 'table' && d.name === d.definition.model) : [];
+  const legacy = new Set(legacyNodes.filter((d) => modelNames.has(d.name)).map((d) => d.name));
+  const legacyKind = (name: string) => legacyNodes.find((d) => d.name === name)?.kind as 'mv' | 'view' | undefined;
   const build: VersionBuild[] = [];
   const sw: ViewSwitch[] = [];
   const refresh: string[] = [];
@@ -108,11 +110,14 @@ export async function planBlueGreen(db: Db, engine: Engine, manifest: Manifest, 
     if (v.kind === 'mv' && !servedAnywhere.has(v.name)) refresh.push(v.name);
     const from = legacy.has(n.name) ? LEGACY : servedNow ?? null;
     const fromNode = from === LEGACY ? LEGACY : from ? (versions.get(from)?.node ?? null) : null;
-    sw.push({ model: n.name, from, to: v.name, how: howToSwitch(fromNode, v) });
+    const kind = legacyKind(n.name);
+    sw.push({ model: n.name, from, to: v.name, how: howToSwitch(fromNode, v), ...(from === LEGACY && kind ? { legacyKind: kind } : {}) });
   }
+  // An unversioned relation whose model left the project goes in the first switch too.
+  for (const d of [...legacyNodes].reverse()) if (!modelNames.has(d.name)) sw.push({ model: d.name, from: LEGACY, to: null, how: 'drop', legacyKind: d.kind as 'mv' | 'view' });
   const models = new Set(manifest.nodes.map((n) => n.name));
   for (const [model, physical] of serving) if (!models.has(model)) sw.push({ model, from: physical, to: null, how: 'drop' });
-  const kept = sw.filter((s) => s.from).map((s) => s.from!);
+  const kept = sw.filter((s) => s.from && s.from !== LEGACY).map((s) => s.from!);
   return { env, engine: engine.kind, tables, build, refresh, switch: sw, kept, versioned };
 }
 
@@ -182,7 +187,7 @@ export async function applyBlueGreen(db: Db, engine: Engine, manifest: Manifest,
         await step('check new versions');
         const legacyDrops = new Map<string, string[]>();
         for (const s of plan.switch) {
-          if (s.from === LEGACY) legacyDrops.set(s.model, await legacyDropStatements(db, engine, s.model, byPhysical.get(s.to!)?.kind ?? 'mv'));
+          if (s.from === LEGACY) legacyDrops.set(s.model, await legacyDropStatements(db, engine, s.model, s.legacyKind ?? 'mv'));
         }
         await runSwitch(db, { env: plan.env, action: 'apply', switches: plan.switch, nodes: byPhysical, legacyDrops });
         await step(`switch ${plan.switch.length} view(s) of ${plan.env}`);

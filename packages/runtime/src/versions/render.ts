@@ -10,7 +10,8 @@ const HOW: Record<ViewSwitch['how'], string> = {
 
 function switchLine(s: ViewSwitch): string {
   const from = s.from === LEGACY ? `its unversioned relation (dropped in the switch)` : s.from ?? 'nothing';
-  return `    ${s.model}: ${from} → ${s.to ?? 'nothing'} — ${s.from === LEGACY ? 'DROP the relation + CREATE VIEW' : HOW[s.how]}`;
+  const how = s.from !== LEGACY ? HOW[s.how] : s.to ? 'DROP the relation + CREATE VIEW' : 'DROP the relation (model removed)';
+  return `    ${s.model}: ${from} → ${s.to ?? 'nothing'} — ${how}`;
 }
 
 const envName = (env: string) => (env === PRODUCTION ? 'production' : `environment ${env} (schema ${env})`);

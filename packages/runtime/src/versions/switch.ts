@@ -16,6 +16,8 @@ export interface ViewSwitch {
   readonly to: string | null;
   /** replace: CREATE OR REPLACE VIEW (same columns); recreate: DROP + CREATE (the column list changes, or a relation of another kind is replaced). */
   readonly how: 'create' | 'replace' | 'recreate' | 'drop';
+  /** `from` LEGACY: what the unversioned relation is (an MV, or a view). */
+  readonly legacyKind?: 'mv' | 'view';
 }
 
 /** `from` of a model served by its unversioned relation (a project deployed before blue/green). */

@@ -3,6 +3,8 @@ import type { Db } from '../../src/db/db.ts';
 import { openPglite } from '../../src/db/pglite.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { engineFor } from '../../src/engines/open-engine.ts';
+import { applyDeployment } from '../../src/apply/apply.ts';
+import { compileFixture, loadData } from '../deploy/helpers.ts';
 import { createNode, verify } from '../../src/ivm/index.ts';
 import { applyBlueGreen, BlueGreenError } from '../../src/versions/blue-green.ts';
 import { janitor, planJanitor, rollback } from '../../src/versions/rollback.ts';
@@ -109,6 +111,28 @@ async function snapshot(db: Db): Promise<unknown> {
 }
 
 class Crash extends Error {}
+
+describe('the first blue/green apply of a project deployed before', () => {
+  it('native Postgres: each unversioned relation becomes a view over a version with the same rows; one whose model left the project is dropped', async () => {
+    const db = await newPostgres();
+    const engine = await engineFor(db);
+    const base = await compileFixture();
+    await applyDeployment(db, engine, base);
+    await loadData(db);
+    await engine.refresh(db, base, {});
+    const rows = async () => db.query('SELECT tenant_id, day, n, amount FROM tenant_daily ORDER BY 1, 2');
+    const before = await rows();
+    expect(before.length).toBeGreaterThan(0);
+    const up = await applyBlueGreen(db, engine, await compileFixture(['noview']));
+    expect(up.plan.switch.find((s) => s.model === 'tenant_daily_view')).toEqual({ model: 'tenant_daily_view', from: '', to: null, how: 'drop', legacyKind: 'view' });
+    expect(await rows()).toEqual(before);
+    const kinds = await db.query<{ relname: string; relkind: string }>("SELECT relname, relkind FROM pg_class WHERE relname IN ('events_hourly', 'tenant_daily', 'tenant_daily_view') AND relnamespace = current_schema()::regnamespace ORDER BY 1");
+    expect(kinds).toEqual([{ relname: 'events_hourly', relkind: 'v' }, { relname: 'tenant_daily', relkind: 'v' }]);
+    expect(await db.query("SELECT name FROM mvkit.ivm_nodes WHERE name IN ('events_hourly', 'tenant_daily', 'tenant_daily_view')")).toEqual([]);
+    expect((await verify(db, await servedManifest(db, await compileFixture(['noview'])))).every((r) => r.equal)).toBe(true);
+    await db.close();
+  }, 300_000);
+});
 
 describe('a change declared non-breaking', () => {
   it('native Postgres: switches when the sampled rows and the counts agree; stops when they do not', async () => {
