@@ -82,7 +82,7 @@ export async function planBlueGreen(db: Db, engine: Engine, manifest: Manifest, 
   if (env !== PRODUCTION && tables.stages.length) {
     throw new BlueGreenError(`environment ${env}: the project changes landing or dimension tables (${[...new Set(tables.stages.map((s) => s.node))].join(', ')}), which every environment shares`, { hint: 'apply the table change to production first (mvkit apply), then plan the environment again' });
   }
-  const versioned = versionManifest(manifest);
+  const versioned = versionManifest(manifest, engine);
   const versions = await readVersions(db);
   const serving = await readServing(db, env);
   // Versions some environment serves are kept fresh by `mvkit refresh`; the others are brought forward.

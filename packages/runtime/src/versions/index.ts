@@ -4,7 +4,7 @@
  * transaction, rollback, environments and promote. The engine is not changed: it deploys the
  * versioned manifest's nodes as ordinary nodes.
  */
-export { physicalName, physicalOf, isVersioned, MAX_PHYSICAL_BYTES } from './physical-name.ts';
+export { physicalName, versionKey, isVersioned, MAX_PHYSICAL_BYTES } from './physical-name.ts';
 export { versionManifest } from './versioned-manifest.ts';
 export { resolvePhysical, physicalNames, servedManifest, usesBlueGreen } from './served.ts';
 export { applyBlueGreen, planBlueGreen, BlueGreenError } from './blue-green.ts';

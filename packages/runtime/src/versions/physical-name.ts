@@ -26,5 +26,11 @@ export function physicalName(model: string, fingerprint: string): string {
   return `${head}__${hash}`;
 }
 
-/** A node's physical relation: its versioned name, or its own name for a table. */
-export const physicalOf = (n: Pick<ManifestNode, 'name' | 'kind' | 'fingerprint'>): string => (isVersioned(n) ? physicalName(n.name, n.fingerprint) : n.name);
+/**
+ * What a version is identified by: the node's fingerprint, the statements the engine creates it
+ * with (a change of the emitter or of the engine's storage is a new version, as it is a rebuild
+ * for a plain apply), and its parents' physical names (a new parent version is a new version).
+ */
+export function versionKey(n: Pick<ManifestNode, 'fingerprint'>, ddl: readonly string[], parents: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify({ fingerprint: n.fingerprint, ddl, parents })).digest('hex');
+}

@@ -1,5 +1,6 @@
 import { ddlOf, dialectOf, renderQuery, type Manifest, type ManifestNode, type QueryNode, type RelationNode } from '@mvkit/compiler';
-import { physicalOf } from './physical-name.ts';
+import type { Engine } from '../engines/engine.ts';
+import { isVersioned, physicalName, versionKey } from './physical-name.ts';
 
 /**
  * The manifest the engine deploys under blue/green: each derived node renamed to its physical
@@ -8,15 +9,16 @@ import { physicalOf } from './physical-name.ts';
  * and refreshes physical versions as ordinary nodes; the model's own name becomes a view over the
  * version it serves (switch.ts). `model` keeps the model's name.
  */
-export function versionManifest(manifest: Manifest): Manifest {
-  const names = new Map(manifest.nodes.map((n) => [n.name, physicalOf(n)]));
+export function versionManifest(manifest: Manifest, engine: Pick<Engine, 'planSql'>): Manifest {
+  const names = new Map<string, string>();
+  // In dependency order (the manifest's): a node's name hashes its parents' names.
+  for (const n of manifest.nodes) {
+    if (!isVersioned(n)) continue;
+    const key = versionKey(n, engine.planSql.create(n, manifest), n.dependsOn.map((p) => names.get(p) ?? p));
+    names.set(n.name, physicalName(n.name, key));
+  }
   const rename = (name: string) => names.get(name) ?? name;
   return { ...manifest, nodes: manifest.nodes.map((n) => versionNode(n, rename, manifest.target)) };
-}
-
-/** The model each physical name of a versioned manifest serves. */
-export function modelsOf(manifest: Manifest): Map<string, string> {
-  return new Map(manifest.nodes.map((n) => [physicalOf(n), n.name]));
 }
 
 function versionNode(n: ManifestNode, rename: (name: string) => string, target: Manifest['target']): ManifestNode {

@@ -71,8 +71,8 @@ async function rollbackScenario(db: Db): Promise<void> {
   expect(await chain(db)).toBe(totals(expectedTotals(EVENTS + 400).v2));
 
   // The janitor keeps what the last switch can roll back to; --all drops it.
-  const v1Versions = versionManifest(await compileVariant('v1')).nodes.filter((n) => n.kind !== 'table').map((n) => n.name);
-  const shared = new Set(versionManifest(await compileVariant('v2')).nodes.map((n) => n.name));
+  const v1Versions = versionManifest(await compileVariant('v1'), engine).nodes.filter((n) => n.kind !== 'table').map((n) => n.name);
+  const shared = new Set(versionManifest(await compileVariant('v2'), engine).nodes.map((n) => n.name));
   const onlyV1 = v1Versions.filter((p) => !shared.has(p));
   expect((await planJanitor(db)).drop).toEqual([]);
   const swept = await janitor(db, engine, { all: true });
@@ -158,7 +158,7 @@ describe('the check before the switch', () => {
     const engine = await engineFor(db);
     const before = await chain(db);
     const v2 = await compileVariant('v2');
-    const hourly = versionManifest(v2).nodes.find((n) => n.model === 'events_hourly')!.name;
+    const hourly = versionManifest(v2, engine).nodes.find((n) => n.model === 'events_hourly')!.name;
     // Between the refresh and the check, a row of the new events_hourly version goes wrong.
     const err = await applyBlueGreen(db, engine, v2, {
       afterStage: async (_done, _total, stage) => { if (stage === 'refresh new versions') await db.exec(`UPDATE ${hourly} SET amount = amount + 1 WHERE ctid = (SELECT ctid FROM ${hourly} LIMIT 1)`); },
@@ -196,7 +196,7 @@ describe('a crash at each stage of a blue/green apply, then a rerun, ends as an 
     // Inside a build: the engine's create committed, the record of the version did not.
     const db = await newPostgres();
     await deployV1(db);
-    const vm = versionManifest(await compileVariant('v2'));
+    const vm = versionManifest(await compileVariant('v2'), await engineFor(db));
     await createNode(db, { ...vm, nodes: [...vm.nodes] }, vm.nodes.find((n) => n.model === 'events_hourly' && n.kind === 'mv')!.name);
     await applyBlueGreen(db, await engineFor(db), await compileVariant('v2'));
     expect(await snapshot(db)).toEqual(expected);

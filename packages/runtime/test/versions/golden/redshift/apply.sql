@@ -75,7 +75,7 @@ SELECT physical, model, node, built_at FROM mvkit.versions ORDER BY built_at, ph
 
 BEGIN;
 
-CREATE MATERIALIZED VIEW events_hourly__a6b52c21
+CREATE MATERIALIZED VIEW events_hourly__69777d4f
 BACKUP YES
 DISTSTYLE EVEN
 SORTKEY (tenant_id, hour, label)
@@ -88,21 +88,21 @@ SELECT
   COUNT(*) AS n,
   SUM(amount) AS amount,
   MAX(amount) AS max_amount
-FROM events_enriched__e27ebe38 AS events_enriched
+FROM events_enriched__23403bd3 AS events_enriched
 WHERE amount >= 10
 GROUP BY tenant_id, label, DATE_TRUNC('hour', at);
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["events_hourly__a6b52c21"]
+-- params: ["events_hourly__69777d4f"]
 
 INSERT INTO mvkit.versions (physical, model, kind, fingerprint, node, built_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7);
--- params: ["events_hourly__a6b52c21","events_hourly","mv","a6b52c21b5265ca2","<json>","<now>","<apply-id>"]
+-- params: ["events_hourly__69777d4f","events_hourly","mv","a6b52c21b5265ca2","<json>","<now>","<apply-id>"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["events_hourly__a6b52c21"]
+-- params: ["events_hourly__69777d4f"]
 
 INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
--- params: ["events_hourly__a6b52c21","mv","aggregate","a6b52c21b5265ca2","<json>","<json>","<now>","<apply-id>"]
+-- params: ["events_hourly__69777d4f","mv","aggregate","a6b52c21b5265ca2","<json>","<json>","<now>","<apply-id>"]
 
 COMMIT;
 
@@ -111,7 +111,7 @@ UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 
 BEGIN;
 
-CREATE MATERIALIZED VIEW events_daily__48911ee1
+CREATE MATERIALIZED VIEW events_daily__cc7bc8a4
 BACKUP YES
 DISTSTYLE EVEN
 SORTKEY (tenant_id, day, label)
@@ -123,20 +123,20 @@ SELECT
   DATE_TRUNC('day', hour) AS day,
   SUM(n) AS n,
   SUM(amount) AS amount
-FROM events_hourly__a6b52c21 AS events_hourly
+FROM events_hourly__69777d4f AS events_hourly
 GROUP BY tenant_id, label, DATE_TRUNC('day', hour);
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["events_daily__48911ee1"]
+-- params: ["events_daily__cc7bc8a4"]
 
 INSERT INTO mvkit.versions (physical, model, kind, fingerprint, node, built_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7);
--- params: ["events_daily__48911ee1","events_daily","mv","48911ee1bb03f9ef","<json>","<now>","<apply-id>"]
+-- params: ["events_daily__cc7bc8a4","events_daily","mv","48911ee1bb03f9ef","<json>","<now>","<apply-id>"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["events_daily__48911ee1"]
+-- params: ["events_daily__cc7bc8a4"]
 
 INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
--- params: ["events_daily__48911ee1","mv","rollup","48911ee1bb03f9ef","<json>","<json>","<now>","<apply-id>"]
+-- params: ["events_daily__cc7bc8a4","mv","rollup","48911ee1bb03f9ef","<json>","<json>","<now>","<apply-id>"]
 
 COMMIT;
 
@@ -145,7 +145,7 @@ UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 
 BEGIN;
 
-CREATE MATERIALIZED VIEW tenant_daily__34c39ea9
+CREATE MATERIALIZED VIEW tenant_daily__f34f8706
 BACKUP YES
 DISTSTYLE EVEN
 SORTKEY (tenant_id, day)
@@ -156,20 +156,20 @@ SELECT
   day,
   SUM(n) AS n,
   SUM(amount) AS amount
-FROM events_daily__48911ee1 AS events_daily
+FROM events_daily__cc7bc8a4 AS events_daily
 GROUP BY tenant_id, day;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["tenant_daily__34c39ea9"]
+-- params: ["tenant_daily__f34f8706"]
 
 INSERT INTO mvkit.versions (physical, model, kind, fingerprint, node, built_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7);
--- params: ["tenant_daily__34c39ea9","tenant_daily","mv","34c39ea9593df517","<json>","<now>","<apply-id>"]
+-- params: ["tenant_daily__f34f8706","tenant_daily","mv","34c39ea9593df517","<json>","<now>","<apply-id>"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["tenant_daily__34c39ea9"]
+-- params: ["tenant_daily__f34f8706"]
 
 INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
--- params: ["tenant_daily__34c39ea9","mv","rollup","34c39ea9593df517","<json>","<json>","<now>","<apply-id>"]
+-- params: ["tenant_daily__f34f8706","mv","rollup","34c39ea9593df517","<json>","<json>","<now>","<apply-id>"]
 
 COMMIT;
 
@@ -178,24 +178,24 @@ UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 
 BEGIN;
 
-CREATE VIEW tenant_daily_view__3ad5475c AS
+CREATE VIEW tenant_daily_view__c070c632 AS
 SELECT
   tenant_id,
   n,
   amount
-FROM tenant_daily__34c39ea9 AS tenant_daily;
+FROM tenant_daily__f34f8706 AS tenant_daily;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["tenant_daily_view__3ad5475c"]
+-- params: ["tenant_daily_view__c070c632"]
 
 INSERT INTO mvkit.versions (physical, model, kind, fingerprint, node, built_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7);
--- params: ["tenant_daily_view__3ad5475c","tenant_daily_view","view","3ad5475c7f06c68d","<json>","<now>","<apply-id>"]
+-- params: ["tenant_daily_view__c070c632","tenant_daily_view","view","3ad5475c7f06c68d","<json>","<now>","<apply-id>"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["tenant_daily_view__3ad5475c"]
+-- params: ["tenant_daily_view__c070c632"]
 
 INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
--- params: ["tenant_daily_view__3ad5475c","view","view","3ad5475c7f06c68d","<json>","<json>","<now>","<apply-id>"]
+-- params: ["tenant_daily_view__c070c632","view","view","3ad5475c7f06c68d","<json>","<json>","<now>","<apply-id>"]
 
 COMMIT;
 
@@ -204,35 +204,35 @@ UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 
 SELECT current_schema() AS schema;
 
-REFRESH MATERIALIZED VIEW events_hourly__a6b52c21;
+REFRESH MATERIALIZED VIEW events_hourly__69777d4f;
 
 SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","events_hourly__a6b52c21"]
+-- params: ["public","events_hourly__69777d4f"]
 
-REFRESH MATERIALIZED VIEW events_daily__48911ee1;
-
-SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","events_daily__48911ee1"]
-
-REFRESH MATERIALIZED VIEW tenant_daily__34c39ea9;
+REFRESH MATERIALIZED VIEW events_daily__cc7bc8a4;
 
 SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","tenant_daily__34c39ea9"]
+-- params: ["public","events_daily__cc7bc8a4"]
+
+REFRESH MATERIALIZED VIEW tenant_daily__f34f8706;
+
+SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
+-- params: ["public","tenant_daily__f34f8706"]
 
 UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 -- params: [5,"<apply-id>"]
 
-SELECT COUNT(*) AS n FROM events_hourly__96bc85a8;
+SELECT COUNT(*) AS n FROM events_hourly__0b2a9a88;
 
-SELECT COUNT(*) AS n FROM events_hourly__a6b52c21;
+SELECT COUNT(*) AS n FROM events_hourly__69777d4f;
 
-SELECT COUNT(*) AS n FROM events_daily__9c70b8be;
+SELECT COUNT(*) AS n FROM events_daily__7119ccad;
 
-SELECT COUNT(*) AS n FROM events_daily__48911ee1;
+SELECT COUNT(*) AS n FROM events_daily__cc7bc8a4;
 
-SELECT COUNT(*) AS n FROM tenant_daily__4124523b;
+SELECT COUNT(*) AS n FROM tenant_daily__346c7f5d;
 
-SELECT COUNT(*) AS n FROM tenant_daily__34c39ea9;
+SELECT COUNT(*) AS n FROM tenant_daily__f34f8706;
 
 UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 -- params: [6,"<apply-id>"]
@@ -243,37 +243,37 @@ BEGIN;
 
 DROP VIEW IF EXISTS events_hourly;
 
-CREATE VIEW events_hourly AS SELECT tenant_id, label, hour, n, amount, max_amount FROM public.events_hourly__a6b52c21;
+CREATE VIEW events_hourly AS SELECT tenant_id, label, hour, n, amount, max_amount FROM public.events_hourly__69777d4f;
 
-CREATE OR REPLACE VIEW events_daily AS SELECT tenant_id, label, day, n, amount FROM public.events_daily__48911ee1;
+CREATE OR REPLACE VIEW events_daily AS SELECT tenant_id, label, day, n, amount FROM public.events_daily__cc7bc8a4;
 
-CREATE OR REPLACE VIEW tenant_daily AS SELECT tenant_id, day, n, amount FROM public.tenant_daily__34c39ea9;
+CREATE OR REPLACE VIEW tenant_daily AS SELECT tenant_id, day, n, amount FROM public.tenant_daily__f34f8706;
 
-CREATE OR REPLACE VIEW tenant_daily_view AS SELECT tenant_id, n, amount FROM public.tenant_daily_view__3ad5475c;
+CREATE OR REPLACE VIEW tenant_daily_view AS SELECT tenant_id, n, amount FROM public.tenant_daily_view__c070c632;
 
 DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["prod","events_hourly"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["prod","events_hourly","events_hourly__a6b52c21"]
+-- params: ["prod","events_hourly","events_hourly__69777d4f"]
 
 DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["prod","events_daily"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["prod","events_daily","events_daily__48911ee1"]
+-- params: ["prod","events_daily","events_daily__cc7bc8a4"]
 
 DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["prod","tenant_daily"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["prod","tenant_daily","tenant_daily__34c39ea9"]
+-- params: ["prod","tenant_daily","tenant_daily__f34f8706"]
 
 DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["prod","tenant_daily_view"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["prod","tenant_daily_view","tenant_daily_view__3ad5475c"]
+-- params: ["prod","tenant_daily_view","tenant_daily_view__c070c632"]
 
 INSERT INTO mvkit.switches (id, env, action, at, before, after, rolled_back) VALUES ($1, $2, $3, $4, $5, $6, false);
 -- params: ["<apply-id>","prod","apply","<now>","<json>","<json>"]

@@ -75,7 +75,7 @@ SELECT physical, model, node, built_at FROM mvkit.versions ORDER BY built_at, ph
 
 BEGIN;
 
-CREATE MATERIALIZED VIEW tenant_daily__8ca0f41d
+CREATE MATERIALIZED VIEW tenant_daily__9ed7327f
 BACKUP YES
 DISTSTYLE EVEN
 SORTKEY (tenant_id)
@@ -85,20 +85,20 @@ SELECT
   tenant_id,
   SUM(n) AS n,
   SUM(amount) AS amount
-FROM events_daily__9c70b8be AS events_daily
+FROM events_daily__7119ccad AS events_daily
 GROUP BY tenant_id;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["tenant_daily__8ca0f41d"]
+-- params: ["tenant_daily__9ed7327f"]
 
 INSERT INTO mvkit.versions (physical, model, kind, fingerprint, node, built_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7);
--- params: ["tenant_daily__8ca0f41d","tenant_daily","mv","8ca0f41d8c4c95cd","<json>","<now>","<apply-id>"]
+-- params: ["tenant_daily__9ed7327f","tenant_daily","mv","8ca0f41d8c4c95cd","<json>","<now>","<apply-id>"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["tenant_daily__8ca0f41d"]
+-- params: ["tenant_daily__9ed7327f"]
 
 INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
--- params: ["tenant_daily__8ca0f41d","mv","rollup","8ca0f41d8c4c95cd","<json>","<json>","<now>","<apply-id>"]
+-- params: ["tenant_daily__9ed7327f","mv","rollup","8ca0f41d8c4c95cd","<json>","<json>","<now>","<apply-id>"]
 
 COMMIT;
 
@@ -107,24 +107,24 @@ UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 
 BEGIN;
 
-CREATE VIEW tenant_daily_view__1c1297c9 AS
+CREATE VIEW tenant_daily_view__30eabb7f AS
 SELECT
   tenant_id,
   n,
   amount
-FROM tenant_daily__8ca0f41d AS tenant_daily;
+FROM tenant_daily__9ed7327f AS tenant_daily;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["tenant_daily_view__1c1297c9"]
+-- params: ["tenant_daily_view__30eabb7f"]
 
 INSERT INTO mvkit.versions (physical, model, kind, fingerprint, node, built_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7);
--- params: ["tenant_daily_view__1c1297c9","tenant_daily_view","view","1c1297c9cb89b9f3","<json>","<now>","<apply-id>"]
+-- params: ["tenant_daily_view__30eabb7f","tenant_daily_view","view","1c1297c9cb89b9f3","<json>","<now>","<apply-id>"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["tenant_daily_view__1c1297c9"]
+-- params: ["tenant_daily_view__30eabb7f"]
 
 INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
--- params: ["tenant_daily_view__1c1297c9","view","view","1c1297c9cb89b9f3","<json>","<json>","<now>","<apply-id>"]
+-- params: ["tenant_daily_view__30eabb7f","view","view","1c1297c9cb89b9f3","<json>","<json>","<now>","<apply-id>"]
 
 COMMIT;
 
@@ -133,21 +133,21 @@ UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 
 SELECT current_schema() AS schema;
 
-REFRESH MATERIALIZED VIEW tenant_daily__8ca0f41d;
+REFRESH MATERIALIZED VIEW tenant_daily__9ed7327f;
 
 SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","tenant_daily__8ca0f41d"]
+-- params: ["public","tenant_daily__9ed7327f"]
 
 UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 -- params: [3,"<apply-id>"]
 
-SELECT COUNT(*) AS n FROM events_enriched__e27ebe38;
+SELECT COUNT(*) AS n FROM events_enriched__23403bd3;
 
-SELECT COUNT(*) AS n FROM events_hourly__96bc85a8;
+SELECT COUNT(*) AS n FROM events_hourly__0b2a9a88;
 
-SELECT COUNT(*) AS n FROM events_daily__9c70b8be;
+SELECT COUNT(*) AS n FROM events_daily__7119ccad;
 
-SELECT COUNT(*) AS n FROM tenant_daily__8ca0f41d;
+SELECT COUNT(*) AS n FROM tenant_daily__9ed7327f;
 
 UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 -- params: [4,"<apply-id>"]
@@ -158,45 +158,45 @@ BEGIN;
 
 CREATE SCHEMA IF NOT EXISTS dev;
 
-CREATE VIEW dev.events_enriched AS SELECT tenant_id, event_id, kind, amount, at, label FROM public.events_enriched__e27ebe38;
+CREATE VIEW dev.events_enriched AS SELECT tenant_id, event_id, kind, amount, at, label FROM public.events_enriched__23403bd3;
 
-CREATE VIEW dev.events_hourly AS SELECT tenant_id, label, hour, n, amount FROM public.events_hourly__96bc85a8;
+CREATE VIEW dev.events_hourly AS SELECT tenant_id, label, hour, n, amount FROM public.events_hourly__0b2a9a88;
 
-CREATE VIEW dev.events_daily AS SELECT tenant_id, label, day, n, amount FROM public.events_daily__9c70b8be;
+CREATE VIEW dev.events_daily AS SELECT tenant_id, label, day, n, amount FROM public.events_daily__7119ccad;
 
-CREATE VIEW dev.tenant_daily AS SELECT tenant_id, n, amount FROM public.tenant_daily__8ca0f41d;
+CREATE VIEW dev.tenant_daily AS SELECT tenant_id, n, amount FROM public.tenant_daily__9ed7327f;
 
-CREATE VIEW dev.tenant_daily_view AS SELECT tenant_id, n, amount FROM public.tenant_daily_view__1c1297c9;
+CREATE VIEW dev.tenant_daily_view AS SELECT tenant_id, n, amount FROM public.tenant_daily_view__30eabb7f;
 
 DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["dev","events_enriched"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["dev","events_enriched","events_enriched__e27ebe38"]
+-- params: ["dev","events_enriched","events_enriched__23403bd3"]
 
 DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["dev","events_hourly"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["dev","events_hourly","events_hourly__96bc85a8"]
+-- params: ["dev","events_hourly","events_hourly__0b2a9a88"]
 
 DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["dev","events_daily"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["dev","events_daily","events_daily__9c70b8be"]
+-- params: ["dev","events_daily","events_daily__7119ccad"]
 
 DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["dev","tenant_daily"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["dev","tenant_daily","tenant_daily__8ca0f41d"]
+-- params: ["dev","tenant_daily","tenant_daily__9ed7327f"]
 
 DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["dev","tenant_daily_view"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["dev","tenant_daily_view","tenant_daily_view__1c1297c9"]
+-- params: ["dev","tenant_daily_view","tenant_daily_view__30eabb7f"]
 
 INSERT INTO mvkit.switches (id, env, action, at, before, after, rolled_back) VALUES ($1, $2, $3, $4, $5, $6, false);
 -- params: ["<apply-id>","dev","apply","<now>","<json>","<json>"]

@@ -53,75 +53,75 @@ SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'mvkit' AND tablename = '
 
 SELECT physical, model, node, built_at FROM mvkit.versions ORDER BY built_at, physical;
 
-DROP VIEW tenant_daily_view__3ad5475c;
+DROP VIEW tenant_daily_view__c070c632;
 
 BEGIN;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["tenant_daily_view__3ad5475c"]
+-- params: ["tenant_daily_view__c070c632"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["tenant_daily_view__3ad5475c"]
+-- params: ["tenant_daily_view__c070c632"]
 
 COMMIT;
 
-DROP MATERIALIZED VIEW tenant_daily__34c39ea9;
+DROP MATERIALIZED VIEW tenant_daily__f34f8706;
 
 BEGIN;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["tenant_daily__34c39ea9"]
+-- params: ["tenant_daily__f34f8706"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["tenant_daily__34c39ea9"]
+-- params: ["tenant_daily__f34f8706"]
 
 COMMIT;
 
-DROP MATERIALIZED VIEW events_daily__48911ee1;
+DROP MATERIALIZED VIEW events_daily__cc7bc8a4;
 
 BEGIN;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["events_daily__48911ee1"]
+-- params: ["events_daily__cc7bc8a4"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["events_daily__48911ee1"]
+-- params: ["events_daily__cc7bc8a4"]
 
 COMMIT;
 
-DROP MATERIALIZED VIEW events_hourly__a6b52c21;
+DROP MATERIALIZED VIEW events_hourly__69777d4f;
 
 BEGIN;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["events_hourly__a6b52c21"]
+-- params: ["events_hourly__69777d4f"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["events_hourly__a6b52c21"]
+-- params: ["events_hourly__69777d4f"]
 
 COMMIT;
 
-DROP VIEW tenant_daily_view__212ea34b;
+DROP VIEW tenant_daily_view__2dc8dc4b;
 
 BEGIN;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["tenant_daily_view__212ea34b"]
+-- params: ["tenant_daily_view__2dc8dc4b"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["tenant_daily_view__212ea34b"]
+-- params: ["tenant_daily_view__2dc8dc4b"]
 
 COMMIT;
 
-DROP MATERIALIZED VIEW tenant_daily__4124523b;
+DROP MATERIALIZED VIEW tenant_daily__346c7f5d;
 
 BEGIN;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["tenant_daily__4124523b"]
+-- params: ["tenant_daily__346c7f5d"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["tenant_daily__4124523b"]
+-- params: ["tenant_daily__346c7f5d"]
 
 COMMIT;
 

@@ -65,21 +65,21 @@ BEGIN;
 
 DROP VIEW IF EXISTS tenant_daily;
 
-CREATE VIEW tenant_daily AS SELECT tenant_id, n, amount FROM public.tenant_daily__8ca0f41d;
+CREATE VIEW tenant_daily AS SELECT tenant_id, n, amount FROM public.tenant_daily__9ed7327f;
 
-CREATE OR REPLACE VIEW tenant_daily_view AS SELECT tenant_id, n, amount FROM public.tenant_daily_view__1c1297c9;
+CREATE OR REPLACE VIEW tenant_daily_view AS SELECT tenant_id, n, amount FROM public.tenant_daily_view__30eabb7f;
 
 DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["prod","tenant_daily"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["prod","tenant_daily","tenant_daily__8ca0f41d"]
+-- params: ["prod","tenant_daily","tenant_daily__9ed7327f"]
 
 DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["prod","tenant_daily_view"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["prod","tenant_daily_view","tenant_daily_view__1c1297c9"]
+-- params: ["prod","tenant_daily_view","tenant_daily_view__30eabb7f"]
 
 INSERT INTO mvkit.switches (id, env, action, at, before, after, rolled_back) VALUES ($1, $2, $3, $4, $5, $6, false);
 -- params: ["<apply-id>","prod","promote","<now>","<json>","<json>"]

@@ -61,20 +61,20 @@ SELECT physical, model, node, built_at FROM mvkit.versions ORDER BY built_at, ph
 
 SELECT current_schema() AS schema;
 
-REFRESH MATERIALIZED VIEW events_hourly__96bc85a8;
+REFRESH MATERIALIZED VIEW events_hourly__0b2a9a88;
 
 SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","events_hourly__96bc85a8"]
+-- params: ["public","events_hourly__0b2a9a88"]
 
-REFRESH MATERIALIZED VIEW events_daily__9c70b8be;
-
-SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","events_daily__9c70b8be"]
-
-REFRESH MATERIALIZED VIEW tenant_daily__4124523b;
+REFRESH MATERIALIZED VIEW events_daily__7119ccad;
 
 SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","tenant_daily__4124523b"]
+-- params: ["public","events_daily__7119ccad"]
+
+REFRESH MATERIALIZED VIEW tenant_daily__346c7f5d;
+
+SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
+-- params: ["public","tenant_daily__346c7f5d"]
 
 SELECT current_schema() AS s;
 
@@ -82,37 +82,37 @@ BEGIN;
 
 DROP VIEW IF EXISTS events_hourly;
 
-CREATE VIEW events_hourly AS SELECT tenant_id, label, hour, n, amount FROM public.events_hourly__96bc85a8;
+CREATE VIEW events_hourly AS SELECT tenant_id, label, hour, n, amount FROM public.events_hourly__0b2a9a88;
 
-CREATE OR REPLACE VIEW events_daily AS SELECT tenant_id, label, day, n, amount FROM public.events_daily__9c70b8be;
+CREATE OR REPLACE VIEW events_daily AS SELECT tenant_id, label, day, n, amount FROM public.events_daily__7119ccad;
 
-CREATE OR REPLACE VIEW tenant_daily AS SELECT tenant_id, day, n, amount FROM public.tenant_daily__4124523b;
+CREATE OR REPLACE VIEW tenant_daily AS SELECT tenant_id, day, n, amount FROM public.tenant_daily__346c7f5d;
 
-CREATE OR REPLACE VIEW tenant_daily_view AS SELECT tenant_id, n, amount FROM public.tenant_daily_view__212ea34b;
+CREATE OR REPLACE VIEW tenant_daily_view AS SELECT tenant_id, n, amount FROM public.tenant_daily_view__2dc8dc4b;
 
 DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["prod","events_hourly"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["prod","events_hourly","events_hourly__96bc85a8"]
+-- params: ["prod","events_hourly","events_hourly__0b2a9a88"]
 
 DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["prod","events_daily"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["prod","events_daily","events_daily__9c70b8be"]
+-- params: ["prod","events_daily","events_daily__7119ccad"]
 
 DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["prod","tenant_daily"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["prod","tenant_daily","tenant_daily__4124523b"]
+-- params: ["prod","tenant_daily","tenant_daily__346c7f5d"]
 
 DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["prod","tenant_daily_view"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["prod","tenant_daily_view","tenant_daily_view__212ea34b"]
+-- params: ["prod","tenant_daily_view","tenant_daily_view__2dc8dc4b"]
 
 INSERT INTO mvkit.switches (id, env, action, at, before, after, rolled_back) VALUES ($1, $2, $3, $4, $5, $6, false);
 -- params: ["<apply-id>","prod","rollback","<now>","<json>","<json>"]

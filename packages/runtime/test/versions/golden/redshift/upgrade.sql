@@ -79,7 +79,7 @@ SELECT physical, model, node, built_at FROM mvkit.versions ORDER BY built_at, ph
 
 BEGIN;
 
-CREATE MATERIALIZED VIEW events_enriched__e27ebe38
+CREATE MATERIALIZED VIEW events_enriched__23403bd3
 BACKUP YES
 DISTKEY (event_id)
 SORTKEY (tenant_id, event_id)
@@ -96,16 +96,16 @@ FROM events AS i
 JOIN kinds AS d1 ON d1.kind = i.kind;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["events_enriched__e27ebe38"]
+-- params: ["events_enriched__23403bd3"]
 
 INSERT INTO mvkit.versions (physical, model, kind, fingerprint, node, built_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7);
--- params: ["events_enriched__e27ebe38","events_enriched","mv","e27ebe38e0d72fd5","<json>","<now>","<apply-id>"]
+-- params: ["events_enriched__23403bd3","events_enriched","mv","e27ebe38e0d72fd5","<json>","<now>","<apply-id>"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["events_enriched__e27ebe38"]
+-- params: ["events_enriched__23403bd3"]
 
 INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
--- params: ["events_enriched__e27ebe38","mv","enrichment","e27ebe38e0d72fd5","<json>","<json>","<now>","<apply-id>"]
+-- params: ["events_enriched__23403bd3","mv","enrichment","e27ebe38e0d72fd5","<json>","<json>","<now>","<apply-id>"]
 
 COMMIT;
 
@@ -114,7 +114,7 @@ UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 
 BEGIN;
 
-CREATE MATERIALIZED VIEW events_hourly__96bc85a8
+CREATE MATERIALIZED VIEW events_hourly__0b2a9a88
 BACKUP YES
 DISTSTYLE EVEN
 SORTKEY (tenant_id, hour, label)
@@ -126,21 +126,21 @@ SELECT
   DATE_TRUNC('hour', at) AS hour,
   COUNT(*) AS n,
   SUM(amount) AS amount
-FROM events_enriched__e27ebe38 AS events_enriched
+FROM events_enriched__23403bd3 AS events_enriched
 WHERE amount >= 0
 GROUP BY tenant_id, label, DATE_TRUNC('hour', at);
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["events_hourly__96bc85a8"]
+-- params: ["events_hourly__0b2a9a88"]
 
 INSERT INTO mvkit.versions (physical, model, kind, fingerprint, node, built_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7);
--- params: ["events_hourly__96bc85a8","events_hourly","mv","96bc85a8691c3d14","<json>","<now>","<apply-id>"]
+-- params: ["events_hourly__0b2a9a88","events_hourly","mv","96bc85a8691c3d14","<json>","<now>","<apply-id>"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["events_hourly__96bc85a8"]
+-- params: ["events_hourly__0b2a9a88"]
 
 INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
--- params: ["events_hourly__96bc85a8","mv","aggregate","96bc85a8691c3d14","<json>","<json>","<now>","<apply-id>"]
+-- params: ["events_hourly__0b2a9a88","mv","aggregate","96bc85a8691c3d14","<json>","<json>","<now>","<apply-id>"]
 
 COMMIT;
 
@@ -149,7 +149,7 @@ UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 
 BEGIN;
 
-CREATE MATERIALIZED VIEW events_daily__9c70b8be
+CREATE MATERIALIZED VIEW events_daily__7119ccad
 BACKUP YES
 DISTSTYLE EVEN
 SORTKEY (tenant_id, day, label)
@@ -161,20 +161,20 @@ SELECT
   DATE_TRUNC('day', hour) AS day,
   SUM(n) AS n,
   SUM(amount) AS amount
-FROM events_hourly__96bc85a8 AS events_hourly
+FROM events_hourly__0b2a9a88 AS events_hourly
 GROUP BY tenant_id, label, DATE_TRUNC('day', hour);
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["events_daily__9c70b8be"]
+-- params: ["events_daily__7119ccad"]
 
 INSERT INTO mvkit.versions (physical, model, kind, fingerprint, node, built_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7);
--- params: ["events_daily__9c70b8be","events_daily","mv","9c70b8bebd997660","<json>","<now>","<apply-id>"]
+-- params: ["events_daily__7119ccad","events_daily","mv","9c70b8bebd997660","<json>","<now>","<apply-id>"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["events_daily__9c70b8be"]
+-- params: ["events_daily__7119ccad"]
 
 INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
--- params: ["events_daily__9c70b8be","mv","rollup","9c70b8bebd997660","<json>","<json>","<now>","<apply-id>"]
+-- params: ["events_daily__7119ccad","mv","rollup","9c70b8bebd997660","<json>","<json>","<now>","<apply-id>"]
 
 COMMIT;
 
@@ -183,7 +183,7 @@ UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 
 BEGIN;
 
-CREATE MATERIALIZED VIEW tenant_daily__4124523b
+CREATE MATERIALIZED VIEW tenant_daily__346c7f5d
 BACKUP YES
 DISTSTYLE EVEN
 SORTKEY (tenant_id, day)
@@ -194,20 +194,20 @@ SELECT
   day,
   SUM(n) AS n,
   SUM(amount) AS amount
-FROM events_daily__9c70b8be AS events_daily
+FROM events_daily__7119ccad AS events_daily
 GROUP BY tenant_id, day;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["tenant_daily__4124523b"]
+-- params: ["tenant_daily__346c7f5d"]
 
 INSERT INTO mvkit.versions (physical, model, kind, fingerprint, node, built_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7);
--- params: ["tenant_daily__4124523b","tenant_daily","mv","4124523bf3dc740a","<json>","<now>","<apply-id>"]
+-- params: ["tenant_daily__346c7f5d","tenant_daily","mv","4124523bf3dc740a","<json>","<now>","<apply-id>"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["tenant_daily__4124523b"]
+-- params: ["tenant_daily__346c7f5d"]
 
 INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
--- params: ["tenant_daily__4124523b","mv","rollup","4124523bf3dc740a","<json>","<json>","<now>","<apply-id>"]
+-- params: ["tenant_daily__346c7f5d","mv","rollup","4124523bf3dc740a","<json>","<json>","<now>","<apply-id>"]
 
 COMMIT;
 
@@ -216,24 +216,24 @@ UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 
 BEGIN;
 
-CREATE VIEW tenant_daily_view__212ea34b AS
+CREATE VIEW tenant_daily_view__2dc8dc4b AS
 SELECT
   tenant_id,
   n,
   amount
-FROM tenant_daily__4124523b AS tenant_daily;
+FROM tenant_daily__346c7f5d AS tenant_daily;
 
 DELETE FROM mvkit.versions WHERE physical = $1;
--- params: ["tenant_daily_view__212ea34b"]
+-- params: ["tenant_daily_view__2dc8dc4b"]
 
 INSERT INTO mvkit.versions (physical, model, kind, fingerprint, node, built_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7);
--- params: ["tenant_daily_view__212ea34b","tenant_daily_view","view","212ea34b42d13697","<json>","<now>","<apply-id>"]
+-- params: ["tenant_daily_view__2dc8dc4b","tenant_daily_view","view","212ea34b42d13697","<json>","<now>","<apply-id>"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
--- params: ["tenant_daily_view__212ea34b"]
+-- params: ["tenant_daily_view__2dc8dc4b"]
 
 INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
--- params: ["tenant_daily_view__212ea34b","view","view","212ea34b42d13697","<json>","<json>","<now>","<apply-id>"]
+-- params: ["tenant_daily_view__2dc8dc4b","view","view","212ea34b42d13697","<json>","<json>","<now>","<apply-id>"]
 
 COMMIT;
 
@@ -242,36 +242,36 @@ UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 
 SELECT current_schema() AS schema;
 
-REFRESH MATERIALIZED VIEW events_enriched__e27ebe38;
+REFRESH MATERIALIZED VIEW events_enriched__23403bd3;
 
 SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","events_enriched__e27ebe38"]
+-- params: ["public","events_enriched__23403bd3"]
 
-REFRESH MATERIALIZED VIEW events_hourly__96bc85a8;
-
-SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","events_hourly__96bc85a8"]
-
-REFRESH MATERIALIZED VIEW events_daily__9c70b8be;
+REFRESH MATERIALIZED VIEW events_hourly__0b2a9a88;
 
 SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","events_daily__9c70b8be"]
+-- params: ["public","events_hourly__0b2a9a88"]
 
-REFRESH MATERIALIZED VIEW tenant_daily__4124523b;
+REFRESH MATERIALIZED VIEW events_daily__7119ccad;
 
 SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","tenant_daily__4124523b"]
+-- params: ["public","events_daily__7119ccad"]
+
+REFRESH MATERIALIZED VIEW tenant_daily__346c7f5d;
+
+SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
+-- params: ["public","tenant_daily__346c7f5d"]
 
 UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 -- params: [6,"<apply-id>"]
 
-SELECT COUNT(*) AS n FROM events_enriched__e27ebe38;
+SELECT COUNT(*) AS n FROM events_enriched__23403bd3;
 
-SELECT COUNT(*) AS n FROM events_hourly__96bc85a8;
+SELECT COUNT(*) AS n FROM events_hourly__0b2a9a88;
 
-SELECT COUNT(*) AS n FROM events_daily__9c70b8be;
+SELECT COUNT(*) AS n FROM events_daily__7119ccad;
 
-SELECT COUNT(*) AS n FROM tenant_daily__4124523b;
+SELECT COUNT(*) AS n FROM tenant_daily__346c7f5d;
 
 UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
 -- params: [7,"<apply-id>"]
@@ -290,15 +290,15 @@ DROP MATERIALIZED VIEW events_hourly;
 
 DROP MATERIALIZED VIEW events_enriched;
 
-CREATE VIEW events_enriched AS SELECT tenant_id, event_id, kind, amount, at, label FROM public.events_enriched__e27ebe38;
+CREATE VIEW events_enriched AS SELECT tenant_id, event_id, kind, amount, at, label FROM public.events_enriched__23403bd3;
 
-CREATE VIEW events_hourly AS SELECT tenant_id, label, hour, n, amount FROM public.events_hourly__96bc85a8;
+CREATE VIEW events_hourly AS SELECT tenant_id, label, hour, n, amount FROM public.events_hourly__0b2a9a88;
 
-CREATE VIEW events_daily AS SELECT tenant_id, label, day, n, amount FROM public.events_daily__9c70b8be;
+CREATE VIEW events_daily AS SELECT tenant_id, label, day, n, amount FROM public.events_daily__7119ccad;
 
-CREATE VIEW tenant_daily AS SELECT tenant_id, day, n, amount FROM public.tenant_daily__4124523b;
+CREATE VIEW tenant_daily AS SELECT tenant_id, day, n, amount FROM public.tenant_daily__346c7f5d;
 
-CREATE VIEW tenant_daily_view AS SELECT tenant_id, n, amount FROM public.tenant_daily_view__212ea34b;
+CREATE VIEW tenant_daily_view AS SELECT tenant_id, n, amount FROM public.tenant_daily_view__2dc8dc4b;
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
 -- params: ["events_enriched"]
@@ -307,7 +307,7 @@ DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["prod","events_enriched"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["prod","events_enriched","events_enriched__e27ebe38"]
+-- params: ["prod","events_enriched","events_enriched__23403bd3"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
 -- params: ["events_hourly"]
@@ -316,7 +316,7 @@ DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["prod","events_hourly"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["prod","events_hourly","events_hourly__96bc85a8"]
+-- params: ["prod","events_hourly","events_hourly__0b2a9a88"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
 -- params: ["events_daily"]
@@ -325,7 +325,7 @@ DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["prod","events_daily"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["prod","events_daily","events_daily__9c70b8be"]
+-- params: ["prod","events_daily","events_daily__7119ccad"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
 -- params: ["tenant_daily"]
@@ -334,7 +334,7 @@ DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["prod","tenant_daily"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["prod","tenant_daily","tenant_daily__4124523b"]
+-- params: ["prod","tenant_daily","tenant_daily__346c7f5d"]
 
 DELETE FROM mvkit.deployed_nodes WHERE name = $1;
 -- params: ["tenant_daily_view"]
@@ -343,7 +343,7 @@ DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
 -- params: ["prod","tenant_daily_view"]
 
 INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
--- params: ["prod","tenant_daily_view","tenant_daily_view__212ea34b"]
+-- params: ["prod","tenant_daily_view","tenant_daily_view__2dc8dc4b"]
 
 INSERT INTO mvkit.switches (id, env, action, at, before, after, rolled_back) VALUES ($1, $2, $3, $4, $5, $6, false);
 -- params: ["<apply-id>","prod","apply","<now>","<json>","<json>"]
