@@ -16,3 +16,4 @@ export { refreshDeployment } from './refresh/refresh.ts';
 export { deploymentStatus } from './status/status.ts';
 export type { StatusReport, NodeStatus } from './status/status.ts';
 export * from './serving/index.ts';
+export * from './versions/index.ts';

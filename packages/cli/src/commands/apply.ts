@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { TARGET_OPTION, withDeployment } from './plan.ts';
+import { BLUE_GREEN_OPTION, blueGreenWanted, ENV_OPTION, TARGET_OPTION, withDeployment } from './plan.ts';
 
 /** Test hook: MVKIT_APPLY_PAUSE_AFTER_STAGE=N stops after stage N commits, until killed. */
 function pauseHook(): ((done: number) => Promise<void>) | undefined {
@@ -20,18 +20,44 @@ export function registerApply(program: Command): void {
     .option('--json', 'print the applied plan as JSON')
     .option('--allow-destructive', 'run stages that lose data (dropping a table with rows, dropping or retyping a column)')
     .option('--require-incremental', 'Redshift: after the apply, an MV predicted incremental that Redshift will recompute fully is an error, exit 1')
-    .action(async (opts: { target?: string; json?: boolean; allowDestructive?: boolean; requireIncremental?: boolean }, cmd: Command) => {
+    .option(...ENV_OPTION)
+    .option(...BLUE_GREEN_OPTION)
+    .option('--non-breaking <models...>', 'blue/green: these models\' changes must not change their data: before the switch, row counts and a sample of rows are compared with the old versions (the apply stops on a difference)')
+    .action(async (opts: { target?: string; json?: boolean; allowDestructive?: boolean; requireIncremental?: boolean; env?: string; blueGreen?: boolean; nonBreaking?: string[] }, cmd: Command) => {
       const { applyDeployment, planDeployment } = await import('@mvkit/runtime/apply/apply.ts');
       const { postDeployTruth, renderTruth } = await import('@mvkit/runtime/engines/redshift-truth.ts');
       const { planJson, renderPlan } = await import('@mvkit/runtime/plan/render-plan.ts');
       await withDeployment(cmd, opts.target, async (d) => {
         const pause = pauseHook();
         const started = Date.now();
+        if (await blueGreenWanted(d, opts)) {
+          const { applyBlueGreen } = await import('@mvkit/runtime/versions/blue-green.ts');
+          const { renderBlueGreenPlan } = await import('@mvkit/runtime/versions/render.ts');
+          const r = await applyBlueGreen(d.db, d.engine, d.logical, {
+            ...(opts.env ? { env: opts.env } : {}),
+            ...(opts.nonBreaking ? { nonBreaking: opts.nonBreaking } : {}),
+            allowDestructive: opts.allowDestructive ?? false,
+            afterStage: async (done, total, stage) => {
+              if (!opts.json) process.stdout.write(`  [${done}/${total}] ${stage}\n`);
+              await pause?.(done);
+            },
+          });
+          if (opts.json) process.stdout.write(JSON.stringify({ applyId: r.applyId, build: r.plan.build, switch: r.plan.switch, kept: r.plan.kept, counts: r.counts }, null, 2) + '\n');
+          else if (!r.applyId) process.stdout.write(`no changes: ${d.target.name}${opts.env ? ` environment ${opts.env}` : ''} matches the project.\n`);
+          else {
+            process.stdout.write(renderBlueGreenPlan(r.plan, d.target.name).split('\n').filter((l) => l.startsWith('    ') || l.startsWith('Kept')).join('\n') + '\n');
+            for (const c of r.counts) process.stdout.write(`  ${c.model}: ${c.from === null ? 'new' : `${c.from.toLocaleString('en-US')} rows`} → ${c.to.toLocaleString('en-US')} rows\n`);
+            process.stdout.write(`switched in ${((Date.now() - started) / 1000).toFixed(1)}s (apply ${r.applyId}).\n`);
+          }
+          const { applyOperationalHook } = await import('./sync-hooks.ts');
+          await applyOperationalHook(d.project, d.logical, { json: opts.json ?? false });
+          return;
+        }
         if (!opts.json) {
-          const preview = await planDeployment(d.db, d.engine, d.manifest);
+          const preview = await planDeployment(d.db, d.engine, d.logical);
           if (preview.stages.length) process.stdout.write(renderPlan(preview, { target: d.target.name }).split('\n\nStages, in order:')[0]!.trimEnd() + '\n\n');
         }
-        const result = await applyDeployment(d.db, d.engine, d.manifest, {
+        const result = await applyDeployment(d.db, d.engine, d.logical, {
           allowDestructive: opts.allowDestructive ?? false,
           afterStage: async (done, total, stage) => {
             if (!opts.json) process.stdout.write(`  [${done}/${total}] ${stage.action} ${stage.kind} ${stage.node}\n`);
@@ -51,7 +77,7 @@ export function registerApply(program: Command): void {
           process.stdout.write(`applied ${result.plan.stages.length} stage(s) to ${d.target.name} in ${((Date.now() - started) / 1000).toFixed(1)}s (apply ${result.applyId}).\n`);
         }
         const { applyOperationalHook } = await import('./sync-hooks.ts');
-        await applyOperationalHook(d.project, d.manifest, { json: opts.json ?? false });
+        await applyOperationalHook(d.project, d.logical, { json: opts.json ?? false });
       });
     });
 }

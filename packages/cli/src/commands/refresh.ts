@@ -35,11 +35,12 @@ export function registerRefresh(program: Command): void {
       const { refreshDeployment } = await import('@mvkit/runtime/refresh/refresh.ts');
       const { redshiftEngine } = await import('@mvkit/runtime/engines/redshift-engine.ts');
       const { selectNodes } = await import('@mvkit/runtime/refresh/select-nodes.ts');
+      const { physicalSelectors } = await import('@mvkit/runtime/versions/served.ts');
       const trace = ivmTraceFromEnv();
       await withDeployment(cmd, opts.target, async (d) => {
         const bar = opts.json ? undefined : progressBar();
         const engine = d.engine.kind === 'redshift' && opts.queryGroup ? redshiftEngine({ queryGroup: opts.queryGroup === 'none' ? null : opts.queryGroup }) : d.engine;
-        const results = await refreshDeployment(d.db, engine, d.manifest, { ...(opts.select ? { select: opts.select } : {}), cascade: opts.cascade ?? false, ...(bar ? { onProgress: bar } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) });
+        const results = await refreshDeployment(d.db, engine, d.manifest, { ...(opts.select ? { select: physicalSelectors(d.manifest, opts.select) } : {}), cascade: opts.cascade ?? false, ...(bar ? { onProgress: bar } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) });
         // The refresh has committed: assertions report on it, they do not undo it.
         const checked = opts.assert === false ? null : await afterRefreshAssertions(d, opts.select ? selectNodes(d.manifest, opts.select) : undefined, 'refresh');
         if (opts.json) {

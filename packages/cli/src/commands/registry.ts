@@ -34,4 +34,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'demo', summary: 'Run the project locally on embedded PGlite with synthetic data, then show what it serves.', load: () => import('./demo.ts').then((m) => m.registerDemo) },
   { name: 'sync', summary: 'Move what changed in the served models into the operational database, exactly once.', load: () => import('./sync.ts').then((m) => m.registerSync) },
   { name: 'serve', summary: 'Serve the dashboard and a JSON API over the served views, each tenant its own rows.', load: () => import('./serve.ts').then((m) => m.registerServe) },
+  { name: 'rollback', summary: 'Blue/green: switch back to the previous versions and refresh them forward.', load: () => import('./rollback.ts').then((m) => m.registerRollback) },
+  { name: 'promote', summary: 'Blue/green: make an environment\'s versions production, in one transaction.', load: () => import('./promote.ts').then((m) => m.registerPromote) },
+  { name: 'janitor', summary: 'Blue/green: drop versions no longer kept for rollback.', load: () => import('./janitor.ts').then((m) => m.registerJanitor) },
 ];

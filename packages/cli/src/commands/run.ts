@@ -34,6 +34,7 @@ export function registerRun(program: Command): void {
       const { CompileError } = await import('@mvkit/compiler');
       const { engineFor, LoadError, openTarget, resolveTarget } = await import('@mvkit/runtime');
       const { runPlatform } = await import('@mvkit/runtime/run/index.ts');
+      const { servedManifest } = await import('@mvkit/runtime/versions/served.ts');
       const { assertionsFailed, assertionsFor, renderAssertionFailures, runAssertions } = await import('@mvkit/runtime/assertions/run-assertions.ts');
       const { project, result } = await loadAndCompile(cmd, 'postgres');
       if (!result.manifest) throw new CompileError([...result.diagnostics]);
@@ -52,7 +53,7 @@ export function registerRun(program: Command): void {
       process.on('SIGINT', onSigint);
       try {
         const trace = ivmTraceFromEnv();
-        await runPlatform(db, result.manifest, await engineFor(db), {
+        await runPlatform(db, await servedManifest(db, result.manifest), await engineFor(db), {
           landing, intervalS: opts.interval, ...(syncTo ? { syncTo } : {}), ...(opts.batches ? { batches: opts.batches } : {}), signal: stop.signal,
           refresh: { ...(opts.threads ? { threads: opts.threads } : {}), ...(trace ? { trace } : {}) },
           onBatch: async (r) => {

@@ -37,14 +37,17 @@ export function registerVerify(program: Command): void {
       const { CompileError, compileProject, loadProject } = await import('@mvkit/compiler');
       const { openTarget, resolveTarget } = await import('@mvkit/runtime');
       const { verify } = await import('@mvkit/runtime/ivm/index.ts');
+      const { physicalSelectors, servedManifest } = await import('@mvkit/runtime/versions/served.ts');
       const project = await loadProject(projectDir(cmd));
       const result = await compileProject(project, 'postgres');
       if (!result.ok || !result.manifest) throw new CompileError([...result.diagnostics]);
       const target = resolveTarget(project, opts.target, process.env);
       const db = await openTarget(target);
       try {
-        const select = opts.select?.split(',').map((s) => s.trim()).filter(Boolean);
-        const results = await verify(db, result.manifest, select ? { select } : {});
+        // Blue/green: the served physical versions, selected by model name (versions/served.ts).
+        const manifest = await servedManifest(db, result.manifest);
+        const select = opts.select && physicalSelectors(manifest, opts.select.split(',').map((s) => s.trim()).filter(Boolean));
+        const results = await verify(db, manifest, select ? { select } : {});
         process.stdout.write(opts.json ? JSON.stringify(results, null, 2) + '\n' : renderResults(results));
         if (results.some((r) => !r.equal)) process.exitCode = 1;
       } finally {

@@ -1,0 +1,290 @@
+CREATE SCHEMA IF NOT EXISTS mvkit;
+
+CREATE TABLE IF NOT EXISTS mvkit.deployed_nodes (name VARCHAR(127) PRIMARY KEY, kind VARCHAR(8) NOT NULL, role VARCHAR(32) NOT NULL, fingerprint VARCHAR(64) NOT NULL, physical VARCHAR(65535) NOT NULL, definition VARCHAR(65535) NOT NULL, deployed_at TIMESTAMPTZ NOT NULL, apply_id VARCHAR(64));
+
+CREATE TABLE IF NOT EXISTS mvkit.applies (id VARCHAR(64) PRIMARY KEY, who VARCHAR(256) NOT NULL, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ, status VARCHAR(16) NOT NULL, stages VARCHAR(65535) NOT NULL, progress INT NOT NULL, error VARCHAR(4096));
+
+CREATE TABLE IF NOT EXISTS mvkit.apply_lock (id INT PRIMARY KEY, apply_id VARCHAR(64) NOT NULL, who VARCHAR(256) NOT NULL, host VARCHAR(256) NOT NULL, pid INT NOT NULL, backend_pid INT, since TIMESTAMPTZ NOT NULL);
+
+CREATE TABLE IF NOT EXISTS mvkit.refresh_history (node VARCHAR(127) NOT NULL, mode VARCHAR(16) NOT NULL, rows BIGINT, duration_ms BIGINT, at TIMESTAMPTZ NOT NULL, detail VARCHAR(1024));
+
+CREATE SCHEMA IF NOT EXISTS mvkit;
+
+CREATE TABLE IF NOT EXISTS mvkit.deployed_nodes (name VARCHAR(127) PRIMARY KEY, kind VARCHAR(8) NOT NULL, role VARCHAR(32) NOT NULL, fingerprint VARCHAR(64) NOT NULL, physical VARCHAR(65535) NOT NULL, definition VARCHAR(65535) NOT NULL, deployed_at TIMESTAMPTZ NOT NULL, apply_id VARCHAR(64));
+
+CREATE TABLE IF NOT EXISTS mvkit.applies (id VARCHAR(64) PRIMARY KEY, who VARCHAR(256) NOT NULL, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ, status VARCHAR(16) NOT NULL, stages VARCHAR(65535) NOT NULL, progress INT NOT NULL, error VARCHAR(4096));
+
+CREATE TABLE IF NOT EXISTS mvkit.apply_lock (id INT PRIMARY KEY, apply_id VARCHAR(64) NOT NULL, who VARCHAR(256) NOT NULL, host VARCHAR(256) NOT NULL, pid INT NOT NULL, backend_pid INT, since TIMESTAMPTZ NOT NULL);
+
+CREATE TABLE IF NOT EXISTS mvkit.refresh_history (node VARCHAR(127) NOT NULL, mode VARCHAR(16) NOT NULL, rows BIGINT, duration_ms BIGINT, at TIMESTAMPTZ NOT NULL, detail VARCHAR(1024));
+
+BEGIN;
+
+LOCK mvkit.apply_lock;
+
+SELECT pg_backend_pid() AS pid;
+
+SELECT backend_pid FROM mvkit.apply_lock WHERE id = 1;
+
+DELETE FROM mvkit.apply_lock WHERE id = 1;
+
+INSERT INTO mvkit.apply_lock (id, apply_id, who, host, pid, backend_pid, since) VALUES (1, $1, $2, $3, $4, $5, $6);
+-- params: ["<apply-id>","<user@host>","<host>","<pid>",1073,"<now>"]
+
+COMMIT;
+
+CREATE SCHEMA IF NOT EXISTS mvkit;
+
+CREATE TABLE IF NOT EXISTS mvkit.versions (physical VARCHAR(127) PRIMARY KEY, model VARCHAR(127) NOT NULL, kind VARCHAR(8) NOT NULL, fingerprint VARCHAR(64) NOT NULL, node VARCHAR(65535) NOT NULL, built_at TIMESTAMPTZ NOT NULL, apply_id VARCHAR(64));
+
+CREATE TABLE IF NOT EXISTS mvkit.serving (env VARCHAR(127) NOT NULL, model VARCHAR(127) NOT NULL, physical VARCHAR(127) NOT NULL, PRIMARY KEY (env, model));
+
+CREATE TABLE IF NOT EXISTS mvkit.switches (id VARCHAR(64) PRIMARY KEY, env VARCHAR(127) NOT NULL, action VARCHAR(16) NOT NULL, at TIMESTAMPTZ NOT NULL, before VARCHAR(65535) NOT NULL, after VARCHAR(65535) NOT NULL, rolled_back BOOLEAN NOT NULL);
+
+SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'mvkit' AND tablename = 'deployed_nodes';
+
+SELECT name, kind, role, fingerprint, physical, definition, deployed_at FROM mvkit.deployed_nodes ORDER BY deployed_at, name;
+
+SELECT current_schema() AS schema;
+
+SELECT "table" AS name, tbl_rows AS n FROM svv_table_info WHERE "schema" = $1;
+-- params: ["public"]
+
+SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'mvkit' AND tablename = 'serving';
+
+SELECT physical, model, node, built_at FROM mvkit.versions ORDER BY built_at, physical;
+
+SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'mvkit' AND tablename = 'serving';
+
+SELECT model, physical FROM mvkit.serving WHERE env = $1 ORDER BY model;
+-- params: ["prod"]
+
+SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'mvkit' AND tablename = 'serving';
+
+SELECT env, model, physical FROM mvkit.serving ORDER BY env, model;
+
+UPDATE mvkit.applies SET status = 'interrupted', finished_at = $1 WHERE status = 'running';
+-- params: ["<now>"]
+
+INSERT INTO mvkit.applies (id, who, started_at, status, stages, progress) VALUES ($1, $2, $3, 'running', $4, 0);
+-- params: ["<apply-id>","<user@host>","<now>","<json>"]
+
+SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'mvkit' AND tablename = 'serving';
+
+SELECT physical, model, node, built_at FROM mvkit.versions ORDER BY built_at, physical;
+
+BEGIN;
+
+CREATE MATERIALIZED VIEW events_hourly__69777d4f
+BACKUP YES
+DISTSTYLE EVEN
+SORTKEY (tenant_id, hour, label)
+AUTO REFRESH NO
+AS
+SELECT
+  tenant_id,
+  label,
+  DATE_TRUNC('hour', at) AS hour,
+  COUNT(*) AS n,
+  SUM(amount) AS amount,
+  MAX(amount) AS max_amount
+FROM events_enriched__23403bd3 AS events_enriched
+WHERE amount >= 10
+GROUP BY tenant_id, label, DATE_TRUNC('hour', at);
+
+DELETE FROM mvkit.versions WHERE physical = $1;
+-- params: ["events_hourly__69777d4f"]
+
+INSERT INTO mvkit.versions (physical, model, kind, fingerprint, node, built_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7);
+-- params: ["events_hourly__69777d4f","events_hourly","mv","a6b52c21b5265ca2","<json>","<now>","<apply-id>"]
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["events_hourly__69777d4f"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["events_hourly__69777d4f","mv","aggregate","a6b52c21b5265ca2","<json>","<json>","<now>","<apply-id>"]
+
+COMMIT;
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [1,"<apply-id>"]
+
+BEGIN;
+
+CREATE MATERIALIZED VIEW events_daily__cc7bc8a4
+BACKUP YES
+DISTSTYLE EVEN
+SORTKEY (tenant_id, day, label)
+AUTO REFRESH NO
+AS
+SELECT
+  tenant_id,
+  label,
+  DATE_TRUNC('day', hour) AS day,
+  SUM(n) AS n,
+  SUM(amount) AS amount
+FROM events_hourly__69777d4f AS events_hourly
+GROUP BY tenant_id, label, DATE_TRUNC('day', hour);
+
+DELETE FROM mvkit.versions WHERE physical = $1;
+-- params: ["events_daily__cc7bc8a4"]
+
+INSERT INTO mvkit.versions (physical, model, kind, fingerprint, node, built_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7);
+-- params: ["events_daily__cc7bc8a4","events_daily","mv","48911ee1bb03f9ef","<json>","<now>","<apply-id>"]
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["events_daily__cc7bc8a4"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["events_daily__cc7bc8a4","mv","rollup","48911ee1bb03f9ef","<json>","<json>","<now>","<apply-id>"]
+
+COMMIT;
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [2,"<apply-id>"]
+
+BEGIN;
+
+CREATE MATERIALIZED VIEW tenant_daily__f34f8706
+BACKUP YES
+DISTSTYLE EVEN
+SORTKEY (tenant_id, day)
+AUTO REFRESH NO
+AS
+SELECT
+  tenant_id,
+  day,
+  SUM(n) AS n,
+  SUM(amount) AS amount
+FROM events_daily__cc7bc8a4 AS events_daily
+GROUP BY tenant_id, day;
+
+DELETE FROM mvkit.versions WHERE physical = $1;
+-- params: ["tenant_daily__f34f8706"]
+
+INSERT INTO mvkit.versions (physical, model, kind, fingerprint, node, built_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7);
+-- params: ["tenant_daily__f34f8706","tenant_daily","mv","34c39ea9593df517","<json>","<now>","<apply-id>"]
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["tenant_daily__f34f8706"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["tenant_daily__f34f8706","mv","rollup","34c39ea9593df517","<json>","<json>","<now>","<apply-id>"]
+
+COMMIT;
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [3,"<apply-id>"]
+
+BEGIN;
+
+CREATE VIEW tenant_daily_view__c070c632 AS
+SELECT
+  tenant_id,
+  n,
+  amount
+FROM tenant_daily__f34f8706 AS tenant_daily;
+
+DELETE FROM mvkit.versions WHERE physical = $1;
+-- params: ["tenant_daily_view__c070c632"]
+
+INSERT INTO mvkit.versions (physical, model, kind, fingerprint, node, built_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7);
+-- params: ["tenant_daily_view__c070c632","tenant_daily_view","view","3ad5475c7f06c68d","<json>","<now>","<apply-id>"]
+
+DELETE FROM mvkit.deployed_nodes WHERE name = $1;
+-- params: ["tenant_daily_view__c070c632"]
+
+INSERT INTO mvkit.deployed_nodes (name, kind, role, fingerprint, physical, definition, deployed_at, apply_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+-- params: ["tenant_daily_view__c070c632","view","view","3ad5475c7f06c68d","<json>","<json>","<now>","<apply-id>"]
+
+COMMIT;
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [4,"<apply-id>"]
+
+SELECT current_schema() AS schema;
+
+REFRESH MATERIALIZED VIEW events_hourly__69777d4f;
+
+SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
+-- params: ["public","events_hourly__69777d4f"]
+
+REFRESH MATERIALIZED VIEW events_daily__cc7bc8a4;
+
+SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
+-- params: ["public","events_daily__cc7bc8a4"]
+
+REFRESH MATERIALIZED VIEW tenant_daily__f34f8706;
+
+SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
+-- params: ["public","tenant_daily__f34f8706"]
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [5,"<apply-id>"]
+
+SELECT COUNT(*) AS n FROM events_hourly__0b2a9a88;
+
+SELECT COUNT(*) AS n FROM events_hourly__69777d4f;
+
+SELECT COUNT(*) AS n FROM events_daily__7119ccad;
+
+SELECT COUNT(*) AS n FROM events_daily__cc7bc8a4;
+
+SELECT COUNT(*) AS n FROM tenant_daily__346c7f5d;
+
+SELECT COUNT(*) AS n FROM tenant_daily__f34f8706;
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [6,"<apply-id>"]
+
+SELECT current_schema() AS s;
+
+BEGIN;
+
+DROP VIEW IF EXISTS events_hourly;
+
+CREATE VIEW events_hourly AS SELECT tenant_id, label, hour, n, amount, max_amount FROM public.events_hourly__69777d4f;
+
+CREATE OR REPLACE VIEW events_daily AS SELECT tenant_id, label, day, n, amount FROM public.events_daily__cc7bc8a4;
+
+CREATE OR REPLACE VIEW tenant_daily AS SELECT tenant_id, day, n, amount FROM public.tenant_daily__f34f8706;
+
+CREATE OR REPLACE VIEW tenant_daily_view AS SELECT tenant_id, n, amount FROM public.tenant_daily_view__c070c632;
+
+DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
+-- params: ["prod","events_hourly"]
+
+INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
+-- params: ["prod","events_hourly","events_hourly__69777d4f"]
+
+DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
+-- params: ["prod","events_daily"]
+
+INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
+-- params: ["prod","events_daily","events_daily__cc7bc8a4"]
+
+DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
+-- params: ["prod","tenant_daily"]
+
+INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
+-- params: ["prod","tenant_daily","tenant_daily__f34f8706"]
+
+DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
+-- params: ["prod","tenant_daily_view"]
+
+INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
+-- params: ["prod","tenant_daily_view","tenant_daily_view__c070c632"]
+
+INSERT INTO mvkit.switches (id, env, action, at, before, after, rolled_back) VALUES ($1, $2, $3, $4, $5, $6, false);
+-- params: ["<apply-id>","prod","apply","<now>","<json>","<json>"]
+
+COMMIT;
+
+UPDATE mvkit.applies SET progress = $1 WHERE id = $2;
+-- params: [7,"<apply-id>"]
+
+UPDATE mvkit.applies SET status = $1, finished_at = $2, error = $3 WHERE id = $4;
+-- params: ["succeeded","<now>",null,"<apply-id>"]
+
+DELETE FROM mvkit.apply_lock WHERE apply_id = $1;
+-- params: ["<apply-id>"]

@@ -1,0 +1,90 @@
+CREATE SCHEMA IF NOT EXISTS mvkit;
+
+CREATE TABLE IF NOT EXISTS mvkit.deployed_nodes (name VARCHAR(127) PRIMARY KEY, kind VARCHAR(8) NOT NULL, role VARCHAR(32) NOT NULL, fingerprint VARCHAR(64) NOT NULL, physical VARCHAR(65535) NOT NULL, definition VARCHAR(65535) NOT NULL, deployed_at TIMESTAMPTZ NOT NULL, apply_id VARCHAR(64));
+
+CREATE TABLE IF NOT EXISTS mvkit.applies (id VARCHAR(64) PRIMARY KEY, who VARCHAR(256) NOT NULL, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ, status VARCHAR(16) NOT NULL, stages VARCHAR(65535) NOT NULL, progress INT NOT NULL, error VARCHAR(4096));
+
+CREATE TABLE IF NOT EXISTS mvkit.apply_lock (id INT PRIMARY KEY, apply_id VARCHAR(64) NOT NULL, who VARCHAR(256) NOT NULL, host VARCHAR(256) NOT NULL, pid INT NOT NULL, backend_pid INT, since TIMESTAMPTZ NOT NULL);
+
+CREATE TABLE IF NOT EXISTS mvkit.refresh_history (node VARCHAR(127) NOT NULL, mode VARCHAR(16) NOT NULL, rows BIGINT, duration_ms BIGINT, at TIMESTAMPTZ NOT NULL, detail VARCHAR(1024));
+
+CREATE SCHEMA IF NOT EXISTS mvkit;
+
+CREATE TABLE IF NOT EXISTS mvkit.deployed_nodes (name VARCHAR(127) PRIMARY KEY, kind VARCHAR(8) NOT NULL, role VARCHAR(32) NOT NULL, fingerprint VARCHAR(64) NOT NULL, physical VARCHAR(65535) NOT NULL, definition VARCHAR(65535) NOT NULL, deployed_at TIMESTAMPTZ NOT NULL, apply_id VARCHAR(64));
+
+CREATE TABLE IF NOT EXISTS mvkit.applies (id VARCHAR(64) PRIMARY KEY, who VARCHAR(256) NOT NULL, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ, status VARCHAR(16) NOT NULL, stages VARCHAR(65535) NOT NULL, progress INT NOT NULL, error VARCHAR(4096));
+
+CREATE TABLE IF NOT EXISTS mvkit.apply_lock (id INT PRIMARY KEY, apply_id VARCHAR(64) NOT NULL, who VARCHAR(256) NOT NULL, host VARCHAR(256) NOT NULL, pid INT NOT NULL, backend_pid INT, since TIMESTAMPTZ NOT NULL);
+
+CREATE TABLE IF NOT EXISTS mvkit.refresh_history (node VARCHAR(127) NOT NULL, mode VARCHAR(16) NOT NULL, rows BIGINT, duration_ms BIGINT, at TIMESTAMPTZ NOT NULL, detail VARCHAR(1024));
+
+BEGIN;
+
+LOCK mvkit.apply_lock;
+
+SELECT pg_backend_pid() AS pid;
+
+SELECT backend_pid FROM mvkit.apply_lock WHERE id = 1;
+
+DELETE FROM mvkit.apply_lock WHERE id = 1;
+
+INSERT INTO mvkit.apply_lock (id, apply_id, who, host, pid, backend_pid, since) VALUES (1, $1, $2, $3, $4, $5, $6);
+-- params: ["<apply-id>","<user@host>","<host>","<pid>",1073,"<now>"]
+
+COMMIT;
+
+CREATE SCHEMA IF NOT EXISTS mvkit;
+
+CREATE TABLE IF NOT EXISTS mvkit.versions (physical VARCHAR(127) PRIMARY KEY, model VARCHAR(127) NOT NULL, kind VARCHAR(8) NOT NULL, fingerprint VARCHAR(64) NOT NULL, node VARCHAR(65535) NOT NULL, built_at TIMESTAMPTZ NOT NULL, apply_id VARCHAR(64));
+
+CREATE TABLE IF NOT EXISTS mvkit.serving (env VARCHAR(127) NOT NULL, model VARCHAR(127) NOT NULL, physical VARCHAR(127) NOT NULL, PRIMARY KEY (env, model));
+
+CREATE TABLE IF NOT EXISTS mvkit.switches (id VARCHAR(64) PRIMARY KEY, env VARCHAR(127) NOT NULL, action VARCHAR(16) NOT NULL, at TIMESTAMPTZ NOT NULL, before VARCHAR(65535) NOT NULL, after VARCHAR(65535) NOT NULL, rolled_back BOOLEAN NOT NULL);
+
+SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'mvkit' AND tablename = 'serving';
+
+SELECT model, physical FROM mvkit.serving WHERE env = $1 ORDER BY model;
+-- params: ["dev"]
+
+SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'mvkit' AND tablename = 'serving';
+
+SELECT model, physical FROM mvkit.serving WHERE env = $1 ORDER BY model;
+-- params: ["prod"]
+
+SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'mvkit' AND tablename = 'serving';
+
+SELECT physical, model, node, built_at FROM mvkit.versions ORDER BY built_at, physical;
+
+SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'mvkit' AND tablename = 'serving';
+
+SELECT physical, model, node, built_at FROM mvkit.versions ORDER BY built_at, physical;
+
+SELECT current_schema() AS s;
+
+BEGIN;
+
+DROP VIEW IF EXISTS tenant_daily;
+
+CREATE VIEW tenant_daily AS SELECT tenant_id, n, amount FROM public.tenant_daily__9ed7327f;
+
+CREATE OR REPLACE VIEW tenant_daily_view AS SELECT tenant_id, n, amount FROM public.tenant_daily_view__30eabb7f;
+
+DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
+-- params: ["prod","tenant_daily"]
+
+INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
+-- params: ["prod","tenant_daily","tenant_daily__9ed7327f"]
+
+DELETE FROM mvkit.serving WHERE env = $1 AND model = $2;
+-- params: ["prod","tenant_daily_view"]
+
+INSERT INTO mvkit.serving (env, model, physical) VALUES ($1, $2, $3);
+-- params: ["prod","tenant_daily_view","tenant_daily_view__30eabb7f"]
+
+INSERT INTO mvkit.switches (id, env, action, at, before, after, rolled_back) VALUES ($1, $2, $3, $4, $5, $6, false);
+-- params: ["<apply-id>","prod","promote","<now>","<json>","<json>"]
+
+COMMIT;
+
+DELETE FROM mvkit.apply_lock WHERE apply_id = $1;
+-- params: ["<apply-id>"]
