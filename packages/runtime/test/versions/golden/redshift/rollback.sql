@@ -18,18 +18,25 @@ CREATE TABLE IF NOT EXISTS mvkit.apply_lock (id INT PRIMARY KEY, apply_id VARCHA
 
 CREATE TABLE IF NOT EXISTS mvkit.refresh_history (node VARCHAR(127) NOT NULL, mode VARCHAR(16) NOT NULL, rows BIGINT, duration_ms BIGINT, at TIMESTAMPTZ NOT NULL, detail VARCHAR(1024));
 
+CREATE TABLE IF NOT EXISTS mvkit.apply_lease (id INT PRIMARY KEY, apply_id VARCHAR(64) NOT NULL, db_user VARCHAR(128) NOT NULL, backend_pid INT NOT NULL, expires_at TIMESTAMP NOT NULL);
+
 BEGIN;
 
 LOCK mvkit.apply_lock;
 
-SELECT pg_backend_pid() AS pid;
+SELECT pg_backend_pid() AS pid, TRIM(usename) AS db_user, usesuper AS superuser FROM pg_user WHERE usename = current_user;
 
-SELECT backend_pid FROM mvkit.apply_lock WHERE id = 1;
+SELECT COUNT(*) AS r FROM pg_tables WHERE schemaname = 'mvkit' AND tablename = 'apply_lease';
 
 DELETE FROM mvkit.apply_lock WHERE id = 1;
 
 INSERT INTO mvkit.apply_lock (id, apply_id, who, host, pid, backend_pid, since) VALUES (1, $1, $2, $3, $4, $5, $6);
 -- params: ["<apply-id>","<user@host>","<host>","<pid>",1073,"<now>"]
+
+DELETE FROM mvkit.apply_lease WHERE id = 1;
+
+INSERT INTO mvkit.apply_lease (id, apply_id, db_user, backend_pid, expires_at) VALUES (1, $1, $2, $3, DATEADD(second, 3600, GETDATE()));
+-- params: ["<apply-id>","mvkit_deployer",1073]
 
 COMMIT;
 
@@ -61,20 +68,30 @@ SELECT physical, model, node, built_at FROM mvkit.versions ORDER BY built_at, ph
 
 SELECT current_schema() AS schema;
 
+SET query_group TO 'mvkit_refresh';
+
+SELECT GETDATE() AS at;
+
 REFRESH MATERIALIZED VIEW events_hourly__0b2a9a88;
 
-SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","events_hourly__0b2a9a88"]
+SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 AND start_time >= $3 ORDER BY start_time DESC LIMIT 1;
+-- params: ["public","events_hourly__0b2a9a88","2026-11-27 20:50:00"]
+
+SELECT GETDATE() AS at;
 
 REFRESH MATERIALIZED VIEW events_daily__7119ccad;
 
-SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","events_daily__7119ccad"]
+SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 AND start_time >= $3 ORDER BY start_time DESC LIMIT 1;
+-- params: ["public","events_daily__7119ccad","2026-11-27 20:50:00"]
+
+SELECT GETDATE() AS at;
 
 REFRESH MATERIALIZED VIEW tenant_daily__346c7f5d;
 
-SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 ORDER BY start_time DESC LIMIT 1;
--- params: ["public","tenant_daily__346c7f5d"]
+SELECT status, duration FROM sys_mv_refresh_history WHERE schema_name = $1 AND mv_name = $2 AND start_time >= $3 ORDER BY start_time DESC LIMIT 1;
+-- params: ["public","tenant_daily__346c7f5d","2026-11-27 20:50:00"]
+
+RESET query_group;
 
 SELECT current_schema() AS s;
 
@@ -121,6 +138,9 @@ UPDATE mvkit.switches SET rolled_back = true WHERE id = $1;
 -- params: ["<apply-id>"]
 
 COMMIT;
+
+DELETE FROM mvkit.apply_lease WHERE apply_id = $1;
+-- params: ["<apply-id>"]
 
 DELETE FROM mvkit.apply_lock WHERE apply_id = $1;
 -- params: ["<apply-id>"]
