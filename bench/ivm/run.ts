@@ -3,6 +3,18 @@
  *
  *   pnpm bench:ivm                 10,000,000 historical events (6–20 minutes, with the machine's speed)
  *   pnpm bench:ivm --events 1000000
+ *   pnpm bench:ivm --history 1000000 --batch 10000 --engine pglite --rounds 5 --native 0 --capture 0
+ *
+ * Flags: --history (or --events) historical events, --batch events per round, --rounds,
+ * --engine postgres|pglite (PGlite: in memory, in this process), --native 0 to leave out (a)
+ * and (b) (recomputation and REFRESH MATERIALIZED VIEW, which grow with the history), --capture 0
+ * to leave out the change-capture overhead.
+ *
+ * In every round the engine's refresh of the chain is timed side by side with the hand-written
+ * peer (peer.ts: dbt-style delete and re-insert of the touched keys and partitions, one
+ * transaction, one round trip), the two alternating which goes first, and the floor (floor.ts:
+ * only the changed rows written, same indexes); the peer's tables are checked equal to the
+ * engine's after every round. Reported: medians of the per-round ratios, with the load average.
  *
  * The root pipeline over N historical events, then a batch of 10,000 new events and 100
  * dimension updates; in one run: the incremental refresh of the whole chain against (a)
@@ -13,21 +25,37 @@
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { compileProject, ddlOf, loadProject, type Manifest, type ManifestNode } from '@mvkit/compiler';
 import { openPostgres } from '../../packages/runtime/src/db/postgres.ts';
+import { openPglite } from '../../packages/runtime/src/db/pglite.ts';
+import { createPeer, peerDifferences, peerRefreshSql } from './peer.ts';
+import { createFloor } from './floor.ts';
 import type { Db } from '../../packages/runtime/src/db/db.ts';
 import { startPostgres } from '../../packages/runtime/test/support/postgres-server.ts';
 import { createNode, installEngine, nodeDdl, refreshAll, verify, type RefreshResult } from '../../packages/runtime/src/ivm/index.ts';
 
-const arg = (name: string, dflt: number) => {
+const argText = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const arg = (name: string, dflt: number) => {
+  const v = argText(name);
+  if (v === undefined) return dflt;
+  const n = Number(v.replace(/_/g, ''));
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} ${v}: a number is expected`);
+  return n;
 };
 /** The size bench/README.md reports (the issue's: 10 million historical events, batches of 10,000). */
 const FULL = { events: 10_000_000, batch: 10_000, rounds: 7 };
-const EVENTS = arg('events', FULL.events);
+const EVENTS = arg('history', arg('events', FULL.events));
+const ENGINE = argText('engine') ?? 'postgres';
+if (ENGINE !== 'postgres' && ENGINE !== 'pglite') throw new Error(`--engine ${ENGINE}: postgres or pglite`);
+/** (a) and (b): recomputation and REFRESH MATERIALIZED VIEW (slow at large histories). */
+const NATIVE = arg('native', 1) !== 0;
+const CAPTURE = arg('capture', 1) !== 0;
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const BATCH = arg('batch', FULL.batch);
 const DIM_UPDATES = 100;
 const CAPTURE_EVENTS = arg('capture-events', 1_000_000);
@@ -97,6 +125,7 @@ async function settle(db: Db): Promise<void> {
     await new Promise((res) => setTimeout(res, 250));
   }
   await db.exec('CHECKPOINT');
+  if (db.kind === 'pglite') return;
   // Only the local server's writes are in this machine's page cache.
   if (!process.env.MVKIT_BENCH_POSTGRES_URL) execFileSync('sync');
 }
@@ -212,13 +241,13 @@ async function main(): Promise<void> {
   // As the CLI does: MVKIT_IVM_TRACE=1 traces every statement of a refresh, =explain their plans.
   const traceSetting = process.env.MVKIT_IVM_TRACE;
   const trace = traceSetting ? { trace: { explain: traceSetting === 'explain', write: (line: string) => { process.stderr.write(line); } } } : {};
-  const server = given ? null : await startPostgres(SETTINGS);
-  const url = given ?? (await server!.createDatabase('ivm_bench'));
-  const db = await openPostgres(url);
+  const pglite = ENGINE === 'pglite';
+  const server = given || pglite ? null : await startPostgres(SETTINGS);
+  const db: Db = pglite ? await openPglite() : await openPostgres(given ?? (await server!.createDatabase('ivm_bench')));
   try {
     const [{ version }] = (await db.query<{ version: string }>("SELECT current_setting('server_version') AS version")) as [{ version: string }];
     const messages = EVENTS / 4;
-    log(`bench/ivm: ${fmt(EVENTS)} historical events (${fmt(messages)} messages), batch ${fmt(BATCH)} events + ${DIM_UPDATES} dimension updates, Postgres ${version}`);
+    log(`bench/ivm: ${fmt(EVENTS)} historical events (${fmt(messages)} messages), batch ${fmt(BATCH)} events + ${DIM_UPDATES} dimension updates, ${pglite ? 'PGlite' : 'Postgres'} ${version}; load average ${load()}`);
     await installEngine(db);
     for (const n of manifest.nodes) if (n.kind === 'table') await createNode(db, manifest, n.name);
     await db.exec(DIMENSIONS);
@@ -233,30 +262,55 @@ async function main(): Promise<void> {
       createMs[n.name] = await timed(() => createNode(db, manifest, n.name));
       if (n.kind === 'mv') log(`  created + populated ${n.name} in ${fmt(createMs[n.name]!)} ms`);
     }
-    for (const n of mvs) await db.exec(`CREATE MATERIALIZED VIEW pgmv_${n.name} AS ${nativeMvSql(manifest, n)}`);
+    if (NATIVE) for (const n of mvs) await db.exec(`CREATE MATERIALIZED VIEW pgmv_${n.name} AS ${nativeMvSql(manifest, n)}`);
+    await createPeer(db, manifest);
+    // The window the batches touch: from the first of the last 500 historical messages (whose
+    // campaigns the rounds update) on; every new message lies after it.
+    const floor = await createFloor(db, `timestamp '2026-01-01' + make_interval(secs => ${(messages - 500) * ((7 * 86400) / Math.max(messages, 1))})`);
     await db.exec('VACUUM ANALYZE');
-    log('created native MVs');
+    log(`created ${NATIVE ? 'native MVs, ' : ''}the hand-written peer and the floor`);
 
     // Each round: BATCH/4 new messages (4 events each), then 100 campaign updates (renamed,
-    // recategorized), then the incremental refresh of the chain and, right after it over the same
-    // data, (b) REFRESH MATERIALIZED VIEW of the native chain: the two side by side in every round
-    // (the machine is shared; its speed drifts over minutes). Reported: medians over the rounds.
-    const rounds: { ms: number; results: RefreshResult[]; native: Record<string, number>; nativeMs: number }[] = [];
+    // recategorized), then the engine's refresh of the chain and the hand-written peer's, in
+    // alternating order, then the floor, then (b) REFRESH MATERIALIZED VIEW of the native chain:
+    // side by side in every round (the machine is shared; its speed drifts over minutes).
+    // Reported: medians over the rounds of the per-round ratios.
+    const updated = Array.from({ length: DIM_UPDATES }, (_, k) => [`t${k % 50}`, `n${k}`] as const);
+    const rounds: { ms: number; results: RefreshResult[]; native: Record<string, number>; nativeMs: number; peerMs: number; floorMs: number; floorRows: number; load: string }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       await db.exec(eventsSql('message_events', EVENTS + round * BATCH, BATCH, messages));
       for (let k = 0; k < DIM_UPDATES; k++) await db.query(`UPDATE campaigns SET campaign_name = $2, category = $3 WHERE campaign_id = $1`, [`n${k}`, `Renamed ${k} (${round})`, ['moved', 'promo'][round % 2]]);
-      await settle(db);
       let results: RefreshResult[] = [];
-      const ms = await timed(async () => { results = await refreshAll(db, manifest, trace); });
+      let ms = 0;
+      let peerMs = 0;
+      const sides = [
+        async () => { await settle(db); ms = await timed(async () => { results = await refreshAll(db, manifest, trace); }); },
+        async () => { await settle(db); peerMs = await timed(() => db.exec(peerRefreshSql(manifest, updated))); },
+      ];
+      for (const side of round % 2 === 0 ? sides : [...sides].reverse()) await side();
+      const diff = await peerDifferences(db, manifest);
+      const bad = Object.entries(diff).filter(([, n]) => n > 0);
+      if (bad.length) throw new Error(`round ${round + 1}: the peer's tables differ from the engine's: ${bad.map(([t, n]) => `${t} ${n} rows`).join(', ')}`);
+      const floorRows = await floor.stage();
+      await settle(db);
+      const floorMs = await timed(() => floor.apply());
+      const off = await floor.differences();
+      if (off > 0) throw new Error(`round ${round + 1}: the floor's tables differ from the engine's in ${off} rows`);
       const native: Record<string, number> = {};
-      for (const n of mvs) {
-        await settle(db);
-        native[n.name] = await timed(() => db.exec(`REFRESH MATERIALIZED VIEW pgmv_${n.name}`));
+      if (NATIVE) {
+        for (const n of mvs) {
+          await settle(db);
+          native[n.name] = await timed(() => db.exec(`REFRESH MATERIALIZED VIEW pgmv_${n.name}`));
+        }
       }
       const nativeMs = Object.values(native).reduce((a, b) => a + b, 0);
-      rounds.push({ ms, results, native, nativeMs });
-      log(`round ${round + 1}: incremental refresh of the chain ${fmt(ms)} ms (${results.map((r) => `${r.node} ${fmt(r.durationMs)}`).join(', ')}); REFRESH MATERIALIZED VIEW ${fmt(nativeMs)} ms: ${(nativeMs / ms).toFixed(1)}×`);
+      rounds.push({ ms, results, native, nativeMs, peerMs, floorMs, floorRows, load: load() });
+      log(`round ${round + 1} (${round % 2 === 0 ? 'engine first' : 'peer first'}; load average ${load()}): engine ${fmt(ms)} ms (${results.map((r) => `${r.node} ${fmt(r.durationMs)}`).join(', ')}); peer ${fmt(peerMs)} ms: ${(peerMs / ms).toFixed(2)}×; floor ${fmt(floorMs)} ms (${fmt(floorRows)} rows): engine / floor ${(ms / floorMs).toFixed(2)}×${NATIVE ? `; REFRESH MATERIALIZED VIEW ${fmt(nativeMs)} ms: ${(nativeMs / ms).toFixed(1)}×` : ''}`);
     }
+    const peerRatio = median(rounds.map((r) => r.peerMs / r.ms));
+    const floorRatio = median(rounds.map((r) => r.ms / r.floorMs));
+    log(`peer / engine (median of the per-round ratios): ${peerRatio.toFixed(2)}×; engine / floor: ${floorRatio.toFixed(2)}×; medians: engine ${fmt(median(rounds.map((r) => r.ms)))} ms, peer ${fmt(median(rounds.map((r) => r.peerMs)))} ms, floor ${fmt(median(rounds.map((r) => r.floorMs)))} ms; load average ${load()}`);
+    log(`command: ${['tsx bench/ivm/run.ts', ...process.argv.slice(2)].join(' ')}`);
     const incMs = median(rounds.map((r) => r.ms));
     const nodeMs = (name: string) => median(rounds.map((r) => r.results.find((x) => x.node === name)!.durationMs));
     // Rows in and changed vary by round (a round whose new messages cross an hour starts more
@@ -264,6 +318,20 @@ async function main(): Promise<void> {
     const results = rounds.find((r) => r.ms === incMs)!.results;
     log(`incremental refresh of the chain (median of ${ROUNDS}): ${fmt(incMs)} ms`);
     for (const r of results) log(`  ${r.node}: ${r.mode}, ${fmt(r.inputRows)} change rows in, ${fmt(r.rowsChanged)} rows changed (in the median round), median ${fmt(nodeMs(r.node))} ms`);
+    const peerRecord = {
+      date: new Date().toISOString().slice(0, 10), commit: measuredCommit(), engine: ENGINE, events: EVENTS, batch: BATCH, rounds: ROUNDS,
+      chainMs: Math.round(incMs), peerMs: Math.round(median(rounds.map((r) => r.peerMs))), floorMs: Math.round(median(rounds.map((r) => r.floorMs))),
+      peerRatio: Number(peerRatio.toFixed(2)), floorRatio: Number(floorRatio.toFixed(2)),
+      roundPeerRatios: rounds.map((r) => Number((r.peerMs / r.ms).toFixed(2))), roundFloorRatios: rounds.map((r) => Number((r.ms / r.floorMs).toFixed(2))),
+      load: rounds.map((r) => r.load.split(' ')[0]).join(' '),
+    };
+    appendFileSync(`${root}bench/ivm/peer-runs.jsonl`, `${JSON.stringify(peerRecord)}\n`);
+    if (!NATIVE) {
+      const bad = (await verify(db, manifest)).filter((v) => !v.equal).map((v) => v.node);
+      log(bad.length ? `VERIFY FAILED: ${bad.join(', ')}` : 'verify: every MV equals its recomputation');
+      log('recorded in bench/ivm/peer-runs.jsonl (without (a) and (b): --native 0)');
+      return;
+    }
     const nativeMs = median(rounds.map((r) => r.nativeMs));
     const native = Object.fromEntries(mvs.map((n) => [n.name, median(rounds.map((r) => r.native[n.name]!))]));
     const roundRatios = rounds.map((r) => r.nativeMs / r.ms);
@@ -282,7 +350,7 @@ async function main(): Promise<void> {
     log(bad.length ? `VERIFY FAILED: ${bad.join(', ')}` : 'verify: every MV equals its recomputation');
 
     log(`capture overhead: loading ${fmt(CAPTURE_EVENTS)} events with and without capture (median of 3) ...`);
-    const cap = await captureOverhead(db, manifest);
+    const cap = CAPTURE ? await captureOverhead(db, manifest) : { events: { with: NaN, without: NaN }, dims: { with: NaN, without: NaN } };
     const evRatio = cap.events.with / cap.events.without;
     const dimRatio = cap.dims.with / cap.dims.without;
     log(`  events: ${fmt(cap.events.with)} ms with capture, ${fmt(cap.events.without)} ms without: ${evRatio.toFixed(2)}×`);
