@@ -38,7 +38,7 @@ function over(node: ManifestNode, input: string, source: string): string {
 }
 
 /** Tables, indexes and the initial contents of the peer; its mark is the landing table's at that moment. */
-export async function createPeer(db: Db, manifest: Manifest): Promise<void> {
+export async function createPeer(db: Db, manifest: Manifest): Promise<string> {
   await db.exec(`CREATE TABLE peer_state (mark bigint NOT NULL);
 INSERT INTO peer_state SELECT COALESCE(max(_ivm_seq), 0) FROM message_events;
 CREATE INDEX peer_message_events_key ON message_events (tenant_id, message_id);`);
@@ -63,6 +63,9 @@ CREATE INDEX peer_delivery_hourly_hour ON peer_delivery_hourly (tenant_id, hour)
 CREATE INDEX peer_delivery_daily_day ON peer_delivery_daily (tenant_id, day);
 CREATE INDEX peer_tenant_channel_daily_day ON peer_tenant_channel_daily (tenant_id, day);
 ANALYZE peer_state, peer_messages, peer_messages_enriched, peer_delivery_hourly, peer_delivery_daily, peer_tenant_channel_daily, peer_tenant_daily;`);
+  // Its high mark: the landing table's sequence (max() over the identity column would scan it: its index is a BRIN).
+  const [r] = await db.query<{ s: string }>("SELECT pg_get_serial_sequence('message_events', '_ivm_seq') AS s");
+  return r!.s;
 }
 
 const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -71,39 +74,44 @@ const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
  * One refresh of the peer: the whole chain in one transaction, sent as one script (one round
  * trip). `campaigns`: the (tenant_id, campaign_id) keys of the campaigns updated since the last one.
  */
-export function peerRefreshSql(manifest: Manifest, campaigns: readonly (readonly [string, string])[]): string {
+export function peerRefreshSql(manifest: Manifest, sequence: string, campaigns: readonly (readonly [string, string])[]): string {
   const n = (name: string) => nodeOf(manifest, name);
   const changed = campaigns.length
     ? `SELECT m.tenant_id, m.message_id FROM peer_messages m JOIN (VALUES ${campaigns.map(([t, c]) => `(${q(t)}, ${q(c)})`).join(', ')}) c (tenant_id, campaign_id) ON m.tenant_id = c.tenant_id AND m.campaign_id = c.campaign_id`
     : null;
-  const days = (table: string, alias: string, col: string) => `(SELECT ${alias}.* FROM ${table} ${alias} JOIN p_day p ON ${alias}.tenant_id = p.tenant_id AND ${alias}.${col} = p.day)`;
+  const days = (table: string, alias: string, col: string) => `(SELECT ${alias}.* FROM p_day p CROSS JOIN LATERAL (SELECT * FROM ${table} ${alias} WHERE ${alias}.tenant_id = p.tenant_id AND ${alias}.${col} = p.day OFFSET 0) ${alias})`;
   return [
     'BEGIN ISOLATION LEVEL REPEATABLE READ',
     'SET LOCAL client_min_messages = warning',
     // The high mark and the messages with new events.
-    `CREATE TEMP TABLE p_h ON COMMIT DROP AS SELECT COALESCE(max(_ivm_seq), 0) AS h, (SELECT mark FROM peer_state) AS w FROM message_events`,
-    `CREATE TEMP TABLE p_ev ON COMMIT DROP AS SELECT DISTINCT e.tenant_id, e.message_id FROM message_events e, p_h WHERE e._ivm_seq > p_h.w AND e._ivm_seq <= p_h.h`,
+    // Plan fixes: the mark as scalar subqueries (a range the BRIN index serves), lookups driven
+    // by the small key sets through LATERAL subqueries kept apart (OFFSET 0), no sequential scan
+    // of the large tables and no hash or merge join, which read a whole table to meet a few
+    // thousand keys: the small key sets drive nested loops over the indexes.
+    'SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off',
+    `CREATE TEMP TABLE p_h ON COMMIT DROP AS SELECT (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${sequence}) AS h, (SELECT mark FROM peer_state) AS w`,
+    `CREATE TEMP TABLE p_ev ON COMMIT DROP AS SELECT DISTINCT e.tenant_id, e.message_id FROM message_events e WHERE e._ivm_seq > (SELECT w FROM p_h) AND e._ivm_seq <= (SELECT h FROM p_h)`,
     'ANALYZE p_ev',
     // messages
     `DELETE FROM peer_messages m USING p_ev k WHERE m.tenant_id = k.tenant_id AND m.message_id = k.message_id`,
-    over(n('messages'), 'message_events', `(SELECT e.* FROM message_events e JOIN p_ev k ON e.tenant_id = k.tenant_id AND e.message_id = k.message_id, p_h WHERE e._ivm_seq <= p_h.h) message_events`),
+    over(n('messages'), 'message_events', `(SELECT e.* FROM p_ev k CROSS JOIN LATERAL (SELECT * FROM message_events e WHERE e.tenant_id = k.tenant_id AND e.message_id = k.message_id AND e._ivm_seq <= (SELECT h FROM p_h) OFFSET 0) e) message_events`),
     // messages_enriched: the messages above and those of the updated campaigns.
     `CREATE TEMP TABLE p_en ON COMMIT DROP AS SELECT tenant_id, message_id FROM p_ev${changed ? ` UNION ${changed}` : ''}`,
     'ANALYZE p_en',
-    `CREATE TEMP TABLE p_hr ON COMMIT DROP AS SELECT DISTINCT e.tenant_id, date_trunc('hour', e.submitted_at) AS hour FROM peer_messages_enriched e JOIN p_en k ON e.tenant_id = k.tenant_id AND e.message_id = k.message_id`,
+    `CREATE TEMP TABLE p_hr ON COMMIT DROP AS SELECT DISTINCT e.tenant_id, date_trunc('hour', e.submitted_at) AS hour FROM p_en k CROSS JOIN LATERAL (SELECT * FROM peer_messages_enriched e WHERE e.tenant_id = k.tenant_id AND e.message_id = k.message_id OFFSET 0) e`,
     `DELETE FROM peer_messages_enriched e USING p_en k WHERE e.tenant_id = k.tenant_id AND e.message_id = k.message_id`,
-    over(n('messages_enriched'), 'messages', `(SELECT m.* FROM peer_messages m JOIN p_en k ON m.tenant_id = k.tenant_id AND m.message_id = k.message_id)`),
-    `INSERT INTO p_hr SELECT DISTINCT e.tenant_id, date_trunc('hour', e.submitted_at) FROM peer_messages_enriched e JOIN p_en k ON e.tenant_id = k.tenant_id AND e.message_id = k.message_id`,
+    over(n('messages_enriched'), 'messages', `(SELECT m.* FROM p_en k CROSS JOIN LATERAL (SELECT * FROM peer_messages m WHERE m.tenant_id = k.tenant_id AND m.message_id = k.message_id OFFSET 0) m)`),
+    `INSERT INTO p_hr SELECT DISTINCT e.tenant_id, date_trunc('hour', e.submitted_at) FROM p_en k CROSS JOIN LATERAL (SELECT * FROM peer_messages_enriched e WHERE e.tenant_id = k.tenant_id AND e.message_id = k.message_id OFFSET 0) e`,
     `CREATE TEMP TABLE p_hour ON COMMIT DROP AS SELECT DISTINCT tenant_id, hour FROM p_hr WHERE hour IS NOT NULL`,
     'ANALYZE p_hour',
     // delivery_hourly: the touched (tenant, hour) partitions.
     `DELETE FROM peer_delivery_hourly h USING p_hour p WHERE h.tenant_id = p.tenant_id AND h.hour = p.hour`,
-    over(n('delivery_hourly'), 'messages_enriched', `(SELECT e.* FROM peer_messages_enriched e JOIN p_hour p ON e.tenant_id = p.tenant_id AND date_trunc('hour', e.submitted_at) = p.hour) messages_enriched`),
+    over(n('delivery_hourly'), 'messages_enriched', `(SELECT e.* FROM p_hour p CROSS JOIN LATERAL (SELECT * FROM peer_messages_enriched e WHERE e.tenant_id = p.tenant_id AND date_trunc('hour', e.submitted_at) = p.hour OFFSET 0) e) messages_enriched`),
     // The (tenant, day) partitions above them.
     `CREATE TEMP TABLE p_day ON COMMIT DROP AS SELECT DISTINCT tenant_id, date_trunc('day', hour) AS day FROM p_hour`,
     'ANALYZE p_day',
     `DELETE FROM peer_delivery_daily d USING p_day p WHERE d.tenant_id = p.tenant_id AND d.day = p.day`,
-    over(n('delivery_daily'), 'delivery_hourly', `(SELECT h.* FROM peer_delivery_hourly h JOIN p_day p ON h.tenant_id = p.tenant_id AND h.hour >= p.day AND h.hour < p.day + interval '1 day') delivery_hourly`),
+    over(n('delivery_daily'), 'delivery_hourly', `(SELECT h.* FROM p_day p CROSS JOIN LATERAL (SELECT * FROM peer_delivery_hourly h WHERE h.tenant_id = p.tenant_id AND h.hour >= p.day AND h.hour < p.day + interval '1 day' OFFSET 0) h) delivery_hourly`),
     `DELETE FROM peer_tenant_channel_daily d USING p_day p WHERE d.tenant_id = p.tenant_id AND d.day = p.day`,
     over(n('tenant_channel_daily'), 'delivery_daily', `${days('peer_delivery_daily', 'd', 'day')} delivery_daily`),
     `DELETE FROM peer_tenant_daily d USING p_day p WHERE d.tenant_id = p.tenant_id AND d.day = p.day`,

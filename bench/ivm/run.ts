@@ -263,7 +263,7 @@ async function main(): Promise<void> {
       if (n.kind === 'mv') log(`  created + populated ${n.name} in ${fmt(createMs[n.name]!)} ms`);
     }
     if (NATIVE) for (const n of mvs) await db.exec(`CREATE MATERIALIZED VIEW pgmv_${n.name} AS ${nativeMvSql(manifest, n)}`);
-    await createPeer(db, manifest);
+    const peerSequence = await createPeer(db, manifest);
     // The window the batches touch: from the first of the last 500 historical messages (whose
     // campaigns the rounds update) on; every new message lies after it.
     const floor = await createFloor(db, `timestamp '2026-01-01' + make_interval(secs => ${(messages - 500) * ((7 * 86400) / Math.max(messages, 1))})`);
@@ -285,7 +285,20 @@ async function main(): Promise<void> {
       let peerMs = 0;
       const sides = [
         async () => { await settle(db); ms = await timed(async () => { results = await refreshAll(db, manifest, trace); }); },
-        async () => { await settle(db); peerMs = await timed(() => db.exec(peerRefreshSql(manifest, updated))); },
+        async () => {
+          await settle(db);
+          // MVKIT_BENCH_PEER_EXPLAIN=1: the peer's statements one by one with their plans (timings then not comparable).
+          if (process.env.MVKIT_BENCH_PEER_EXPLAIN) {
+            for (const st of peerRefreshSql(manifest, peerSequence, updated).split(';\n')) {
+              const t = performance.now();
+              const plain = /^(BEGIN|COMMIT|SET|ANALYZE)/.test(st);
+              const rows = await db.query<Record<string, string>>(plain ? st : `EXPLAIN (ANALYZE, COSTS OFF) ${st}`);
+              process.stderr.write(`[peer] ${(performance.now() - t).toFixed(1)} ms ${st.replace(/\s+/g, ' ').slice(0, 120)}\n${plain ? '' : rows.map((r) => `    ${Object.values(r)[0]}`).join('\n') + '\n'}`);
+            }
+            return;
+          }
+          peerMs = await timed(() => db.exec(peerRefreshSql(manifest, peerSequence, updated)));
+        },
       ];
       for (const side of round % 2 === 0 ? sides : [...sides].reverse()) await side();
       const diff = await peerDifferences(db, manifest);
