@@ -276,9 +276,17 @@ async function main(): Promise<void> {
     // side by side in every round (the machine is shared; its speed drifts over minutes).
     // Reported: medians over the rounds of the per-round ratios.
     const updated = Array.from({ length: DIM_UPDATES }, (_, k) => [`t${k % 50}`, `n${k}`] as const);
-    const rounds: { ms: number; results: RefreshResult[]; native: Record<string, number>; nativeMs: number; peerMs: number; floorMs: number; floorRows: number; load: string }[] = [];
+    const allRounds: { ms: number; results: RefreshResult[]; native: Record<string, number>; nativeMs: number; peerMs: number; floorMs: number; floorRows: number; load: string }[] = [];
+    // --batches 1000,10000,100000: ROUNDS rounds of each size, one after the other, over one history.
+    const sizes = (argText('batches') ?? String(BATCH)).split(',').map((x) => Number(x));
+    let appended = 0;
+    const summaries: string[] = [];
+    let rounds: typeof allRounds = [];
+    for (const size of sizes) {
+    rounds = [];
     for (let round = 0; round < ROUNDS; round++) {
-      await db.exec(eventsSql('message_events', EVENTS + round * BATCH, BATCH, messages));
+      await db.exec(eventsSql('message_events', EVENTS + appended, size, messages));
+      appended += size;
       for (let k = 0; k < DIM_UPDATES; k++) await db.query(`UPDATE campaigns SET campaign_name = $2, category = $3 WHERE campaign_id = $1`, [`n${k}`, `Renamed ${k} (${round})`, ['moved', 'promo'][round % 2]]);
       let results: RefreshResult[] = [];
       let ms = 0;
@@ -322,7 +330,10 @@ async function main(): Promise<void> {
     }
     const peerRatio = median(rounds.map((r) => r.peerMs / r.ms));
     const floorRatio = median(rounds.map((r) => r.ms / r.floorMs));
-    log(`peer / engine (median of the per-round ratios): ${peerRatio.toFixed(2)}×; engine / floor: ${floorRatio.toFixed(2)}×; medians: engine ${fmt(median(rounds.map((r) => r.ms)))} ms, peer ${fmt(median(rounds.map((r) => r.peerMs)))} ms, floor ${fmt(median(rounds.map((r) => r.floorMs)))} ms; load average ${load()}`);
+    summaries.push(`batch ${fmt(size)}: peer / engine (median of the per-round ratios) ${peerRatio.toFixed(2)}×; engine / floor ${floorRatio.toFixed(2)}×; medians: engine ${fmt(median(rounds.map((r) => r.ms)))} ms, peer ${fmt(median(rounds.map((r) => r.peerMs)))} ms, floor ${fmt(median(rounds.map((r) => r.floorMs)))} ms; load average ${load()}`);
+    log(summaries.at(-1)!);
+    if (size !== sizes.at(-1)) continue;
+    for (const line of summaries) log(line);
     log(`command: ${['tsx bench/ivm/run.ts', ...process.argv.slice(2)].join(' ')}`);
     const incMs = median(rounds.map((r) => r.ms));
     const nodeMs = (name: string) => median(rounds.map((r) => r.results.find((x) => x.node === name)!.durationMs));
@@ -332,7 +343,7 @@ async function main(): Promise<void> {
     log(`incremental refresh of the chain (median of ${ROUNDS}): ${fmt(incMs)} ms`);
     for (const r of results) log(`  ${r.node}: ${r.mode}, ${fmt(r.inputRows)} change rows in, ${fmt(r.rowsChanged)} rows changed (in the median round), median ${fmt(nodeMs(r.node))} ms`);
     const peerRecord = {
-      date: new Date().toISOString().slice(0, 10), commit: measuredCommit(), engine: ENGINE, events: EVENTS, batch: BATCH, rounds: ROUNDS,
+      date: new Date().toISOString().slice(0, 10), commit: measuredCommit(), engine: ENGINE, events: EVENTS, batch: size, rounds: ROUNDS,
       chainMs: Math.round(incMs), peerMs: Math.round(median(rounds.map((r) => r.peerMs))), floorMs: Math.round(median(rounds.map((r) => r.floorMs))),
       peerRatio: Number(peerRatio.toFixed(2)), floorRatio: Number(floorRatio.toFixed(2)),
       roundPeerRatios: rounds.map((r) => Number((r.peerMs / r.ms).toFixed(2))), roundFloorRatios: rounds.map((r) => Number((r.ms / r.floorMs).toFixed(2))),
@@ -443,6 +454,7 @@ async function main(): Promise<void> {
       log('wrote the ivm section of bench/README.md');
     } else {
       log(`bench/README.md left as it is: it holds the full-size run (${fmt(FULL.events)} events, batch ${fmt(FULL.batch)}, ${FULL.rounds} rounds); this run is recorded in bench/ivm/runs.jsonl`);
+    }
     }
   } finally {
     await db.close();
