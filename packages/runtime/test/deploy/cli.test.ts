@@ -33,6 +33,14 @@ describe('mvkit plan / apply / refresh / status', () => {
     expect(applied.stdout).toContain('applied 8 stage(s) to local');
     expect(mvkit(dir, ['apply']).stdout).toContain('no changes');
     expect(mvkit(dir, ['plan']).stdout).toBe('Plan for shop on local (pglite): no changes.\n');
+    // New events and their kind, loaded: the chain has input changes to refresh (a refresh
+    // with none skips every MV without a statement, so there would be nothing to trace).
+    mkdirSync(join(dir, 'landing/b1'), { recursive: true });
+    writeFileSync(join(dir, 'landing/b1/kinds.ndjson'), '{"op":"insert","kind":"buy","label":"Buy","note":"n"}\n');
+    writeFileSync(join(dir, 'landing/b1/events.ndjson'), '{"tenant_id":"t1","event_id":"e1","kind":"buy","amount":3,"at":"2026-11-01T00:00:00"}\n');
+    const loaded = mvkit(dir, ['load']);
+    expect(loaded.code, loaded.stderr).toBe(0);
+    expect(mvkit(dir, ['refresh', '--select', 'events_enriched']).code).toBe(0);
     // MVKIT_IVM_TRACE is read by the CLI and handed to the engine: every statement on stderr.
     const traced = mvkit(dir, ['refresh', '--select', 'events_hourly+', '--threads', '2', '--json'], { MVKIT_IVM_TRACE: '1' });
     const refreshed = JSON.parse(traced.stdout) as { node: string }[];
