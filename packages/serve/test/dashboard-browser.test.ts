@@ -97,7 +97,7 @@ test('without a token the page asks for one, and a wrong one is refused', async 
   await page.waitForSelector('#login:not([hidden])');
   await page.fill('#token', 'wrong-token-0123456789');
   await page.click('#login button');
-  // A selector, not waitForFunction: the page's CSP forbids the eval a function predicate needs.
+  // A selector, not waitForFunction with a string: the page's CSP forbids the eval it needs.
   await page.waitForSelector('#login-error:not(:empty)');
   expect(await page.textContent('#login-error')).toContain('not valid');
   expect(await page.isHidden('#dash')).toBe(true);
