@@ -18,6 +18,8 @@ export { buildGraph, renderTemplate } from './graph.ts';
 export type { ModelGraph } from './graph.ts';
 export { compileManifest, ddlOf, primaryKeyOf } from './compile.ts';
 export { compileProject, registerManifestPass } from './validate.ts';
+export { analyzeManifestMvs } from './passes/eligibility.ts';
+export type { MvAnalysis } from './passes/eligibility.ts';
 export type { CompileResult, ManifestPass } from './validate.ts';
 export { loadProject } from './project.ts';
 export type { Project } from './project.ts';

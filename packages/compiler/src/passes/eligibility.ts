@@ -1,8 +1,43 @@
-import { analyzeMv, initAnalyzer, SqlParseError, type Verdict } from '../analyzer/index.ts';
+import { analyzeMv, initAnalyzer, SqlParseError, type AnalysisResult, type Verdict } from '../analyzer/index.ts';
 import type { Diagnostic } from '../errors.ts';
 import { diag, type ModelGraph } from '../graph.ts';
-import type { Manifest } from '../manifest.ts';
+import type { Manifest, ManifestNode } from '../manifest.ts';
 import { mentionedNames, RelationIndex } from './relation-index.ts';
+
+/** One MV's analysis: its result, or the parse error of its DDL (then its verdict is `invalid`). */
+export type MvAnalysis = { readonly node: ManifestNode; readonly result: AnalysisResult; readonly error?: undefined } | { readonly node: ManifestNode; readonly result?: undefined; readonly error: SqlParseError };
+
+/**
+ * The Redshift analysis of the manifest's MVs (those `include` keeps), in dependency order so
+ * that an MV built on one that recomputes fully inherits it (chain rule). Each MV is given only
+ * the views, MVs and column types of the relations its DDL can name, which keeps the whole
+ * linear in the project. The analyzer must be initialized.
+ */
+export function analyzeManifestMvs(manifest: Manifest, include: (node: ManifestNode) => boolean = () => true): MvAnalysis[] {
+  const knownMvs = new RelationIndex<Verdict>();
+  const views = new RelationIndex<true>();
+  for (const n of manifest.nodes) if (n.kind === 'view') views.set(n.name, true);
+  // The project's tables and MVs with their column types: DATE_PART/EXTRACT on a timestamp column
+  // is told apart.
+  const columnTypes = new RelationIndex<Record<string, string>>();
+  for (const n of manifest.nodes) columnTypes.set(n.name, Object.fromEntries(n.columns.map((c) => [c.name, c.type])));
+  const out: MvAnalysis[] = [];
+  for (const node of manifest.nodes) {
+    if (node.kind !== 'mv' || !include(node)) continue;
+    const ddl = node.ddl[0]!;
+    try {
+      const words = mentionedNames(ddl);
+      const result = analyzeMv(ddl, { knownMvs: Object.fromEntries(knownMvs.pick(words)), views: views.pick(words).map(([v]) => v), columnTypes: Object.fromEntries(columnTypes.pick(words)) });
+      knownMvs.set(node.name, result.verdict);
+      out.push({ node, result });
+    } catch (e) {
+      if (!(e instanceof SqlParseError)) throw e;
+      knownMvs.set(node.name, 'invalid');
+      out.push({ node, error: e });
+    }
+  }
+  return out;
+}
 
 /**
  * Redshift incremental-refresh eligibility of every MV the compiler emits, DSL or raw SQL, in
@@ -13,40 +48,26 @@ import { mentionedNames, RelationIndex } from './relation-index.ts';
 export async function eligibilityPass(graph: ModelGraph, manifest: Manifest, options: { requireIncremental: boolean }): Promise<Diagnostic[]> {
   await initAnalyzer();
   const out: Diagnostic[] = [];
-  const knownMvs = new RelationIndex<Verdict>();
-  const views = new RelationIndex<true>();
-  for (const n of manifest.nodes) if (n.kind === 'view') views.set(n.name, true);
-  // The project's tables and MVs with their column types: DATE_PART/EXTRACT on a timestamp column
-  // is told apart. Indexed like the rest, so an MV is given only the relations its DDL names.
-  const columnTypes = new RelationIndex<Record<string, string>>();
-  for (const n of manifest.nodes) columnTypes.set(n.name, Object.fromEntries(n.columns.map((c) => [c.name, c.type])));
-  for (const node of manifest.nodes) {
-    if (node.kind !== 'mv') continue;
-    const model = graph.models.get(node.model);
-    if (!model) continue;
+  const incremental = new Set<string>();
+  for (const { node, result, error } of analyzeManifestMvs(manifest, (n) => graph.models.has(n.model))) {
+    const model = graph.models.get(node.model)!;
+    if (error) {
+      out.push(diag(model, 'sql-syntax', `the MV's SQL does not parse at line ${error.line}:${error.column}: ${error.message}`, 'fix the SQL of this model'));
+      continue;
+    }
+    if (result.verdict === 'incremental') incremental.add(node.name);
     const ddl = node.ddl[0]!;
-    try {
-      const words = mentionedNames(ddl);
-      const result = analyzeMv(ddl, { knownMvs: Object.fromEntries(knownMvs.pick(words)), views: views.pick(words).map(([v]) => v), columnTypes: Object.fromEntries(columnTypes.pick(words)) });
-      knownMvs.set(node.name, result.verdict);
-      for (const r of result.reasons) {
-        const severity = r.severity === 'invalid' || options.requireIncremental ? 'error' : 'warning';
-        const sqlLine = ddl.split('\n')[r.line - 1]?.trim() ?? '';
-        out.push(diag(model, r.code,
-          `${r.message} (at line ${r.line}:${r.column} of its DDL: ${sqlLine})`,
-          r.hint, severity));
-      }
-    } catch (e) {
-      if (!(e instanceof SqlParseError)) throw e;
-      knownMvs.set(node.name, 'invalid');
-      out.push(diag(model, 'sql-syntax', `the MV's SQL does not parse at line ${e.line}:${e.column}: ${e.message}`, 'fix the SQL of this model'));
+    for (const r of result.reasons) {
+      const severity = r.severity === 'invalid' || options.requireIncremental ? 'error' : 'warning';
+      const sqlLine = ddl.split('\n')[r.line - 1]?.trim() ?? '';
+      out.push(diag(model, r.code,
+        `${r.message} (at line ${r.line}:${r.column} of its DDL: ${sqlLine})`,
+        r.hint, severity));
     }
   }
   // An MV Redshift refreshes incrementally but the local engine recomputes: said once, here;
   // one that Redshift recomputes too was reported above.
-  const verdicts = new Map(knownMvs.pick(null));
-  const incremental = manifest.nodes.filter((n) => verdicts.get(n.name) === 'incremental');
-  return [...out, ...localMaintenancePass(graph, { ...manifest, nodes: incremental })];
+  return [...out, ...localMaintenancePass(graph, { ...manifest, nodes: manifest.nodes.filter((n) => incremental.has(n.name)) })];
 }
 
 /**
