@@ -19,11 +19,12 @@ export async function buildDocsSite(project: Project, status: { report: StatusRe
   const redshift = await compileProject(project, 'redshift');
   if (!redshift.manifest) throw new CompileError([...redshift.diagnostics]);
   const postgres = await compileProject(project, 'postgres');
-  const data = buildSiteData(project, redshift, postgres, status);
+  // Each model file read once: its comments for the data, its text for the source pages.
   const sources = new Map<string, string>();
-  for (const n of data.nodes) {
+  for (const n of redshift.manifest.nodes) {
     if (sources.has(n.file)) continue;
-    try { sources.set(n.file, readFileSync(isAbsolute(n.file) ? n.file : join(project.dir, n.file), 'utf8')); } catch { /* a model without a readable file has no source page */ }
+    try { sources.set(n.file, readFileSync(isAbsolute(n.file) ? n.file : join(project.dir, n.file), 'utf8')); } catch { /* a model without a readable file has no comments and no source page */ }
   }
+  const data = buildSiteData(project, redshift, postgres, sources, status);
   return { data, files: renderSite(data, sources) };
 }

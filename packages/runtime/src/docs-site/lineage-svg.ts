@@ -20,7 +20,8 @@ const GAP_X = 70;
 const GAP_Y = 22;
 const PAD = 16;
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Text and attribute values of the site's HTML and SVG. */
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export interface Placed { readonly x: number; readonly y: number }
 

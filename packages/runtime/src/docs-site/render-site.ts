@@ -1,8 +1,7 @@
-import { lineageSvg, type GraphNode } from './lineage-svg.ts';
+import { esc, lineageSvg, type GraphNode } from './lineage-svg.ts';
 import { SITE_CSS, SITE_JS } from './site-assets.ts';
 import type { NodeDoc, SiteData } from './site-data.ts';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 /** File names under models/ and src/: the node names are SQL identifiers, the sources relative paths. */
 export const modelHref = (name: string) => `models/${name}.html`;
 const sourceHref = (file: string) => `src/${file.replace(/[^A-Za-z0-9._-]/g, '_')}.html`;

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
 import {
-  analyzeMv, columnRefs, compileAssertions, postgresDialect, relationsOf, renderOutput, scopeOf,
+  analyzeManifestMvs, columnRefs, compileAssertions, postgresDialect, relationsOf, renderOutput, scopeOf,
   type CompileResult, type Manifest, type ManifestNode, type OutputNode, type Project, type SelectNode, type Verdict,
 } from '@mvkit/compiler';
 import { planNode } from '../ivm/node-plan.ts';
@@ -134,22 +132,11 @@ function outputColumn(s: SelectNode, o: OutputNode): { definition: string | null
   return { definition: plainCarry ? null : renderOutput(o, postgresDialect), sources };
 }
 
-function eligibilityOf(redshift: readonly ManifestNode[]): Map<string, EligibilityDoc> {
-  const known: Record<string, Verdict> = {};
-  const views = redshift.filter((n) => n.kind === 'view').map((n) => n.name);
-  const out = new Map<string, EligibilityDoc>();
-  for (const n of redshift) {
-    if (n.kind !== 'mv') continue;
-    try {
-      const r = analyzeMv(n.ddl[0]!, { knownMvs: known, views });
-      known[n.name] = r.verdict;
-      out.set(n.name, { verdict: r.verdict, reasons: r.reasons.map((x) => ({ code: x.code, message: x.message, hint: x.hint ?? null })) });
-    } catch (e) {
-      known[n.name] = 'invalid';
-      out.set(n.name, { verdict: 'invalid', reasons: [{ code: 'sql-syntax', message: e instanceof Error ? e.message : String(e), hint: null }] });
-    }
-  }
-  return out;
+/** The analyzer's verdict per MV, as `mvkit validate` computes it (the same chain and catalog). */
+function eligibilityOf(redshift: Manifest): Map<string, EligibilityDoc> {
+  return new Map(analyzeManifestMvs(redshift).map(({ node, result, error }) => [node.name, error
+    ? { verdict: 'invalid' as const, reasons: [{ code: 'sql-syntax', message: error.message, hint: null }] }
+    : { verdict: result.verdict, reasons: result.reasons.map((x) => ({ code: x.code, message: x.message, hint: x.hint ?? null })) }]));
 }
 
 /** A node's statements as one script: each ends with a semicolon once. */
@@ -167,17 +154,15 @@ function localMode(manifest: Manifest | null, n: ManifestNode): NodeDoc['local']
  * state when given). Pure data: the renderer turns it into pages, the CLI writes them. The
  * analyzer must be initialized (compileProject does it).
  */
-export function buildSiteData(project: Project, redshift: CompileResult, postgres: CompileResult, status: { report: StatusReport; target: string; assertions?: readonly AssertionResult[] } | null, now = new Date()): SiteData {
+export function buildSiteData(project: Project, redshift: CompileResult, postgres: CompileResult, sources: ReadonlyMap<string, string>, status: { report: StatusReport; target: string; assertions?: readonly AssertionResult[] } | null, now = new Date()): SiteData {
   const rs = redshift.manifest?.nodes ?? [];
   const pg = new Map((postgres.manifest?.nodes ?? []).map((n) => [n.name, n]));
-  const eligibility = eligibilityOf(rs);
+  const eligibility = redshift.manifest ? eligibilityOf(redshift.manifest) : new Map<string, EligibilityDoc>();
   const statusOf = new Map((status?.report.nodes ?? []).map((s) => [s.node, s]));
-  const files = new Map<string, string[]>();
+  const lines = new Map<string, string[]>();
   const source = (file: string): string[] => {
-    if (!files.has(file)) {
-      try { files.set(file, readFileSync(isAbsolute(file) ? file : join(project.dir, file), 'utf8').split('\n')); } catch { files.set(file, []); }
-    }
-    return files.get(file)!;
+    if (!lines.has(file)) lines.set(file, sources.get(file)?.split('\n') ?? []);
+    return lines.get(file)!;
   };
   const lastResult = new Map((status?.assertions ?? []).map((r) => [r.id, r]));
   const assertionsOf = new Map<string, AssertionDoc[]>();
@@ -197,19 +182,19 @@ export function buildSiteData(project: Project, redshift: CompileResult, postgre
     warnings.set(d.model, list);
   }
   const nodes: NodeDoc[] = rs.map((n) => {
-    const lines = source(n.file);
+    const text = source(n.file);
     const model = redshift.graph.models.get(n.model);
     const select = n.select?.kind === 'select' ? n.select : null;
     const columns: ColumnDoc[] = n.columns.map((c) => {
       const out = select?.outputs.find((o) => o.name === c.name);
       const lineage = select && out ? outputColumn(select, out) : { definition: null, sources: [] };
-      return { name: c.name, type: c.type, nullable: c.nullable, description: columnComment(lines, n.line - 1, c.name), ...lineage };
+      return { name: c.name, type: c.type, nullable: c.nullable, description: columnComment(text, n.line - 1, c.name), ...lineage };
     });
     const st = statusOf.get(n.name);
     const p = pg.get(n.name);
     return {
       name: n.name, kind: n.kind, role: n.role, model: n.model, file: n.file, line: n.line,
-      description: model?.description ?? commentAbove(lines, n.line),
+      description: model?.description ?? commentAbove(text, n.line),
       columns, dependsOn: n.dependsOn, usedBy: usedBy.get(n.name) ?? [],
       key: n.key, tenant: n.tenant, eventTime: n.eventTime, physical: n.physical,
       sql: { redshift: statements(n.ddl), postgres: p ? statements(p.ddl) : '-- not compiled for postgres' },
