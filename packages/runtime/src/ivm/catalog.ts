@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ManifestNode } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 
 /**
@@ -68,9 +69,24 @@ export interface NodeRecord {
 export const KEY_COLLATION = 'C';
 
 function recordSql(name: string): string {
+  return recordsSql([name]);
+}
+
+/** The records of the named nodes (those that exist), with their key column's collation. */
+export function recordsSql(names: readonly string[]): string {
   return `SELECT n.name, n.kind, n.capture, n.layout, n.reason, n.drop_sql,
   (SELECT c.collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation WHERE a.attrelid = to_regclass(quote_ident(n.name)) AND a.attname = '_ivm_k' AND NOT a.attisdropped)::text AS key_collation
-FROM mvkit.ivm_nodes n WHERE n.name = ${quote(name)}`;
+FROM mvkit.ivm_nodes n WHERE n.name IN (${names.map(quote).join(', ')})`;
+}
+
+/**
+ * Whether a refresh of an MV writes its change log: only when something reads the log. The
+ * readers today are the MVs built on it (`hasConsumers`: one has a watermark on it, read under
+ * the node's lock); a reader outside the engine (a node served to another database, say) is one
+ * more condition here. An MV whose log nothing reads also has its log emptied after a refresh.
+ */
+export function needsChangeLog(_node: ManifestNode, hasConsumers: boolean): boolean {
+  return hasConsumers;
 }
 
 export async function nodeRecord(db: Db, name: string): Promise<NodeRecord | undefined> {
@@ -130,7 +146,7 @@ function lockKey(name: string): string {
 }
 
 /** Waits for the node's lock and takes it, at session level. */
-function lockSql(name: string): string {
+export function lockSql(name: string): string {
   return `SELECT pg_advisory_lock(${lockKey(name)})`;
 }
 

@@ -130,8 +130,10 @@ export async function readMarks(tx: Db, inputs: readonly InputRef[], watermarks:
  * lies, and `changes` is only 1 when the range holds a row, 0 when not (its size is not counted).
  * An engine-written log range that one refresh of its MV wrote is consolidated as it lies: its
  * mark says so (`consolidated` false: read as is), which spares grouping it on every column.
+ * `prefix`: statements (settings) sent first, in the same round trip. `filled`: the temp tables
+ * already filled in this transaction (by the refreshes of a unit), updated here.
  */
-export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false, inPlace = false): Promise<Map<string, Mark>> {
+export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false, inPlace = false, prefix: readonly Statement[] = [], filled?: Set<string>): Promise<Map<string, Mark>> {
   const distinct = inputs.filter((i, k) => inputs.findIndex((j) => j.relation === i.relation) === k);
   const stmts: Statement[] = [];
   const probes: string[] = [];
@@ -169,11 +171,16 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
         : logRows(i, `_seq > ${from} AND _seq <= ${to}`, consolidate);
     }
     const table = tempName('in', i.relation, [i.capture, i.engineWritten, i.columns, i.types]);
+    // A table of one input is shared by its consumers: within one transaction (a unit), the
+    // copy an earlier consumer left is emptied first (its COMMIT has not emptied it yet).
+    if (filled?.has(table)) stmts.push(`DELETE FROM ${table}`);
+    filled?.add(table);
     stmts.push(...fillTemp(table, select), analyzeOnce(table));
     probes.push(`(SELECT count(*) FROM ${table})::int AS c${k}`);
     tables.set(i.relation, table);
   });
-  const [p] = probes.length ? await tx.script<Record<string, unknown>>([...stmts, `SELECT ${probes.join(', ')}`]) : [{}];
+  if (!probes.length && prefix.length) await tx.script(prefix);
+  const [p] = probes.length ? await tx.script<Record<string, unknown>>([...prefix, ...stmts, `SELECT ${probes.join(', ')}`]) : [{}];
   const marks = new Map<string, Mark>();
   distinct.forEach((i, k) => {
     const from = watermarks.get(i.relation) ?? 0;

@@ -289,6 +289,7 @@ export async function applyFull(tx: Db, plan: NodePlan): Promise<number> {
 )
 SELECT COALESCE(SUM(abs(w)), 0)::int AS n FROM diff`);
   const n = r?.n ?? 0;
-  if (n > 0) await tx.exec(`DELETE FROM ${name}; INSERT INTO ${name} SELECT * FROM _ivm_new;`);
+  // Dropped here, not only at COMMIT: the next full MV of a unit (one transaction) makes its own.
+  await tx.exec(`${n > 0 ? `DELETE FROM ${name}; INSERT INTO ${name} SELECT * FROM _ivm_new; ` : ''}DROP TABLE _ivm_new;`);
   return n;
 }
