@@ -114,6 +114,12 @@ export async function readMarks(tx: Db, inputs: readonly InputRef[], watermarks:
   return marks;
 }
 
+/** An MV's change handed to its consumers in the same unit: a session temp table (columns + __w), consolidated. */
+export interface HandOff {
+  readonly table: string;
+  readonly rows: number;
+}
+
 /**
  * The marks of one refresh with their deltas materialized, in one round trip whatever the
  * number of inputs: a script that copies each input's range (W, H] into a session temp table
@@ -133,13 +139,19 @@ export async function readMarks(tx: Db, inputs: readonly InputRef[], watermarks:
  * `prefix`: statements (settings) sent first, in the same round trip. `filled`: the temp tables
  * already filled in this transaction (by the refreshes of a unit), updated here.
  */
-export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false, inPlace = false, prefix: readonly Statement[] = [], filled?: Set<string>): Promise<Map<string, Mark>> {
+export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false, inPlace = false, prefix: readonly Statement[] = [], filled?: Set<string>, handed?: ReadonlyMap<string, HandOff>): Promise<Map<string, Mark>> {
   const distinct = inputs.filter((i, k) => inputs.findIndex((j) => j.relation === i.relation) === k);
   const stmts: Statement[] = [];
   const probes: string[] = [];
   const tables = new Map<string, string>();
   distinct.forEach((i, k) => {
     const from = watermarks.get(i.relation) ?? 0;
+    // Handed over by the input's refresh in this unit: read where it lies, with statistics.
+    const h = handed?.get(i.relation);
+    if (h) {
+      stmts.push(analyzeOnce(h.table));
+      return;
+    }
     const cols = i.columns.join(', ');
     let select: string;
     if (i.engineWritten) {
@@ -179,11 +191,16 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     probes.push(`(SELECT count(*) FROM ${table})::int AS c${k}`);
     tables.set(i.relation, table);
   });
-  if (!probes.length && prefix.length) await tx.script(prefix);
+  if (!probes.length && (prefix.length || stmts.length)) await tx.script([...prefix, ...stmts]);
   const [p] = probes.length ? await tx.script<Record<string, unknown>>([...prefix, ...stmts, `SELECT ${probes.join(', ')}`]) : [{}];
   const marks = new Map<string, Mark>();
   distinct.forEach((i, k) => {
     const from = watermarks.get(i.relation) ?? 0;
+    const h = handed?.get(i.relation);
+    if (h) {
+      marks.set(i.relation, { from, to: from + 0.5, changes: h.rows, beyond: false, table: h.table, consolidated: true, handoff: true });
+      return;
+    }
     const to = i.engineWritten ? Math.max(from, Number(p?.[`h${k}`] ?? 0)) : Math.max(from, external.get(i.relation) ?? from);
     const beyond = !i.engineWritten && i.capture === 'log' && !!p?.[`b${k}`];
     const n = Number(p?.[`c${k}`] ?? 0);

@@ -3,7 +3,14 @@ import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
 import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
 import { consolidatesInput, countsNonNull, lookupExpr, readsDeltaInPlace, type AggRef, type NodePlan } from './node-plan.ts';
-import { fillTemp, likeTemp, tempName } from './temp.ts';
+import { ensureTemp, fillTemp, likeTemp, tempName } from './temp.ts';
+import type { HandOff } from './marks.ts';
+
+/**
+ * Where a refresh writes the MV's change: its log ('log'), nowhere ('none': nothing reads the
+ * log), or a session temp table handed to its consumers later in the same unit ('handoff').
+ */
+export type ChangeSink = 'log' | 'none' | 'handoff';
 
 /** Populates an empty storage table from the inputs at their high marks. */
 export async function populate(tx: Db, plan: NodePlan, marks: Marks): Promise<number> {
@@ -46,7 +53,8 @@ const definitionOf = (plan: NodePlan) => [plan.node, plan.inputs];
  * groups left out) written to its log from O and the RETURNING of the update and the insert.
  * The CTEs run in order on one snapshot, and a CTE that is never read still runs to completion.
  */
-export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, logged = true): Promise<{ changed: number; inputRows: number }> {
+export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log'): Promise<{ changed: number; inputRows: number; handoff?: HandOff }> {
+  const logged = sink === 'log';
   const name = plan.node.name;
   const g = plan.projections;
   const select = [...g.map((p, i) => `${p.expr} AS _g${i}`), ...plan.aggs.map((a, i) => `${a.arg ?? 'NULL'} AS _a${i}`)].join(', ');
@@ -80,7 +88,12 @@ FROM (
 ${deltaRows(plan, marks, select)}
 ) x
 GROUP BY ${gs.join(', ')}`);
+  const declared = plan.node.columns.map((c) => c.name);
+  const list = declared.join(', ');
+  // The change handed over (sink 'handoff'): the MV's declared columns and a weight.
+  const H = tempName('h', name, def);
   const setup = [
+    ...(sink === 'handoff' ? [ensureTemp(H, `SELECT ${list}, 1::int AS __w FROM ${name}`)] : []),
     // A range read in place is estimated from stale statistics, often at a few rows, for which
     // the planner sorts to group; the delta is grouped by hashing whatever its size. Left off
     // for the rest of the refresh: nothing after it needs a sort (lookups, hash joins).
@@ -138,8 +151,6 @@ WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0
     ...sums.map((a) => `d._ivm_nn_${a.name}`),
   ];
   const set = ['_ivm_count = t._ivm_count + d._ivm_count', ...plan.aggs.flatMap((a) => mergeOf(a, recompute))];
-  const declared = plan.node.columns.map((c) => c.name);
-  const list = declared.join(', ');
   // Two images of one key hold the same group values (the key is their JSON text): only the
   // aggregates can differ, so only they are compared.
   const measured = plan.aggs.map((a) => a.name);
@@ -175,11 +186,15 @@ WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0
     // ch is read once, by the log's INSERT (or by the count when nothing is logged), so it is
     // inlined there rather than collected into a tuplestore of whole images and scanned twice.
     ...(logged ? [`lg AS (INSERT INTO ${logTable(name)} (_w, ${list}) SELECT w, ${list} FROM ch RETURNING _w)`] : []),
+    ...(sink === 'handoff' ? [`lg AS (INSERT INTO ${H} (${list}, __w) SELECT ${list}, w FROM ch RETURNING __w AS _w)`] : []),
   ];
   // Groups changed: each has one new image, except a deleted group, which has none.
-  const images = logged ? 'SELECT count(*) FROM lg WHERE _w = 1' : 'SELECT count(*) FROM ch WHERE w = 1';
-  const [r] = await tx.query<{ n: number }>(explainable(`WITH ${ctes.join(',\n')}\nSELECT ((${images}) + (SELECT count(*) FROM del))::int AS n`));
-  return { changed: r?.n ?? 0, inputRows };
+  const images = sink !== 'none' ? 'SELECT count(*) FROM lg WHERE _w = 1' : 'SELECT count(*) FROM ch WHERE w = 1';
+  const handed = sink === 'handoff' ? ', (SELECT count(*) FROM lg)::int AS h' : '';
+  const [r] = await tx.query<{ n: number; h?: number }>(explainable(`WITH ${ctes.join(',\n')}\nSELECT ((${images}) + (SELECT count(*) FROM del))::int AS n${handed}`));
+  const out: { changed: number; inputRows: number; handoff?: HandOff } = { changed: r?.n ?? 0, inputRows };
+  if (sink === 'handoff' && r?.h) out.handoff = { table: H, rows: r.h };
+  return out;
 }
 
 /** The SET clause of an existing group: stored value `t.x` merged with the delta's `d.x`. */
@@ -233,12 +248,13 @@ GROUP BY ${gexprs.join(', ')}`;
  * per distinct row, zeros dropped) is exactly the MV's change: delete by key, insert, log it;
  * one round trip.
  */
-export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks, logged = true): Promise<number> {
+export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log'): Promise<{ changed: number; handoff?: HandOff }> {
+  const logged = sink === 'log';
   const name = plan.node.name;
   const names = plan.projections.map((p) => p.name);
   const select = [...plan.projections.map((p) => `${p.expr} AS ${p.name}`), `${keyText(plan.keyExprs)} AS _ivm_k`].join(', ');
   const D = tempName('rows', name, definitionOf(plan));
-  const [r] = await tx.script<{ n: number }>([
+  const [r] = await tx.script<{ n: number; h?: number }>([
     // Consolidated by hashing: sorting the delta on every column costs about twice as much.
     // Left off for the rest of the refresh, which needs no sort.
     'SET LOCAL enable_sort = off',
@@ -253,10 +269,13 @@ HAVING SUM(__w) <> 0`),
       explainable(`INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM ${D} WHERE __w > 0`),
       ...(logged ? [explainable(`INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM ${D}`)] : []),
     ]),
-    // Keys changed: the distinct keys of the delta (each has an old image out, a new one in, or both).
-    `SELECT count(*)::int AS n FROM (SELECT _ivm_k FROM ${D} GROUP BY _ivm_k) k`,
+    // Keys changed: the distinct keys of the delta (each has an old image out, a new one in, or
+    // both); handed over, D itself is the change (columns, _ivm_k, __w), consolidated.
+    `SELECT count(*)::int AS n${sink === 'handoff' ? `, (SELECT count(*) FROM ${D})::int AS h` : ''} FROM (SELECT _ivm_k FROM ${D} GROUP BY _ivm_k) k`,
   ]);
-  return r?.n ?? 0;
+  const out: { changed: number; handoff?: HandOff } = { changed: r?.n ?? 0 };
+  if (sink === 'handoff' && r?.h) out.handoff = { table: D, rows: r.h };
+  return out;
 }
 
 /**

@@ -87,8 +87,8 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
         marks = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan));
         inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
         if (inputRows === 0) rowsChanged = 0;
-        else if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows } = await applyAggDelta(tx, plan, marks, consumed));
-        else rowsChanged = await applyRowsDelta(tx, plan, marks, consumed);
+        else if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows } = await applyAggDelta(tx, plan, marks, consumed ? 'log' : 'none'));
+        else ({ changed: rowsChanged } = await applyRowsDelta(tx, plan, marks, consumed ? 'log' : 'none'));
         for (const [input, m] of marks) if (m.to !== m.from) advanced.push(input);
       }
       const pause = options.pauseInTransaction?.(name) ?? 0;

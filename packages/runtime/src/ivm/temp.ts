@@ -46,7 +46,7 @@ export function tempName(role: string, owner: string, definition: unknown): stri
  * table exists it is a lookup (cheaper than CREATE TABLE IF NOT EXISTS ... AS, which plans the
  * SELECT each time).
  */
-function ensureTemp(name: string, shape: string): string {
+export function ensureTemp(name: string, shape: string): string {
   if (!state.plain) return `CREATE TEMP TABLE IF NOT EXISTS ${name} ON COMMIT DELETE ROWS AS ${shape}\nWITH NO DATA`;
   const s = `${name}_shape`;
   return `DO $ivm_temp$ BEGIN IF to_regclass('pg_temp.${name}') IS NULL THEN `

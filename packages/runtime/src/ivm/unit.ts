@@ -3,9 +3,9 @@ import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable, lockSql, needsChangeLog, quote, recordsSql, unlockSql, type NodeRecord } from './catalog.ts';
 import type { Mark } from './delta-sql.ts';
-import { externalHighMarks, readDeltas } from './marks.ts';
+import { externalHighMarks, readDeltas, type HandOff } from './marks.ts';
 import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
-import { applyAggDelta, applyFull, applyRowsDelta } from './programs.ts';
+import { applyAggDelta, applyFull, applyRowsDelta, type ChangeSink } from './programs.ts';
 import { checkRecord, traced, type RefreshHooks, type RefreshResult } from './refresh.ts';
 import { isRowTooBig, toastedTemps } from './temp.ts';
 
@@ -67,14 +67,37 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
       // under the node's lock: see refreshNode); each read log's high mark in this snapshot.
       // (Only incremental MVs have watermarks, and only they need to know whether they are consumed.)
       const list = sorted.map(quote).join(', ');
-      const wm = await head.script<{ consumer: string; input: string; mark: number; log_max: number | null; consumed: string[] }>([
+      const wm = await head.script<{ consumer: string; input: string; mark: number; log_max: number | null; consumers: string[] }>([
         settings,
-        `SELECT w.consumer, w.input, w.mark, ${logMax} AS log_max, ARRAY(SELECT DISTINCT c.input FROM mvkit.ivm_watermarks c WHERE c.input IN (${list})) AS consumed FROM mvkit.ivm_watermarks w WHERE w.consumer IN (${list}) FOR UPDATE OF w`,
+        `SELECT w.consumer, w.input, w.mark, ${logMax} AS log_max, ARRAY(SELECT c.input || E'\\n' || c.consumer FROM mvkit.ivm_watermarks c WHERE c.input IN (${list})) AS consumers FROM mvkit.ivm_watermarks w WHERE w.consumer IN (${list}) FOR UPDATE OF w`,
       ]);
-      const consumed = new Set(wm[0]?.consumed ?? []);
+      // The readers of each MV's log ("input\nconsumer"): MVs, and sync's consumers, outside the unit or in it.
+      const readers = new Map<string, string[]>();
+      for (const pair of wm[0]?.consumers ?? []) {
+        const [input, consumer] = pair.split('\n') as [string, string];
+        readers.set(input, [...(readers.get(input) ?? []), consumer]);
+      }
+      const consumed = new Set(readers.keys());
+      const inUnit = new Set(incremental.map((p) => p.node.name));
+      /**
+       * Whether an MV's change can be handed to its consumers instead of written to its log: every
+       * reader of the log is an incremental MV of this unit (refreshed after it, in this
+       * transaction) that has read the log to its end. Its watermark then stays where it is, the
+       * log gains nothing, and the table holds the change: consistent for every reader, since
+       * there is none other (a reader created meanwhile waits for the node's lock, held by the unit).
+       */
+      const handsOff = (name: string): boolean => {
+        const rs = readers.get(name) ?? [];
+        return rs.length > 0 && rs.every((c) => {
+          if (!inUnit.has(c)) return false;
+          const row = wm.find((r) => r.consumer === c && r.input === name);
+          return !!row && (row.log_max === null || Number(row.log_max) <= Number(row.mark));
+        });
+      };
       const results: RefreshResult[] = [];
-      // MVs of the unit that wrote rows to their log in this transaction.
+      // MVs of the unit that wrote rows to their log, or handed them over, in this transaction.
       const wrote = new Set<string>();
+      const handed = new Map<string, HandOff>();
       // Session temp tables filled in this transaction (see readDeltas).
       const filled = new Set<string>();
       for (const [k, plan] of plans.entries()) {
@@ -101,14 +124,18 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
           });
           if (pending) {
             // A node before this one may have turned sorting off for the rest of its work.
-            const marks: Map<string, Mark> = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), k > 0 ? ['SET LOCAL enable_sort = on'] : [], filled);
+            const marks: Map<string, Mark> = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), k > 0 ? ['SET LOCAL enable_sort = on'] : [], filled, handed);
             inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
             if (inputRows > 0) {
-              if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows } = await applyAggDelta(tx, plan, marks, logs));
-              else rowsChanged = await applyRowsDelta(tx, plan, marks, logs);
+              const sink: ChangeSink = !logs ? 'none' : handsOff(name) ? 'handoff' : 'log';
+              let handoff: HandOff | undefined;
+              if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows, handoff } = await applyAggDelta(tx, plan, marks, sink));
+              else ({ changed: rowsChanged, handoff } = await applyRowsDelta(tx, plan, marks, sink));
+              if (handoff) handed.set(name, handoff);
             }
             if (logs && rowsChanged > 0) wrote.add(name);
-            for (const [input, m] of marks) if (m.to !== m.from) moved.push({ consumer: name, input, mark: m.to });
+            // A handed-over delta leaves the watermark where it is (see Mark.handoff).
+            for (const [input, m] of marks) if (m.to !== m.from && !m.handoff) moved.push({ consumer: name, input, mark: m.to });
           }
         }
         const pause = options.pauseInTransaction?.(name) ?? 0;

@@ -123,4 +123,49 @@ describe('a chain refreshed as one unit', () => {
     await refreshAll(db, manifest);
     await expectVerified(db, manifest);
   }, 240_000);
+
+  it('an MV whose every reader is in the unit hands its change over instead of logging it; a reader outside the unit (another selection, a sync consumer) gets the log', async () => {
+    const db = await openPglite();
+    open.push(db);
+    await runScenario(db, manifest, [], seed);
+    await refreshAll(db, manifest);
+    const chain = ['messages', 'messages_enriched', 'delivery_hourly', 'delivery_daily', 'tenant_channel_daily', 'tenant_daily'].filter((n) => mvNames(manifest).includes(n));
+    const marks = async () => Object.fromEntries((await db.query<{ k: string; mark: number }>("SELECT consumer || ' <- ' || input AS k, mark::int AS mark FROM mvkit.ivm_watermarks")).map((r) => [r.k, r.mark]));
+    const logged = async () => {
+      const out: Record<string, number> = {};
+      for (const n of chain) out[n] = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM mvkit.ivm_log_${n}`))[0]!.n;
+      return out;
+    };
+
+    // The whole chain as one unit: every MV but the last is read only by the next one, in the unit.
+    for (const o of more) await applyOp(db, o);
+    const before = await marks();
+    const results = await refreshAll(db, manifest);
+    expect(results.find((r) => r.node === 'messages')!.rowsChanged).toBeGreaterThan(0);
+    expect(results.find((r) => r.node === 'messages_enriched')!.rowsChanged).toBeGreaterThan(0);
+    // Nothing was written to any MV's log, and no watermark on an MV moved (the log did not grow).
+    expect(await logged()).toEqual(Object.fromEntries(chain.map((n) => [n, 0])));
+    const after = await marks();
+    for (const [k, m] of Object.entries(after)) if (chain.some((n) => k.endsWith(`<- ${n}`))) expect(m).toBe(before[k]);
+    await expectVerified(db, manifest);
+
+    // A selection that leaves messages_enriched's reader out: messages_enriched logs its change,
+    // and delivery_hourly, refreshed later on its own, reads it from the log.
+    await applyOp(db, { op: 'submit', rows: [{ t: 0, m: 7, c: 1, ch: 0, country: 'US', at: 7300 }] });
+    await refreshAll(db, manifest, { select: ['messages', 'messages_enriched'] });
+    expect((await logged()).messages_enriched).toBeGreaterThan(0);
+    await refreshAll(db, manifest, { select: ['delivery_hourly', 'delivery_daily', 'tenant_channel_daily', 'tenant_daily'] });
+    await expectVerified(db, manifest, chain);
+
+    // A reader of delivery_daily's log outside the engine's MVs (sync registers so): it is logged
+    // in a unit of the whole chain, and that reader's watermark is left where it was.
+    const [{ h }] = (await db.query<{ h: number }>('SELECT COALESCE(max(_seq), 0)::int AS h FROM mvkit.ivm_log_delivery_daily')) as [{ h: number }];
+    await db.query("INSERT INTO mvkit.ivm_watermarks (consumer, input, mark) VALUES ('sync:test', 'delivery_daily', $1)", [h]);
+    await applyOp(db, { op: 'receipt', rows: [{ t: 0, m: 7, status: 2, error: null, at: 7330 }] });
+    await refreshAll(db, manifest);
+    const n = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM mvkit.ivm_log_delivery_daily WHERE _seq > $1', [h]);
+    expect(n[0]!.n).toBeGreaterThan(0);
+    expect((await logged()).messages_enriched).toBe(0);
+    await expectVerified(db, manifest);
+  }, 180_000);
 });
