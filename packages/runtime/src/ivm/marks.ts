@@ -2,7 +2,7 @@ import type { Db, Statement } from '../db/db.ts';
 import { SEQ, attached, logTable, quote } from './catalog.ts';
 import { logRows, type Mark } from './delta-sql.ts';
 import type { InputRef } from './node-plan.ts';
-import { analyzeOnce, fillTemp, tempName } from './temp.ts';
+import { analyzeOnce, fillTemp, tempName, type TempCache } from './temp.ts';
 
 /**
  * CONCURRENCY. Sequence numbers are handed out at INSERT time but commit in any order: T1 takes
@@ -139,17 +139,39 @@ export interface HandOff {
  * `prefix`: statements (settings) sent first, in the same round trip. `filled`: the temp tables
  * already filled in this transaction (by the refreshes of a unit), updated here.
  */
-export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false, inPlace = false, prefix: readonly Statement[] = [], filled?: Set<string>, handed?: ReadonlyMap<string, HandOff>): Promise<Map<string, Mark>> {
+export interface ReadDeltasOptions {
+  /** Statements (settings) sent first, in the same round trip. */
+  readonly prefix?: readonly Statement[];
+  /** The temp tables already filled in this transaction (by the refreshes of a unit), updated here. */
+  readonly filled?: Set<string>;
+  /** Deltas handed over by the inputs' refreshes earlier in the unit (see Mark.handoff). */
+  readonly handed?: ReadonlyMap<string, HandOff>;
+  /** The session's known temp tables (see TempCache). */
+  readonly temps?: TempCache;
+}
+
+export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false, inPlace = false, options: ReadDeltasOptions = {}): Promise<Map<string, Mark>> {
+  const { prefix = [], filled, handed, temps } = options;
+  const probes: string[] = [];
+  // Statistics: gathered once per session and table (analyzeOnce); with a cache, whether the
+  // table has them afterwards is read back (a{k}) so that later refreshes skip the statement.
+  const analyzed: [string, number][] = [];
+  const analyze = (table: string, k: number): Statement[] => {
+    if (!temps) return [analyzeOnce(table)];
+    if (temps.isAnalyzed(table)) return [];
+    probes.push(`${temps.analyzedProbe(table)} AS a${k}`);
+    analyzed.push([table, k]);
+    return temps.analyze(table);
+  };
   const distinct = inputs.filter((i, k) => inputs.findIndex((j) => j.relation === i.relation) === k);
   const stmts: Statement[] = [];
-  const probes: string[] = [];
   const tables = new Map<string, string>();
   distinct.forEach((i, k) => {
     const from = watermarks.get(i.relation) ?? 0;
     // Handed over by the input's refresh in this unit: read where it lies, with statistics.
     const h = handed?.get(i.relation);
     if (h) {
-      stmts.push(analyzeOnce(h.table));
+      stmts.push(...analyze(h.table, k));
       return;
     }
     const cols = i.columns.join(', ');
@@ -187,12 +209,13 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     // copy an earlier consumer left is emptied first (its COMMIT has not emptied it yet).
     if (filled?.has(table)) stmts.push(`DELETE FROM ${table}`);
     filled?.add(table);
-    stmts.push(...fillTemp(table, select), analyzeOnce(table));
+    stmts.push(...fillTemp(table, select, temps), ...analyze(table, k));
     probes.push(`(SELECT count(*) FROM ${table})::int AS c${k}`);
     tables.set(i.relation, table);
   });
   if (!probes.length && (prefix.length || stmts.length)) await tx.script([...prefix, ...stmts]);
   const [p] = probes.length ? await tx.script<Record<string, unknown>>([...prefix, ...stmts, `SELECT ${probes.join(', ')}`]) : [{}];
+  for (const [table, k] of analyzed) temps?.noteAnalyzed(table, p?.[`a${k}`]);
   const marks = new Map<string, Mark>();
   distinct.forEach((i, k) => {
     const from = watermarks.get(i.relation) ?? 0;

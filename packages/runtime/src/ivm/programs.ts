@@ -3,7 +3,7 @@ import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
 import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
 import { consolidatesInput, countsNonNull, lookupExpr, readsDeltaInPlace, type AggRef, type NodePlan } from './node-plan.ts';
-import { ensureTemp, fillTemp, likeTemp, tempName } from './temp.ts';
+import { ensureTemp, fillTemp, likeTemp, tempName, type TempCache } from './temp.ts';
 import type { HandOff } from './marks.ts';
 
 /**
@@ -53,7 +53,7 @@ const definitionOf = (plan: NodePlan) => [plan.node, plan.inputs];
  * groups left out) written to its log from O and the RETURNING of the update and the insert.
  * The CTEs run in order on one snapshot, and a CTE that is never read still runs to completion.
  */
-export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log'): Promise<{ changed: number; inputRows: number; handoff?: HandOff }> {
+export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log', temps?: TempCache): Promise<{ changed: number; inputRows: number; handoff?: HandOff }> {
   const logged = sink === 'log';
   const name = plan.node.name;
   const g = plan.projections;
@@ -87,18 +87,18 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
 FROM (
 ${deltaRows(plan, marks, select)}
 ) x
-GROUP BY ${gs.join(', ')}`);
+GROUP BY ${gs.join(', ')}`, temps);
   const declared = plan.node.columns.map((c) => c.name);
   const list = declared.join(', ');
   // The change handed over (sink 'handoff'): the MV's declared columns and a weight.
   const H = tempName('h', name, def);
   const setup = [
-    ...(sink === 'handoff' ? [ensureTemp(H, `SELECT ${list}, 1::int AS __w FROM ${name}`)] : []),
+    ...(sink !== 'handoff' ? [] : temps ? temps.create(H, `SELECT ${list}, 1::int AS __w FROM ${name}`) : [ensureTemp(H, `SELECT ${list}, 1::int AS __w FROM ${name}`)]),
     // A range read in place is estimated from stale statistics, often at a few rows, for which
     // the planner sorts to group; the delta is grouped by hashing whatever its size. Left off
     // for the rest of the refresh: nothing after it needs a sort (lookups, hash joins).
     ...(inPlace ? ['SET LOCAL enable_sort = off', ...fillD] : fillD),
-    likeTemp(O, name),
+    ...(temps ? temps.like(O, name) : [likeTemp(O, name)]),
     explainable(`INSERT INTO ${O} SELECT t.* FROM ${D} d JOIN ${name} t ON t._ivm_k = d._ivm_k`),
   ];
   // Only a group whose count the delta lowers can end below zero (none over append-only inputs).
@@ -121,7 +121,7 @@ GROUP BY ${gs.join(', ')}`);
       return `(d._ivm_del_${a.name} IS NOT NULL AND (o.${a.name} IS NULL OR (d._ivm_del_${a.name} ${op} o.${a.name} AND NOT (d.${a.name} IS NOT NULL AND d.${a.name} ${beyond} d._ivm_del_${a.name}))))`;
     });
     setup.push(...fillTemp(RC, `SELECT d._ivm_k, ${g.map((p) => `d.${p.name}`).join(', ')} FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k
-WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0`));
+WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0`, temps));
     probes.push(`(SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM ${RC}) AS patterns`);
   }
   const [c] = await tx.script<{ neg: number; patterns: string[] | null; n?: number }>([...setup, `SELECT ${probes.join(', ')}`]);
@@ -248,7 +248,7 @@ GROUP BY ${gexprs.join(', ')}`;
  * per distinct row, zeros dropped) is exactly the MV's change: delete by key, insert, log it;
  * one round trip.
  */
-export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log'): Promise<{ changed: number; handoff?: HandOff }> {
+export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log', temps?: TempCache): Promise<{ changed: number; handoff?: HandOff }> {
   const logged = sink === 'log';
   const name = plan.node.name;
   const names = plan.projections.map((p) => p.name);
@@ -263,7 +263,7 @@ FROM (
 ${deltaRows(plan, marks, select)}
 ) x
 GROUP BY ${[...names, '_ivm_k'].join(', ')}
-HAVING SUM(__w) <> 0`),
+HAVING SUM(__w) <> 0`, temps),
     ...(plan.multiset ? multisetWrites(plan, D, logged) : [
       explainable(`DELETE FROM ${name} t USING ${D} d WHERE d.__w < 0 AND t._ivm_k = d._ivm_k`),
       explainable(`INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM ${D} WHERE __w > 0`),

@@ -6,7 +6,7 @@ import { externalHighMarks, readDeltas } from './marks.ts';
 import type { Mark } from './delta-sql.ts';
 import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
 import { applyAggDelta, applyFull, applyRowsDelta } from './programs.ts';
-import { isRowTooBig, toastedTemps } from './temp.ts';
+import { isRowTooBig, TempCache, toastedTemps } from './temp.ts';
 import { refreshUnit } from './unit.ts';
 
 export interface RefreshResult {
@@ -55,8 +55,11 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
     await options.afterHighMarks?.(name);
     trace?.write(`[ivm ${name}] before the transaction ${(performance.now() - started).toFixed(1)} ms\n`);
     let finish = '';
+    // The session's temp tables this attempt created or analyzed: known once it has committed.
+    let temps = TempCache.of(db);
     const attempt = () => db.transaction(async (t) => {
       advanced.length = 0;
+      temps = TempCache.of(db);
       const tx = trace ? traced(t, name, trace) : t;
       // Quiet: the session temp tables' CREATE ... IF NOT EXISTS notices. Asynchronous commit: a
       // refresh holds only derived data, and its MV, log and watermarks commit together, so a
@@ -84,11 +87,11 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
         for (const i of plan.inputs) {
           if (!watermarks.has(i.relation)) throw new RefreshError(`${name} has no watermark for its input ${i.relation}`, { hint: 'drop and recreate the node' });
         }
-        marks = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan));
+        marks = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), { temps });
         inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
         if (inputRows === 0) rowsChanged = 0;
-        else if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows } = await applyAggDelta(tx, plan, marks, consumed ? 'log' : 'none'));
-        else ({ changed: rowsChanged } = await applyRowsDelta(tx, plan, marks, consumed ? 'log' : 'none'));
+        else if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows } = await applyAggDelta(tx, plan, marks, consumed ? 'log' : 'none', temps));
+        else ({ changed: rowsChanged } = await applyRowsDelta(tx, plan, marks, consumed ? 'log' : 'none', temps));
         for (const [input, m] of marks) if (m.to !== m.from) advanced.push(input);
       }
       const pause = options.pauseInTransaction?.(name) ?? 0;
@@ -114,6 +117,7 @@ INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, d
       result = await attempt();
     }
     locked = false;
+    temps.committed();
     const committed = performance.now();
     // An MV's own log is trimmed by its consumers' refreshes; without consumers it is emptied here
     // (entries left from before its consumers were dropped). An input's log can only be trimmed

@@ -7,7 +7,7 @@ import { externalHighMarks, readDeltas, type HandOff } from './marks.ts';
 import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
 import { applyAggDelta, applyFull, applyRowsDelta, type ChangeSink } from './programs.ts';
 import { checkRecord, traced, type RefreshHooks, type RefreshResult } from './refresh.ts';
-import { isRowTooBig, toastedTemps } from './temp.ts';
+import { isRowTooBig, TempCache, toastedTemps } from './temp.ts';
 
 export interface UnitOptions extends RefreshHooks {
   /** Logs the committed unit may trim (see trimLogs), collected for the caller. */
@@ -54,9 +54,12 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
     let finish = '';
     let moved: { consumer: string; input: string; mark: number }[] = [];
     let logged = new Map<string, boolean>();
+    // The session's temp tables this attempt created or analyzed: known once it has committed.
+    let temps = TempCache.of(db);
     const attempt = () => db.transaction(async (t) => {
       moved = [];
       logged = new Map();
+      temps = TempCache.of(db);
       const head = trace ? traced(t, 'unit', trace) : t;
       // Quiet notices, asynchronous commit (see refreshNode), REPEATABLE READ: one snapshot for the unit.
       const settings = 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL client_min_messages = warning; SET LOCAL synchronous_commit = off';
@@ -124,13 +127,13 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
           });
           if (pending) {
             // A node before this one may have turned sorting off for the rest of its work.
-            const marks: Map<string, Mark> = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), k > 0 ? ['SET LOCAL enable_sort = on'] : [], filled, handed);
+            const marks: Map<string, Mark> = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), { prefix: k > 0 ? ['SET LOCAL enable_sort = on'] : [], filled, handed, temps });
             inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
             if (inputRows > 0) {
               const sink: ChangeSink = !logs ? 'none' : handsOff(name) ? 'handoff' : 'log';
               let handoff: HandOff | undefined;
-              if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows, handoff } = await applyAggDelta(tx, plan, marks, sink));
-              else ({ changed: rowsChanged, handoff } = await applyRowsDelta(tx, plan, marks, sink));
+              if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows, handoff } = await applyAggDelta(tx, plan, marks, sink, temps));
+              else ({ changed: rowsChanged, handoff } = await applyRowsDelta(tx, plan, marks, sink, temps));
               if (handoff) handed.set(name, handoff);
             }
             if (logs && rowsChanged > 0) wrote.add(name);
@@ -163,6 +166,7 @@ ${results.map((r) => `(${quote(r.node)}, ${quote(r.mode)}, ${r.reason === undefi
       results = await attempt();
     }
     locked = false;
+    temps.committed();
     // What the committed unit may trim: the logs its watermarks moved past, and the own log of
     // an MV whose log nothing reads (entries left from before its consumers were dropped).
     for (const m of moved) {
