@@ -1,7 +1,7 @@
 import { relationsOf, type Manifest } from '@mvkit/compiler';
 import { sqlOf, type Db, type Statement } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
-import { KEY_COLLATION, lockNodeRecord, logTable, needsChangeLog, nodeLockKey, quote, unlockNode, unlockSql, type NodeRecord } from './catalog.ts';
+import { KEY_COLLATION, REFRESH_SETTINGS, lockNodeRecord, logTable, needsChangeLog, nodeLockKey, quote, unlockNode, unlockSql, type NodeRecord } from './catalog.ts';
 import { externalHighMarks, readDeltas } from './marks.ts';
 import type { Mark } from './delta-sql.ts';
 import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
@@ -65,7 +65,7 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
       // refresh holds only derived data, and its MV, log and watermarks commit together, so a
       // server crash can lose the newest refreshes (WAL keeps them in order) but never half of
       // one; the next refresh redoes them. Spares a WAL flush per MV on servers that wait for it.
-      const settings = 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL client_min_messages = warning; SET LOCAL synchronous_commit = off';
+      const settings = REFRESH_SETTINGS;
       let rowsChanged: number;
       let inputRows = 0;
       let marks: Map<string, Mark> | undefined;

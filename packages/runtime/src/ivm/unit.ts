@@ -1,7 +1,7 @@
 import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
-import { logTable, lockSql, needsChangeLog, quote, recordsSql, unlockSql, type NodeRecord } from './catalog.ts';
+import { logTable, lockSql, REFRESH_SETTINGS, needsChangeLog, quote, recordsSql, unlockSql, type NodeRecord } from './catalog.ts';
 import type { Mark } from './delta-sql.ts';
 import { externalHighMarks, readDeltas, type HandOff } from './marks.ts';
 import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
@@ -62,7 +62,7 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
       temps = TempCache.of(db);
       const head = trace ? traced(t, 'unit', trace) : t;
       // Quiet notices, asynchronous commit (see refreshNode), REPEATABLE READ: one snapshot for the unit.
-      const settings = 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL client_min_messages = warning; SET LOCAL synchronous_commit = off';
+      const settings = REFRESH_SETTINGS;
       const logMax = engineInputs.length
         ? `CASE w.input ${engineInputs.map((i) => `WHEN ${quote(i)} THEN (SELECT max(_seq) FROM ${logTable(i)})`).join(' ')} END::bigint`
         : 'NULL::bigint';
