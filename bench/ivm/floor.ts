@@ -6,15 +6,10 @@
  * batches touch (new messages, and the last historical messages, whose campaigns are updated).
  */
 import type { Db } from '../../packages/runtime/src/db/db.ts';
-import { CHAIN } from './peer.ts';
+import { CHAIN, TIME } from './peer.ts';
 
 const floorTable = (name: string) => `floor_${name}`;
 
-/** The column of each MV that places its rows in time, and whether the window is in hours. */
-const TIME: Record<string, string> = {
-  messages: 'submitted_at', messages_enriched: 'submitted_at', delivery_hourly: 'hour',
-  delivery_daily: 'day', tenant_channel_daily: 'day', tenant_daily: 'day',
-};
 
 export interface Floor {
   /** Finds what changed since the last apply (untimed). */

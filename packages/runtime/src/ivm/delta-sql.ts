@@ -15,6 +15,14 @@ export interface Mark {
   readonly table?: string;
   /** The delta is consolidated as it is read (each distinct row once with its net weight, zeros dropped); not set for a range consolidated as it lies. */
   readonly consolidated?: boolean;
+  /**
+   * The delta was handed over in `table` by the input's refresh earlier in the same unit and is
+   * not in the input's log (see refreshUnit): the input's table already holds it. `from` is the
+   * watermark, which stays; `to` is from + 0.5, a position between it and the log's next number
+   * that stands for "after this unit's change", so that the state at `from` is the table minus
+   * the handed-over rows and the state at `to` the table itself.
+   */
+  readonly handoff?: boolean;
 }
 export type Marks = ReadonlyMap<string, Mark>;
 

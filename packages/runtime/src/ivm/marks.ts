@@ -2,7 +2,7 @@ import type { Db, Statement } from '../db/db.ts';
 import { SEQ, attached, logTable, quote } from './catalog.ts';
 import { logRows, type Mark } from './delta-sql.ts';
 import type { InputRef } from './node-plan.ts';
-import { analyzeOnce, fillTemp, tempName } from './temp.ts';
+import { analyzeOnce, fillTemp, tempName, type TempCache } from './temp.ts';
 
 /**
  * CONCURRENCY. Sequence numbers are handed out at INSERT time but commit in any order: T1 takes
@@ -114,6 +114,12 @@ export async function readMarks(tx: Db, inputs: readonly InputRef[], watermarks:
   return marks;
 }
 
+/** An MV's change handed to its consumers in the same unit: a session temp table (columns + __w), consolidated. */
+export interface HandOff {
+  readonly table: string;
+  readonly rows: number;
+}
+
 /**
  * The marks of one refresh with their deltas materialized, in one round trip whatever the
  * number of inputs: a script that copies each input's range (W, H] into a session temp table
@@ -130,14 +136,44 @@ export async function readMarks(tx: Db, inputs: readonly InputRef[], watermarks:
  * lies, and `changes` is only 1 when the range holds a row, 0 when not (its size is not counted).
  * An engine-written log range that one refresh of its MV wrote is consolidated as it lies: its
  * mark says so (`consolidated` false: read as is), which spares grouping it on every column.
+ * `prefix`: statements (settings) sent first, in the same round trip. `filled`: the temp tables
+ * already filled in this transaction (by the refreshes of a unit), updated here.
  */
-export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false, inPlace = false): Promise<Map<string, Mark>> {
+export interface ReadDeltasOptions {
+  /** Statements (settings) sent first, in the same round trip. */
+  readonly prefix?: readonly Statement[];
+  /** The temp tables already filled in this transaction (by the refreshes of a unit), updated here. */
+  readonly filled?: Set<string>;
+  /** Deltas handed over by the inputs' refreshes earlier in the unit (see Mark.handoff). */
+  readonly handed?: ReadonlyMap<string, HandOff>;
+  /** The session's known temp tables (see TempCache). */
+  readonly temps?: TempCache;
+}
+
+export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false, inPlace = false, options: ReadDeltasOptions = {}): Promise<Map<string, Mark>> {
+  const { prefix = [], filled, handed, temps } = options;
+  const probes: string[] = [];
+  // Statistics: gathered once per session and table (analyzeOnce); with a cache, whether the
+  // table has them afterwards is read back (a{k}) so that later refreshes skip the statement.
+  const analyzed: [string, number][] = [];
+  const analyze = (table: string, k: number): Statement[] => {
+    if (!temps) return [analyzeOnce(table)];
+    if (temps.isAnalyzed(table)) return [];
+    probes.push(`${temps.analyzedProbe(table)} AS a${k}`);
+    analyzed.push([table, k]);
+    return temps.analyze(table);
+  };
   const distinct = inputs.filter((i, k) => inputs.findIndex((j) => j.relation === i.relation) === k);
   const stmts: Statement[] = [];
-  const probes: string[] = [];
   const tables = new Map<string, string>();
   distinct.forEach((i, k) => {
     const from = watermarks.get(i.relation) ?? 0;
+    // Handed over by the input's refresh in this unit: read where it lies, with statistics.
+    const h = handed?.get(i.relation);
+    if (h) {
+      stmts.push(...analyze(h.table, k));
+      return;
+    }
     const cols = i.columns.join(', ');
     let select: string;
     if (i.engineWritten) {
@@ -169,14 +205,25 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
         : logRows(i, `_seq > ${from} AND _seq <= ${to}`, consolidate);
     }
     const table = tempName('in', i.relation, [i.capture, i.engineWritten, i.columns, i.types]);
-    stmts.push(...fillTemp(table, select), analyzeOnce(table));
+    // A table of one input is shared by its consumers: within one transaction (a unit), the
+    // copy an earlier consumer left is emptied first (its COMMIT has not emptied it yet).
+    if (filled?.has(table)) stmts.push(`DELETE FROM ${table}`);
+    filled?.add(table);
+    stmts.push(...fillTemp(table, select, temps), ...analyze(table, k));
     probes.push(`(SELECT count(*) FROM ${table})::int AS c${k}`);
     tables.set(i.relation, table);
   });
-  const [p] = probes.length ? await tx.script<Record<string, unknown>>([...stmts, `SELECT ${probes.join(', ')}`]) : [{}];
+  if (!probes.length && (prefix.length || stmts.length)) await tx.script([...prefix, ...stmts]);
+  const [p] = probes.length ? await tx.script<Record<string, unknown>>([...prefix, ...stmts, `SELECT ${probes.join(', ')}`]) : [{}];
+  for (const [table, k] of analyzed) temps?.noteAnalyzed(table, p?.[`a${k}`]);
   const marks = new Map<string, Mark>();
   distinct.forEach((i, k) => {
     const from = watermarks.get(i.relation) ?? 0;
+    const h = handed?.get(i.relation);
+    if (h) {
+      marks.set(i.relation, { from, to: from + 0.5, changes: h.rows, beyond: false, table: h.table, consolidated: true, handoff: true });
+      return;
+    }
     const to = i.engineWritten ? Math.max(from, Number(p?.[`h${k}`] ?? 0)) : Math.max(from, external.get(i.relation) ?? from);
     const beyond = !i.engineWritten && i.capture === 'log' && !!p?.[`b${k}`];
     const n = Number(p?.[`c${k}`] ?? 0);

@@ -3,7 +3,14 @@ import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
 import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
 import { consolidatesInput, countsNonNull, lookupExpr, readsDeltaInPlace, type AggRef, type NodePlan } from './node-plan.ts';
-import { fillTemp, likeTemp, tempName } from './temp.ts';
+import { ensureTemp, fillTemp, likeTemp, tempName, type TempCache } from './temp.ts';
+import type { HandOff } from './marks.ts';
+
+/**
+ * Where a refresh writes the MV's change: its log ('log'), nowhere ('none': nothing reads the
+ * log), or a session temp table handed to its consumers later in the same unit ('handoff').
+ */
+export type ChangeSink = 'log' | 'none' | 'handoff';
 
 /** Populates an empty storage table from the inputs at their high marks. */
 export async function populate(tx: Db, plan: NodePlan, marks: Marks): Promise<number> {
@@ -46,7 +53,8 @@ const definitionOf = (plan: NodePlan) => [plan.node, plan.inputs];
  * groups left out) written to its log from O and the RETURNING of the update and the insert.
  * The CTEs run in order on one snapshot, and a CTE that is never read still runs to completion.
  */
-export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, logged = true): Promise<{ changed: number; inputRows: number }> {
+export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log', temps?: TempCache): Promise<{ changed: number; inputRows: number; handoff?: HandOff }> {
+  const logged = sink === 'log';
   const name = plan.node.name;
   const g = plan.projections;
   const select = [...g.map((p, i) => `${p.expr} AS _g${i}`), ...plan.aggs.map((a, i) => `${a.arg ?? 'NULL'} AS _a${i}`)].join(', ');
@@ -79,14 +87,22 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, logged
 FROM (
 ${deltaRows(plan, marks, select)}
 ) x
-GROUP BY ${gs.join(', ')}`);
+GROUP BY ${gs.join(', ')}`, temps);
+  const declared = plan.node.columns.map((c) => c.name);
+  const list = declared.join(', ');
+  // The change handed over (sink 'handoff'): the MV's declared columns and a weight.
+  const H = tempName('h', name, def);
   const setup = [
+    ...(sink !== 'handoff' ? [] : temps ? temps.create(H, `SELECT ${list}, 1::int AS __w FROM ${name}`) : [ensureTemp(H, `SELECT ${list}, 1::int AS __w FROM ${name}`)]),
     // A range read in place is estimated from stale statistics, often at a few rows, for which
     // the planner sorts to group; the delta is grouped by hashing whatever its size. Left off
     // for the rest of the refresh: nothing after it needs a sort (lookups, hash joins).
     ...(inPlace ? ['SET LOCAL enable_sort = off', ...fillD] : fillD),
-    likeTemp(O, name),
-    explainable(`INSERT INTO ${O} SELECT t.* FROM ${D} d JOIN ${name} t ON t._ivm_k = d._ivm_k`),
+    ...(temps ? temps.like(O, name) : [likeTemp(O, name)]),
+    // Old images by key lookups, driven by the delta: a join the planner is free to plan hashes
+    // the whole store once the delta is large enough (25,000 groups), a sequential scan of every
+    // row at every refresh (2.5M messages: ~1 s); the lookups cost ~5 µs a group at any size.
+    explainable(`INSERT INTO ${O} SELECT t.* FROM ${D} d CROSS JOIN LATERAL (SELECT * FROM ${name} t WHERE t._ivm_k = d._ivm_k OFFSET 0) t`),
   ];
   // Only a group whose count the delta lowers can end below zero (none over append-only inputs).
   const probes = [insertOnly ? '0 AS neg' : `(SELECT count(*) FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k WHERE d._ivm_count < 0 AND COALESCE(o._ivm_count, 0) + d._ivm_count < 0)::int AS neg`];
@@ -108,7 +124,7 @@ GROUP BY ${gs.join(', ')}`);
       return `(d._ivm_del_${a.name} IS NOT NULL AND (o.${a.name} IS NULL OR (d._ivm_del_${a.name} ${op} o.${a.name} AND NOT (d.${a.name} IS NOT NULL AND d.${a.name} ${beyond} d._ivm_del_${a.name}))))`;
     });
     setup.push(...fillTemp(RC, `SELECT d._ivm_k, ${g.map((p) => `d.${p.name}`).join(', ')} FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k
-WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0`));
+WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0`, temps));
     probes.push(`(SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM ${RC}) AS patterns`);
   }
   const [c] = await tx.script<{ neg: number; patterns: string[] | null; n?: number }>([...setup, `SELECT ${probes.join(', ')}`]);
@@ -138,8 +154,6 @@ WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0
     ...sums.map((a) => `d._ivm_nn_${a.name}`),
   ];
   const set = ['_ivm_count = t._ivm_count + d._ivm_count', ...plan.aggs.flatMap((a) => mergeOf(a, recompute))];
-  const declared = plan.node.columns.map((c) => c.name);
-  const list = declared.join(', ');
   // Two images of one key hold the same group values (the key is their JSON text): only the
   // aggregates can differ, so only they are compared.
   const measured = plan.aggs.map((a) => a.name);
@@ -175,11 +189,15 @@ WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0
     // ch is read once, by the log's INSERT (or by the count when nothing is logged), so it is
     // inlined there rather than collected into a tuplestore of whole images and scanned twice.
     ...(logged ? [`lg AS (INSERT INTO ${logTable(name)} (_w, ${list}) SELECT w, ${list} FROM ch RETURNING _w)`] : []),
+    ...(sink === 'handoff' ? [`lg AS (INSERT INTO ${H} (${list}, __w) SELECT ${list}, w FROM ch RETURNING __w AS _w)`] : []),
   ];
   // Groups changed: each has one new image, except a deleted group, which has none.
-  const images = logged ? 'SELECT count(*) FROM lg WHERE _w = 1' : 'SELECT count(*) FROM ch WHERE w = 1';
-  const [r] = await tx.query<{ n: number }>(explainable(`WITH ${ctes.join(',\n')}\nSELECT ((${images}) + (SELECT count(*) FROM del))::int AS n`));
-  return { changed: r?.n ?? 0, inputRows };
+  const images = sink !== 'none' ? 'SELECT count(*) FROM lg WHERE _w = 1' : 'SELECT count(*) FROM ch WHERE w = 1';
+  const handed = sink === 'handoff' ? ', (SELECT count(*) FROM lg)::int AS h' : '';
+  const [r] = await tx.query<{ n: number; h?: number }>(explainable(`WITH ${ctes.join(',\n')}\nSELECT ((${images}) + (SELECT count(*) FROM del))::int AS n${handed}`));
+  const out: { changed: number; inputRows: number; handoff?: HandOff } = { changed: r?.n ?? 0, inputRows };
+  if (sink === 'handoff' && r?.h) out.handoff = { table: H, rows: r.h };
+  return out;
 }
 
 /** The SET clause of an existing group: stored value `t.x` merged with the delta's `d.x`. */
@@ -233,12 +251,13 @@ GROUP BY ${gexprs.join(', ')}`;
  * per distinct row, zeros dropped) is exactly the MV's change: delete by key, insert, log it;
  * one round trip.
  */
-export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks, logged = true): Promise<number> {
+export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log', temps?: TempCache): Promise<{ changed: number; handoff?: HandOff }> {
+  const logged = sink === 'log';
   const name = plan.node.name;
   const names = plan.projections.map((p) => p.name);
   const select = [...plan.projections.map((p) => `${p.expr} AS ${p.name}`), `${keyText(plan.keyExprs)} AS _ivm_k`].join(', ');
   const D = tempName('rows', name, definitionOf(plan));
-  const [r] = await tx.script<{ n: number }>([
+  const [r] = await tx.script<{ n: number; h?: number }>([
     // Consolidated by hashing: sorting the delta on every column costs about twice as much.
     // Left off for the rest of the refresh, which needs no sort.
     'SET LOCAL enable_sort = off',
@@ -247,16 +266,19 @@ FROM (
 ${deltaRows(plan, marks, select)}
 ) x
 GROUP BY ${[...names, '_ivm_k'].join(', ')}
-HAVING SUM(__w) <> 0`),
+HAVING SUM(__w) <> 0`, temps),
     ...(plan.multiset ? multisetWrites(plan, D, logged) : [
       explainable(`DELETE FROM ${name} t USING ${D} d WHERE d.__w < 0 AND t._ivm_k = d._ivm_k`),
       explainable(`INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM ${D} WHERE __w > 0`),
       ...(logged ? [explainable(`INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM ${D}`)] : []),
     ]),
-    // Keys changed: the distinct keys of the delta (each has an old image out, a new one in, or both).
-    `SELECT count(*)::int AS n FROM (SELECT _ivm_k FROM ${D} GROUP BY _ivm_k) k`,
+    // Keys changed: the distinct keys of the delta (each has an old image out, a new one in, or
+    // both); handed over, D itself is the change (columns, _ivm_k, __w), consolidated.
+    `SELECT count(*)::int AS n${sink === 'handoff' ? `, (SELECT count(*) FROM ${D})::int AS h` : ''} FROM (SELECT _ivm_k FROM ${D} GROUP BY _ivm_k) k`,
   ]);
-  return r?.n ?? 0;
+  const out: { changed: number; handoff?: HandOff } = { changed: r?.n ?? 0 };
+  if (sink === 'handoff' && r?.h) out.handoff = { table: D, rows: r.h };
+  return out;
 }
 
 /**
@@ -289,6 +311,7 @@ export async function applyFull(tx: Db, plan: NodePlan): Promise<number> {
 )
 SELECT COALESCE(SUM(abs(w)), 0)::int AS n FROM diff`);
   const n = r?.n ?? 0;
-  if (n > 0) await tx.exec(`DELETE FROM ${name}; INSERT INTO ${name} SELECT * FROM _ivm_new;`);
+  // Dropped here, not only at COMMIT: the next full MV of a unit (one transaction) makes its own.
+  await tx.exec(`${n > 0 ? `DELETE FROM ${name}; INSERT INTO ${name} SELECT * FROM _ivm_new; ` : ''}DROP TABLE _ivm_new;`);
   return n;
 }

@@ -1,12 +1,13 @@
 import { relationsOf, type Manifest } from '@mvkit/compiler';
 import { sqlOf, type Db, type Statement } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
-import { KEY_COLLATION, lockNodeRecord, logTable, nodeLockKey, quote, unlockNode, unlockSql } from './catalog.ts';
+import { KEY_COLLATION, REFRESH_SETTINGS, lockNodeRecord, logTable, needsChangeLog, nodeLockKey, quote, unlockNode, unlockSql, type NodeRecord } from './catalog.ts';
 import { externalHighMarks, readDeltas } from './marks.ts';
 import type { Mark } from './delta-sql.ts';
 import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
 import { applyAggDelta, applyFull, applyRowsDelta } from './programs.ts';
-import { isRowTooBig, toastedTemps } from './temp.ts';
+import { isRowTooBig, TempCache, toastedTemps } from './temp.ts';
+import { refreshUnit } from './unit.ts';
 
 export interface RefreshResult {
   node: string;
@@ -49,26 +50,22 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
   // a failed statement: one taken just before the record failed to read is released there too).
   let locked = true;
   try {
-    const rec = await lockNodeRecord(db, name);
-    if (!rec) throw new RefreshError(`${name} has not been created on this target`, { hint: 'run mvkit apply (or createNode) first' });
-    if (rec.layout !== plan.layout) {
-      throw new RefreshError(`${name} is stored as "${rec.layout}" but its definition now needs "${plan.layout}"`, { hint: 'its definition changed: drop and recreate it (mvkit apply)' });
-    }
-    if (plan.layout !== 'full' && rec.key_collation !== KEY_COLLATION) {
-      throw new RefreshError(`${name} was stored by an earlier version of the engine: its key column compares under collation "${rec.key_collation}", the engine under "${KEY_COLLATION}"`, { hint: 'run mvkit apply: it rebuilds every MV whose storage changed' });
-    }
+    checkRecord(plan, await lockNodeRecord(db, name));
     const external = plan.layout === 'full' ? new Map<string, number>() : await externalHighMarks(db, plan.inputs);
     await options.afterHighMarks?.(name);
     trace?.write(`[ivm ${name}] before the transaction ${(performance.now() - started).toFixed(1)} ms\n`);
     let finish = '';
+    // The session's temp tables this attempt created or analyzed: known once it has committed.
+    let temps = TempCache.of(db);
     const attempt = () => db.transaction(async (t) => {
       advanced.length = 0;
+      temps = TempCache.of(db);
       const tx = trace ? traced(t, name, trace) : t;
       // Quiet: the session temp tables' CREATE ... IF NOT EXISTS notices. Asynchronous commit: a
       // refresh holds only derived data, and its MV, log and watermarks commit together, so a
       // server crash can lose the newest refreshes (WAL keeps them in order) but never half of
       // one; the next refresh redoes them. Spares a WAL flush per MV on servers that wait for it.
-      const settings = 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL client_min_messages = warning; SET LOCAL synchronous_commit = off';
+      const settings = REFRESH_SETTINGS;
       let rowsChanged: number;
       let inputRows = 0;
       let marks: Map<string, Mark> | undefined;
@@ -86,15 +83,15 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
           `SELECT input, mark, EXISTS (SELECT 1 FROM mvkit.ivm_watermarks c WHERE c.input = ${quote(name)}) AS consumed FROM mvkit.ivm_watermarks WHERE consumer = ${quote(name)} FOR UPDATE`,
         ]);
         const watermarks = new Map(wm.map((r) => [r.input, Number(r.mark)]));
-        consumed = wm.some((r) => r.consumed);
+        consumed = needsChangeLog(node, wm.some((r) => r.consumed));
         for (const i of plan.inputs) {
           if (!watermarks.has(i.relation)) throw new RefreshError(`${name} has no watermark for its input ${i.relation}`, { hint: 'drop and recreate the node' });
         }
-        marks = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan));
+        marks = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), { temps });
         inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
         if (inputRows === 0) rowsChanged = 0;
-        else if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows } = await applyAggDelta(tx, plan, marks, consumed));
-        else rowsChanged = await applyRowsDelta(tx, plan, marks, consumed);
+        else if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows } = await applyAggDelta(tx, plan, marks, consumed ? 'log' : 'none', temps));
+        else ({ changed: rowsChanged } = await applyRowsDelta(tx, plan, marks, consumed ? 'log' : 'none', temps));
         for (const [input, m] of marks) if (m.to !== m.from) advanced.push(input);
       }
       const pause = options.pauseInTransaction?.(name) ?? 0;
@@ -120,6 +117,7 @@ INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, d
       result = await attempt();
     }
     locked = false;
+    temps.committed();
     const committed = performance.now();
     // An MV's own log is trimmed by its consumers' refreshes; without consumers it is emptied here
     // (entries left from before its consumers were dropped). An input's log can only be trimmed
@@ -136,8 +134,20 @@ INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, d
   }
 }
 
+/** Refuses an MV that was not created, or whose storage the plan can no longer maintain. */
+export function checkRecord(plan: NodePlan, rec: NodeRecord | undefined): void {
+  const name = plan.node.name;
+  if (!rec) throw new RefreshError(`${name} has not been created on this target`, { hint: 'run mvkit apply (or createNode) first' });
+  if (rec.layout !== plan.layout) {
+    throw new RefreshError(`${name} is stored as "${rec.layout}" but its definition now needs "${plan.layout}"`, { hint: 'its definition changed: drop and recreate it (mvkit apply)' });
+  }
+  if (plan.layout !== 'full' && rec.key_collation !== KEY_COLLATION) {
+    throw new RefreshError(`${name} was stored by an earlier version of the engine: its key column compares under collation "${rec.key_collation}", the engine under "${KEY_COLLATION}"`, { hint: 'run mvkit apply: it rebuilds every MV whose storage changed' });
+  }
+}
+
 /** Every statement of a refresh with its duration, written to the trace. */
-function traced(db: Db, node: string, trace: RefreshTrace): Db {
+export function traced(db: Db, node: string, trace: RefreshTrace): Db {
   const wrap = async <T>(statement: Statement, run: () => Promise<T>, params?: readonly unknown[]): Promise<T> => {
     const t = performance.now();
     const sql = sqlOf(statement);
@@ -192,6 +202,19 @@ export interface RefreshAllOptions extends RefreshHooks {
    * Default 1: one after the other, in the manifest's order.
    */
   concurrency?: number;
+  /**
+   * Default true: the MVs refresh as one unit (refreshUnit: one transaction, fixed costs paid
+   * once), unless concurrency allows more than one at a time and two of them are independent
+   * (neither built on the other), which then refresh at once, each in its own transaction.
+   * False: each MV in its own transaction (refreshNode).
+   */
+  unit?: boolean;
+}
+
+/** Whether two of the MVs are independent: neither is built on the other. */
+function hasIndependent(manifest: Manifest, names: readonly string[]): boolean {
+  const deps = refreshDependencies(manifest, names);
+  return names.some((b, j) => names.slice(0, j).some((a) => !deps.get(b)!.has(a)));
 }
 
 export async function refreshAll(db: Db, manifest: Manifest, options: RefreshAllOptions = {}): Promise<RefreshResult[]> {
@@ -200,15 +223,24 @@ export async function refreshAll(db: Db, manifest: Manifest, options: RefreshAll
   // manifest.nodes is in topological order: every MV after the MVs it reads.
   const mvs = manifest.nodes.filter((n) => n.kind === 'mv' && (!wanted || wanted.has(n.name)));
   const out: RefreshResult[] = [];
-  const trimmer = await logTrimmer(db, mvs.length);
+  const names = mvs.map((n) => n.name);
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
+  const parallel = concurrency > 1 && !!db.fork && mvs.length > 1 && hasIndependent(manifest, names);
+  const unit = !parallel && options.unit !== false && mvs.length > 0;
+  // A unit commits once: its trims follow it on the connection itself (no companion to open).
+  const trimmer = await logTrimmer(db, unit ? 1 : mvs.length);
   const done = (r: RefreshResult) => {
     out.push(r);
     options.onProgress?.(out.length, mvs.length, r);
   };
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
   try {
-    if (concurrency > 1 && db.fork && mvs.length > 1) {
-      await refreshConcurrently(db, manifest, mvs.map((n) => n.name), concurrency, trimmer, done, options);
+    if (parallel) {
+      await refreshConcurrently(db, manifest, names, concurrency, trimmer, done, options);
+    } else if (unit) {
+      const trims = new Set<string>();
+      const results = await refreshUnit(db, manifest, names, { ...options, deferTrims: trims });
+      trimmer.add(trims);
+      for (const r of results) done(r);
     } else {
       for (const n of mvs) {
         const trims = new Set<string>();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { explainable, type Statement } from '../db/db.ts';
+import { explainable, type Db, type Statement } from '../db/db.ts';
 
 /**
  * Session temp tables that a refresh fills and its COMMIT empties (ON COMMIT DELETE ROWS),
@@ -46,7 +46,7 @@ export function tempName(role: string, owner: string, definition: unknown): stri
  * table exists it is a lookup (cheaper than CREATE TABLE IF NOT EXISTS ... AS, which plans the
  * SELECT each time).
  */
-function ensureTemp(name: string, shape: string): string {
+export function ensureTemp(name: string, shape: string): string {
   if (!state.plain) return `CREATE TEMP TABLE IF NOT EXISTS ${name} ON COMMIT DELETE ROWS AS ${shape}\nWITH NO DATA`;
   const s = `${name}_shape`;
   return `DO $ivm_temp$ BEGIN IF to_regclass('pg_temp.${name}') IS NULL THEN `
@@ -57,8 +57,69 @@ function ensureTemp(name: string, shape: string): string {
 }
 
 /** Creates the table from the SELECT's shape unless it exists, then fills it from the SELECT. */
-export function fillTemp(name: string, select: string): Statement[] {
-  return [ensureTemp(name, select), explainable(`INSERT INTO ${name}\n${select}`)];
+export function fillTemp(name: string, select: string, temps?: TempCache): Statement[] {
+  return [...(temps ? temps.create(name, select) : [ensureTemp(name, select)]), explainable(`INSERT INTO ${name}\n${select}`)];
+}
+
+/**
+ * What the engine knows of one connection's session temp tables: the ones that exist (created
+ * by a transaction that committed, or found existing by one) and the ones with statistics
+ * (analyzeOnce ran on them with enough rows, in a transaction that committed). Known tables are
+ * used without their DO block, a statement each that costs ~0.3–1 ms on PGlite (a DO block is
+ * compiled every time) and a little on native Postgres: a chain's refresh sends ~20 of them.
+ * Kept per connection object (a session lives as long as its connection); what a transaction
+ * learns counts only once it has committed (a rolled-back CREATE leaves no table).
+ */
+export class TempCache {
+  private static readonly sessions = new WeakMap<Db, { created: Set<string>; analyzed: Set<string> }>();
+  private readonly created = new Set<string>();
+  private readonly analyzed = new Set<string>();
+  private constructor(private readonly session: { created: Set<string>; analyzed: Set<string> }) {}
+
+  /** The cache of `db`'s session (the connection object refreshes are called with). */
+  static of(db: Db): TempCache {
+    let s = TempCache.sessions.get(db);
+    if (!s) TempCache.sessions.set(db, (s = { created: new Set(), analyzed: new Set() }));
+    return new TempCache(s);
+  }
+
+  /** ensureTemp's statement, unless the table is known to exist. */
+  create(name: string, shape: string): string[] {
+    if (this.session.created.has(name)) return [];
+    this.created.add(name);
+    return [ensureTemp(name, shape)];
+  }
+
+  like(name: string, relation: string): string[] {
+    return this.create(name, `SELECT * FROM ${relation}`);
+  }
+
+  /** analyzeOnce's statement, unless the table is known to have statistics. */
+  analyze(name: string): string[] {
+    return this.session.analyzed.has(name) ? [] : [analyzeOnce(name)];
+  }
+
+  /**
+   * A boolean SQL expression: whether the table has statistics now (after analyze's statement);
+   * `noteAnalyzed` records it with the answer.
+   */
+  analyzedProbe(name: string): string {
+    return `(SELECT reltuples >= 0 FROM pg_class WHERE oid = 'pg_temp.${name}'::regclass)`;
+  }
+
+  noteAnalyzed(name: string, yes: unknown): void {
+    if (yes === true) this.analyzed.add(name);
+  }
+
+  isAnalyzed(name: string): boolean {
+    return this.session.analyzed.has(name);
+  }
+
+  /** The transaction committed: what it created and analyzed is known from now on. */
+  committed(): void {
+    for (const n of this.created) this.session.created.add(n);
+    for (const n of this.analyzed) this.session.analyzed.add(n);
+  }
 }
 
 /**

@@ -63,7 +63,7 @@ describe('refreshing independent branches concurrently (native Postgres)', () =>
     await applyOp(conn, { op: 'moveCampaign', c: 0, category: 'otp' });
     await applyOp(conn, { op: 'submit', rows: [{ t: 0, m: 9, c: 0, ch: 0, country: 'DE', at: 60 }] });
     expect(await connections()).toBe(2);
-    await refreshAll(conn, manifest);
+    await refreshAll(conn, manifest, { unit: false });
     // The companion opened for the trims stays open for the next refreshAll.
     expect(await connections()).toBe(3);
     expect(await logEntries(conn)).toEqual({});
@@ -72,9 +72,9 @@ describe('refreshing independent branches concurrently (native Postgres)', () =>
     await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid NOT IN (pg_backend_pid(), $1)", [(await conn.query<{ p: number }>('SELECT pg_backend_pid() AS p'))[0]!.p]);
     await expect.poll(connections).toBe(2);
     await applyOp(conn, { op: 'moveCampaign', c: 0, category: 'promo' });
-    await refreshAll(conn, manifest);
+    await refreshAll(conn, manifest, { unit: false });
     expect(await logEntries(conn)).toEqual({});
-    await refreshAll(conn, manifest);
+    await refreshAll(conn, manifest, { unit: false });
     expect(await connections()).toBe(3);
     await expectVerified(conn, manifest);
     await conn.close();

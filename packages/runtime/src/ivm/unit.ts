@@ -1,0 +1,184 @@
+import type { Manifest } from '@mvkit/compiler';
+import type { Db } from '../db/db.ts';
+import { RefreshError } from '../errors.ts';
+import { logTable, lockSql, REFRESH_SETTINGS, needsChangeLog, quote, recordsSql, unlockSql, type NodeRecord } from './catalog.ts';
+import type { Mark } from './delta-sql.ts';
+import { externalHighMarks, readDeltas, type HandOff } from './marks.ts';
+import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
+import { applyAggDelta, applyFull, applyRowsDelta, type ChangeSink } from './programs.ts';
+import { checkRecord, traced, type RefreshHooks, type RefreshResult } from './refresh.ts';
+import { isRowTooBig, TempCache, toastedTemps } from './temp.ts';
+
+export interface UnitOptions extends RefreshHooks {
+  /** Logs the committed unit may trim (see trimLogs), collected for the caller. */
+  readonly deferTrims: Set<string>;
+}
+
+/**
+ * Refreshes several MVs (`names`, in dependency order: every MV after the MVs it reads) as one
+ * unit, in one REPEATABLE READ transaction: all of them commit, or none does (a crash or a failed
+ * statement at the last MV leaves every MV, log, watermark and history row as it was). Each MV
+ * still gets its own history row and its own watermarks. Fixed costs are paid once per unit
+ * instead of once per MV: the nodes' locks and records in one round trip, the external high
+ * marks of every input in one, the settings and every watermark (with the high marks of the
+ * logs of the MVs read) in one, then per MV its delta and merge, and the watermarks that moved,
+ * the history rows, the COMMIT and the unlocks in one. An MV none of whose inputs holds changes
+ * past its watermarks (read in that one query, or written by an MV of the unit just before) is
+ * skipped without a statement. Rows written by an MV earlier in the unit are read by the MVs
+ * after it within the same transaction, which sees its own writes.
+ *
+ * The unit holds every node's lock for its whole duration (taken in name order, like
+ * withNodeLocks: two units over overlapping sets cannot deadlock), so it suits a chain, whose
+ * MVs wait for each other anyway, rather than independent branches that could run at once.
+ */
+export async function refreshUnit(db: Db, manifest: Manifest, names: readonly string[], options: UnitOptions): Promise<RefreshResult[]> {
+  const trace = options.trace;
+  const plans: NodePlan[] = names.map((name) => {
+    const node = findNode(manifest, name);
+    if (node.kind !== 'mv') throw new RefreshError(`${name} is a ${node.kind}, not a materialized view`, { hint: 'only MVs are refreshed; views and tables are always current' });
+    return planNode(manifest, node);
+  });
+  const sorted = [...new Set(names)].sort();
+  const started = performance.now();
+  // Taken before the first round trip is sent: a lock granted just before a failure is released too.
+  let locked = true;
+  try {
+    const recs = await db.script<NodeRecord>([...sorted.map(lockSql), recordsSql(sorted)]);
+    for (const plan of plans) checkRecord(plan, recs.find((r) => r.name === plan.node.name));
+    const incremental = plans.filter((p) => p.layout !== 'full');
+    const external = await externalHighMarks(db, incremental.flatMap((p) => p.inputs));
+    for (const n of names) await options.afterHighMarks?.(n);
+    trace?.write(`[ivm unit] before the transaction ${(performance.now() - started).toFixed(1)} ms\n`);
+    // Logs the MVs of the unit read, for the one query that reads every watermark.
+    const engineInputs = [...new Set(incremental.flatMap((p) => p.inputs.filter((i) => i.engineWritten).map((i) => i.relation)))];
+    let finish = '';
+    let moved: { consumer: string; input: string; mark: number }[] = [];
+    let logged = new Map<string, boolean>();
+    // The session's temp tables this attempt created or analyzed: known once it has committed.
+    let temps = TempCache.of(db);
+    const attempt = () => db.transaction(async (t) => {
+      moved = [];
+      logged = new Map();
+      temps = TempCache.of(db);
+      const head = trace ? traced(t, 'unit', trace) : t;
+      // Quiet notices, asynchronous commit (see refreshNode), REPEATABLE READ: one snapshot for the unit.
+      const settings = REFRESH_SETTINGS;
+      const logMax = engineInputs.length
+        ? `CASE w.input ${engineInputs.map((i) => `WHEN ${quote(i)} THEN (SELECT max(_seq) FROM ${logTable(i)})`).join(' ')} END::bigint`
+        : 'NULL::bigint';
+      // Every watermark of the unit's MVs, locked; whether anything consumes each MV's log (read
+      // under the node's lock: see refreshNode); each read log's high mark in this snapshot.
+      // (Only incremental MVs have watermarks, and only they need to know whether they are consumed.)
+      const list = sorted.map(quote).join(', ');
+      const wm = await head.script<{ consumer: string; input: string; mark: number; log_max: number | null; consumers: string[] }>([
+        settings,
+        `SELECT w.consumer, w.input, w.mark, ${logMax} AS log_max, ARRAY(SELECT c.input || E'\\n' || c.consumer FROM mvkit.ivm_watermarks c WHERE c.input IN (${list})) AS consumers FROM mvkit.ivm_watermarks w WHERE w.consumer IN (${list}) FOR UPDATE OF w`,
+      ]);
+      // The readers of each MV's log ("input\nconsumer"): MVs, and sync's consumers, outside the unit or in it.
+      const readers = new Map<string, string[]>();
+      for (const pair of wm[0]?.consumers ?? []) {
+        const [input, consumer] = pair.split('\n') as [string, string];
+        readers.set(input, [...(readers.get(input) ?? []), consumer]);
+      }
+      const consumed = new Set(readers.keys());
+      const inUnit = new Set(incremental.map((p) => p.node.name));
+      /**
+       * Whether an MV's change can be handed to its consumers instead of written to its log: every
+       * reader of the log is an incremental MV of this unit (refreshed after it, in this
+       * transaction) that has read the log to its end. Its watermark then stays where it is, the
+       * log gains nothing, and the table holds the change: consistent for every reader, since
+       * there is none other (a reader created meanwhile waits for the node's lock, held by the unit).
+       */
+      const handsOff = (name: string): boolean => {
+        const rs = readers.get(name) ?? [];
+        return rs.length > 0 && rs.every((c) => {
+          if (!inUnit.has(c)) return false;
+          const row = wm.find((r) => r.consumer === c && r.input === name);
+          return !!row && (row.log_max === null || Number(row.log_max) <= Number(row.mark));
+        });
+      };
+      const results: RefreshResult[] = [];
+      // MVs of the unit that wrote rows to their log, or handed them over, in this transaction.
+      const wrote = new Set<string>();
+      const handed = new Map<string, HandOff>();
+      // Session temp tables filled in this transaction (see readDeltas).
+      const filled = new Set<string>();
+      for (const [k, plan] of plans.entries()) {
+        const name = plan.node.name;
+        const t0 = performance.now();
+        const tx = trace ? traced(t, name, trace) : t;
+        const logs = needsChangeLog(plan.node, consumed.has(name));
+        logged.set(name, logs);
+        let rowsChanged = 0;
+        let inputRows = 0;
+        if (plan.layout === 'full') {
+          rowsChanged = await applyFull(tx, plan);
+          if (rowsChanged > 0) wrote.add(name);
+        } else {
+          const mine = wm.filter((r) => r.consumer === name);
+          const watermarks = new Map(mine.map((r) => [r.input, Number(r.mark)]));
+          for (const i of plan.inputs) {
+            if (!watermarks.has(i.relation)) throw new RefreshError(`${name} has no watermark for its input ${i.relation}`, { hint: 'drop and recreate the node' });
+          }
+          const pending = plan.inputs.some((i) => {
+            const w = watermarks.get(i.relation)!;
+            if (!i.engineWritten) return (external.get(i.relation) ?? w) > w;
+            return wrote.has(i.relation) || Number(mine.find((r) => r.input === i.relation)?.log_max ?? 0) > w;
+          });
+          if (pending) {
+            // A node before this one may have turned sorting off for the rest of its work.
+            const marks: Map<string, Mark> = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), { prefix: k > 0 ? ['SET LOCAL enable_sort = on'] : [], filled, handed, temps });
+            inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
+            if (inputRows > 0) {
+              // Traced with plans (MVKIT_IVM_TRACE=explain), statements run under EXPLAIN ANALYZE and their
+              // rows are not seen: a change handed over would be lost to its readers, so it is logged.
+              const sink: ChangeSink = !logs ? 'none' : !trace?.explain && handsOff(name) ? 'handoff' : 'log';
+              let handoff: HandOff | undefined;
+              if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows, handoff } = await applyAggDelta(tx, plan, marks, sink, temps));
+              else ({ changed: rowsChanged, handoff } = await applyRowsDelta(tx, plan, marks, sink, temps));
+              if (handoff) handed.set(name, handoff);
+            }
+            if (logs && rowsChanged > 0) wrote.add(name);
+            // A handed-over delta leaves the watermark where it is (see Mark.handoff).
+            for (const [input, m] of marks) if (m.to !== m.from && !m.handoff) moved.push({ consumer: name, input, mark: m.to });
+          }
+        }
+        const pause = options.pauseInTransaction?.(name) ?? 0;
+        if (pause > 0) await tx.query('SELECT pg_sleep($1)', [pause]);
+        const r: RefreshResult = { node: name, mode: plan.layout === 'full' ? 'full' : 'incremental', rowsChanged, inputRows, durationMs: performance.now() - t0 };
+        if (plan.reason) r.reason = plan.reason;
+        results.push(r);
+      }
+      // One statement, sent with the COMMIT: every watermark that moves, and a history row per MV.
+      const arr = (xs: readonly string[], type: string) => `ARRAY[${xs.join(', ')}]::${type}[]`;
+      finish = `WITH w AS (
+  UPDATE mvkit.ivm_watermarks w SET mark = v.mark FROM (SELECT unnest(${arr(moved.map((m) => quote(m.consumer)), 'text')}) AS consumer, unnest(${arr(moved.map((m) => quote(m.input)), 'text')}) AS input, unnest(${arr(moved.map((m) => String(m.mark)), 'bigint')}) AS mark) v
+  WHERE w.consumer = v.consumer AND w.input = v.input
+)
+INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, duration_ms) VALUES
+${results.map((r) => `(${quote(r.node)}, ${quote(r.mode)}, ${r.reason === undefined ? 'NULL' : quote(r.reason)}, ${r.rowsChanged}, ${r.inputRows}, ${r.durationMs})`).join(',\n')}`;
+      return results;
+    }, { finish: () => finish, afterCommit: sorted.map(unlockSql).join(';\n') });
+    let results: RefreshResult[];
+    try {
+      results = await attempt();
+    } catch (e) {
+      // A row too wide for the session temp tables' inline storage: once more, with TOASTed ones.
+      if (!isRowTooBig(e) || !toastedTemps()) throw e;
+      results = await attempt();
+    }
+    locked = false;
+    temps.committed();
+    // What the committed unit may trim: the logs its watermarks moved past, and the own log of
+    // an MV whose log nothing reads (entries left from before its consumers were dropped).
+    for (const m of moved) {
+      const input = plans.find((p) => p.node.name === m.consumer)!.inputs.find((i) => i.relation === m.input);
+      if (input?.capture === 'log') options.deferTrims.add(m.input);
+    }
+    for (const p of plans) if (!logged.get(p.node.name) || p.layout === 'full') options.deferTrims.add(p.node.name);
+    trace?.write(`[ivm unit] total ${(performance.now() - started).toFixed(1)} ms\n`);
+    return results;
+  } finally {
+    if (locked) await db.exec(sorted.map(unlockSql).join(';\n')).catch(() => undefined);
+  }
+}
