@@ -334,6 +334,15 @@ async function main(): Promise<void> {
     const floorRatio = median(rounds.map((r) => r.ms / r.floorMs));
     summaries.push(`batch ${fmt(size)}: peer / engine (median of the per-round ratios) ${peerRatio.toFixed(2)}×; engine / floor ${floorRatio.toFixed(2)}×; medians: engine ${fmt(median(rounds.map((r) => r.ms)))} ms, peer ${fmt(median(rounds.map((r) => r.peerMs)))} ms, floor ${fmt(median(rounds.map((r) => r.floorMs)))} ms; load average ${load()}`);
     log(summaries.at(-1)!);
+    // Every size is recorded.
+    const peerRecord = {
+      date: new Date().toISOString().slice(0, 10), commit: measuredCommit(), engine: ENGINE, events: EVENTS, batch: size, rounds: ROUNDS,
+      chainMs: Math.round(median(rounds.map((r) => r.ms))), peerMs: Math.round(median(rounds.map((r) => r.peerMs))), floorMs: Math.round(median(rounds.map((r) => r.floorMs))),
+      peerRatio: Number(peerRatio.toFixed(2)), floorRatio: Number(floorRatio.toFixed(2)),
+      roundPeerRatios: rounds.map((r) => Number((r.peerMs / r.ms).toFixed(2))), roundFloorRatios: rounds.map((r) => Number((r.ms / r.floorMs).toFixed(2))),
+      load: rounds.map((r) => r.load.split(' ')[0]).join(' '),
+    };
+    appendFileSync(`${root}bench/ivm/peer-runs.jsonl`, `${JSON.stringify(peerRecord)}\n`);
     if (size !== sizes.at(-1)) continue;
     for (const line of summaries) log(line);
     log(`command: ${['tsx bench/ivm/run.ts', ...process.argv.slice(2)].join(' ')}`);
@@ -344,14 +353,6 @@ async function main(): Promise<void> {
     const results = rounds.find((r) => r.ms === incMs)!.results;
     log(`incremental refresh of the chain (median of ${ROUNDS}): ${fmt(incMs)} ms`);
     for (const r of results) log(`  ${r.node}: ${r.mode}, ${fmt(r.inputRows)} change rows in, ${fmt(r.rowsChanged)} rows changed (in the median round), median ${fmt(nodeMs(r.node))} ms`);
-    const peerRecord = {
-      date: new Date().toISOString().slice(0, 10), commit: measuredCommit(), engine: ENGINE, events: EVENTS, batch: size, rounds: ROUNDS,
-      chainMs: Math.round(incMs), peerMs: Math.round(median(rounds.map((r) => r.peerMs))), floorMs: Math.round(median(rounds.map((r) => r.floorMs))),
-      peerRatio: Number(peerRatio.toFixed(2)), floorRatio: Number(floorRatio.toFixed(2)),
-      roundPeerRatios: rounds.map((r) => Number((r.peerMs / r.ms).toFixed(2))), roundFloorRatios: rounds.map((r) => Number((r.ms / r.floorMs).toFixed(2))),
-      load: rounds.map((r) => r.load.split(' ')[0]).join(' '),
-    };
-    appendFileSync(`${root}bench/ivm/peer-runs.jsonl`, `${JSON.stringify(peerRecord)}\n`);
     if (!NATIVE) {
       const bad = (await verify(db, manifest)).filter((v) => !v.equal).map((v) => v.node);
       log(bad.length ? `VERIFY FAILED: ${bad.join(', ')}` : 'verify: every MV equals its recomputation');
