@@ -39,13 +39,21 @@ export async function externalHighMarks(db: Db, inputs: readonly InputRef[]): Pr
   const out = new Map<string, number>();
   if (!distinct.length) return out;
   const stmts: string[] = [];
-  for (const [k, i] of distinct.entries()) {
+  const last = (seq: string) => `(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${seq})`;
+  const seqs: string[] = [];
+  for (const i of distinct) {
     const [table, column] = numbered(i);
-    const seq = await sequenceOf(db, table, column);
-    stmts.push('BEGIN', `LOCK TABLE ${table} IN SHARE MODE`, `SELECT set_config('mvkit.ivm_h${k}', (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${seq})::text, false)`, 'COMMIT');
+    seqs.push(await sequenceOf(db, table, column));
+  }
+  // PGlite has one session, and this one is not inside a transaction: no writer can hold a
+  // number it has not committed, so the sequences are read as they are, without the locks.
+  if (db.kind !== 'pglite') {
+    for (const [k, i] of distinct.entries()) {
+      stmts.push('BEGIN', `LOCK TABLE ${numbered(i)[0]} IN SHARE MODE`, `SELECT set_config('mvkit.ivm_h${k}', ${last(seqs[k]!)}::text, false)`, 'COMMIT');
+    }
   }
   for (const i of distinct) if (i.capture === 'seq') stmts.push(summarizeSql(i.relation));
-  stmts.push(`SELECT ${distinct.map((_, k) => `current_setting('mvkit.ivm_h${k}')::bigint AS h${k}`).join(', ')}`);
+  stmts.push(`SELECT ${distinct.map((_, k) => (db.kind === 'pglite' ? `${last(seqs[k]!)}::bigint AS h${k}` : `current_setting('mvkit.ivm_h${k}')::bigint AS h${k}`)).join(', ')}`);
   let row: Record<string, unknown> | undefined;
   try {
     [row] = await db.script<Record<string, unknown>>(stmts);
