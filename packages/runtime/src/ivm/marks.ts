@@ -2,7 +2,7 @@ import type { Db, Statement } from '../db/db.ts';
 import { SEQ, attached, logTable, quote } from './catalog.ts';
 import { logRows, type Mark } from './delta-sql.ts';
 import type { InputRef } from './node-plan.ts';
-import { analyzeOnce, fillTemp, tempName, type TempCache } from './temp.ts';
+import { ANALYZE_MIN_ROWS, analyzeOnce, fillTemp, tempName, type TempCache } from './temp.ts';
 
 /**
  * CONCURRENCY. Sequence numbers are handed out at INSERT time but commit in any order: T1 takes
@@ -52,7 +52,7 @@ export async function externalHighMarks(db: Db, inputs: readonly InputRef[]): Pr
       stmts.push('BEGIN', `LOCK TABLE ${numbered(i)[0]} IN SHARE MODE`, `SELECT set_config('mvkit.ivm_h${k}', ${last(seqs[k]!)}::text, false)`, 'COMMIT');
     }
   }
-  for (const i of distinct) if (i.capture === 'seq') stmts.push(summarizeSql(i.relation));
+  for (const i of distinct) if (i.capture === 'seq') stmts.push(summarizeSql(i.relation, db.kind === 'pglite'));
   stmts.push(`SELECT ${distinct.map((_, k) => (db.kind === 'pglite' ? `${last(seqs[k]!)}::bigint AS h${k}` : `current_setting('mvkit.ivm_h${k}')::bigint AS h${k}`)).join(', ')}`);
   let row: Record<string, unknown> | undefined;
   try {
@@ -73,7 +73,9 @@ export async function externalHighMarks(db: Db, inputs: readonly InputRef[]): Pr
  * Autocommitted on its own: it holds SHARE UPDATE EXCLUSIVE (which writers do not wait for)
  * only while it runs. Best effort: an index the engine's role does not own is left as it is.
  */
-function summarizeSql(relation: string): string {
+function summarizeSql(relation: string, owner: boolean): string {
+  // PGlite: the engine owns every index (one role), and a DO block costs ~5 ms there.
+  if (owner) return `SELECT brin_summarize_new_values(${quote(attached(relation, 'seq'))}::regclass)`;
   return `DO $ivm_brin$ BEGIN PERFORM brin_summarize_new_values(${quote(attached(relation, 'seq'))}::regclass); EXCEPTION WHEN insufficient_privilege THEN NULL; END $ivm_brin$`;
 }
 
@@ -161,16 +163,9 @@ export interface ReadDeltasOptions {
 export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false, inPlace = false, options: ReadDeltasOptions = {}): Promise<Map<string, Mark>> {
   const { prefix = [], filled, handed, temps } = options;
   const probes: string[] = [];
-  // Statistics: gathered once per session and table (analyzeOnce); with a cache, whether the
-  // table has them afterwards is read back (a{k}) so that later refreshes skip the statement.
-  const analyzed: [string, number][] = [];
-  const analyze = (table: string, k: number): Statement[] => {
-    if (!temps) return [analyzeOnce(table)];
-    if (temps.isAnalyzed(table)) return [];
-    probes.push(`${temps.analyzedProbe(table)} AS a${k}`);
-    analyzed.push([table, k]);
-    return temps.analyze(table);
-  };
+  // Statistics: gathered once per session and table (see analyzeOnce). With a cache, decided
+  // here once the sizes are known (see below), without a DO block per table and refresh.
+  const analyze = (table: string): Statement[] => (temps ? [] : [analyzeOnce(table)]);
   const distinct = inputs.filter((i, k) => inputs.findIndex((j) => j.relation === i.relation) === k);
   const stmts: Statement[] = [];
   const tables = new Map<string, string>();
@@ -179,7 +174,7 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     // Handed over by the input's refresh in this unit: read where it lies, with statistics.
     const h = handed?.get(i.relation);
     if (h) {
-      stmts.push(...analyze(h.table, k));
+      stmts.push(...analyze(h.table));
       return;
     }
     const cols = i.columns.join(', ');
@@ -217,13 +212,26 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     // copy an earlier consumer left is emptied first (its COMMIT has not emptied it yet).
     if (filled?.has(table)) stmts.push(`DELETE FROM ${table}`);
     filled?.add(table);
-    stmts.push(...fillTemp(table, select, temps), ...analyze(table, k));
+    stmts.push(...fillTemp(table, select, temps), ...analyze(table));
     probes.push(`(SELECT count(*) FROM ${table})::int AS c${k}`);
     tables.set(i.relation, table);
   });
   if (!probes.length && (prefix.length || stmts.length)) await tx.script([...prefix, ...stmts]);
   const [p] = probes.length ? await tx.script<Record<string, unknown>>([...prefix, ...stmts, `SELECT ${probes.join(', ')}`]) : [{}];
-  for (const [table, k] of analyzed) temps?.noteAnalyzed(table, p?.[`a${k}`]);
+  if (temps) {
+    // The tables large enough for a fair sample (as analyzeOnce) and not analyzed in this session.
+    const due: string[] = [];
+    distinct.forEach((i, k) => {
+      const h = handed?.get(i.relation);
+      const table = h?.table ?? tables.get(i.relation);
+      const n = h ? h.rows : Number(p?.[`c${k}`] ?? 0);
+      if (table && n >= ANALYZE_MIN_ROWS && !temps.isAnalyzed(table)) due.push(table);
+    });
+    if (due.length) {
+      await tx.exec(due.map((t) => `ANALYZE pg_temp.${t}`).join(';\n'));
+      for (const t of due) temps.noteAnalyzed(t);
+    }
+  }
   const marks = new Map<string, Mark>();
   distinct.forEach((i, k) => {
     const from = watermarks.get(i.relation) ?? 0;

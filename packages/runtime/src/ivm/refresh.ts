@@ -185,9 +185,16 @@ export function traced(db: Db, node: string, trace: RefreshTrace): Db {
 export async function trimLogs(db: Db, names: readonly string[]): Promise<void> {
   const sorted = [...new Set(names)].sort();
   if (!sorted.length) return;
+  const keep = (n: string) => `_seq <= COALESCE((SELECT min(mark) FROM mvkit.ivm_watermarks WHERE input = ${quote(n)}), (SELECT max(_seq) FROM ${logTable(n)}))`;
+  // PGlite has one session, whose own advisory locks never conflict with each other: the DELETEs
+  // alone (one implicit transaction), without a DO block, which PGlite compiles at ~5 ms each.
+  if (db.kind === 'pglite') {
+    await db.exec(sorted.map((n) => `DELETE FROM ${logTable(n)} WHERE ${keep(n)}`).join(';\n'));
+    return;
+  }
   const body = sorted
     .map((n) => `  IF pg_try_advisory_xact_lock(${nodeLockKey(n)}) THEN
-    DELETE FROM ${logTable(n)} WHERE _seq <= COALESCE((SELECT min(mark) FROM mvkit.ivm_watermarks WHERE input = ${quote(n)}), (SELECT max(_seq) FROM ${logTable(n)}));
+    DELETE FROM ${logTable(n)} WHERE ${keep(n)};
   END IF;`)
     .join('\n');
   await db.exec(`DO $ivm_trim$\nBEGIN\n${body}\nEND $ivm_trim$`);

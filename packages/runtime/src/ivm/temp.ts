@@ -64,9 +64,11 @@ export function fillTemp(name: string, select: string, temps?: TempCache): State
 /**
  * What the engine knows of one connection's session temp tables: the ones that exist (created
  * by a transaction that committed, or found existing by one) and the ones with statistics
- * (analyzeOnce ran on them with enough rows, in a transaction that committed). Known tables are
- * used without their DO block, a statement each that costs ~0.3–1 ms on PGlite (a DO block is
- * compiled every time) and a little on native Postgres: a chain's refresh sends ~20 of them.
+ * (analyzed, once they held enough rows, by a transaction that committed). Known tables are
+ * used without their DO block, and statistics are gathered by a plain ANALYZE when a delta is
+ * first large enough, instead of a DO block that checks it in every refresh: a DO block is
+ * compiled each time it runs, ~5 ms on PGlite (a little on native Postgres), and a chain's
+ * refresh sent ~20 of them.
  * Kept per connection object (a session lives as long as its connection); what a transaction
  * learns counts only once it has committed (a rolled-back CREATE leaves no table).
  */
@@ -94,21 +96,9 @@ export class TempCache {
     return this.create(name, `SELECT * FROM ${relation}`);
   }
 
-  /** analyzeOnce's statement, unless the table is known to have statistics. */
-  analyze(name: string): string[] {
-    return this.session.analyzed.has(name) ? [] : [analyzeOnce(name)];
-  }
-
-  /**
-   * A boolean SQL expression: whether the table has statistics now (after analyze's statement);
-   * `noteAnalyzed` records it with the answer.
-   */
-  analyzedProbe(name: string): string {
-    return `(SELECT reltuples >= 0 FROM pg_class WHERE oid = 'pg_temp.${name}'::regclass)`;
-  }
-
-  noteAnalyzed(name: string, yes: unknown): void {
-    if (yes === true) this.analyzed.add(name);
+  /** The table has statistics from this transaction on (known once it has committed). */
+  noteAnalyzed(name: string): void {
+    this.analyzed.add(name);
   }
 
   isAnalyzed(name: string): boolean {
@@ -136,7 +126,9 @@ export class TempCache {
  * gathered them roll back, pg_class keeps the row count (ANALYZE writes it in place) but the
  * statistics go: that table plans without them, as before, for the rest of the session.
  */
-export function analyzeOnce(name: string, minRows = 500): string {
+export const ANALYZE_MIN_ROWS = 500;
+
+export function analyzeOnce(name: string, minRows = ANALYZE_MIN_ROWS): string {
   return `DO $ivm_analyze$ BEGIN IF (SELECT reltuples FROM pg_class WHERE oid = 'pg_temp.${name}'::regclass) < 0 AND (SELECT count(*) FROM (SELECT 1 FROM pg_temp.${name} LIMIT ${minRows}) s) >= ${minRows} THEN ANALYZE pg_temp.${name}; END IF; END $ivm_analyze$`;
 }
 
