@@ -45,8 +45,9 @@ export function mentionedNames(sql: string): Set<string> | null {
   const lower = sql.toLowerCase();
   if (lower.includes('u&')) return null;
   const words = new Set<string>();
-  for (const m of lower.matchAll(/"((?:[^"]|"")*)"/g)) words.add(m[1]!.replace(/""/g, '"'));
-  for (const m of lower.matchAll(/[^\s.,()[\];:=<>+\-*/%'"|&!~^@?{}`]+/g)) words.add(m[0]);
-  for (const w of words) if (Buffer.byteLength(w, 'utf8') >= MAX_IDENT_BYTES) return null;
+  if (lower.includes('"')) for (const m of lower.matchAll(/"((?:[^"]|"")*)"/g)) words.add(m[1]!.replace(/""/g, '"'));
+  for (const w of lower.match(/[^\s.,()[\];:=<>+\-*/%'"|&!~^@?{}`]+/g) ?? []) words.add(w);
+  // A UTF-16 unit is at most 3 bytes of UTF-8: a shorter word cannot reach the limit.
+  for (const w of words) if (w.length * 3 >= MAX_IDENT_BYTES && Buffer.byteLength(w, 'utf8') >= MAX_IDENT_BYTES) return null;
   return words;
 }
