@@ -28,14 +28,16 @@ export function compileManifest(graph: ModelGraph, options: CompileOptions): Man
   const drafts: Draft[] = [];
   const streams: ManifestStream[] = [];
   const l = lookups(graph);
+  const node = (d: Draft): void => { drafts.push(d); };
+  const stream = (s: ManifestStream): void => { streams.push(s); };
   for (const name of graph.order) {
     const m = graph.models.get(name)!;
     handlerOf(m).compile(m, {
       graph, dialect, lookups: l,
       loc: { file: relative(options.projectDir, m.loc.file) || m.loc.file, line: m.loc.line },
       dependsOn: (graph.deps.get(m.name) ?? []).map((n) => relationOf(graph, n)).filter((n, i, a) => a.indexOf(n) === i),
-      node: (d) => drafts.push(d),
-      stream: (s) => streams.push(s),
+      node,
+      stream,
     });
   }
   const fingerprints = new Map<string, string>();

@@ -303,9 +303,9 @@ class QueryChecker {
    * mutable: anything else is reported as uncertain, with the listed form to use instead.
    */
   private dateTimeAmbiguity(fn: FuncCall, name: string): string | undefined {
+    if (name !== 'dateadd' && name !== 'datediff' && name !== 'convert_timezone' && name !== 'date_part' && name !== 'datepart' && name !== 'extract') return undefined;
     const doc = `the REFRESH MATERIALIZED VIEW page lists only DATE, DATE_TRUNC and DATE_PART on date/time/interval/timetz as incremental (${DOCS.rmv})`;
     if (name === 'dateadd' || name === 'datediff' || name === 'convert_timezone') return `${name.toUpperCase()} on a timestamp: ${doc}, so whether it stays incremental is not certain`;
-    if (name !== 'date_part' && name !== 'datepart' && name !== 'extract') return undefined;
     const arg = fn.args?.[1];
     const type = this.argType(arg);
     if (type === 'interval' || type === 'date' || type === 'time') return undefined;
