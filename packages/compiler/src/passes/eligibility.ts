@@ -27,12 +27,14 @@ export function analyzeManifestMvs(manifest: Manifest, include: (node: ManifestN
     if (!types) typesOf.set(n, (types = Object.fromEntries(n.columns.map((c) => [c.name, c.type]))));
     return types;
   };
+  const isRelationName = (w: string): boolean => columnTypes.hasName(w);
   const out: MvAnalysis[] = [];
   for (const node of manifest.nodes) {
     if (node.kind !== 'mv' || !include(node)) continue;
     const ddl = node.ddl[0]!;
     try {
-      const words = mentionedNames(ddl);
+      // Only words that name a relation of the manifest (every key of the three indexes is one) are looked up.
+      const words = mentionedNames(ddl, isRelationName);
       const result = analyzeMv(ddl, { knownMvs: Object.fromEntries(knownMvs.pick(words)), views: views.pick(words).map(([v]) => v), columnTypes: Object.fromEntries(columnTypes.pick(words).map(([name, n]) => [name, typesOfNode(n)])) });
       knownMvs.set(node.name, result.verdict);
       out.push({ node, result });
