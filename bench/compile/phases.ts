@@ -1,7 +1,8 @@
-// npx tsx bench/compile/phases.ts [--models N] [--runs R] [--compiler DIR] [--cpu-prof FILE]: the phases of
+// npx tsx bench/compile/phases.ts [--models N] [--runs R] [--compiler DIR] [--cpu-prof FILE] [--heap-prof FILE]: the phases of
 // compileProject (graph, checks before the parser, parser-based checks, manifest, Redshift
 // eligibility), timed one by one as compileProject runs them, on a generated project of N models
-// loaded once. --cpu-prof writes a CPU profile of the last run (warm, unless --runs 1).
+// loaded once. --cpu-prof writes a CPU profile of the last run (warm, unless --runs 1), --heap-prof a
+// sampling profile of what it allocates (collected objects included).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
@@ -37,13 +38,20 @@ try {
   symlinkSync(compilerDir, join(dir, 'node_modules', '@mvkit', 'compiler'));
   const project = await loadProject(dir);
   const profOut = arg('--cpu-prof');
-  const session = profOut ? new Session() : null;
+  const heapOut = arg('--heap-prof');
+  const session = profOut || heapOut ? new Session() : null;
   for (let r = 0; r < runs; r++) {
     if (session && r === runs - 1) {
       session.connect();
-      await session.post('Profiler.enable');
-      await session.post('Profiler.setSamplingInterval', { interval: 200 });
-      await session.post('Profiler.start');
+      if (profOut) {
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: 200 });
+        await session.post('Profiler.start');
+      }
+      if (heapOut) {
+        await session.post('HeapProfiler.enable');
+        await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      }
     }
     const times: Record<string, number> = {};
     let t = performance.now();
@@ -67,8 +75,8 @@ try {
     console.log(JSON.stringify({ models: n, run: r + 1, total, ...times }));
   }
   if (session) {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(profOut!, JSON.stringify(profile));
+    if (profOut) writeFileSync(profOut, JSON.stringify((await session.post('Profiler.stop')).profile));
+    if (heapOut) writeFileSync(heapOut, JSON.stringify((await session.post('HeapProfiler.stopSampling')).profile));
     session.disconnect();
   }
 } finally {
