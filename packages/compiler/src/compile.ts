@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { relative } from 'node:path';
 import { DialectError } from './errors.ts';
 import { dialectOf, type TargetName } from './emit/dialect.ts';
@@ -28,26 +28,31 @@ export function compileManifest(graph: ModelGraph, options: CompileOptions): Man
   const drafts: Draft[] = [];
   const streams: ManifestStream[] = [];
   const l = lookups(graph);
+  const node = (d: Draft): void => { drafts.push(d); };
+  const stream = (s: ManifestStream): void => { streams.push(s); };
   for (const name of graph.order) {
     const m = graph.models.get(name)!;
     handlerOf(m).compile(m, {
       graph, dialect, lookups: l,
       loc: { file: relative(options.projectDir, m.loc.file) || m.loc.file, line: m.loc.line },
       dependsOn: (graph.deps.get(m.name) ?? []).map((n) => relationOf(graph, n)).filter((n, i, a) => a.indexOf(n) === i),
-      node: (d) => drafts.push(d),
-      stream: (s) => streams.push(s),
+      node,
+      stream,
     });
   }
   const fingerprints = new Map<string, string>();
   const nodes = dependencyOrder(drafts).map((n): ManifestNode => {
-    const fingerprint = createHash('sha256')
-      .update(JSON.stringify({ kind: n.kind, role: n.role, columns: n.columns, sql: n.sql, key: n.key, appendOnly: n.appendOnly, parents: n.dependsOn.map((p) => fingerprints.get(p) ?? p) }))
-      .digest('hex').slice(0, 16);
+    const fingerprint = sha256Hex(JSON.stringify({ kind: n.kind, role: n.role, columns: n.columns, sql: n.sql, key: n.key, appendOnly: n.appendOnly, parents: n.dependsOn.map((p) => fingerprints.get(p) ?? p) })).slice(0, 16);
     fingerprints.set(n.name, fingerprint);
     return { ...n, fingerprint, ddl: ddlOf(n, options.target) };
   });
   return { version: 1, project: options.projectName, target: options.target, nodes, streams };
 }
+
+/** SHA-256 of a text's UTF-8 bytes, in hex: the one-shot crypto.hash where Node has it (20.12+), which skips the Hash object. */
+const sha256Hex: (text: string) => string = typeof (crypto as { hash?: unknown }).hash === 'function'
+  ? (text) => (crypto as unknown as { hash(algorithm: string, data: string, encoding: 'hex'): string }).hash('sha256', text, 'hex')
+  : (text) => crypto.createHash('sha256').update(text).digest('hex');
 
 /**
  * The drafts with every node after the nodes it depends on, otherwise in their order. The model

@@ -1,6 +1,6 @@
 import Handlebars from 'handlebars';
 import type { Diagnostic } from './errors.ts';
-import type { Model, SqlModel, StreamModel } from './dsl/model.ts';
+import type { Model, SqlModel, StreamJoinModel, StreamModel } from './dsl/model.ts';
 import { directRefs } from './kinds/index.ts';
 
 /** The model graph: every model by name, its dependencies by name, a topological order. */
@@ -120,6 +120,19 @@ function topoSort(models: Map<string, Model>, deps: Map<string, string[]>, diagn
   };
   for (const name of [...models.keys()].sort()) visit(name);
   return order;
+}
+
+const streamJoinsByLanding = new WeakMap<ModelGraph, ReadonlyMap<string, StreamJoinModel>>();
+
+/** The stream join whose landing table is `name` (the first in the graph's order of models), read from one index per graph. */
+export function streamJoinLandingIn(graph: ModelGraph, name: string): StreamJoinModel | undefined {
+  let index = streamJoinsByLanding.get(graph);
+  if (!index) {
+    const byLanding = new Map<string, StreamJoinModel>();
+    for (const m of graph.models.values()) if (m.kind === 'streamJoin' && !byLanding.has(m.landing)) byLanding.set(m.landing, m);
+    streamJoinsByLanding.set(graph, (index = byLanding));
+  }
+  return index.get(name);
 }
 
 export function isJoinedStream(graph: ModelGraph, m: Model): m is StreamModel {

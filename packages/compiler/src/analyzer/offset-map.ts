@@ -68,6 +68,9 @@ export class OffsetMap {
 
   /** Original UTF-16 offset of a UTF-8 byte offset in the rewritten text (parse tree locations). */
   byteToOriginal(byteOffset: number): number {
+    // ASCII text (as many bytes as UTF-16 units): a byte offset is a UTF-16 offset.
+    this.ascii ??= Buffer.byteLength(this.text, 'utf8') === this.text.length;
+    if (this.ascii) return this.toOriginal(Number.isInteger(byteOffset) && byteOffset >= 0 && byteOffset <= this.text.length ? byteOffset : this.text.length);
     return this.toOriginal(this.byteIndex()[byteOffset] ?? this.text.length);
   }
 
@@ -83,6 +86,7 @@ export class OffsetMap {
     return this.toOriginal(units);
   }
 
+  private ascii?: boolean;
   private bytes?: Int32Array;
   private byteIndex(): Int32Array {
     if (this.bytes) return this.bytes;

@@ -18,9 +18,10 @@ export function minLocation(node: unknown): number | undefined {
   let min: number | undefined;
   const walk = (value: unknown): void => {
     if (Array.isArray(value)) {
-      for (const item of value) walk(item);
+      for (let i = 0; i < value.length; i++) walk(value[i]);
     } else if (isRecord(value)) {
-      for (const [key, child] of Object.entries(value)) {
+      for (const key in value) {
+        const child = value[key];
         if (key === 'location' && typeof child === 'number') {
           if (child >= 0 && (min === undefined || child < min)) min = child;
         } else walk(child);
@@ -44,11 +45,12 @@ export function firstTokenAtOrAfter(tokens: readonly Token[], offset: number): n
 
 export function collectCteNames(value: unknown, into: Set<string>): void {
   if (Array.isArray(value)) {
-    for (const item of value) collectCteNames(item, into);
+    for (let i = 0; i < value.length; i++) collectCteNames(value[i], into);
   } else if (isRecord(value)) {
-    for (const [key, child] of Object.entries(value)) {
+    for (const key in value) {
+      const child = value[key];
       if (key === 'CommonTableExpr' && isRecord(child) && typeof child.ctename === 'string') into.add(child.ctename.toLowerCase());
-      collectCteNames(child, into);
+      if (child !== null && typeof child === 'object') collectCteNames(child, into);
     }
   }
 }
@@ -61,9 +63,10 @@ export function hasAggregate(stmt: SelectStmt): boolean {
   const walk = (value: unknown): void => {
     if (found) return;
     if (Array.isArray(value)) {
-      for (const item of value) walk(item);
+      for (let i = 0; i < value.length; i++) walk(value[i]);
     } else if (isRecord(value)) {
-      for (const [key, child] of Object.entries(value)) {
+      for (const key in value) {
+        const child = value[key];
         if (key === 'SubLink' || key === 'RangeSubselect') continue;
         if (key === 'FuncCall' && isRecord(child)) {
           const fn = child as FuncCall;

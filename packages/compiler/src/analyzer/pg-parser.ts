@@ -54,13 +54,15 @@ export function parseSelect(sql: string, query: OffsetMap, tokens: readonly Toke
 
 function relocate(value: unknown, query: OffsetMap): void {
   if (Array.isArray(value)) {
-    for (const item of value) relocate(item, query);
+    for (let i = 0; i < value.length; i++) relocate(value[i], query);
   } else if (value !== null && typeof value === 'object') {
     const record = value as Record<string, unknown>;
-    for (const [key, child] of Object.entries(record)) {
+    // for...in (no prototype in a JSON tree) visits the keys of Object.entries, in its order, without its arrays.
+    for (const key in record) {
+      const child = record[key];
       if (key === 'location' && typeof child === 'number') {
         if (child >= 0) record[key] = query.byteToOriginal(child);
-      } else {
+      } else if (child !== null && typeof child === 'object') {
         relocate(child, query);
       }
     }

@@ -38,7 +38,7 @@ interface Scope {
   subqueryDepth: number;
 }
 
-type Handler<T> = (node: T, scope: Scope) => void;
+type Handler<T> = (checker: QueryChecker, node: T, scope: Scope) => void;
 
 export function checkQuery(stmt: SelectStmt, input: CheckInput): CheckResult {
   return new QueryChecker(input).run(stmt);
@@ -63,8 +63,8 @@ class QueryChecker {
   private readonly dateTimeCalls: { fn: FuncCall; name: string; at: number }[] = [];
   private rootHasAggregate = false;
 
-  /** One handler per node kind that matters; every other node is walked through. */
-  private readonly handlers: {
+  /** One handler per node kind that matters; every other node is walked through. Shared by every checker. */
+  private static readonly handlers: {
     SelectStmt: Handler<SelectStmt>;
     JoinExpr: Handler<JoinExpr>;
     RangeVar: Handler<RangeVar>;
@@ -74,14 +74,14 @@ class QueryChecker {
     FuncCall: Handler<FuncCall>;
     SQLValueFunction: Handler<SQLValueFunction>;
   } = {
-    SelectStmt: (n, s) => this.selectStmt(n, s),
-    JoinExpr: (n, s) => this.joinExpr(n, s),
-    RangeVar: (n) => this.rangeVar(n),
-    RangeSubselect: (n, s) => this.rangeSubselect(n, s),
-    SubLink: (n, s) => this.subLink(n, s),
-    CommonTableExpr: (n, s) => this.commonTableExpr(n, s),
-    FuncCall: (n, s) => this.funcCall(n, s),
-    SQLValueFunction: (n) => this.sqlValueFunction(n),
+    SelectStmt: (c, n, s) => c.selectStmt(n, s),
+    JoinExpr: (c, n, s) => c.joinExpr(n, s),
+    RangeVar: (c, n) => c.rangeVar(n),
+    RangeSubselect: (c, n, s) => c.rangeSubselect(n, s),
+    SubLink: (c, n, s) => c.subLink(n, s),
+    CommonTableExpr: (c, n, s) => c.commonTableExpr(n, s),
+    FuncCall: (c, n, s) => c.funcCall(n, s),
+    SQLValueFunction: (c, n) => c.sqlValueFunction(n),
   };
 
   constructor(private readonly input: CheckInput) {
@@ -116,13 +116,17 @@ class QueryChecker {
 
   private visit(value: unknown, scope: Scope): void {
     if (Array.isArray(value)) {
-      for (const item of value) this.visit(item, scope);
+      for (let i = 0; i < value.length; i++) this.visit(value[i], scope);
       return;
     }
     if (!isRecord(value)) return;
-    for (const [key, child] of Object.entries(value)) {
-      const handler = (this.handlers as Record<string, Handler<unknown> | undefined>)[key];
-      if (handler && isRecord(child)) handler(child, scope);
+    const handlers = QueryChecker.handlers as Record<string, Handler<unknown> | undefined>;
+    // for...in (no prototype in a JSON tree) visits the keys of Object.entries, in its order, without its arrays.
+    for (const key in value) {
+      const child = value[key];
+      if (child === null || typeof child !== 'object') continue;
+      const handler = handlers[key];
+      if (handler && isRecord(child)) handler(this, child, scope);
       else this.visit(child, scope);
     }
   }
@@ -146,8 +150,9 @@ class QueryChecker {
       const at = this.keywordBefore(minLocation(stmt.limitOffset) ?? minLocation(stmt), ['OFFSET']);
       this.add('offset', at, 'OFFSET is not allowed in a materialized view: CREATE MATERIALIZED VIEW fails');
     }
-    for (const [key, child] of Object.entries(stmt)) {
-      if (key !== 'larg' && key !== 'rarg') this.visit(child, scope);
+    const record = stmt as Record<string, unknown>;
+    for (const key in record) {
+      if (key !== 'larg' && key !== 'rarg') this.visit(record[key], scope);
     }
   }
 
@@ -298,9 +303,9 @@ class QueryChecker {
    * mutable: anything else is reported as uncertain, with the listed form to use instead.
    */
   private dateTimeAmbiguity(fn: FuncCall, name: string): string | undefined {
+    if (name !== 'dateadd' && name !== 'datediff' && name !== 'convert_timezone' && name !== 'date_part' && name !== 'datepart' && name !== 'extract') return undefined;
     const doc = `the REFRESH MATERIALIZED VIEW page lists only DATE, DATE_TRUNC and DATE_PART on date/time/interval/timetz as incremental (${DOCS.rmv})`;
     if (name === 'dateadd' || name === 'datediff' || name === 'convert_timezone') return `${name.toUpperCase()} on a timestamp: ${doc}, so whether it stays incremental is not certain`;
-    if (name !== 'date_part' && name !== 'datepart' && name !== 'extract') return undefined;
     const arg = fn.args?.[1];
     const type = this.argType(arg);
     if (type === 'interval' || type === 'date' || type === 'time') return undefined;

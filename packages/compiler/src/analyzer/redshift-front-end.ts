@@ -68,14 +68,17 @@ class Cursor {
     return token!;
   }
   expectKeyword(keywords: readonly string[], context: string): Token {
-    const token = this.next(keywords.join(' or '));
+    // The expectation is written only when it fails.
+    const token = this.tokens[this.index] ?? this.next(keywords.join(' or '));
+    this.index++;
     if (!keywords.includes(token.keyword)) {
       this.fail(`expected ${keywords.join(' or ')} ${context}, found ${token.text}`, token);
     }
     return token;
   }
   expectPunct(text: string, context: string): Token {
-    const token = this.next(`"${text}"`);
+    const token = this.tokens[this.index] ?? this.next(`"${text}"`);
+    this.index++;
     if (token.text !== text) this.fail(`expected "${text}" ${context}, found ${token.text}`, token);
     return token;
   }

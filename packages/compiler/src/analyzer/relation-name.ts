@@ -3,13 +3,13 @@ export class RelationName {
   readonly catalog?: string;
   readonly schema?: string;
   readonly name: string;
+  /** catalog.schema.name, as far as written. */
+  readonly written: string;
   constructor(catalog: string | undefined, schema: string | undefined, name: string) {
     if (catalog) this.catalog = catalog.toLowerCase();
     if (schema) this.schema = schema.toLowerCase();
     this.name = name.toLowerCase();
-  }
-  get written(): string {
-    return [this.catalog, this.schema, this.name].filter(Boolean).join('.');
+    this.written = [this.catalog, this.schema, this.name].filter(Boolean).join('.');
   }
 }
 

@@ -17,6 +17,15 @@ export interface Token {
 
 const WORD_START = /[A-Za-z_\u0080-\uffff]/;
 const WORD_PART = /[A-Za-z0-9_$\u0080-\uffff]/;
+const SPACE = /\s/;
+
+// The same tests on a UTF-16 code unit, without a regular expression for ASCII.
+const isSpace = (c: number): boolean => (c < 128 ? c === 32 || (c >= 9 && c <= 13) : SPACE.test(String.fromCharCode(c)));
+const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+/** WORD_START.test */
+const isWordStart = (c: number): boolean => isLetter(c) || c === 95 || c >= 128;
+/** WORD_PART.test */
+const isWordPart = (c: number): boolean => isLetter(c) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c >= 128;
 const OPERATOR = /[+\-*/<>=~!@#%^&|`?:]/;
 
 /**
@@ -39,8 +48,9 @@ export function tokenize(sql: string): Token[] {
 
   while (i < sql.length) {
     const ch = sql[i]!;
+    const code = sql.charCodeAt(i);
     const next = sql[i + 1];
-    if (/\s/.test(ch)) {
+    if (isSpace(code)) {
       i++;
     } else if (ch === '-' && next === '-') {
       while (i < sql.length && sql[i] !== '\n') i++;
@@ -79,9 +89,9 @@ export function tokenize(sql: string): Token[] {
       const start = i++;
       while (i < sql.length && WORD_PART.test(sql[i]!)) i++;
       push('temp-ident', start, i);
-    } else if (WORD_START.test(ch)) {
+    } else if (isWordStart(code)) {
       const start = i;
-      while (i < sql.length && WORD_PART.test(sql[i]!)) i++;
+      while (i < sql.length && isWordPart(sql.charCodeAt(i))) i++;
       push('word', start, i);
     } else if (/[0-9]/.test(ch) || (ch === '.' && next !== undefined && /[0-9]/.test(next))) {
       const start = i;

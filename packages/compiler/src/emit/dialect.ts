@@ -98,27 +98,26 @@ const PRECEDENCE: Record<string, number> = { OR: 1, AND: 2, '=': 4, '<>': 4, '<'
 
 /** Renders an expression tree; a dispatch over every node kind so a new kind does not compile until handled. */
 export function renderExpr(node: ExprNode, d: Dialect, parent = 0): string {
-  const r = (n: ExprNode, p = 0) => renderExpr(n, d, p);
   switch (node.kind) {
     case 'column': return node.rel ? `${node.rel}.${node.name}` : node.name;
     case 'literal': return quoteLiteral(node.value);
     case 'binary': {
       const p = PRECEDENCE[node.op]!;
-      const s = `${r(node.left, p)} ${node.op} ${r(node.right, p + 1)}`;
+      const s = `${renderExpr(node.left, d, p)} ${node.op} ${renderExpr(node.right, d, p + 1)}`;
       return p < parent || (p === parent && p >= 4) ? `(${s})` : s;
     }
-    case 'not': return `NOT (${r(node.arg)})`;
-    case 'isNull': return `${r(node.arg, 7)} IS ${node.negated ? 'NOT ' : ''}NULL`;
-    case 'in': return `${r(node.arg, 7)} IN (${node.values.map((v) => r(v)).join(', ')})`;
+    case 'not': return `NOT (${renderExpr(node.arg, d)})`;
+    case 'isNull': return `${renderExpr(node.arg, d, 7)} IS ${node.negated ? 'NOT ' : ''}NULL`;
+    case 'in': return `${renderExpr(node.arg, d, 7)} IN (${node.values.map((v) => renderExpr(v, d)).join(', ')})`;
     case 'case': {
-      const whens = node.whens.map(([c, v]) => `WHEN ${r(c)} THEN ${r(v)}`).join(' ');
-      return `CASE ${whens}${node.otherwise ? ` ELSE ${r(node.otherwise)}` : ''} END`;
+      const whens = node.whens.map(([c, v]) => `WHEN ${renderExpr(c, d)} THEN ${renderExpr(v, d)}`).join(' ');
+      return `CASE ${whens}${node.otherwise ? ` ELSE ${renderExpr(node.otherwise, d)}` : ''} END`;
     }
-    case 'call': return `${node.fn}(${node.args.map((a) => r(a)).join(', ')})`;
-    case 'dateTrunc': return `DATE_TRUNC('${node.grain}', ${r(node.arg)})`;
+    case 'call': return `${node.fn}(${node.args.map((a) => renderExpr(a, d)).join(', ')})`;
+    case 'dateTrunc': return `DATE_TRUNC('${node.grain}', ${renderExpr(node.arg, d)})`;
     // The operands of `to - from`: a compound `from` must not re-associate (`to - a - b`).
-    case 'secondsBetween': return d.secondsBetween(r(node.from, PRECEDENCE['-']! + 1), r(node.to, PRECEDENCE['-']!));
-    case 'cast': return `CAST(${r(node.arg)} AS ${node.to})`;
+    case 'secondsBetween': return d.secondsBetween(renderExpr(node.from, d, PRECEDENCE['-']! + 1), renderExpr(node.to, d, PRECEDENCE['-']!));
+    case 'cast': return `CAST(${renderExpr(node.arg, d)} AS ${node.to})`;
     case 'raw': return `(${node.sql})`;
   }
 }

@@ -1,6 +1,6 @@
 import type { ExprNode } from '../expr.ts';
 import type { Model, MeasureSpec, SqlModel } from '../dsl/model.ts';
-import { renderTemplate, type ModelGraph } from '../graph.ts';
+import { renderTemplate, streamJoinLandingIn, type ModelGraph } from '../graph.ts';
 import { renderExpr, type Dialect } from './dialect.ts';
 import { aggregateOf, relation, type AggregateNode, type OutputNode, type QueryNode, type RelationNode, type SelectNode } from '../ir/select-node.ts';
 import { aggInput, effectiveWhere } from '../ir/visit.ts';
@@ -47,12 +47,11 @@ export function sqlTextOf(m: SqlModel, graph: ModelGraph): string {
 
 /** The columns of a relation of the project (a model's table, MV or view, or a landing table), or null. */
 export function relationColumns(graph: ModelGraph, rel: string): readonly string[] | null {
-  for (const m of graph.models.values()) {
-    if (m.kind === 'streamJoin' && m.landing === rel) {
-      const cols = [...m.key, m.discriminator];
-      for (const s of Object.values(m.streams)) for (const c of Object.keys(s.columns)) if (!cols.includes(c)) cols.push(c);
-      return cols;
-    }
+  const j = streamJoinLandingIn(graph, rel);
+  if (j) {
+    const cols = [...j.key, j.discriminator];
+    for (const s of Object.values(j.streams)) for (const c of Object.keys(s.columns)) if (!cols.includes(c)) cols.push(c);
+    return cols;
   }
   const m = graph.models.get(rel);
   return m && relationOf(graph, m.name) === rel ? Object.keys(m.columns) : null;

@@ -45,9 +45,30 @@ export function exprNodes(node: ExprNode): ExprNode[] {
   return out;
 }
 
-/** The column references of an expression (raw SQL leaves are not looked into). */
+/** The column references of an expression (raw SQL leaves are not looked into), in the order of exprNodes. */
 export function columnRefs(node: ExprNode): ExprOf<'column'>[] {
-  return exprNodes(node).filter((e): e is ExprOf<'column'> => e.kind === 'column');
+  const out: ExprOf<'column'>[] = [];
+  collectColumns(node, out);
+  return out;
+}
+
+// exprNodes' walk without rebuilding the tree: the children in REBUILD's order.
+function collectColumns(n: ExprNode, out: ExprOf<'column'>[]): void {
+  switch (n.kind) {
+    case 'column': out.push(n); return;
+    case 'literal': case 'raw': return;
+    case 'binary': collectColumns(n.left, out); collectColumns(n.right, out); return;
+    case 'not': case 'isNull': case 'dateTrunc': case 'cast': collectColumns(n.arg, out); return;
+    case 'in': collectColumns(n.arg, out); for (const v of n.values) collectColumns(v, out); return;
+    case 'case':
+      for (const [c, v] of n.whens) { collectColumns(c, out); collectColumns(v, out); }
+      if (n.otherwise) collectColumns(n.otherwise, out);
+      return;
+    case 'call': for (const a of n.args) collectColumns(a, out); return;
+    case 'secondsBetween': collectColumns(n.from, out); collectColumns(n.to, out); return;
+    // A node of no known kind (from an untyped model file): as exprNodes reads it, failing as it does.
+    default: for (const e of exprNodes(n)) if (e.kind === 'column') out.push(e as ExprOf<'column'>);
+  }
 }
 
 /** Applies `f` to every expression of a select (outputs, join conditions, filters, groups). */

@@ -29,15 +29,23 @@ export function handlerOf<M extends Model>(m: M): KindHandler<M> {
   return KINDS[m.kind] as unknown as KindHandler<M>;
 }
 
-/** The questions one kind asks about another, answered by the other's handler. */
+const lookupsOfGraph = new WeakMap<ModelGraph, Lookups>();
+
+/** The questions one kind asks about another, answered by the other's handler; one object per graph. */
 export function lookups(graph: ModelGraph): Lookups {
+  const known = lookupsOfGraph.get(graph);
+  if (known) return known;
   const l: Lookups = {
     physicalOf: (m) => handlerOf(m).physical(m, graph, l, false),
     tenantOf: (m) => handlerOf(m).tenant(m, l),
     keyOf: (m) => handlerOf(m).key(m, l),
   };
+  lookupsOfGraph.set(graph, l);
   return l;
 }
+
+/** The lookups of an empty graph: what a kind knows of a model alone. */
+let noGraphLookups: Lookups | undefined;
 
 export function physicalOf(m: Model, graph: ModelGraph, landing = false): PhysicalAttributes {
   return handlerOf(m).physical(m, graph, lookups(graph), landing);
@@ -45,7 +53,8 @@ export function physicalOf(m: Model, graph: ModelGraph, landing = false): Physic
 
 /** The tenant column of a model's rows (a view's is its input's). Needs no graph. */
 export function tenantOf(m: Model): string | null {
-  return handlerOf(m).tenant(m, lookups({ models: new Map(), deps: new Map(), order: [], landedIn: new Map(), macros: {}, diagnostics: [] }));
+  noGraphLookups ??= lookups({ models: new Map(), deps: new Map(), order: [], landedIn: new Map(), macros: {}, diagnostics: [] });
+  return handlerOf(m).tenant(m, noGraphLookups);
 }
 
 /** The tree of a model's one select; null for a table. */

@@ -18,16 +18,24 @@ export function analyzeManifestMvs(manifest: Manifest, include: (node: ManifestN
   const views = new RelationIndex<true>();
   for (const n of manifest.nodes) if (n.kind === 'view') views.set(n.name, true);
   // The project's tables and MVs with their column types: DATE_PART/EXTRACT on a timestamp column
-  // is told apart.
-  const columnTypes = new RelationIndex<Record<string, string>>();
-  for (const n of manifest.nodes) columnTypes.set(n.name, Object.fromEntries(n.columns.map((c) => [c.name, c.type])));
+  // is told apart. Each node's record is built when an MV first names it.
+  const columnTypes = new RelationIndex<ManifestNode>();
+  for (const n of manifest.nodes) columnTypes.set(n.name, n);
+  const typesOf = new Map<ManifestNode, Record<string, string>>();
+  const typesOfNode = (n: ManifestNode): Record<string, string> => {
+    let types = typesOf.get(n);
+    if (!types) typesOf.set(n, (types = Object.fromEntries(n.columns.map((c) => [c.name, c.type]))));
+    return types;
+  };
+  const isRelationName = (w: string): boolean => columnTypes.hasName(w);
   const out: MvAnalysis[] = [];
   for (const node of manifest.nodes) {
     if (node.kind !== 'mv' || !include(node)) continue;
     const ddl = node.ddl[0]!;
     try {
-      const words = mentionedNames(ddl);
-      const result = analyzeMv(ddl, { knownMvs: Object.fromEntries(knownMvs.pick(words)), views: views.pick(words).map(([v]) => v), columnTypes: Object.fromEntries(columnTypes.pick(words)) });
+      // Only words that name a relation of the manifest (every key of the three indexes is one) are looked up.
+      const words = mentionedNames(ddl, isRelationName);
+      const result = analyzeMv(ddl, { knownMvs: Object.fromEntries(knownMvs.pick(words)), views: views.pick(words).map(([v]) => v), columnTypes: Object.fromEntries(columnTypes.pick(words).map(([name, n]) => [name, typesOfNode(n)])) });
       knownMvs.set(node.name, result.verdict);
       out.push({ node, result });
     } catch (e) {

@@ -1,9 +1,12 @@
 import type { Model } from '../dsl/model.ts';
 import type { ExprNode } from '../expr.ts';
 
+function opt(e: ExprNode | null | undefined): ExprNode[] {
+  return e ? [e] : [];
+}
+
 /** Every expression tree of a model (pivots, measures, filters, derived and selected columns). */
 export function exprsOf(m: Model): ExprNode[] {
-  const opt = (e: ExprNode | null | undefined) => (e ? [e] : []);
   switch (m.kind) {
     case 'stream': case 'dimension': case 'sql': return [];
     case 'streamJoin': return m.pivot.flatMap((p) => [...opt(p.arg), ...opt(p.filter)]);
@@ -17,14 +20,13 @@ export function exprsOf(m: Model): ExprNode[] {
 /** Visits every node of an expression tree, parents first. */
 export function walk(n: ExprNode, visit: (n: ExprNode) => void): void {
   visit(n);
-  const w = (x: ExprNode) => walk(x, visit);
   switch (n.kind) {
-    case 'binary': w(n.left); w(n.right); return;
-    case 'not': case 'isNull': case 'cast': case 'dateTrunc': w(n.arg); return;
-    case 'in': w(n.arg); n.values.forEach(w); return;
-    case 'case': n.whens.forEach(([a, b]) => { w(a); w(b); }); if (n.otherwise) w(n.otherwise); return;
-    case 'call': n.args.forEach(w); return;
-    case 'secondsBetween': w(n.from); w(n.to); return;
+    case 'binary': walk(n.left, visit); walk(n.right, visit); return;
+    case 'not': case 'isNull': case 'cast': case 'dateTrunc': walk(n.arg, visit); return;
+    case 'in': walk(n.arg, visit); for (const v of n.values) walk(v, visit); return;
+    case 'case': for (const [a, b] of n.whens) { walk(a, visit); walk(b, visit); } if (n.otherwise) walk(n.otherwise, visit); return;
+    case 'call': for (const a of n.args) walk(a, visit); return;
+    case 'secondsBetween': walk(n.from, visit); walk(n.to, visit); return;
     case 'column': case 'literal': case 'raw': return;
   }
 }

@@ -20,8 +20,16 @@ type Kind = 'model' | 'landing table' | 'column';
 interface NamedThing {
   readonly kind: Kind;
   readonly name: string;
-  /** What the name is, for the message: `measure "x"`, `the discriminator column`... */
-  readonly what: string;
+  /** Its role in the model, for the message (see whatOf). */
+  readonly role: string;
+}
+
+/** What the name is, for the message: `measure "x"`, `the discriminator column`... Written only for a message. */
+function whatOf(m: Model, n: NamedThing): string {
+  if (n.role === 'model') return `model "${m.name}"`;
+  if (n.role === 'landing') return `the landing table "${n.name}" of "${m.name}"`;
+  if (n.role === 'discriminator') return `the discriminator column "${n.name}" of "${m.name}"`;
+  return `${n.role} "${n.name}" of "${m.name}"`;
 }
 
 /**
@@ -30,7 +38,7 @@ interface NamedThing {
  * pivots), and a stream join's landing table and discriminator column.
  */
 function namesOf(m: Model): NamedThing[] {
-  const out: NamedThing[] = [{ kind: 'model', name: m.name, what: `model "${m.name}"` }];
+  const out: NamedThing[] = [{ kind: 'model', name: m.name, role: 'model' }];
   const roles = new Map<string, string>();
   switch (m.kind) {
     case 'aggregate': case 'rollup':
@@ -42,13 +50,13 @@ function namesOf(m: Model): NamedThing[] {
       break;
     case 'streamJoin':
       for (const p of m.pivot) roles.set(p.name, 'pivot column');
-      out.push({ kind: 'landing table', name: m.landing, what: `the landing table "${m.landing}" of "${m.name}"` });
-      out.push({ kind: 'column', name: m.discriminator, what: `the discriminator column "${m.discriminator}" of "${m.name}"` });
+      out.push({ kind: 'landing table', name: m.landing, role: 'landing' });
+      out.push({ kind: 'column', name: m.discriminator, role: 'discriminator' });
       break;
     default:
       break;
   }
-  for (const c of Object.keys(m.columns)) out.push({ kind: 'column', name: c, what: `${roles.get(c) ?? 'column'} "${c}" of "${m.name}"` });
+  for (const c of Object.keys(m.columns)) out.push({ kind: 'column', name: c, role: roles.get(c) ?? 'column' });
   return out;
 }
 
@@ -95,29 +103,29 @@ export function namesPass(graph: ModelGraph): Diagnostic[] {
 
 function checkName(m: Model, n: NamedThing): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const { name, kind, what } = n;
+  const { name, kind } = n;
   if (typeof name !== 'string' || !SHAPE.test(name)) {
     const fixed = String(name).toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^(?=[0-9])/, '_');
-    out.push(diag(m, 'invalid-name', `${what} is not a lower-case identifier: names are written unquoted into the SQL of both targets, so they are [a-z_][a-z0-9_]* (Postgres would fold upper case to lower case; other characters need quotes)`,
+    out.push(diag(m, 'invalid-name', `${whatOf(m, n)} is not a lower-case identifier: names are written unquoted into the SQL of both targets, so they are [a-z_][a-z0-9_]* (Postgres would fold upper case to lower case; other characters need quotes)`,
       `rename the ${kind} "${name}", e.g. to "${fixed}"`));
     return out;
   }
   const reserved = reservedIn(name);
   if (reserved) {
     const silent = name === 'user' || name.startsWith('current_') || name === 'session_user' || name === 'system_user';
-    out.push(diag(m, 'reserved-word', `${what} is a reserved word in ${reserved}: mvkit does not quote names, and the ${kind === 'column' ? 'DDL and every query that names it' : 'DDL'} would fail${silent ? ` (worse, an unquoted ${name} in a SELECT reads the session's ${name === 'user' ? 'user name' : name} instead of the column)` : ''}`,
+    out.push(diag(m, 'reserved-word', `${whatOf(m, n)} is a reserved word in ${reserved}: mvkit does not quote names, and the ${kind === 'column' ? 'DDL and every query that names it' : 'DDL'} would fail${silent ? ` (worse, an unquoted ${name} in a SELECT reads the session's ${name === 'user' ? 'user name' : name} instead of the column)` : ''}`,
       renameHint(kind, name, `reserved in ${reserved}`)));
   }
   const bytes = Buffer.byteLength(name, 'utf8');
   if (kind === 'column' && bytes > MAX_COLUMN_NAME_BYTES) {
-    out.push(diag(m, 'name-too-long', `${what} is ${bytes} bytes long; column names are limited to ${MAX_COLUMN_NAME_BYTES} bytes: Postgres cuts identifiers at 63 bytes (Redshift at 127), and the local engine adds up to 9 bytes to a column name for its own columns (_ivm_del_<column>, _ivm_nn_<column>)`,
+    out.push(diag(m, 'name-too-long', `${whatOf(m, n)} is ${bytes} bytes long; column names are limited to ${MAX_COLUMN_NAME_BYTES} bytes: Postgres cuts identifiers at 63 bytes (Redshift at 127), and the local engine adds up to 9 bytes to a column name for its own columns (_ivm_del_<column>, _ivm_nn_<column>)`,
       `shorten the column name to ${MAX_COLUMN_NAME_BYTES} bytes or fewer`));
   } else if (kind !== 'column' && bytes > MAX_MODEL_NAME_BYTES) {
-    out.push(diag(m, 'name-too-long', `${what} is ${bytes} bytes long; relation names are limited to ${MAX_MODEL_NAME_BYTES} bytes: Postgres cuts identifiers at 63 bytes (Redshift at 127), and the local engine adds up to 12 bytes to a relation name for its own objects (mvkit.ivm_capture_<name>, mvkit.ivm_log_<name>, <name>__ivm_trunc)`,
+    out.push(diag(m, 'name-too-long', `${whatOf(m, n)} is ${bytes} bytes long; relation names are limited to ${MAX_MODEL_NAME_BYTES} bytes: Postgres cuts identifiers at 63 bytes (Redshift at 127), and the local engine adds up to 12 bytes to a relation name for its own objects (mvkit.ivm_capture_<name>, mvkit.ivm_log_<name>, <name>__ivm_trunc)`,
       `shorten the ${kind} name to ${MAX_MODEL_NAME_BYTES} bytes or fewer`));
   }
   if (kind === 'column' && name.startsWith('_ivm_')) {
-    out.push(diag(m, 'reserved-name', `${what} starts with "_ivm_", the prefix of the local engine's hidden columns (_ivm_k, _ivm_count, _ivm_seq...)`, `rename the column "${name}" without the "_ivm_" prefix`));
+    out.push(diag(m, 'reserved-name', `${whatOf(m, n)} starts with "_ivm_", the prefix of the local engine's hidden columns (_ivm_k, _ivm_count, _ivm_seq...)`, `rename the column "${name}" without the "_ivm_" prefix`));
   }
   return out;
 }

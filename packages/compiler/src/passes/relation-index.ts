@@ -8,6 +8,11 @@ export class RelationIndex<V> {
   private readonly buckets = new Map<string, string[]>();
   private readonly values = new Map<string, V>();
 
+  /** Whether some key has this relation name. */
+  hasName(name: string): boolean {
+    return this.buckets.has(name);
+  }
+
   set(key: string, value: V): void {
     if (!this.values.has(key)) {
       // As the analyzer reads a key: its last dotted part, lower-cased.
@@ -41,12 +46,20 @@ const MAX_IDENT_BYTES = 63;
  * less: null (match against every name) for Unicode-escaped identifiers and names Postgres
  * would truncate.
  */
-export function mentionedNames(sql: string): Set<string> | null {
+export function mentionedNames(sql: string): Set<string> | null;
+/** Only the names `keep` accepts (in the same order), the others still checked for the byte limit. */
+export function mentionedNames(sql: string, keep: (name: string) => boolean): Set<string> | null;
+export function mentionedNames(sql: string, keep?: (name: string) => boolean): Set<string> | null {
   const lower = sql.toLowerCase();
   if (lower.includes('u&')) return null;
   const words = new Set<string>();
-  for (const m of lower.matchAll(/"((?:[^"]|"")*)"/g)) words.add(m[1]!.replace(/""/g, '"'));
-  for (const m of lower.matchAll(/[^\s.,()[\];:=<>+\-*/%'"|&!~^@?{}`]+/g)) words.add(m[0]);
-  for (const w of words) if (Buffer.byteLength(w, 'utf8') >= MAX_IDENT_BYTES) return null;
+  // A UTF-16 unit is at most 3 bytes of UTF-8: a shorter word cannot reach the limit.
+  const add = (w: string): boolean => {
+    if (w.length * 3 >= MAX_IDENT_BYTES && Buffer.byteLength(w, 'utf8') >= MAX_IDENT_BYTES) return false;
+    if (!keep || keep(w)) words.add(w);
+    return true;
+  };
+  if (lower.includes('"')) for (const m of lower.matchAll(/"((?:[^"]|"")*)"/g)) if (!add(m[1]!.replace(/""/g, '"'))) return null;
+  for (const w of lower.match(/[^\s.,()[\];:=<>+\-*/%'"|&!~^@?{}`]+/g) ?? []) if (!add(w)) return null;
   return words;
 }

@@ -2,7 +2,7 @@ import { parseSync } from 'libpg-query';
 import { tenantOf } from '../dsl/aggregate.ts';
 import type { SqlModel } from '../dsl/model.ts';
 import type { Diagnostic } from '../errors.ts';
-import { diag, type ModelGraph } from '../graph.ts';
+import { diag, streamJoinLandingIn, type ModelGraph } from '../graph.ts';
 
 type Node = Record<string, unknown>;
 
@@ -175,8 +175,8 @@ function checkJoins(scoped: readonly Rel[], conjuncts: readonly Node[], ctx: Con
 function relationTenant(graph: ModelGraph, name: string): string | null {
   const m = graph.models.get(name);
   if (m) return tenantOf(m);
-  for (const j of graph.models.values()) if (j.kind === 'streamJoin' && j.landing === name) return j.tenant;
-  return null;
+  const j = streamJoinLandingIn(graph, name);
+  return j ? j.tenant : null;
 }
 
 function andArgs(n: Node): Node[] {

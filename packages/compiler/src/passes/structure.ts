@@ -5,6 +5,7 @@ import { diag, type ModelGraph } from '../graph.ts';
 import { columnRefs } from '../ir/visit.ts';
 import { handlerOf, lookups } from '../kinds/index.ts';
 import { checkServed } from '../kinds/served.ts';
+import type { CheckContext } from '../kinds/kind-handler.ts';
 
 const IDENT = /^[a-z_][a-z0-9_]{0,126}$/;
 
@@ -15,17 +16,32 @@ const IDENT = /^[a-z_][a-z0-9_]{0,126}$/;
  */
 export function structurePass(graph: ModelGraph): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const l = lookups(graph);
   for (const m of graph.models.values()) {
-    const err = (code: string, message: string, hint: string) => out.push(diag(m, code, message, hint));
-    if (!IDENT.test(m.name)) err('invalid-name', `"${m.name}" is not a valid relation name`, 'use lower-case letters, digits and underscores, starting with a letter');
-    for (const c of Object.keys(m.columns)) if (!IDENT.test(c)) err('invalid-name', `column "${c}" of "${m.name}" is not a valid column name`, 'use lower-case letters, digits and underscores');
-    const need = (cols: Readonly<Record<string, unknown>>, names: readonly string[], what: string, where: string) => {
-      for (const n of names) if (!(n in cols)) err('unknown-column', `${what} "${n}" is not a column of ${where}`, `columns of ${where}: ${Object.keys(cols).join(', ')}`);
-    };
-    handlerOf(m).check(m, { err, need, exprs: (list) => checkExprs(m, list, out) });
-    checkServed(m, lookups(graph), { err });
+    const ctx = new ModelCheck(m, out);
+    if (!IDENT.test(m.name)) ctx.err('invalid-name', `"${m.name}" is not a valid relation name`, 'use lower-case letters, digits and underscores, starting with a letter');
+    for (const c of Object.keys(m.columns)) if (!IDENT.test(c)) ctx.err('invalid-name', `column "${c}" of "${m.name}" is not a valid column name`, 'use lower-case letters, digits and underscores');
+    handlerOf(m).check(m, ctx);
+    checkServed(m, l, ctx);
   }
   return out;
+}
+
+/** The checks of one model, its diagnostics added to `out` (methods, not closures made per model). */
+class ModelCheck implements CheckContext {
+  constructor(
+    private readonly m: Model,
+    private readonly out: Diagnostic[],
+  ) {}
+  err(code: string, message: string, hint: string): void {
+    this.out.push(diag(this.m, code, message, hint));
+  }
+  need(cols: Readonly<Record<string, unknown>>, names: readonly string[], what: string, where: string): void {
+    for (const n of names) if (!(n in cols)) this.err('unknown-column', `${what} "${n}" is not a column of ${where}`, `columns of ${where}: ${Object.keys(cols).join(', ')}`);
+  }
+  exprs(list: readonly ExprNode[]): void {
+    checkExprs(this.m, list, this.out);
+  }
 }
 
 /** Column references inside expressions must name columns of the scope. */
