@@ -146,8 +146,6 @@ export interface HandOff {
  * lies, and `changes` is only 1 when the range holds a row, 0 when not (its size is not counted).
  * An engine-written log range that one refresh of its MV wrote is consolidated as it lies: its
  * mark says so (`consolidated` false: read as is), which spares grouping it on every column.
- * `prefix`: statements (settings) sent first, in the same round trip. `filled`: the temp tables
- * already filled in this transaction (by the refreshes of a unit), updated here.
  */
 export interface ReadDeltasOptions {
   /** Statements (settings) sent first, in the same round trip. */
