@@ -130,6 +130,17 @@ export interface HandOff {
   readonly rows: number;
 }
 
+export interface ReadDeltasOptions {
+  /** Statements (settings) sent first, in the same round trip. */
+  readonly prefix?: readonly Statement[];
+  /** The temp tables already filled in this transaction (by the refreshes of a unit), updated here. */
+  readonly filled?: Set<string>;
+  /** Deltas handed over by the inputs' refreshes earlier in the unit (see Mark.handoff). */
+  readonly handed?: ReadonlyMap<string, HandOff>;
+  /** The session's known temp tables (see TempCache). */
+  readonly temps?: TempCache;
+}
+
 /**
  * The marks of one refresh with their deltas materialized, in one round trip whatever the
  * number of inputs: a script that copies each input's range (W, H] into a session temp table
@@ -147,17 +158,6 @@ export interface HandOff {
  * An engine-written log range that one refresh of its MV wrote is consolidated as it lies: its
  * mark says so (`consolidated` false: read as is), which spares grouping it on every column.
  */
-export interface ReadDeltasOptions {
-  /** Statements (settings) sent first, in the same round trip. */
-  readonly prefix?: readonly Statement[];
-  /** The temp tables already filled in this transaction (by the refreshes of a unit), updated here. */
-  readonly filled?: Set<string>;
-  /** Deltas handed over by the inputs' refreshes earlier in the unit (see Mark.handoff). */
-  readonly handed?: ReadonlyMap<string, HandOff>;
-  /** The session's known temp tables (see TempCache). */
-  readonly temps?: TempCache;
-}
-
 export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false, inPlace = false, options: ReadDeltasOptions = {}): Promise<Map<string, Mark>> {
   const { prefix = [], filled, handed, temps } = options;
   const probes: string[] = [];
