@@ -21,6 +21,15 @@ function siteOf(frames: Iterable<string>): SourceLoc {
   return { file: '<unknown>', line: 1, column: 1 };
 }
 
+/** Scripts that map their own frames (the model script of model-bundle.ts), by file URL. */
+const siteMappers = new Map<string, (line: number, column: number) => string | undefined>();
+
+/** Maps the frames of a script: `(file:line:column)` for a position in it, as Node prints a source-mapped frame. */
+export function registerSiteMapper(url: string, mapper: ((line: number, column: number) => string | undefined) | undefined): void {
+  if (mapper) siteMappers.set(url, mapper);
+  else siteMappers.delete(url);
+}
+
 const structured = (_: Error, frames: NodeJS.CallSite[]) => frames;
 
 /**
@@ -33,6 +42,8 @@ function frameText(site: NodeJS.CallSite, sourceMaps: boolean): string {
   if (!sourceMaps) return String(site);
   try {
     const fileName = site.getFileName() ?? site.getEvalOrigin();
+    const mapper = fileName ? siteMappers.get(fileName) : undefined;
+    if (mapper) return mapper(site.getLineNumber()!, site.getColumnNumber()!) ?? String(site);
     const map = fileName ? findSourceMap(fileName) : undefined;
     if (map) {
       const e = map.findEntry(site.getLineNumber()! - 1, site.getColumnNumber()! - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };

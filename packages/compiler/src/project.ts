@@ -5,6 +5,7 @@ import { basename, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { configProblems, type ProjectConfig } from './config.ts';
 import { isModel, type Model } from './dsl/model.ts';
+import { loadModelScript } from './model-bundle.ts';
 import { isTestFile } from './dsl/model-test.ts';
 import type { UnknownColumnError } from './column-scope.ts';
 import { ModelError, type Diagnostic } from './errors.ts';
@@ -78,7 +79,7 @@ async function importFile(dir: string, file: string): Promise<Record<string, unk
  * time of a loader hook per file. `@mvkit/compiler` is the running compiler, other packages
  * stay external.
  */
-export async function importModels(dir: string, files: readonly string[]): Promise<{ modules: Record<string, unknown>[]; diagnostics: Diagnostic[] }> {
+export async function importModels(dir: string, files: readonly string[], options: { bundle?: boolean } = {}): Promise<{ modules: Record<string, unknown>[]; diagnostics: Diagnostic[] }> {
   if (underVitest()) {
     // Under vitest its own module runner compiles TypeScript and shares module instances.
     const modules: Record<string, unknown>[] = [];
@@ -91,6 +92,12 @@ export async function importModels(dir: string, files: readonly string[]): Promi
       }
     }
     return { modules, diagnostics };
+  }
+  if (!options.bundle && files.length) {
+    // Most projects: one script of one function per file, one transform (model-bundle.ts).
+    process.setSourceMapsEnabled(true);
+    const modules = await loadModelScript(dir, files, (await import(SELF)) as Record<string, unknown>);
+    if (modules) return { modules, diagnostics: [] };
   }
   // Each file imported dynamically, which makes esbuild wrap its code in a function of its own
   // (evaluated in the same order as static imports: a file after the files it imports). Scope-
