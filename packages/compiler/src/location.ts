@@ -70,16 +70,36 @@ function frameText(site: NodeJS.CallSite, sourceMaps: boolean): string {
 export function callSite(): SourceLoc {
   const own = Error.prepareStackTrace;
   if (own !== undefined && own.name !== 'ErrorPrepareStackTrace') return siteOf(new Error().stack?.split('\n').slice(1) ?? []);
-  let frames: NodeJS.CallSite[];
+  const sourceMaps = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled ?? true;
+  // The declaration is a few frames up: the frames are read as far as that first (creating a
+  // structure per frame of the whole stack cost as much as the rest of callSite), then, if
+  // it is not among them, as far as the stack trace limit, as before.
+  const limit = Error.stackTraceLimit;
+  const near = typeof limit === 'number' ? Math.min(limit, NEAR_FRAMES) : limit;
+  const site = siteOf(texts(captured(near), sourceMaps));
+  if (site.file !== '<unknown>' || near === limit) return site;
+  return siteOf(texts(captured(limit), sourceMaps));
+}
+
+/** The innermost frames above callSite's caller, as structures. */
+function captured(limit: number): NodeJS.CallSite[] {
+  const own = Error.prepareStackTrace;
+  const ownLimit = Error.stackTraceLimit;
   Error.prepareStackTrace = structured as typeof Error.prepareStackTrace;
+  Error.stackTraceLimit = limit;
   try {
-    frames = new Error().stack as unknown as NodeJS.CallSite[];
+    const holder: { stack?: unknown } = {};
+    // From callSite's own frame, as `new Error()` inside it would be.
+    Error.captureStackTrace(holder, captured);
+    return holder.stack as NodeJS.CallSite[];
   } finally {
     Error.prepareStackTrace = own;
+    Error.stackTraceLimit = ownLimit;
   }
-  const sourceMaps = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled ?? true;
-  function* texts() {
-    for (const f of frames) yield frameText(f, sourceMaps);
-  }
-  return siteOf(texts());
 }
+
+function* texts(frames: NodeJS.CallSite[], sourceMaps: boolean) {
+  for (const f of frames) yield frameText(f, sourceMaps);
+}
+
+const NEAR_FRAMES = 4;
