@@ -7,17 +7,17 @@ import { registerSiteMapper } from './location.ts';
 import { scanModule, type ScannedModule } from './model-scan.ts';
 
 /**
- * The model files of a project as one script of one function per file, compiled by a single
- * esbuild transform: the bundler spent most of the time of a large project on its work per
- * file (resolving, linking, wrapping, the source map of 20,000 files), and Node then parsed
- * that source map to map each declaration's stack frame.
+ * The model files of a project as scripts of one function per file, each script compiled by
+ * one esbuild transform: the bundler spent most of the time of a large project on its work
+ * per file (resolving, linking, wrapping, the source map of 20,000 files: ~13 s of CPU), and
+ * Node then parsed that source map to map each declaration's stack frame.
  *
  * Each file's module syntax is rewritten in place (model-scan.ts), so its lines and columns
- * stay those of the file; the files are laid one after the other in one TypeScript text, each
- * inside `__mvd(index, function (__mvr, __mvx) {` on a line of its own; the transform's source
- * map leads back from the script to that text, and the line offsets of the files from there to
- * each file. Stack frames in the script are mapped through it (location.ts), as Node would
- * map them through an inline source map.
+ * stay those of the file; the files are laid one after the other in a TypeScript text, each
+ * inside `__mvd(index, (function (__mvr, __mvx) {` on a line of its own, about 512 KB of text
+ * per script; the transform's source map leads back from the script to that text, and the
+ * line offsets of the files from there to each file. Stack frames in a script are mapped
+ * through it (location.ts), as Node maps a frame through an inline source map.
  *
  * Only projects inside the accepted subset load this way: plain named or namespace imports of
  * other model files and of `@mvkit/compiler`, exported const/function/enum declarations, no
@@ -26,62 +26,25 @@ import { scanModule, type ScannedModule } from './model-scan.ts';
  * with their file:line as before.
  */
 
-interface Prepared {
-  readonly code: string;
-  /** Per file: the index of each import's target file, or -1 for `@mvkit/compiler`. */
-  readonly deps: readonly (readonly number[])[];
-  /** Per file: the names it imports from `@mvkit/compiler`. */
-  readonly compilerNames: readonly string[];
-  readonly exports: readonly (readonly string[])[];
-  /** Line (0-based) of the concatenated text where each file's first line sits. */
-  readonly starts: readonly number[];
-}
-
 const COMPILER = '@mvkit/compiler';
+/** Source text per transform: the transforms run one after the other in esbuild while the next files are read. */
+const CHUNK_CHARS = 512 * 1024;
+/**
+ * A file's function, parenthesized: V8 compiles it with the script rather than parsing it
+ * twice (once to skip it, once when it is called), and every one of them is called.
+ */
 const HEADER = (i: number, exports: readonly string[]) =>
-  `__mvd(${i}, function (__mvr, __mvx) { __mvx({ ${exports.map((e) => `${JSON.stringify(e)}: () => ${e}`).join(', ')} });\n`;
+  `__mvd(${i}, (function (__mvr, __mvx) { __mvx({ ${exports.map((e) => `${JSON.stringify(e)}: () => ${e}`).join(', ')} });\n`;
+const FOOTER = '\n}));\n';
 
-/** Reads and rewrites the files; undefined when one of them is outside the accepted subset. */
-function prepare(files: readonly string[]): Prepared | undefined {
-  if (files.some((f) => (extname(f) !== '.ts' && extname(f) !== '.mts') || !isAbsolute(f))) return undefined;
-  const index = new Map(files.map((f, i) => [f, i]));
-  const scanned: ScannedModule[] = [];
-  for (const f of files) {
-    const s = scanModule(readFileSync(f, 'utf8'));
-    if (!s) return undefined;
-    scanned.push(s);
-  }
-  const deps: number[][] = [];
-  const compilerNames = new Set<string>();
-  for (let i = 0; i < files.length; i++) {
-    const d: number[] = [];
-    for (const imp of scanned[i]!.imports) {
-      if (imp.spec === COMPILER) {
-        for (const name of imp.names) compilerNames.add(name);
-        d.push(-1);
-        continue;
-      }
-      if (!imp.spec.startsWith('./') && !imp.spec.startsWith('../')) return undefined;
-      const target = index.get(resolve(dirname(files[i]!), imp.spec));
-      if (target === undefined) return undefined;
-      // A name the target does not export (a type, say) would be elided by TypeScript: bundled as before.
-      if (imp.names.some((name) => !scanned[target]!.exports.includes(name))) return undefined;
-      d.push(target);
-    }
-    deps.push(d);
-  }
-  const parts: string[] = [];
-  const starts: number[] = [];
-  let line = 0;
-  for (let i = 0; i < files.length; i++) {
-    const s = scanned[i]!;
-    parts.push(HEADER(i, s.exports));
-    line += 1;
-    starts.push(line);
-    parts.push(s.code, '\n});\n');
-    line += countLines(s.code) + 2;
-  }
-  return { code: parts.join(''), deps, compilerNames: [...compilerNames], exports: scanned.map((s) => s.exports), starts };
+interface Chunk {
+  /** Index of its first file. */
+  readonly first: number;
+  readonly parts: string[];
+  /** Line (0-based) of the chunk's text where each of its files' first line sits. */
+  readonly starts: number[];
+  lines: number;
+  chars: number;
 }
 
 function countLines(s: string): number {
@@ -91,43 +54,87 @@ function countLines(s: string): number {
 }
 
 /** The modules of the files in order, or undefined when the project must be bundled by esbuild. */
-export async function loadModelScript(dir: string, files: readonly string[], compiler: Record<string, unknown>): Promise<Record<string, unknown>[] | undefined> {
+export async function loadModelScript(dir: string, files: readonly string[], compiler: Record<string, unknown>, chunkChars = CHUNK_CHARS): Promise<Record<string, unknown>[] | undefined> {
   // Another stack formatter (not Node's) would print the script's frames unmapped.
   const own = Error.prepareStackTrace;
   if (own !== undefined && own.name !== 'ErrorPrepareStackTrace') return undefined;
-  const p = prepare(files);
-  if (!p) return undefined;
-  if (p.compilerNames.some((name) => !(name in compiler))) return undefined;
-  let code: string;
-  let map: string;
-  try {
-    const out = await transform(p.code, {
-      loader: 'ts', target: 'node20', keepNames: true, sourcemap: 'external', sourcesContent: false,
-      sourcefile: 'mvkit-models.ts', logLevel: 'silent',
-    });
-    code = out.code;
-    map = out.map;
-  } catch {
-    return undefined;
-  }
-  const script = `export default function (__mvd) {\n${code}}\n`;
+  if (files.some((f) => (extname(f) !== '.ts' && extname(f) !== '.mts') || !isAbsolute(f))) return undefined;
   const cacheDir = join(dir, '.mvkit', 'cache');
   mkdirSync(cacheDir, { recursive: true });
-  const file = join(cacheDir, `models-script-${createHash('sha256').update(script).digest('hex').slice(0, 16)}.mjs`);
-  if (!existsSync(file)) writeFileSync(file, script);
-  const url = pathToFileURL(file).href;
-  // The script's line 1 is the wrapper's: the transform's line L is the script's line L + 1.
-  const mapper = siteMapper(map, 1, files, p.starts);
-  registerSiteMapper(url, mapper);
-  let defined: (Function | undefined)[] = [];
+  const defined: Function[] = [];
   const define = (i: number, fn: Function) => { defined[i] = fn; };
-  try {
-    const mod = (await import(url)) as { default: (d: typeof define) => void };
-    mod.default(define);
-  } catch {
-    registerSiteMapper(url, undefined);
+  const urls: string[] = [];
+  const forget = (): undefined => { for (const url of urls) registerSiteMapper(url, undefined); return undefined; };
+
+  // Read and rewrite the files, and hand each chunk of them to esbuild as soon as it is laid
+  // out: esbuild compiles one chunk while the next files are read and the previous chunk is
+  // imported. One transform at a time keeps esbuild's memory (page faults cost here) small.
+  let transforms: Promise<unknown> = Promise.resolve();
+  const jobs: Promise<boolean>[] = [];
+  const send = (chunk: Chunk) => {
+    const text = chunk.parts.join('');
+    const transformed = transforms.then(() => transform(text, {
+      loader: 'ts', target: 'node20', keepNames: true, sourcemap: 'external', sourcesContent: false,
+      sourcefile: 'mvkit-models.ts', logLevel: 'silent',
+    }));
+    transforms = transformed.catch(() => undefined);
+    jobs.push(transformed.then(async ({ code, map }) => {
+      // Parenthesized too: compiled with the module instead of parsed twice.
+      const script = `export default (function (__mvd) {\n${code}});\n`;
+      const file = join(cacheDir, `models-script-${createHash('sha256').update(script).digest('hex').slice(0, 16)}.mjs`);
+      if (!existsSync(file)) writeFileSync(file, script);
+      const url = pathToFileURL(file).href;
+      urls.push(url);
+      // The script's line 1 is the wrapper's: the transform's line L is the script's line L + 1.
+      registerSiteMapper(url, siteMapper(map, 1, files.slice(chunk.first, chunk.first + chunk.starts.length), chunk.starts));
+      ((await import(url)) as { default: (d: typeof define) => void }).default(define);
+      return true;
+    }, () => false));
+  };
+  const scanned: ScannedModule[] = [];
+  let chunk: Chunk | undefined;
+  for (let i = 0; i < files.length; i++) {
+    const s = scanModule(readFileSync(files[i]!, 'utf8'));
+    if (!s) break;
+    scanned.push(s);
+    chunk ??= { first: i, parts: [], starts: [], lines: 0, chars: 0 };
+    const header = HEADER(i, s.exports);
+    chunk.parts.push(header, s.code, FOOTER);
+    chunk.starts.push(chunk.lines + 1);
+    chunk.lines += 1 + countLines(s.code) + 2;
+    chunk.chars += header.length + s.code.length + FOOTER.length;
+    if (chunk.chars >= chunkChars || i === files.length - 1) {
+      send(chunk);
+      chunk = undefined;
+      // Lets the finished transforms be imported and the next one start.
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  const ok = (await Promise.all(jobs)).every(Boolean);
+  if (!ok || scanned.length < files.length) {
+    forget();
     return undefined;
   }
+
+  // Every import resolved to a model file that exports the names, or to the compiler.
+  const index = new Map(files.map((f, i) => [f, i]));
+  const deps: number[][] = [];
+  for (let i = 0; i < files.length; i++) {
+    const d: number[] = [];
+    for (const imp of scanned[i]!.imports) {
+      if (imp.spec === COMPILER) {
+        if (imp.names.some((name) => !(name in compiler))) return forget();
+        d.push(-1);
+        continue;
+      }
+      const target = imp.spec.startsWith('./') || imp.spec.startsWith('../') ? index.get(resolve(dirname(files[i]!), imp.spec)) : undefined;
+      // A name the target does not export (a type, say) would be elided by TypeScript: bundled as before.
+      if (target === undefined || imp.names.some((name) => !scanned[target]!.exports.includes(name))) return forget();
+      d.push(target);
+    }
+    deps.push(d);
+  }
+
   const state: (0 | 1 | 2)[] = files.map(() => 0);
   const modules: Record<string, unknown>[] = files.map(() => ({}));
   class Refused extends Error {}
@@ -136,10 +143,10 @@ export async function loadModelScript(dir: string, files: readonly string[], com
     // An import cycle: ES modules give live bindings this script does not.
     if (state[i] === 1) throw new Refused();
     state[i] = 1;
-    const deps = p.deps[i]!;
-    const req = (k: number) => (deps[k] === -1 ? compiler : evaluate(deps[k]!));
+    const d = deps[i]!;
+    const req = (k: number) => (d[k] === -1 ? compiler : evaluate(d[k]!));
     const exp = (getters: Record<string, () => unknown>) => {
-      for (const name of p.exports[i]!) Object.defineProperty(modules[i], name, { get: getters[name], enumerable: true });
+      for (const name of scanned[i]!.exports) Object.defineProperty(modules[i], name, { get: getters[name], enumerable: true });
     };
     defined[i]!.call(undefined, req, exp);
     state[i] = 2;
@@ -149,10 +156,8 @@ export async function loadModelScript(dir: string, files: readonly string[], com
     for (let i = 0; i < files.length; i++) evaluate(i);
   } catch {
     // A file that throws, or a cycle: the bundler loads the project again and reports as before.
-    registerSiteMapper(url, undefined);
-    return undefined;
+    return forget();
   }
-  defined = [];
   return modules;
 }
 

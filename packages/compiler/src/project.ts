@@ -79,7 +79,7 @@ async function importFile(dir: string, file: string): Promise<Record<string, unk
  * time of a loader hook per file. `@mvkit/compiler` is the running compiler, other packages
  * stay external.
  */
-export async function importModels(dir: string, files: readonly string[], options: { bundle?: boolean } = {}): Promise<{ modules: Record<string, unknown>[]; diagnostics: Diagnostic[] }> {
+export async function importModels(dir: string, files: readonly string[], options: { bundle?: boolean; chunkChars?: number } = {}): Promise<{ modules: Record<string, unknown>[]; diagnostics: Diagnostic[] }> {
   if (underVitest()) {
     // Under vitest its own module runner compiles TypeScript and shares module instances.
     const modules: Record<string, unknown>[] = [];
@@ -96,7 +96,7 @@ export async function importModels(dir: string, files: readonly string[], option
   if (!options.bundle && files.length) {
     // Most projects: one script of one function per file, one transform (model-bundle.ts).
     process.setSourceMapsEnabled(true);
-    const modules = await loadModelScript(dir, files, (await import(SELF)) as Record<string, unknown>);
+    const modules = await loadModelScript(dir, files, (await import(SELF)) as Record<string, unknown>, options.chunkChars);
     if (modules) return { modules, diagnostics: [] };
   }
   // Each file imported dynamically, which makes esbuild wrap its code in a function of its own

@@ -63,8 +63,8 @@ describe('loading a project through the one script (outside vitest, as the CLI d
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   type Site = { file: string; exported: string; name?: string; loc?: { file: string; line: number; column: number } };
   type Loaded = { viaScript: boolean; script: { sites: Site[]; diagnostics: unknown[] }; bundle: { sites: Site[]; diagnostics: unknown[] } };
-  const load = (dir: string): Loaded => {
-    const r = spawnSync('npx', ['tsx', site, dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const load = (dir: string, chunkChars?: number): Loaded => {
+    const r = spawnSync('npx', ['tsx', site, dir, ...(chunkChars ? [String(chunkChars)] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (r.status !== 0) throw new Error(r.stderr);
     return JSON.parse(r.stdout) as Loaded;
   };
@@ -118,11 +118,13 @@ describe('loading a project through the one script (outside vitest, as the CLI d
   ].join('\n'));
 
   it.each([
-    ['a project with varied import and export syntax', generated],
-    ['the root project', join(import.meta.dirname, '../../..')],
-    ['the quickstart', join(import.meta.dirname, '../../../examples/quickstart')],
-  ])('%s: every model at the same file:line:column as through the esbuild bundle, and at its declaration', (_, dir) => {
-    const r = load(dir);
+    ['a project with varied import and export syntax', generated, undefined],
+    ['the same, a script per file', generated, 1],
+    ['the root project', join(import.meta.dirname, '../../..'), undefined],
+    ['the root project, a script per file or two', join(import.meta.dirname, '../../..'), 2000],
+    ['the quickstart', join(import.meta.dirname, '../../../examples/quickstart'), undefined],
+  ])('%s: every model at the same file:line:column as through the esbuild bundle, and at its declaration', (_, dir, chunkChars) => {
+    const r = load(dir, chunkChars);
     expect(r.viaScript).toBe(true);
     expect(r.script.diagnostics).toEqual([]);
     expect(r.script.sites).toEqual(r.bundle.sites);
