@@ -40,7 +40,6 @@ const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
 /** The rewritten module, or undefined when the file uses syntax outside the accepted subset. */
 export function scanModule(src: string): ScannedModule | undefined {
   if (src.includes('__mv') || src.startsWith('#!') || src.charCodeAt(0) === 0xfeff) return undefined;
-  const out = src.split('');
   const imports: ScannedImport[] = [];
   const exports: string[] = [];
   const n = src.length;
@@ -54,11 +53,16 @@ export function scanModule(src: string): ScannedModule | undefined {
   /** The last token was a `.`: the next name is a property, not a keyword. */
   let afterDot: boolean = false;
 
+  /** Replacements of equal length, in order of position (those of one statement resolved as made). */
+  const edits: { from: number; to: number; text: string }[] = [];
+  const spaces = (from: number, to: number) => src.slice(from, to).replace(/[^\n\r]/g, ' ');
   const blank = (from: number, to: number) => {
-    for (let k = from; k < to; k++) if (out[k] !== '\n' && out[k] !== '\r') out[k] = ' ';
+    // A statement blanked whole drops the edits made inside it.
+    while (edits.length && edits[edits.length - 1]!.from >= from) edits.pop();
+    edits.push({ from, to, text: spaces(from, to) });
   };
   const write = (at: number, text: string) => {
-    for (let k = 0; k < text.length; k++) out[at + k] = text[k]!;
+    edits.push({ from: at, to: at + text.length, text });
   };
   const skipSpace = (j: number, newlines = true) => {
     while (j < n && isSpace(src.charCodeAt(j)) && (newlines || (src[j] !== '\n' && src[j] !== '\r'))) j++;
@@ -126,7 +130,7 @@ export function scanModule(src: string): ScannedModule | undefined {
       j = skipSpace(j + 1);
     } else if (src[j] === '*') {
       namespace = true;
-      if (!typeOnly) out[j] = ' ';
+      if (!typeOnly) write(j, ' ');
       j = skipSpace(j + 1);
       if (!(src.startsWith('as', j) && isSpace(src.charCodeAt(j + 2)))) return -1;
       if (!typeOnly) write(j, '  ');
@@ -164,15 +168,15 @@ export function scanModule(src: string): ScannedModule | undefined {
     if (side) {
       fromAt = start;
       if (call.length + 1 > end - start) return -1;
-      blank(start, end);
-      write(start, call + ';');
+      const text = call + ';';
+      if (/[\n\r]/.test(src.slice(start, start + text.length))) return -1;
+      edits.push({ from: start, to: end, text: text + spaces(start + text.length, end) });
       return end;
     }
     write(start, 'const ');
     const replacement = `= ${call}`;
     if (replacement.length > spec.end - fromAt) return -1;
-    blank(fromAt, spec.end);
-    write(fromAt, replacement);
+    edits.push({ from: fromAt, to: spec.end, text: replacement + spaces(fromAt + replacement.length, spec.end) });
     return end;
   };
 
@@ -285,5 +289,13 @@ export function scanModule(src: string): ScannedModule | undefined {
     afterDot = ch === '.';
   }
   if (depth !== 0 || templates.length) return undefined;
-  return { code: out.join(''), imports, exports: [...new Set(exports)].sort() };
+  edits.sort((a, b) => a.from - b.from);
+  const parts: string[] = [];
+  let at = 0;
+  for (const e of edits) {
+    parts.push(src.slice(at, e.from), e.text);
+    at = e.to;
+  }
+  parts.push(src.slice(at));
+  return { code: parts.join(''), imports, exports: [...new Set(exports)].sort() };
 }
