@@ -19,6 +19,9 @@ export interface CompileRun {
   cpuMs: number;
   /** CPU time of its child processes over the same span (esbuild's service), where /proc tells it; else null. */
   childCpuMs: number | null;
+  /** The same two over loading alone. */
+  loadCpuMs: number;
+  loadChildCpuMs: number | null;
 }
 
 /** User + system CPU of the live child processes of this process, in ms (Linux /proc; clock ticks of 10 ms). */
@@ -50,15 +53,19 @@ async function once(n: number): Promise<CompileRun> {
     const t0 = performance.now();
     const project = await loadProject(dir);
     const t1 = performance.now();
+    const c1 = process.cpuUsage(c0);
+    const k1 = childCpuMs();
     const result = await compileProject(project, 'redshift');
     const t2 = performance.now();
     const cpu = process.cpuUsage(c0);
     const k2 = childCpuMs();
-    const children = k0 && k2 ? [...k2].reduce((sum, [pid, ms]) => sum + ms - (k0.get(pid) ?? 0), 0) : null;
+    const since = (a: Map<string, number> | null, b: Map<string, number> | null) => (a && b ? [...b].reduce((sum, [pid, ms]) => sum + ms - (a.get(pid) ?? 0), 0) : null);
+    const children = since(k0, k2);
     const errors = result.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length) throw new Error(`the generated project has errors: ${JSON.stringify(errors.slice(0, 3))}`);
     if (result.manifest!.nodes.length !== n) throw new Error(`compiled ${result.manifest!.nodes.length} nodes for ${n} models`);
-    return { models: n, loadMs: t1 - t0, compileMs: t2 - t1, totalMs: t2 - t0, cpuMs: (cpu.user + cpu.system) / 1000, childCpuMs: children };
+    return { models: n, loadMs: t1 - t0, compileMs: t2 - t1, totalMs: t2 - t0, cpuMs: (cpu.user + cpu.system) / 1000, childCpuMs: children,
+      loadCpuMs: (c1.user + c1.system) / 1000, loadChildCpuMs: since(k0, k1) };
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
@@ -73,7 +80,7 @@ if (process.argv.includes('--child')) {
     const r = JSON.parse(out) as CompileRun;
     runs.push(r);
     if (!json) {
-      console.log(`${n} models: load ${r.loadMs.toFixed(0)} ms, validate + compile ${r.compileMs.toFixed(0)} ms, total ${r.totalMs.toFixed(0)} ms ` +
+      console.log(`${n} models: load ${r.loadMs.toFixed(0)} ms (CPU ${r.loadCpuMs.toFixed(0)} ms${r.loadChildCpuMs === null ? '' : ` + esbuild ${r.loadChildCpuMs.toFixed(0)} ms`}), validate + compile ${r.compileMs.toFixed(0)} ms, total ${r.totalMs.toFixed(0)} ms ` +
         `(${(r.totalMs / n * 1000).toFixed(0)} µs per model; CPU ${r.cpuMs.toFixed(0)} ms${r.childCpuMs === null ? '' : ` + esbuild ${r.childCpuMs.toFixed(0)} ms`})`);
     }
   }
