@@ -40,6 +40,8 @@ const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
 /** The rewritten module, or undefined when the file uses syntax outside the accepted subset. */
 export function scanModule(src: string): ScannedModule | undefined {
   if (src.includes('__mv') || src.startsWith('#!') || src.charCodeAt(0) === 0xfeff) return undefined;
+  // Lines are counted by \n: a lone \r or a Unicode line separator would end a line in the source map and not here.
+  if (/\r(?!\n)|[\u2028\u2029]/.test(src)) return undefined;
   const imports: ScannedImport[] = [];
   const exports: string[] = [];
   const n = src.length;

@@ -34,6 +34,7 @@ describe('scanModule', () => {
     expect(s.code).toMatch(/^const +dims = __mvr\(1\) +;$/m);
     expect(s.code).not.toMatch(/\bexport\b|\bimport type\b|type Columns|ExprNode/);
     // Code and strings other than the module syntax are untouched, column for column.
+    expect(scanModule(src.replaceAll('\n', '\r\n'))?.code).toBe(s.code.replaceAll('\n', '\r\n'));
     expect(s.code.split('\n')[9]).toBe("       const s = stream('s', { a: `x ${dims.d} import { y } from 'z'` });");
   });
 
@@ -53,6 +54,8 @@ describe('scanModule', () => {
       'const r = /a"b/;',
       "import { x } from './x.ts' with { type: 'json' };",
       'const __mvr = 1;',
+      'const a = 1;\rexport const b = 2;',
+      'const a = "\u2028";',
     ]) expect(scanModule(src), src).toBeUndefined();
   });
 });
