@@ -180,9 +180,14 @@ function framesIn(e: unknown, file: string): { line: number; column: number }[] 
 export function listFiles(dir: string, exts: readonly string[]): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
-  for (const entry of readdirSync(dir).sort()) {
+  // The entries' types come with the listing (a stat per file cost ~10 µs, 20,000 of them); a
+  // symbolic link, or a type the file system does not give, is followed with a stat as before.
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const d of entries) {
+    const entry = d.name;
     const p = join(dir, entry);
-    if (statSync(p).isDirectory()) out.push(...listFiles(p, exts));
+    const directory = d.isDirectory() || ((d.isSymbolicLink() || !(d.isFile() || d.isDirectory())) && statSync(p).isDirectory());
+    if (directory) out.push(...listFiles(p, exts));
     else if (exts.includes(extname(entry)) && !entry.endsWith('.d.ts')) out.push(p);
   }
   return out;
