@@ -1,7 +1,7 @@
 // pnpm bench:compile [--models N[,N...]] [--json]: load, validate and compile a generated project of N
 // models, each size in a fresh process (a process that loaded one project keeps its modules).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateProject } from './generate.ts';
@@ -17,6 +17,26 @@ export interface CompileRun {
   totalMs: number;
   /** CPU time of the process (user + system) over load + compile: less sensitive to a loaded machine than wall time. */
   cpuMs: number;
+  /** CPU time of its child processes over the same span (esbuild's service), where /proc tells it; else null. */
+  childCpuMs: number | null;
+  /** The same two over loading alone. */
+  loadCpuMs: number;
+  loadChildCpuMs: number | null;
+}
+
+/** User + system CPU of the live child processes of this process, in ms (Linux /proc; clock ticks of 10 ms). */
+function childCpuMs(): Map<string, number> | null {
+  try {
+    const out = new Map<string, number>();
+    for (const pid of readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(f[11]) + Number(f[12])) * 10);
+    }
+    return out;
+  } catch {
+    return null;
+  }
 }
 
 async function once(n: number): Promise<CompileRun> {
@@ -28,17 +48,24 @@ async function once(n: number): Promise<CompileRun> {
     // The generated models import @mvkit/compiler like any project in this workspace.
     mkdirSync(join(dir, 'node_modules', '@mvkit'), { recursive: true });
     symlinkSync(join(import.meta.dirname, '../../packages/compiler'), join(dir, 'node_modules', '@mvkit', 'compiler'));
+    const k0 = childCpuMs();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const project = await loadProject(dir);
     const t1 = performance.now();
+    const c1 = process.cpuUsage(c0);
+    const k1 = childCpuMs();
     const result = await compileProject(project, 'redshift');
     const t2 = performance.now();
     const cpu = process.cpuUsage(c0);
+    const k2 = childCpuMs();
+    const since = (a: Map<string, number> | null, b: Map<string, number> | null) => (a && b ? [...b].reduce((sum, [pid, ms]) => sum + ms - (a.get(pid) ?? 0), 0) : null);
+    const children = since(k0, k2);
     const errors = result.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length) throw new Error(`the generated project has errors: ${JSON.stringify(errors.slice(0, 3))}`);
     if (result.manifest!.nodes.length !== n) throw new Error(`compiled ${result.manifest!.nodes.length} nodes for ${n} models`);
-    return { models: n, loadMs: t1 - t0, compileMs: t2 - t1, totalMs: t2 - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+    return { models: n, loadMs: t1 - t0, compileMs: t2 - t1, totalMs: t2 - t0, cpuMs: (cpu.user + cpu.system) / 1000, childCpuMs: children,
+      loadCpuMs: (c1.user + c1.system) / 1000, loadChildCpuMs: since(k0, k1) };
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
@@ -53,8 +80,8 @@ if (process.argv.includes('--child')) {
     const r = JSON.parse(out) as CompileRun;
     runs.push(r);
     if (!json) {
-      console.log(`${n} models: load ${r.loadMs.toFixed(0)} ms, validate + compile ${r.compileMs.toFixed(0)} ms, total ${r.totalMs.toFixed(0)} ms ` +
-        `(${(r.totalMs / n * 1000).toFixed(0)} µs per model; CPU ${r.cpuMs.toFixed(0)} ms)`);
+      console.log(`${n} models: load ${r.loadMs.toFixed(0)} ms (CPU ${r.loadCpuMs.toFixed(0)} ms${r.loadChildCpuMs === null ? '' : ` + esbuild ${r.loadChildCpuMs.toFixed(0)} ms`}), validate + compile ${r.compileMs.toFixed(0)} ms, total ${r.totalMs.toFixed(0)} ms ` +
+        `(${(r.totalMs / n * 1000).toFixed(0)} µs per model; CPU ${r.cpuMs.toFixed(0)} ms${r.childCpuMs === null ? '' : ` + esbuild ${r.childCpuMs.toFixed(0)} ms`})`);
     }
   }
   if (json) console.log(JSON.stringify(runs));

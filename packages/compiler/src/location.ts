@@ -21,6 +21,15 @@ function siteOf(frames: Iterable<string>): SourceLoc {
   return { file: '<unknown>', line: 1, column: 1 };
 }
 
+/** Scripts that map their own frames (the model script of model-bundle.ts), by file URL. */
+const siteMappers = new Map<string, (line: number, column: number) => string | undefined>();
+
+/** Maps the frames of a script: `(file:line:column)` for a position in it, as Node prints a source-mapped frame. */
+export function registerSiteMapper(url: string, mapper: ((line: number, column: number) => string | undefined) | undefined): void {
+  if (mapper) siteMappers.set(url, mapper);
+  else siteMappers.delete(url);
+}
+
 const structured = (_: Error, frames: NodeJS.CallSite[]) => frames;
 
 /**
@@ -33,6 +42,8 @@ function frameText(site: NodeJS.CallSite, sourceMaps: boolean): string {
   if (!sourceMaps) return String(site);
   try {
     const fileName = site.getFileName() ?? site.getEvalOrigin();
+    const mapper = fileName ? siteMappers.get(fileName) : undefined;
+    if (mapper) return mapper(site.getLineNumber()!, site.getColumnNumber()!) ?? String(site);
     const map = fileName ? findSourceMap(fileName) : undefined;
     if (map) {
       const e = map.findEntry(site.getLineNumber()! - 1, site.getColumnNumber()! - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
@@ -59,16 +70,36 @@ function frameText(site: NodeJS.CallSite, sourceMaps: boolean): string {
 export function callSite(): SourceLoc {
   const own = Error.prepareStackTrace;
   if (own !== undefined && own.name !== 'ErrorPrepareStackTrace') return siteOf(new Error().stack?.split('\n').slice(1) ?? []);
-  let frames: NodeJS.CallSite[];
+  const sourceMaps = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled ?? true;
+  // The declaration is a few frames up: the frames are read as far as that first (creating a
+  // structure per frame of the whole stack cost as much as the rest of callSite), then, if
+  // it is not among them, as far as the stack trace limit, as before.
+  const limit = Error.stackTraceLimit;
+  const near = typeof limit === 'number' ? Math.min(limit, NEAR_FRAMES) : limit;
+  const site = siteOf(texts(captured(near), sourceMaps));
+  if (site.file !== '<unknown>' || near === limit) return site;
+  return siteOf(texts(captured(limit), sourceMaps));
+}
+
+/** The innermost frames above callSite's caller, as structures. */
+function captured(limit: number): NodeJS.CallSite[] {
+  const own = Error.prepareStackTrace;
+  const ownLimit = Error.stackTraceLimit;
   Error.prepareStackTrace = structured as typeof Error.prepareStackTrace;
+  Error.stackTraceLimit = limit;
   try {
-    frames = new Error().stack as unknown as NodeJS.CallSite[];
+    const holder: { stack?: unknown } = {};
+    // From callSite's own frame, as `new Error()` inside it would be.
+    Error.captureStackTrace(holder, captured);
+    return holder.stack as NodeJS.CallSite[];
   } finally {
     Error.prepareStackTrace = own;
+    Error.stackTraceLimit = ownLimit;
   }
-  const sourceMaps = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled ?? true;
-  function* texts() {
-    for (const f of frames) yield frameText(f, sourceMaps);
-  }
-  return siteOf(texts());
 }
+
+function* texts(frames: NodeJS.CallSite[], sourceMaps: boolean) {
+  for (const f of frames) yield frameText(f, sourceMaps);
+}
+
+const NEAR_FRAMES = 4;

@@ -1,0 +1,241 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { transform } from 'esbuild';
+import { registerSiteMapper } from './location.ts';
+import { scanModule, type ScannedModule } from './model-scan.ts';
+
+/**
+ * The model files of a project as scripts of one function per file, each script compiled by
+ * one esbuild transform: the bundler spent most of the time of a large project on its work
+ * per file (resolving, linking, wrapping, the source map of 20,000 files: ~13 s of CPU), and
+ * Node then parsed that source map to map each declaration's stack frame.
+ *
+ * Each file's module syntax is rewritten in place (model-scan.ts), so its lines and columns
+ * stay those of the file; the files are laid one after the other in a TypeScript text, each
+ * inside `__mvd(index, (function (__mvr, __mvx) {` on a line of its own, about 512 KB of text
+ * per script; the transform's source map leads back from the script to that text, and the
+ * line offsets of the files from there to each file. Stack frames in a script are mapped
+ * through it (location.ts), as Node maps a frame through an inline source map.
+ *
+ * Only projects inside the accepted subset load this way: plain named or namespace imports of
+ * other model files and of `@mvkit/compiler`, exported const/function/enum declarations, no
+ * import cycle, every file loading without an error. Anything else returns undefined and the
+ * project is bundled by esbuild as before, which also reports syntax errors and load errors
+ * with their file:line as before.
+ */
+
+const COMPILER = '@mvkit/compiler';
+/** Source text per transform: the transforms run one after the other in esbuild while the next files are read. */
+const CHUNK_CHARS = 512 * 1024;
+/**
+ * A file's function, parenthesized: V8 compiles it with the script rather than parsing it
+ * twice (once to skip it, once when it is called), and every one of them is called.
+ */
+const HEADER = (i: number, exports: readonly string[]) =>
+  `__mvd(${i}, (function (__mvr, __mvx) { __mvx({ ${exports.map((e) => `${JSON.stringify(e)}: () => ${e}`).join(', ')} });\n`;
+const FOOTER = '\n}));\n';
+
+interface Chunk {
+  /** Index of its first file. */
+  readonly first: number;
+  readonly parts: string[];
+  /** Line (0-based) of the chunk's text where each of its files' first line sits. */
+  readonly starts: number[];
+  lines: number;
+  chars: number;
+}
+
+function countLines(s: string): number {
+  let n = 0;
+  for (let k = s.indexOf('\n'); k >= 0; k = s.indexOf('\n', k + 1)) n++;
+  return n;
+}
+
+/** The modules of the files in order, or undefined when the project must be bundled by esbuild. */
+export async function loadModelScript(dir: string, files: readonly string[], compiler: Record<string, unknown>, chunkChars = CHUNK_CHARS): Promise<Record<string, unknown>[] | undefined> {
+  // Another stack formatter (not Node's) would print the script's frames unmapped.
+  const own = Error.prepareStackTrace;
+  if (own !== undefined && own.name !== 'ErrorPrepareStackTrace') return undefined;
+  if (files.some((f) => (extname(f) !== '.ts' && extname(f) !== '.mts') || !isAbsolute(f))) return undefined;
+  const cacheDir = join(dir, '.mvkit', 'cache');
+  mkdirSync(cacheDir, { recursive: true });
+  const defined: Function[] = [];
+  const define = (i: number, fn: Function) => { defined[i] = fn; };
+  const urls: string[] = [];
+  const forget = (): undefined => { for (const url of urls) registerSiteMapper(url, undefined); return undefined; };
+
+  // Read and rewrite the files, and hand each chunk of them to esbuild as soon as it is laid
+  // out: esbuild compiles one chunk while the next files are read and the previous chunk is
+  // imported. One transform at a time keeps esbuild's memory (page faults cost here) small.
+  let transforms: Promise<unknown> = Promise.resolve();
+  const jobs: Promise<boolean>[] = [];
+  const send = (chunk: Chunk) => {
+    const text = chunk.parts.join('');
+    const transformed = transforms.then(() => transform(text, {
+      loader: 'ts', target: 'node20', keepNames: true, sourcemap: 'external', sourcesContent: false,
+      sourcefile: 'mvkit-models.ts', logLevel: 'silent',
+    }));
+    transforms = transformed.catch(() => undefined);
+    jobs.push(transformed.then(async ({ code, map }) => {
+      // Parenthesized too: compiled with the module instead of parsed twice.
+      const script = `export default (function (__mvd) {\n${code}});\n`;
+      const file = join(cacheDir, `models-script-${createHash('sha256').update(script).digest('hex').slice(0, 16)}.mjs`);
+      if (!existsSync(file)) writeFileSync(file, script);
+      const url = pathToFileURL(file).href;
+      urls.push(url);
+      // The script's line 1 is the wrapper's: the transform's line L is the script's line L + 1.
+      registerSiteMapper(url, siteMapper(map, 1, files.slice(chunk.first, chunk.first + chunk.starts.length), chunk.starts));
+      ((await import(url)) as { default: (d: typeof define) => void }).default(define);
+      return true;
+    }, () => false));
+  };
+  const scanned: ScannedModule[] = [];
+  let chunk: Chunk | undefined;
+  for (let i = 0; i < files.length; i++) {
+    const s = scanModule(readFileSync(files[i]!, 'utf8'));
+    if (!s) break;
+    scanned.push(s);
+    chunk ??= { first: i, parts: [], starts: [], lines: 0, chars: 0 };
+    const header = HEADER(i, s.exports);
+    chunk.parts.push(header, s.code, FOOTER);
+    chunk.starts.push(chunk.lines + 1);
+    chunk.lines += 1 + countLines(s.code) + 2;
+    chunk.chars += header.length + s.code.length + FOOTER.length;
+    if (chunk.chars >= chunkChars || i === files.length - 1) {
+      send(chunk);
+      chunk = undefined;
+      // Lets the finished transforms be imported and the next one start.
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  const ok = (await Promise.all(jobs)).every(Boolean);
+  if (!ok || scanned.length < files.length) {
+    forget();
+    return undefined;
+  }
+
+  // Every import resolved to a model file that exports the names, or to the compiler.
+  const index = new Map(files.map((f, i) => [f, i]));
+  const deps: number[][] = [];
+  for (let i = 0; i < files.length; i++) {
+    const d: number[] = [];
+    for (const imp of scanned[i]!.imports) {
+      if (imp.spec === COMPILER) {
+        if (imp.names.some((name) => !(name in compiler))) return forget();
+        d.push(-1);
+        continue;
+      }
+      const target = imp.spec.startsWith('./') || imp.spec.startsWith('../') ? index.get(resolve(dirname(files[i]!), imp.spec)) : undefined;
+      // A name the target does not export (a type, say) would be elided by TypeScript: bundled as before.
+      if (target === undefined || imp.names.some((name) => !scanned[target]!.exports.includes(name))) return forget();
+      d.push(target);
+    }
+    deps.push(d);
+  }
+
+  const state: (0 | 1 | 2)[] = files.map(() => 0);
+  const modules: Record<string, unknown>[] = files.map(() => ({}));
+  class Refused extends Error {}
+  const evaluate = (i: number): Record<string, unknown> => {
+    if (state[i] === 2) return modules[i]!;
+    // An import cycle: ES modules give live bindings this script does not.
+    if (state[i] === 1) throw new Refused();
+    state[i] = 1;
+    const d = deps[i]!;
+    const req = (k: number) => (d[k] === -1 ? compiler : evaluate(d[k]!));
+    const exp = (getters: Record<string, () => unknown>) => {
+      for (const name of scanned[i]!.exports) Object.defineProperty(modules[i], name, { get: getters[name], enumerable: true });
+    };
+    defined[i]!.call(undefined, req, exp);
+    state[i] = 2;
+    return modules[i]!;
+  };
+  try {
+    for (let i = 0; i < files.length; i++) evaluate(i);
+  } catch {
+    // A file that throws, or a cycle: the bundler loads the project again and reports as before.
+    return forget();
+  }
+  return modules;
+}
+
+const B64 = new Int8Array(128).fill(-1);
+for (let k = 0; k < 64; k++) B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(k)] = k;
+
+/**
+ * Maps a frame's (1-based) line and column in the script to `(file:line:column)` as Node prints
+ * a frame mapped through a source map: the nearest mapping at or before the position (Node's
+ * SourceMap.findEntry). The mappings are decoded on the first frame, in one pass.
+ */
+function siteMapper(mapJson: string, lineShift: number, files: readonly string[], starts: readonly number[]) {
+  let decoded: { gl: Int32Array; gc: Int32Array; ol: Int32Array; oc: Int32Array; n: number } | undefined;
+  const decode = () => {
+    const mappings = (JSON.parse(mapJson) as { mappings: string }).mappings;
+    let cap = 1024;
+    let gl = new Int32Array(cap), gc = new Int32Array(cap), ol = new Int32Array(cap), oc = new Int32Array(cap);
+    let n = 0;
+    let line = lineShift, col = 0, src = 0, oLine = 0, oCol = 0, name = 0;
+    const len = mappings.length;
+    let k = 0;
+    const field = (): number => {
+      let result = 0, shift = 0, digit: number;
+      do {
+        digit = B64[mappings.charCodeAt(k++)]!;
+        result += (digit & 31) << shift;
+        shift += 5;
+      } while (digit & 32);
+      return result & 1 ? -(result >>> 1) : result >>> 1;
+    };
+    while (k < len) {
+      const c = mappings.charCodeAt(k);
+      if (c === 59 /* ; */) { line++; col = 0; k++; continue; }
+      if (c === 44 /* , */) { k++; continue; }
+      col += field();
+      const next = mappings.charCodeAt(k);
+      // A segment without a source position maps to nothing (Node prints the frame unmapped).
+      let hasSource = false;
+      if (k < len && next !== 44 && next !== 59) {
+        src += field();
+        oLine += field();
+        oCol += field();
+        hasSource = true;
+        const after = mappings.charCodeAt(k);
+        if (k < len && after !== 44 && after !== 59) name += field();
+      }
+      if (n === cap) {
+        cap *= 2;
+        const grow = (a: Int32Array) => { const b = new Int32Array(cap); b.set(a); return b; };
+        gl = grow(gl); gc = grow(gc); ol = grow(ol); oc = grow(oc);
+      }
+      gl[n] = line; gc[n] = col; ol[n] = hasSource ? oLine : -1; oc[n] = oCol; n++;
+    }
+    void src; void name;
+    decoded = { gl, gc, ol, oc, n };
+    return decoded;
+  };
+  return (line1: number, column1: number): string | undefined => {
+    const d = decoded ?? decode();
+    const line = line1 - 1, column = column1 - 1;
+    // Node's SourceMap.findEntry, on the same sorted mappings.
+    let first = 0, count = d.n;
+    while (count > 1) {
+      const step = count >> 1;
+      const middle = first + step;
+      if (line < d.gl[middle]! || (line === d.gl[middle] && column < d.gc[middle]!)) count = step;
+      else { first = middle; count -= step; }
+    }
+    if (!d.n || (first === 0 && (line < d.gl[0]! || (line === d.gl[0] && column < d.gc[0]!)))) return undefined;
+    const oLine = d.ol[first]!;
+    if (oLine < 0) return undefined;
+    // The file whose lines hold the original line.
+    let lo = 0, hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= oLine) lo = mid; else hi = mid - 1;
+    }
+    if (oLine < starts[lo]!) return undefined;
+    return `(${files[lo]}:${oLine - starts[lo]! + 1}:${d.oc[first]! + 1})`;
+  };
+}
