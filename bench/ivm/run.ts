@@ -209,7 +209,7 @@ function measuredCommit(): string | undefined {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
     // The bench's own outputs, changed by the run before, do not make the measured code differ.
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/README.md', ':!bench/ivm/runs.jsonl'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/README.md', ':!bench/ivm/runs.jsonl', ':!bench/ivm/peer-runs.jsonl'], { cwd: root, encoding: 'utf8' }).trim() !== '';
     return dirty ? `${sha}+` : sha;
   } catch {
     return undefined;
