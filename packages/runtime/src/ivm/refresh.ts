@@ -6,7 +6,7 @@ import { externalHighMarks, readDeltas } from './marks.ts';
 import type { Mark } from './delta-sql.ts';
 import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
 import { applyAggDelta, applyFull, applyRowsDelta } from './programs.ts';
-import { isRowTooBig, TempCache, toastedTemps } from './temp.ts';
+import { TempCache, withToastRetry } from './temp.ts';
 import { refreshUnit } from './unit.ts';
 
 export interface RefreshResult {
@@ -108,14 +108,7 @@ INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, d
       if (plan.reason) r.reason = plan.reason;
       return r;
     }, { finish: () => finish, afterCommit: unlockSql(name) });
-    let result: RefreshResult;
-    try {
-      result = await attempt();
-    } catch (e) {
-      // A row too wide for the session temp tables' inline storage: once more, with TOASTed ones.
-      if (!isRowTooBig(e) || !toastedTemps()) throw e;
-      result = await attempt();
-    }
+    const result = await withToastRetry(attempt);
     locked = false;
     temps.committed();
     const committed = performance.now();

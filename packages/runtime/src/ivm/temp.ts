@@ -28,6 +28,19 @@ export function toastedTemps(): boolean {
   return true;
 }
 
+/**
+ * Runs a refresh transaction; when a row is too wide for the session temp tables' inline storage,
+ * once more with TOASTed ones (see toastedTemps).
+ */
+export async function withToastRetry<T>(attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (e) {
+    if (!isRowTooBig(e) || !toastedTemps()) throw e;
+    return attempt();
+  }
+}
+
 /** Whether an error is Postgres refusing a row wider than a page (PLAIN storage, no TOAST). */
 export function isRowTooBig(e: unknown): boolean {
   return (e as { code?: string } | null)?.code === '54000' && /row is too big/i.test(String((e as Error).message));

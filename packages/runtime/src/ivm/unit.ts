@@ -7,7 +7,7 @@ import { externalHighMarks, readDeltas, type HandOff } from './marks.ts';
 import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
 import { applyAggDelta, applyFull, applyRowsDelta, type ChangeSink } from './programs.ts';
 import { checkRecord, traced, type RefreshHooks, type RefreshResult } from './refresh.ts';
-import { isRowTooBig, TempCache, toastedTemps } from './temp.ts';
+import { TempCache, withToastRetry } from './temp.ts';
 
 export interface UnitOptions extends RefreshHooks {
   /** Logs the committed unit may trim (see trimLogs), collected for the caller. */
@@ -159,14 +159,7 @@ INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, d
 ${results.map((r) => `(${quote(r.node)}, ${quote(r.mode)}, ${r.reason === undefined ? 'NULL' : quote(r.reason)}, ${r.rowsChanged}, ${r.inputRows}, ${r.durationMs})`).join(',\n')}`;
       return results;
     }, { finish: () => finish, afterCommit: sorted.map(unlockSql).join(';\n') });
-    let results: RefreshResult[];
-    try {
-      results = await attempt();
-    } catch (e) {
-      // A row too wide for the session temp tables' inline storage: once more, with TOASTed ones.
-      if (!isRowTooBig(e) || !toastedTemps()) throw e;
-      results = await attempt();
-    }
+    const results = await withToastRetry(attempt);
     locked = false;
     temps.committed();
     // What the committed unit may trim: the logs its watermarks moved past, and the own log of
