@@ -70,8 +70,10 @@ export const KEY_COLLATION = 'C';
 
 /**
  * The first statements of a refresh transaction: one snapshot (REPEATABLE READ), CREATE ... IF
- * NOT EXISTS notices quiet, asynchronous commit (a refresh holds only derived data: a server crash
- * can lose the newest refreshes, never half of one; the next refresh redoes them), and memory for
+ * NOT EXISTS notices quiet, asynchronous commit (a refresh holds only derived data, and its MVs,
+ * logs and watermarks commit together: a server crash can lose the newest refreshes, WAL keeping
+ * them in order, never half of one; the next refresh redoes them; it spares a WAL flush per
+ * refresh on servers that wait for it), and memory for
  * hashing a large delta: at the default 4 MB a batch of 100,000 events spills its grouping to
  * disk (25,000 groups: 8 MB in memory, 1.6 MB on disk, ~40 % slower); 32 MB, for this transaction only.
  */

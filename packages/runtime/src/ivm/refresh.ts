@@ -61,10 +61,7 @@ export async function refreshNode(db: Db, manifest: Manifest, name: string, opti
       advanced.length = 0;
       temps = TempCache.of(db);
       const tx = trace ? traced(t, name, trace) : t;
-      // Quiet: the session temp tables' CREATE ... IF NOT EXISTS notices. Asynchronous commit: a
-      // refresh holds only derived data, and its MV, log and watermarks commit together, so a
-      // server crash can lose the newest refreshes (WAL keeps them in order) but never half of
-      // one; the next refresh redoes them. Spares a WAL flush per MV on servers that wait for it.
+      // One snapshot, quiet notices, asynchronous commit, memory for hashing (see REFRESH_SETTINGS).
       const settings = REFRESH_SETTINGS;
       let rowsChanged: number;
       let inputRows = 0;

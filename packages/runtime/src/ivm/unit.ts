@@ -61,7 +61,7 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
       logged = new Map();
       temps = TempCache.of(db);
       const head = trace ? traced(t, 'unit', trace) : t;
-      // Quiet notices, asynchronous commit (see refreshNode), REPEATABLE READ: one snapshot for the unit.
+      // One snapshot for the whole unit, quiet notices, asynchronous commit (see REFRESH_SETTINGS).
       const settings = REFRESH_SETTINGS;
       const logMax = engineInputs.length
         ? `CASE w.input ${engineInputs.map((i) => `WHEN ${quote(i)} THEN (SELECT max(_seq) FROM ${logTable(i)})`).join(' ')} END::bigint`
