@@ -148,6 +148,7 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
         const r: RefreshResult = { node: name, mode: plan.layout === 'full' ? 'full' : 'incremental', rowsChanged, inputRows, durationMs: performance.now() - t0 };
         if (plan.reason) r.reason = plan.reason;
         results.push(r);
+        trace?.write(`[ivm ${name}] total ${r.durationMs.toFixed(1)} ms (in the unit)\n`);
       }
       // One statement, sent with the COMMIT: every watermark that moves, and a history row per MV.
       const arr = (xs: readonly string[], type: string) => `ARRAY[${xs.join(', ')}]::${type}[]`;
