@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
 import { transform } from 'esbuild';
 import { registerSiteMapper } from './location.ts';
 import { scanModule, type ScannedModule } from './model-scan.ts';
@@ -79,15 +79,14 @@ export async function loadModelScript(dir: string, files: readonly string[], com
     }));
     transforms = transformed.catch(() => undefined);
     jobs.push(transformed.then(async ({ code, map }) => {
-      // Parenthesized too: compiled with the module instead of parsed twice.
-      const script = `export default (function (__mvd) {\n${code}});\n`;
-      const file = join(cacheDir, `models-script-${createHash('sha256').update(script).digest('hex').slice(0, 16)}.mjs`);
+      // Parenthesized too: compiled with the script instead of parsed twice.
+      const script = `(function (__mvd) {\n${code}});\n`;
+      const file = join(cacheDir, `models-script-${createHash('sha256').update(script).digest('hex').slice(0, 16)}.js`);
       if (!existsSync(file)) writeFileSync(file, script);
-      const url = pathToFileURL(file).href;
-      urls.push(url);
+      urls.push(file);
       // The script's line 1 is the wrapper's: the transform's line L is the script's line L + 1.
-      registerSiteMapper(url, siteMapper(map, 1, files.slice(chunk.first, chunk.first + chunk.starts.length), chunk.starts));
-      ((await import(url)) as { default: (d: typeof define) => void }).default(define);
+      registerSiteMapper(file, siteMapper(map, 1, files.slice(chunk.first, chunk.first + chunk.starts.length), chunk.starts));
+      (new Script(script, { filename: file }).runInThisContext() as (d: typeof define) => void)(define);
       return true;
     }, () => false));
   };
