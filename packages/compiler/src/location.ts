@@ -9,13 +9,16 @@ export interface SourceLoc {
 
 const FRAME = /\(?((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):(\d+):(\d+)\)?$/;
 
+/** The compiler's own files and packages: never a declaration site. */
+const notProject = (file: string) => file.includes('/packages/compiler/src/') || file.includes('/node_modules/');
+
 /** A frame's text, as `new Error().stack` prints it, to the first frame that names a file of the project. */
 function siteOf(frames: Iterable<string>): SourceLoc {
   for (const frame of frames) {
     const m = FRAME.exec(frame.trim());
     if (!m) continue;
     const file = m[1]!.replace(/^file:\/\//, '');
-    if (file.includes('/packages/compiler/src/') || file.includes('/node_modules/')) continue;
+    if (notProject(file)) continue;
     return { file, line: Number(m[2]), column: Number(m[3]) };
   }
   return { file: '<unknown>', line: 1, column: 1 };
@@ -99,7 +102,13 @@ function captured(limit: number): NodeJS.CallSite[] {
 }
 
 function* texts(frames: NodeJS.CallSite[], sourceMaps: boolean) {
-  for (const f of frames) yield frameText(f, sourceMaps);
+  for (const f of frames) {
+    // A frame in the compiler or a package is skipped by siteOf whatever its text: its source
+    // map, if any, leads to the same place (formatting and mapping it was most of callSite).
+    const name = f.getFileName();
+    if (name && notProject(name)) continue;
+    yield frameText(f, sourceMaps);
+  }
 }
 
 const NEAR_FRAMES = 4;
