@@ -74,7 +74,7 @@ export async function loadModelScript(dir: string, files: readonly string[], com
   const send = (chunk: Chunk) => {
     const text = chunk.parts.join('');
     const transformed = transforms.then(() => transform(text, {
-      loader: 'ts', target: 'node20', keepNames: true, sourcemap: 'external', sourcesContent: false,
+      loader: 'ts', target: 'node20', sourcemap: 'external', sourcesContent: false,
       sourcefile: 'mvkit-models.ts', logLevel: 'silent',
     }));
     transforms = transformed.catch(() => undefined);
