@@ -5,6 +5,7 @@ import { basename, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { configProblems, type ProjectConfig } from './config.ts';
 import { isModel, type Model } from './dsl/model.ts';
+import { startAnalyzerWorker } from './analyzer-pool.ts';
 import { loadModelScript } from './model-bundle.ts';
 import { isTestFile } from './dsl/model-test.ts';
 import type { UnknownColumnError } from './column-scope.ts';
@@ -236,7 +237,10 @@ export async function loadProject(dirArg: string): Promise<Project> {
   }
   const models: Model[] = [];
   const loadDiagnostics: Diagnostic[] = [];
-  const loaded = await importModels(dir, listFiles(modelsDir, ['.ts', '.mts', '.js', '.mjs']).filter((f) => !isTestFile(f)));
+  const files = listFiles(modelsDir, ['.ts', '.mts', '.js', '.mjs']).filter((f) => !isTestFile(f));
+  // A large project's Redshift analysis gets a worker thread, which warms up while the files load.
+  if (!underVitest()) startAnalyzerWorker(files.length);
+  const loaded = await importModels(dir, files);
   loadDiagnostics.push(...loaded.diagnostics);
   // A model re-exported by several files is listed once (a Set: a scan of the list per export grew with the square of the project).
   const seen = new Set<Model>();

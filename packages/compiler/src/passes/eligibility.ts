@@ -1,3 +1,4 @@
+import { analyzeInWorker } from '../analyzer-pool.ts';
 import { analyzeMv, initAnalyzer, SqlParseError, type AnalysisResult, type Verdict } from '../analyzer/index.ts';
 import type { Diagnostic } from '../errors.ts';
 import { diag, type ModelGraph } from '../graph.ts';
@@ -54,10 +55,16 @@ export function analyzeManifestMvs(manifest: Manifest, include: (node: ManifestN
  * (CREATE would fail) is always an error.
  */
 export async function eligibilityPass(graph: ModelGraph, manifest: Manifest, options: { requireIncremental: boolean }): Promise<Diagnostic[]> {
-  await initAnalyzer();
+  const include = (n: ManifestNode) => graph.models.has(n.model);
+  // A large project's MVs are analyzed by a worker thread started while its files loaded.
+  let analyses = await analyzeInWorker(manifest, include);
+  if (!analyses) {
+    await initAnalyzer();
+    analyses = analyzeManifestMvs(manifest, include);
+  }
   const out: Diagnostic[] = [];
   const incremental = new Set<string>();
-  for (const { node, result, error } of analyzeManifestMvs(manifest, (n) => graph.models.has(n.model))) {
+  for (const { node, result, error } of analyses) {
     const model = graph.models.get(node.model)!;
     if (error) {
       out.push(diag(model, 'sql-syntax', `the MV's SQL does not parse at line ${error.line}:${error.column}: ${error.message}`, 'fix the SQL of this model'));

@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// A large project's Redshift analysis runs in a worker thread (analyzer-pool.ts). Outside vitest,
+// as the CLI runs, each project is compiled with the thread forced on and off: the diagnostics
+// must be the same, and what they say is checked against analyses made in the compiler's thread.
+type Run = {
+  answers: number;
+  lenient: { code: string; model?: string; severity: string; message: string; file?: string; line?: number }[];
+  strict: unknown[];
+  own: { mv: string; verdict: string; codes: string[] }[];
+};
+const script = join(import.meta.dirname, 'support/compile-analyses.ts');
+const compile = (dir: string, thread: '0' | '1', ...args: string[]): Run => {
+  const r = spawnSync('npx', ['tsx', script, dir, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, MVKIT_ANALYZER_THREAD: thread } });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout) as Run;
+};
+
+const tmp = mkdtempSync(join(tmpdir(), 'mvkit-analyzer-thread-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+// Every kind of verdict: a full MV (COUNT DISTINCT), an MV on it (chain rule), an outer join, SQL that does not parse.
+const mixed = join(tmp, 'mixed');
+mkdirSync(join(mixed, 'models'), { recursive: true });
+mkdirSync(join(mixed, 'node_modules', '@mvkit'), { recursive: true });
+symlinkSync(join(import.meta.dirname, '..'), join(mixed, 'node_modules', '@mvkit', 'compiler'));
+writeFileSync(join(mixed, 'models', 'all.ts'), `import { aggregate, dimension, sqlModel, stream, t } from '@mvkit/compiler';
+export const events = stream('events', {
+  columns: { tenant_id: t.varchar(32), id: t.varchar(64), user_id: t.varchar(64), k: t.varchar(32), at: t.timestamp() },
+  key: ['tenant_id', 'id'], tenant: 'tenant_id', eventTime: 'at',
+});
+export const kinds = dimension('kinds', { columns: { tenant_id: t.varchar(32), k: t.varchar(32), label: t.varchar(64) }, key: ['tenant_id', 'k'], tenant: 'tenant_id' });
+export const users = aggregate('users_hourly', {
+  from: events, groupBy: ['tenant_id'], bucket: { name: 'hour', grain: 'hour', column: 'at' },
+  measures: (m, c) => ({ users: m.countDistinct(c.user_id) }),
+});
+export const top = sqlModel('users_top', {
+  materialized: 'mv', sql: 'SELECT tenant_id, MAX(users) AS peak FROM {{ref "users_hourly"}} GROUP BY tenant_id',
+  columns: { tenant_id: t.varchar(32), peak: t.bigint() }, tenant: 'tenant_id',
+});
+export const outer = sqlModel('events_labelled', {
+  materialized: 'mv', sql: 'SELECT e.tenant_id, e.id, k.label FROM {{ref "events"}} e LEFT JOIN {{ref "kinds"}} k ON k.tenant_id = e.tenant_id AND k.k = e.k',
+  columns: { tenant_id: t.varchar(32), id: t.varchar(64), label: t.varchar(64) }, tenant: 'tenant_id',
+});
+export const broken = sqlModel('broken_mv', {
+  materialized: 'mv', sql: 'SELECT tenant_id, COUNT(*) AS n FROM {{ref "events"}} GROUP BY tenant_id HAVING',
+  columns: { tenant_id: t.varchar(32), n: t.bigint() }, tenant: 'tenant_id',
+});
+`);
+
+describe('the Redshift analysis in a worker thread', () => {
+  it('gives the diagnostics of the analysis in the compiler thread, for every kind of verdict', () => {
+    const on = compile(mixed, '1');
+    const off = compile(mixed, '0');
+    expect(on.answers).toBeGreaterThan(0);
+    expect(off.answers).toBe(0);
+    expect(on.lenient).toEqual(off.lenient);
+    expect(on.strict).toEqual(off.strict);
+    // What the diagnostics say, from the analyses made in this thread and from the model file.
+    const byMv = Object.fromEntries(on.own.map((a) => [a.mv, a]));
+    expect(byMv.users_hourly!.verdict).toBe('full');
+    expect(byMv.users_top!.codes).toContain('chain-on-full-mv');
+    expect(byMv.events_labelled!.codes).toContain('outer-join');
+    expect(byMv.broken_mv!.verdict).toBe('invalid');
+    const said = on.lenient.map((d) => `${d.model}:${d.code}:${d.severity}`);
+    expect(said).toEqual(expect.arrayContaining(['users_hourly:distinct-aggregate:warning', 'users_top:chain-on-full-mv:warning', 'events_labelled:outer-join:warning', 'broken_mv:sql-syntax:error']));
+    expect(on.strict).toEqual(expect.arrayContaining([expect.objectContaining({ model: 'users_top', code: 'chain-on-full-mv', severity: 'error' })]));
+  });
+
+  it('gives the same diagnostics for the repository project and the LEFT JOIN fixture', () => {
+    for (const dir of [join(import.meta.dirname, '../../..'), join(import.meta.dirname, 'fixtures/require-incremental/left-join')]) {
+      const on = compile(dir, '1');
+      const off = compile(dir, '0');
+      expect(on.answers, dir).toBeGreaterThan(0);
+      expect({ lenient: on.lenient, strict: on.strict }, dir).toEqual({ lenient: off.lenient, strict: off.strict });
+    }
+  });
+
+  it('falls back to the compiler thread when the worker is gone', () => {
+    const stopped = compile(mixed, '1', '--stop-thread');
+    const off = compile(mixed, '0');
+    expect(stopped.answers).toBe(0);
+    expect(stopped.lenient).toEqual(off.lenient);
+  });
+});
