@@ -5,6 +5,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-// The compiler's worker threads register tsx too (a thread does not inherit this one's loader).
-process.env.MVKIT_TSX_API ??= import.meta.resolve('tsx/esm/api');
 await import('./bin.ts');

@@ -11,10 +11,10 @@
  * thread costs more than it saves). MVKIT_ANALYZER_THREAD=0 never starts it, =1 starts it for any
  * project.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, extname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SqlParseError, type AnalysisResult } from './analyzer/index.ts';
 import type { Manifest, ManifestNode } from './manifest.ts';
@@ -35,7 +35,8 @@ export type WorkerAnalysis =
 export type AnalysisReply = { readonly id: number; readonly analyses: readonly WorkerAnalysis[]; readonly failed?: undefined } | { readonly id: number; readonly failed: string; readonly analyses?: undefined };
 
 interface Running {
-  readonly worker: Worker;
+  /** The worker once started; undefined when it could not be. */
+  readonly worker: Promise<Worker | undefined>;
   /** Set when the worker failed or exited: the analysis runs in the compiler's thread from then on. */
   broken: boolean;
   readonly pending: Map<number, (reply: AnalysisReply | undefined) => void>;
@@ -55,62 +56,71 @@ export async function stopAnalyzerWorker(): Promise<void> {
   const state = running;
   if (!state) return;
   state.broken = true;
-  await state.worker.terminate();
+  await (await state.worker)?.terminate();
 }
 
 /**
- * The worker's entry and its data: the built module, or from sources the entry that registers
- * tsx (a worker thread does not inherit the process's loader) with the URL of tsx's API, found
- * where the process got tsx (`--import tsx`, `npx tsx`, or the workspace bin, which says it in
- * MVKIT_TSX_API). Undefined when the process runs TypeScript without tsx.
+ * The worker's module: the built one next to this file, or, from the TypeScript sources, the
+ * worker bundled by esbuild into one module in the project's cache folder. A worker thread does
+ * not inherit the process's TypeScript loader (tsx), and one file loads faster than the
+ * compiler's modules one by one. The packages it imports are left to Node, as the compiler
+ * resolves them.
  */
-function entry(): { url: URL; tsx?: string } | undefined {
-  if (extname(fileURLToPath(import.meta.url)) === '.js') return { url: new URL('./analyzer-worker.js', import.meta.url) };
-  let tsx = process.env.MVKIT_TSX_API;
-  if (!tsx) {
-    const i = process.execArgv.findIndex((a, k) => k > 0 && /(^|\/)tsx(\/|$)/.test(a) && (process.execArgv[k - 1] === '--import' || process.execArgv[k - 1] === '--loader'));
-    const spec = i > 0 ? process.execArgv[i]! : undefined;
-    try {
-      // The package's folder: from a file inside it (npx tsx) or resolved from the working directory (--import tsx).
-      const dir = spec?.startsWith('file:') ? fileURLToPath(spec).replace(/\/dist\/[^/]*$/, '')
-        : spec === 'tsx' ? dirname(createRequire(join(process.cwd(), 'noop.js')).resolve('tsx/package.json')) : undefined;
-      if (dir && existsSync(join(dir, 'dist/esm/api/index.mjs'))) tsx = pathToFileURL(join(dir, 'dist/esm/api/index.mjs')).href;
-    } catch {
-      // No tsx where the process says: no worker.
-    }
-  }
-  return tsx ? { url: new URL('./analyzer-worker-entry.mjs', import.meta.url), tsx } : undefined;
+async function workerModule(projectDir: string): Promise<string> {
+  if (extname(fileURLToPath(import.meta.url)) === '.js') return fileURLToPath(new URL('./analyzer-worker.js', import.meta.url));
+  const { build } = await import('esbuild');
+  const out = await build({
+    entryPoints: [fileURLToPath(new URL('./analyzer-worker.ts', import.meta.url))],
+    bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false, logLevel: 'silent',
+    plugins: [{
+      name: 'packages-as-the-compiler-resolves-them',
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('node:') ? undefined : { path: import.meta.resolve(args.path), external: true }));
+      },
+    }],
+  });
+  const code = out.outputFiles[0]!.text;
+  const cacheDir = join(projectDir, '.mvkit', 'cache');
+  mkdirSync(cacheDir, { recursive: true });
+  const file = join(cacheDir, `analyzer-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+  if (!existsSync(file)) writeFileSync(file, code);
+  return file;
 }
 
 /** Starts the worker for a project of `files` model files, once per process; never throws. */
-export function startAnalyzerWorker(files: number): void {
+export function startAnalyzerWorker(projectDir: string, files: number): void {
   const setting = process.env.MVKIT_ANALYZER_THREAD;
   if (running || setting === '0' || (setting !== '1' && files < WORKER_MIN_FILES)) return;
-  const start = entry();
-  if (!start) return;
-  let worker: Worker;
-  try {
-    worker = new Worker(start.url, { workerData: { tsx: start.tsx } });
-  } catch {
-    return;
-  }
-  const state: Running = { worker, broken: false, pending: new Map() };
-  running = state;
-  // Never what keeps the process alive: referenced only while a job is pending.
-  worker.unref();
-  const fail = () => {
-    state.broken = true;
-    for (const resolve of state.pending.values()) resolve(undefined);
-    state.pending.clear();
+  const pending = new Map<number, (reply: AnalysisReply | undefined) => void>();
+  const state: Running = {
+    pending,
+    broken: false,
+    worker: workerModule(projectDir).then((file) => {
+      // Not the process's own flags: a loader given to node (--import tsx) would load the one module through it.
+      const worker = new Worker(file, { execArgv: [] });
+      const fail = () => {
+        state.broken = true;
+        for (const resolve of pending.values()) resolve(undefined);
+        pending.clear();
+      };
+      worker.on('error', fail);
+      worker.on('exit', fail);
+      worker.on('message', (reply: AnalysisReply) => {
+        const resolve = pending.get(reply.id);
+        pending.delete(reply.id);
+        if (!pending.size) worker.unref();
+        resolve?.(reply);
+      });
+      // Never what keeps the process alive: referenced only while a job is pending (after the
+      // listeners, which would reference it again).
+      worker.unref();
+      return worker;
+    }).catch(() => {
+      state.broken = true;
+      return undefined;
+    }),
   };
-  worker.on('error', fail);
-  worker.on('exit', fail);
-  worker.on('message', (reply: AnalysisReply) => {
-    const resolve = state.pending.get(reply.id);
-    state.pending.delete(reply.id);
-    if (!state.pending.size) worker.unref();
-    resolve?.(reply);
-  });
+  running = state;
 }
 
 /**
@@ -120,7 +130,8 @@ export function startAnalyzerWorker(files: number): void {
  */
 export async function analyzeInWorker(manifest: Manifest, include: (node: ManifestNode) => boolean): Promise<MvAnalysis[] | undefined> {
   const state = running;
-  if (!state || state.broken) return undefined;
+  const worker = state && !state.broken ? await state.worker : undefined;
+  if (!state || !worker || state.broken) return undefined;
   const nodes = manifest.nodes;
   const picked: number[] = [];
   for (let i = 0; i < nodes.length; i++) if (nodes[i]!.kind === 'mv' && include(nodes[i]!)) picked.push(i);
@@ -131,9 +142,9 @@ export async function analyzeInWorker(manifest: Manifest, include: (node: Manife
   };
   const reply = await new Promise<AnalysisReply | undefined>((resolve) => {
     state.pending.set(job.id, resolve);
-    state.worker.ref();
+    worker.ref();
     try {
-      state.worker.postMessage(job);
+      worker.postMessage(job);
     } catch {
       state.pending.delete(job.id);
       resolve(undefined);

@@ -14,11 +14,12 @@ type Run = {
   own: { mv: string; verdict: string; codes: string[] }[];
 };
 const script = join(import.meta.dirname, 'support/compile-analyses.ts');
-const compile = (dir: string, thread: '0' | '1', ...args: string[]): Run => {
-  const r = spawnSync('npx', ['tsx', script, dir, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, MVKIT_ANALYZER_THREAD: thread } });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout) as Run;
+const run = (dir: string, thread: '0' | '1', ...args: string[]) => {
+  const r = spawnSync('npx', ['tsx', script, dir, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, MVKIT_ANALYZER_THREAD: thread }, timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as unknown;
 };
+const compile = (dir: string, thread: '0' | '1', ...args: string[]) => run(dir, thread, ...args) as Run;
 
 const tmp = mkdtempSync(join(tmpdir(), 'mvkit-analyzer-thread-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -77,6 +78,11 @@ describe('the Redshift analysis in a worker thread', () => {
       expect(on.answers, dir).toBeGreaterThan(0);
       expect({ lenient: on.lenient, strict: on.strict }, dir).toEqual({ lenient: off.lenient, strict: off.strict });
     }
+  });
+
+  it('never keeps a process alive: one that only loads the project exits by itself', () => {
+    // spawnSync's timeout kills a process that hangs, and run() then throws.
+    expect(run(mixed, '1', '--load-only')).toEqual({ models: 6 });
   });
 
   it('falls back to the compiler thread when the worker is gone', () => {
