@@ -9,7 +9,8 @@
  *
  * Started by loadProject for projects of WORKER_MIN_FILES model files or more (below that, a
  * thread costs more than it saves). MVKIT_ANALYZER_THREAD=0 never starts it, =1 starts it for any
- * project.
+ * project, =split also has the compiler's thread analyze part of any project, one component at a
+ * time (as it does for SPLIT_MIN_MVS MVs or more, CLAIM_MVS at a time).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { Worker } from 'node:worker_threads';
 import { SqlParseError, type AnalysisResult } from './analyzer/index.ts';
 import type { Manifest, ManifestNode } from './manifest.ts';
 import type { MvAnalysis } from './passes/eligibility.ts';
+import { mentionedNames } from './passes/relation-index.ts';
 
 export const WORKER_MIN_FILES = 500;
 
@@ -28,6 +30,14 @@ export interface AnalysisJob {
   readonly nodes: readonly { name: string; kind: ManifestNode['kind']; columns: readonly { name: string; type: string }[]; ddl: string }[];
   /** Indexes in `nodes` of the MVs to analyze. */
   readonly include: readonly number[];
+  /**
+   * Shared with the compiler's thread, which analyzes part of a very large project itself: the
+   * component of each node (MVs that can name one another are in one component; -1 for the
+   * others), and per component who claimed it (0 nobody, 1 the worker, 2 the compiler's
+   * thread). The worker claims components in order from the first, the compiler's thread from
+   * the last, each analyzing only its own.
+   */
+  readonly split?: { readonly componentOf: Int32Array; readonly claims: Int32Array };
 }
 export type WorkerAnalysis =
   | { readonly index: number; readonly result: AnalysisResult; readonly error?: undefined }
@@ -43,6 +53,13 @@ interface Running {
 }
 let running: Running | undefined;
 let nextId = 1;
+/** How the last analysis was shared: components, and the MVs each thread analyzed. */
+let lastShares: { components: number; worker: number; own: number } | undefined;
+
+/** How the last analysis made with the worker was shared (undefined before any). */
+export function analyzerShares(): { components: number; worker: number; own: number } | undefined {
+  return lastShares;
+}
 /** Analyses the worker answered in this process. */
 let answered = 0;
 
@@ -90,7 +107,7 @@ async function workerModule(projectDir: string): Promise<string> {
 /** Starts the worker for a project of `files` model files, once per process; never throws. */
 export function startAnalyzerWorker(projectDir: string, files: number): void {
   const setting = process.env.MVKIT_ANALYZER_THREAD;
-  if (running || setting === '0' || (setting !== '1' && files < WORKER_MIN_FILES)) return;
+  if (running || setting === '0' || (setting !== '1' && setting !== 'split' && files < WORKER_MIN_FILES)) return;
   const pending = new Map<number, (reply: AnalysisReply | undefined) => void>();
   const state: Running = {
     pending,
@@ -123,24 +140,92 @@ export function startAnalyzerWorker(projectDir: string, files: number): void {
   running = state;
 }
 
+/** MVs from which the compiler's thread analyzes part of the project beside the worker. */
+export const SPLIT_MIN_MVS = 5000;
+/** MVs the compiler's thread claims at a time (each claim is one pass of analyzeManifestMvs over the nodes). */
+const CLAIM_MVS = 1000;
+
+type Analyze = (manifest: Manifest, include: (node: ManifestNode) => boolean) => MvAnalysis[];
+
+/**
+ * MVs that can name one another, as components numbered in the order of their first MV: each
+ * MV is joined to every MV whose relation name is a word of its DDL (as the eligibility pass
+ * picks the names an MV is analyzed with). Analyzed each by one thread, in the manifest's
+ * order, a component's verdicts are those of one pass over the whole manifest (the chain
+ * rule reads only the MVs an MV names). -1 for the nodes that are not picked MVs.
+ */
+export function mvComponents(nodes: readonly ManifestNode[], picked: readonly number[]): { componentOf: Int32Array; count: number } {
+  const parent = new Int32Array(nodes.length).fill(-1);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  for (const i of picked) parent[i] = i;
+  // As RelationIndex reads a key: its last dotted part, lower-cased.
+  const byName = new Map<string, number>();
+  for (const i of picked) {
+    const name = nodes[i]!.name.toLowerCase().split('.').pop()!;
+    const other = byName.get(name);
+    if (other === undefined) byName.set(name, i);
+    else parent[find(i)] = find(other);
+  }
+  let all = -1;
+  for (const i of picked) {
+    const words = mentionedNames(nodes[i]!.ddl[0]!, (w) => byName.has(w));
+    if (!words) {
+      // Names Postgres would truncate, or Unicode escapes: joined to every MV.
+      if (all < 0) all = i;
+      else parent[find(i)] = find(all);
+      continue;
+    }
+    for (const w of words) {
+      const a = find(i), b = find(byName.get(w)!);
+      if (a !== b) parent[a] = b;
+    }
+  }
+  if (all >= 0) for (const i of picked) parent[find(i)] = find(all);
+  const componentOf = new Int32Array(nodes.length).fill(-1);
+  const number = new Map<number, number>();
+  for (const i of picked) {
+    const root = find(i);
+    let c = number.get(root);
+    if (c === undefined) number.set(root, (c = number.size));
+    componentOf[i] = c;
+  }
+  return { componentOf, count: number.size };
+}
+
 /**
  * The analysis of the manifest's MVs that `include` keeps, in dependency order, made by the
- * worker: what analyzeManifestMvs returns, or undefined when no worker runs or it failed (the
- * caller then analyzes in its own thread).
+ * worker (and, for a very large project, partly by this thread at the same time, with
+ * `analyze`, which is analyzeManifestMvs): what analyzeManifestMvs returns, or undefined when
+ * no worker runs or it failed (the caller then analyzes in its own thread).
  */
-export async function analyzeInWorker(manifest: Manifest, include: (node: ManifestNode) => boolean): Promise<MvAnalysis[] | undefined> {
+export async function analyzeInWorker(manifest: Manifest, include: (node: ManifestNode) => boolean, analyze: Analyze): Promise<MvAnalysis[] | undefined> {
   const state = running;
   const worker = state && !state.broken ? await state.worker : undefined;
   if (!state || !worker || state.broken) return undefined;
   const nodes = manifest.nodes;
   const picked: number[] = [];
   for (let i = 0; i < nodes.length; i++) if (nodes[i]!.kind === 'mv' && include(nodes[i]!)) picked.push(i);
+  let split: { componentOf: Int32Array; claims: Int32Array; count: number } | undefined;
+  const forced = process.env.MVKIT_ANALYZER_THREAD === 'split';
+  const claimMvs = forced ? 1 : CLAIM_MVS;
+  if (forced || picked.length >= SPLIT_MIN_MVS) {
+    const { componentOf, count } = mvComponents(nodes, picked);
+    if (count > 1) {
+      const shared = new Int32Array(new SharedArrayBuffer(4 * nodes.length));
+      shared.set(componentOf);
+      split = { componentOf: shared, claims: new Int32Array(new SharedArrayBuffer(4 * count)), count };
+    }
+  }
   const job: AnalysisJob = {
     id: nextId++,
     nodes: nodes.map((n) => ({ name: n.name, kind: n.kind, columns: n.columns.map((c) => ({ name: c.name, type: c.type })), ddl: n.kind === 'mv' ? n.ddl[0]! : '' })),
     include: picked,
+    ...(split ? { split: { componentOf: split.componentOf, claims: split.claims } } : {}),
   };
-  const reply = await new Promise<AnalysisReply | undefined>((resolve) => {
+  const replied = new Promise<AnalysisReply | undefined>((resolve) => {
     state.pending.set(job.id, resolve);
     worker.ref();
     try {
@@ -150,9 +235,36 @@ export async function analyzeInWorker(manifest: Manifest, include: (node: Manife
       resolve(undefined);
     }
   });
+  // This thread's share: components from the last, a claim of about CLAIM_MVS MVs at a time,
+  // until it meets one the worker has claimed.
+  const own: MvAnalysis[] = [];
+  if (split) {
+    const index = new Map(nodes.map((n, i) => [n, i]));
+    const sizes = new Int32Array(split.count);
+    for (const i of picked) sizes[split.componentOf[i]!]!++;
+    let next = split.count - 1;
+    while (next >= 0) {
+      const batch = new Set<number>();
+      let mvs = 0;
+      while (next >= 0 && mvs < claimMvs && Atomics.compareExchange(split.claims, next, 0, 2) === 0) {
+        batch.add(next);
+        mvs += sizes[next]!;
+        next--;
+      }
+      if (!batch.size) break;
+      own.push(...analyze(manifest, (n) => batch.has(split.componentOf[index.get(n)!]!)));
+      if (mvs < claimMvs) break;
+    }
+  }
+  const reply = await replied;
   if (!reply || reply.failed !== undefined) return undefined;
   answered++;
-  return reply.analyses.map((a): MvAnalysis => a.error
+  lastShares = { components: split?.count ?? 1, worker: reply.analyses.length, own: own.length };
+  const theirs = reply.analyses.map((a): MvAnalysis => a.error
     ? { node: nodes[a.index]!, error: new SqlParseError(a.error.message, a.error.line, a.error.column) }
     : { node: nodes[a.index]!, result: a.result! });
+  if (!own.length) return theirs;
+  // In the manifest's order, as one pass gives them.
+  const order = new Map(nodes.map((n, i) => [n, i]));
+  return [...theirs, ...own].sort((a, b) => order.get(a.node)! - order.get(b.node)!);
 }

@@ -34,7 +34,17 @@ function run(j: AnalysisJob): void {
     const nodes = j.nodes.map((n) => ({ ...n, ddl: [n.ddl] })) as unknown as ManifestNode[];
     const manifest = { nodes } as unknown as Manifest;
     const indexOf = new Map(nodes.map((n, i) => [n, i]));
-    const analyses: WorkerAnalysis[] = analyzeManifestMvs(manifest, (n) => include.has(indexOf.get(n)!)).map(({ node, result, error }) => error
+    // With a split, only the components this thread claims, from the first (the compiler's
+    // thread claims from the last): a component is claimed when its first MV comes.
+    const split = j.split;
+    const mine = split
+      ? (i: number) => {
+        const c = split.componentOf[i]!;
+        if (c < 0) return false;
+        return Atomics.load(split.claims, c) === 1 || Atomics.compareExchange(split.claims, c, 0, 1) === 0;
+      }
+      : (i: number) => include.has(i);
+    const analyses: WorkerAnalysis[] = analyzeManifestMvs(manifest, (n) => mine(indexOf.get(n)!)).map(({ node, result, error }) => error
       ? { index: indexOf.get(node)!, error: { message: error.message, line: error.line, column: error.column } }
       : { index: indexOf.get(node)!, result: result! });
     reply = { id: j.id, analyses };

@@ -57,7 +57,7 @@ export function analyzeManifestMvs(manifest: Manifest, include: (node: ManifestN
 export async function eligibilityPass(graph: ModelGraph, manifest: Manifest, options: { requireIncremental: boolean }): Promise<Diagnostic[]> {
   const include = (n: ManifestNode) => graph.models.has(n.model);
   // A large project's MVs are analyzed by a worker thread started while its files loaded.
-  let analyses = await analyzeInWorker(manifest, include);
+  let analyses = await analyzeInWorker(manifest, include, analyzeManifestMvs);
   if (!analyses) {
     await initAnalyzer();
     analyses = analyzeManifestMvs(manifest, include);
