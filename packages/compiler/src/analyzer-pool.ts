@@ -13,10 +13,11 @@
  * time (as it does for SPLIT_MIN_MVS MVs or more, CLAIM_MVS at a time).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { threadId, Worker } from 'node:worker_threads';
 import { SqlParseError, type AnalysisResult } from './analyzer/index.ts';
 import type { Manifest, ManifestNode } from './manifest.ts';
 import type { MvAnalysis } from './passes/eligibility.ts';
@@ -78,41 +79,65 @@ export async function stopAnalyzerWorker(): Promise<void> {
 
 /**
  * The worker's module: the built one next to this file, or, from the TypeScript sources, the
- * worker bundled by esbuild into one module in the project's cache folder. A worker thread does
- * not inherit the process's TypeScript loader (tsx), and one file loads faster than the
- * compiler's modules one by one. The packages it imports are left to Node, as the compiler
- * resolves them.
+ * worker bundled by esbuild into one module. A worker thread does not inherit the process's
+ * TypeScript loader (tsx), and one file loads faster than the compiler's modules one by one. The
+ * packages it imports are left to Node, as the compiler resolves them. The bundle is kept in the
+ * system's temporary folder under a key of the compiler's sources (each file's path, size and
+ * time) and of its packages, and built again when any of them changes.
  */
-async function workerModule(projectDir: string): Promise<string> {
+async function workerModule(): Promise<string> {
   if (extname(fileURLToPath(import.meta.url)) === '.js') return fileURLToPath(new URL('./analyzer-worker.js', import.meta.url));
+  const src = fileURLToPath(new URL('.', import.meta.url));
+  const key = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) {
+        const st = statSync(path);
+        key.update(`${path}\0${st.size}\0${st.mtimeMs}\n`);
+      }
+    }
+  };
+  walk(src);
+  const resolved = (spec: string) => {
+    try {
+      return import.meta.resolve(spec);
+    } catch {
+      return spec;
+    }
+  };
+  for (const dep of ['libpg-query', 'handlebars']) key.update(`${dep}\0${resolved(dep)}\n`);
+  const file = join(tmpdir(), 'mvkit-cache', `analyzer-worker-${key.digest('hex').slice(0, 20)}.mjs`);
+  if (existsSync(file)) return file;
   const { build } = await import('esbuild');
   const out = await build({
-    entryPoints: [fileURLToPath(new URL('./analyzer-worker.ts', import.meta.url))],
+    entryPoints: [join(src, 'analyzer-worker.ts')],
     bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false, logLevel: 'silent',
     plugins: [{
       name: 'packages-as-the-compiler-resolves-them',
       setup(b) {
-        b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('node:') ? undefined : { path: import.meta.resolve(args.path), external: true }));
+        b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('node:') ? undefined : { path: resolved(args.path), external: true }));
       },
     }],
   });
-  const code = out.outputFiles[0]!.text;
-  const cacheDir = join(projectDir, '.mvkit', 'cache');
-  mkdirSync(cacheDir, { recursive: true });
-  const file = join(cacheDir, `analyzer-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
-  if (!existsSync(file)) writeFileSync(file, code);
+  mkdirSync(dirname(file), { recursive: true });
+  // Written whole, then renamed: another process never reads half of it.
+  const partial = `${file}.${process.pid}.${threadId}`;
+  writeFileSync(partial, out.outputFiles[0]!.text);
+  renameSync(partial, file);
   return file;
 }
 
 /** Starts the worker for a project of `files` model files, once per process; never throws. */
-export function startAnalyzerWorker(projectDir: string, files: number): void {
+export function startAnalyzerWorker(files: number): void {
   const setting = process.env.MVKIT_ANALYZER_THREAD;
   if (running || setting === '0' || (setting !== '1' && setting !== 'split' && files < WORKER_MIN_FILES)) return;
   const pending = new Map<number, (reply: AnalysisReply | undefined) => void>();
   const state: Running = {
     pending,
     broken: false,
-    worker: workerModule(projectDir).then((file) => {
+    worker: workerModule().then((file) => {
       // Not the process's own flags: a loader given to node (--import tsx) would load the one module through it.
       const worker = new Worker(file, { execArgv: [] });
       const fail = () => {

@@ -239,7 +239,7 @@ export async function loadProject(dirArg: string): Promise<Project> {
   const loadDiagnostics: Diagnostic[] = [];
   const files = listFiles(modelsDir, ['.ts', '.mts', '.js', '.mjs']).filter((f) => !isTestFile(f));
   // A large project's Redshift analysis gets a worker thread, which warms up while the files load.
-  if (!underVitest()) startAnalyzerWorker(dir, files.length);
+  if (!underVitest()) startAnalyzerWorker(files.length);
   const loaded = await importModels(dir, files);
   loadDiagnostics.push(...loaded.diagnostics);
   // A model re-exported by several files is listed once (a Set: a scan of the list per export grew with the square of the project).
