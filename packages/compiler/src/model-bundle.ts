@@ -33,9 +33,13 @@ const CHUNK_CHARS = 512 * 1024;
  * A file's function, parenthesized: V8 compiles it with the script rather than parsing it
  * twice (once to skip it, once when it is called), and every one of them is called.
  */
-const HEADER = (i: number, exports: readonly string[]) =>
-  `__mvd(${i}, (function (__mvr, __mvx) { __mvx({ ${exports.map((e) => `${JSON.stringify(e)}: () => ${e}`).join(', ')} });\n`;
-const FOOTER = '\n}));\n';
+const HEADER = (i: number) => `__mvd(${i}, (function (__mvr, __mvx) {\n`;
+/**
+ * After the file's code, its exports as values: a file runs whole before any file that imports
+ * it (there is no cycle), and only const, function and enum declarations are exported, so the
+ * values are final. Two line breaks, as every footer: the next file's lines are counted so.
+ */
+const FOOTER = (exports: readonly string[]) => `\n__mvx({ ${exports.map((e) => `${JSON.stringify(e)}: ${e}`).join(', ')} });}));\n`;
 
 interface Chunk {
   /** Index of its first file. */
@@ -97,11 +101,12 @@ export async function loadModelScript(dir: string, files: readonly string[], com
     if (!s) break;
     scanned.push(s);
     chunk ??= { first: i, parts: [], starts: [], lines: 0, chars: 0 };
-    const header = HEADER(i, s.exports);
-    chunk.parts.push(header, s.code, FOOTER);
+    const header = HEADER(i);
+    const footer = FOOTER(s.exports);
+    chunk.parts.push(header, s.code, footer);
     chunk.starts.push(chunk.lines + 1);
     chunk.lines += 1 + countLines(s.code) + 2;
-    chunk.chars += header.length + s.code.length + FOOTER.length;
+    chunk.chars += header.length + s.code.length + footer.length;
     if (chunk.chars >= chunkChars || i === files.length - 1) {
       send(chunk);
       chunk = undefined;
@@ -144,8 +149,8 @@ export async function loadModelScript(dir: string, files: readonly string[], com
     state[i] = 1;
     const d = deps[i]!;
     const req = (k: number) => (d[k] === -1 ? compiler : evaluate(d[k]!));
-    const exp = (getters: Record<string, () => unknown>) => {
-      for (const name of scanned[i]!.exports) Object.defineProperty(modules[i], name, { get: getters[name], enumerable: true });
+    const exp = (values: Record<string, unknown>) => {
+      Object.assign(modules[i]!, values);
     };
     defined[i]!.call(undefined, req, exp);
     state[i] = 2;
