@@ -98,8 +98,9 @@ if (process.argv.includes('--child')) {
     const r = JSON.parse(out) as CompileRun;
     runs.push(r);
     if (!json) {
-      console.log(`${n} models: load ${r.loadMs.toFixed(0)} ms (CPU ${r.loadCpuMs.toFixed(0)} ms${r.loadChildCpuMs === null ? '' : ` + esbuild ${r.loadChildCpuMs.toFixed(0)} ms`}), validate + compile ${r.compileMs.toFixed(0)} ms, total ${r.totalMs.toFixed(0)} ms ` +
-        `(${(r.totalMs / n * 1000).toFixed(0)} µs per model; CPU ${r.cpuMs.toFixed(0)} ms${r.childCpuMs === null ? '' : ` + esbuild ${r.childCpuMs.toFixed(0)} ms`})`);
+      const main = (ms: number | null) => (ms === null ? '' : `, main thread ${ms} ms`);
+      console.log(`${n} models: load ${r.loadMs.toFixed(0)} ms (CPU ${r.loadCpuMs.toFixed(0)} ms${main(r.loadMainCpuMs)}${r.loadChildCpuMs === null ? '' : ` + esbuild ${r.loadChildCpuMs.toFixed(0)} ms`}), validate + compile ${r.compileMs.toFixed(0)} ms, total ${r.totalMs.toFixed(0)} ms ` +
+        `(${(r.totalMs / n * 1000).toFixed(0)} µs per model; CPU ${r.cpuMs.toFixed(0)} ms${main(r.mainCpuMs)}${r.childCpuMs === null ? '' : ` + esbuild ${r.childCpuMs.toFixed(0)} ms`})`);
     }
   }
   if (json) console.log(JSON.stringify(runs));
