@@ -1,7 +1,7 @@
 // npx tsx bench/compile/phases.ts [--models N] [--runs R] [--compiler DIR] [--cpu-prof FILE] [--heap-prof FILE]: the phases of
 // compileProject (graph, checks before the parser, parser-based checks, manifest, Redshift
 // eligibility), timed one by one as compileProject runs them, on a generated project of N models
-// loaded once. --cpu-prof writes a CPU profile of the last run (warm, unless --runs 1), --heap-prof a
+// loaded once; a second line per run gives the process's CPU time (user + system) per phase group. --cpu-prof writes a CPU profile of the last run (warm, unless --runs 1), --heap-prof a
 // sampling profile of what it allocates (collected objects included).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -54,8 +54,11 @@ try {
       }
     }
     const times: Record<string, number> = {};
+    const cpu: Record<string, number> = {};
+    const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
     let t = performance.now();
-    const lap = (name: string) => { const now = performance.now(); times[name] = Math.round(now - t); t = now; };
+    let c = cpuMs();
+    const lap = (name: string) => { const now = performance.now(); const nowCpu = cpuMs(); times[name] = Math.round(now - t); cpu[name] = Math.round(nowCpu - c); t = now; c = nowCpu; };
     const graph = buildGraph(project.models, project.macros);
     lap('graph');
     const rendered = renderSqlModels(graph, { dir: 'macros', exists: existsSync(join(project.dir, 'macros')) });
@@ -72,7 +75,9 @@ try {
     const manifest = compileManifest(graph, { target: 'redshift', projectName: 'p', projectDir: project.dir }); lap('manifest');
     await eligibilityPass(graph, manifest, { requireIncremental: false }); lap('eligibility');
     const total = Object.values(times).reduce((a, b) => a + b, 0);
+    const totalCpu = Object.values(cpu).reduce((a, b) => a + b, 0);
     console.log(JSON.stringify({ models: n, run: r + 1, total, ...times }));
+    console.log(JSON.stringify({ models: n, run: r + 1, cpu: true, total: totalCpu, graph: cpu.graph, passes: totalCpu - cpu.graph! - cpu.manifest! - cpu.eligibility!, manifest: cpu.manifest, eligibility: cpu.eligibility }));
   }
   if (session) {
     if (profOut) writeFileSync(profOut, JSON.stringify((await session.post('Profiler.stop')).profile));
