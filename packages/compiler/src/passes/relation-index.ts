@@ -40,7 +40,8 @@ export class RelationIndex<V> implements RelationLookup<V> {
   set(key: string, value: V): void {
     if (!this.values.has(key)) {
       // As the analyzer reads a key: its last dotted part, lower-cased.
-      const name = key.toLowerCase().split('.').pop()!;
+      const lower = key.toLowerCase();
+      const name = lower.slice(lower.lastIndexOf('.') + 1);
       const bucket = this.buckets.get(name);
       if (bucket) bucket.push(key);
       else this.buckets.set(name, [key]);
