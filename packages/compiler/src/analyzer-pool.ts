@@ -13,10 +13,10 @@
  * time (as it does for SPLIT_MIN_MVS MVs or more, CLAIM_MVS at a time).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { threadId, Worker } from 'node:worker_threads';
 import { SqlParseError, type AnalysisResult } from './analyzer/index.ts';
 import type { Manifest, ManifestNode } from './manifest.ts';
@@ -118,6 +118,11 @@ async function workerModule(): Promise<string> {
       name: 'packages-as-the-compiler-resolves-them',
       setup(b) {
         b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('node:') ? undefined : { path: resolved(args.path), external: true }));
+        // Each module keeps its own import.meta.url (libpg-query.ts requires the parser from there).
+        b.onLoad({ filter: /\.ts$/ }, (args) => ({
+          contents: readFileSync(args.path, 'utf8').replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href)),
+          loader: 'ts',
+        }));
       },
     }],
   });

@@ -18,7 +18,11 @@ type Run = {
 };
 const script = join(import.meta.dirname, 'support/compile-analyses.ts');
 const run = (dir: string, thread: '0' | '1' | 'split', ...args: string[]) => {
-  const r = spawnSync('npx', ['tsx', script, dir, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, MVKIT_ANALYZER_THREAD: thread }, timeout: 120_000 });
+  // node itself, without the NODE_PATH a package manager's shim sets (the hoisted packages on it
+  // would resolve what the worker must resolve as an installed compiler does).
+  const env: NodeJS.ProcessEnv = { ...process.env, MVKIT_ANALYZER_THREAD: thread };
+  delete env.NODE_PATH;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, dir, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env, timeout: 120_000, cwd: join(import.meta.dirname, '../../..') });
   if (r.status !== 0) throw new Error(`exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
   return JSON.parse(r.stdout) as unknown;
 };

@@ -9,7 +9,7 @@
  */
 import { lineColumn } from './offset-map.ts';
 import { loadParser, parseSelect } from './pg-parser.ts';
-import { checkQuery } from './query-checker.ts';
+import { checkQuery, type RelationLookups } from './query-checker.ts';
 import { REASON_RULES } from './reasons.ts';
 import { readRedshift } from './redshift-front-end.ts';
 import type { AnalysisResult, AnalyzeOptions, AnalyzerReason, Verdict } from './types.ts';
@@ -17,6 +17,8 @@ import type { AnalysisResult, AnalyzeOptions, AnalyzerReason, Verdict } from './
 export type { AnalysisResult, AnalyzeOptions, AnalyzerReason, ExternalSource, MvHeader, Verdict } from './types.ts';
 export type { ReasonCode } from './reasons.ts';
 export { REASON_RULES } from './reasons.ts';
+export type { RelationLookups } from './query-checker.ts';
+export type { RelationLookup, RelationName } from './relation-name.ts';
 export { SqlParseError } from './sql-parse-error.ts';
 export { emptyCatalog, readCatalog, type StatementCatalog } from './catalog-statements.ts';
 export { sqlStatements, statementText, type SqlStatement } from './statements.ts';
@@ -31,6 +33,14 @@ export async function initAnalyzer(): Promise<void> {
  * each at the construct that causes it. Throws SqlParseError for text that does not parse.
  */
 export function analyzeMv(sql: string, options: AnalyzeOptions = {}): AnalysisResult {
+  return analyzeMvWith(sql, options);
+}
+
+/**
+ * analyzeMv, with the known MVs and views read from tables the caller keeps (`lookups`, which
+ * replace options.knownMvs and options.views): the eligibility pass does not build them per MV.
+ */
+export function analyzeMvWith(sql: string, options: AnalyzeOptions, lookups?: RelationLookups): AnalysisResult {
   const front = readRedshift(sql);
   const stmt = parseSelect(sql, front.query, front.tokens);
   const { found, relations } = checkQuery(stmt, {
@@ -40,6 +50,7 @@ export function analyzeMv(sql: string, options: AnalyzeOptions = {}): AnalysisRe
     header: front.header,
     clauses: front.clauses,
     options,
+    lookups,
   });
   const reasons: AnalyzerReason[] = found.map((r) => {
     const rule = REASON_RULES[r.code];

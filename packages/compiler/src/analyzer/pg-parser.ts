@@ -1,6 +1,5 @@
-import { setFlagsFromString } from 'node:v8';
-import { loadModule, parseSync, hasSqlDetails } from 'libpg-query';
 import type { SelectStmt } from 'libpg-query';
+import { hasSqlDetails, loadModule, parseSync } from './libpg-query.ts';
 import { MvkitError } from '../errors.ts';
 import { lineColumn, type OffsetMap } from './offset-map.ts';
 import { SqlParseError } from './sql-parse-error.ts';
@@ -9,42 +8,12 @@ import type { Token } from './tokenizer.ts';
 let loading: Promise<void> | undefined;
 let loaded = false;
 
-/** The parser is WebAssembly and loads asynchronously, once. */
+/** The parser is WebAssembly and loads asynchronously, once (compiled as libpg-query.ts says). */
 export async function loadParser(): Promise<void> {
-  loading ??= (async () => {
-    const restore = baselineOnly();
-    try {
-      await loadModule();
-    } finally {
-      restore();
-    }
+  loading ??= loadModule().then(() => {
     loaded = true;
-  })();
+  });
   await loading;
-}
-
-/**
- * Compiles the parser's WebAssembly with V8's baseline compiler only (Liftoff), then gives the
- * process its default back. A compile parses a few thousand small queries: V8 spent more time
- * optimizing the parser's hot functions (on the second core, beside esbuild) than the optimized
- * code saved, 0.4 s of CPU and 0.15 s of wall time at 3,600 MVs (warm, Liftoff code parses
- * within 15 % of the optimized code). The flags are read when a module is compiled and when its
- * functions tier up, so the other WebAssembly of the process (PGlite) compiled after this is
- * optimized as before. Left alone when the process was started with its own wasm flags.
- */
-function baselineOnly(): () => void {
-  const own = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /liftoff|wasm-dynamic-tiering/.test(a));
-  if (own) return () => {};
-  try {
-    setFlagsFromString('--liftoff-only');
-  } catch {
-    return () => {};
-  }
-  return () => {
-    setFlagsFromString('--no-liftoff-only');
-    // --liftoff-only turns dynamic tiering off too; on again for the modules compiled later.
-    setFlagsFromString('--wasm-dynamic-tiering');
-  };
 }
 
 /**

@@ -12,7 +12,7 @@ import { collectCteNames, firstTokenAtOrAfter, functionName, hasAggregate, isRec
 import { LEADER_NODE_FUNCTIONS, MUTABLE_FUNCTIONS, MUTABLE_VALUE_FUNCTIONS, NON_INCREMENTAL_AGGREGATES, SYSTEM_PREFIX, SYSTEM_SCHEMAS } from './redshift-catalog.ts';
 import type { HeaderClauseOffsets, RedshiftMark } from './redshift-front-end.ts';
 import { DOCS, type FoundReason, type ReasonCode } from './reasons.ts';
-import { RelationName, RelationTable } from './relation-name.ts';
+import { RelationName, RelationTable, type RelationLookup } from './relation-name.ts';
 import type { Token } from './tokenizer.ts';
 import type { AnalyzeOptions, ExternalSource, MvHeader, Verdict } from './types.ts';
 
@@ -24,6 +24,17 @@ export interface CheckInput {
   header: MvHeader;
   clauses: HeaderClauseOffsets;
   options: AnalyzeOptions;
+  /** Tables the caller keeps itself, read instead of options.knownMvs and options.views. */
+  lookups?: RelationLookups | undefined;
+}
+
+/**
+ * The known MVs and plain views as tables the caller keeps (the eligibility pass, over the whole
+ * manifest): each must resolve a relation exactly as a RelationTable of the options would.
+ */
+export interface RelationLookups {
+  knownMvs: RelationLookup<Verdict>;
+  views: RelationLookup<true>;
 }
 
 export interface CheckResult {
@@ -51,8 +62,8 @@ class QueryChecker {
   private readonly cteNames = new Set<string>();
   private readonly mutable: string[] = [];
   private readonly mvInputs = new Set<string>();
-  private readonly knownMvs: RelationTable<Verdict>;
-  private readonly views: RelationTable<true>;
+  private readonly knownMvs: RelationLookup<Verdict>;
+  private readonly views: RelationLookup<true>;
   private readonly temporary: RelationTable<true>;
   private readonly approximateAt = new Map<number, number>();
   private readonly lateBinding: RelationTable<true>;
@@ -86,8 +97,8 @@ class QueryChecker {
 
   constructor(private readonly input: CheckInput) {
     const { knownMvs = {}, views = [], temporaryTables = [] } = input.options;
-    this.knownMvs = new RelationTable(Object.entries(knownMvs));
-    this.views = new RelationTable(views.map((v) => [v, true as const]));
+    this.knownMvs = input.lookups?.knownMvs ?? new RelationTable(Object.entries(knownMvs));
+    this.views = input.lookups?.views ?? new RelationTable(views.map((v) => [v, true as const]));
     this.temporary = new RelationTable(temporaryTables.map((t) => [t, true as const]));
     this.lateBinding = new RelationTable((input.options.lateBindingViews ?? []).map((v) => [v, true as const]));
     for (const [schema, source] of Object.entries(input.options.externalSchemas ?? {})) this.external.set(schema.toLowerCase(), source);

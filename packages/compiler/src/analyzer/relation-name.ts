@@ -13,12 +13,17 @@ export class RelationName {
   }
 }
 
+/** A table of names as the checker reads it: the value a relation, as written, resolves to. */
+export interface RelationLookup<V> {
+  get(rel: RelationName): V | undefined;
+}
+
 /**
  * Names the caller knows (MVs, views, temporary tables). Without the search_path a name can
  * only be matched as written: qualified names must agree on the schema, and an unqualified
  * name on either side matches on the relation name alone.
  */
-export class RelationTable<V> {
+export class RelationTable<V> implements RelationLookup<V> {
   private readonly entries: { schema?: string; name: string; value: V }[] = [];
   constructor(entries: Iterable<readonly [string, V]>) {
     for (const [key, value] of entries) {

@@ -13,7 +13,7 @@
  * (now(), CURRENT_DATE, random(), ...), makes the whole select opaque: the model is then
  * recomputed in full, which is always correct, and the reason is reported. Nothing here throws.
  */
-import { parseSync } from 'libpg-query';
+import { parseSync } from './libpg-query.ts';
 import { TIME_GRAINS, type BinaryOp, type ExprNode, type TimeGrain } from '../expr.ts';
 import {
   aggregateOf, join, opaque, projection, relation, select, type AggregateNode, type JoinNode, type OutputNode, type QueryNode, type RelationNode, type SelectNode,

@@ -1,5 +1,5 @@
 import { analyzeInWorker } from '../analyzer-pool.ts';
-import { analyzeMv, initAnalyzer, SqlParseError, type AnalysisResult, type Verdict } from '../analyzer/index.ts';
+import { analyzeMvWith, initAnalyzer, SqlParseError, type AnalysisResult, type AnalyzeOptions, type Verdict } from '../analyzer/index.ts';
 import type { Diagnostic } from '../errors.ts';
 import { diag, type ModelGraph } from '../graph.ts';
 import type { Manifest, ManifestNode } from '../manifest.ts';
@@ -10,9 +10,10 @@ export type MvAnalysis = { readonly node: ManifestNode; readonly result: Analysi
 
 /**
  * The Redshift analysis of the manifest's MVs (those `include` keeps), in dependency order so
- * that an MV built on one that recomputes fully inherits it (chain rule). Each MV is given only
- * the views, MVs and column types of the relations its DDL can name, which keeps the whole
- * linear in the project. The analyzer must be initialized.
+ * that an MV built on one that recomputes fully inherits it (chain rule). The analyzer looks
+ * the MVs analyzed so far and the views up in indexes by relation name, and is given the column
+ * types of only the relations its DDL can name, which keeps the whole linear in the project.
+ * The analyzer must be initialized.
  */
 export function analyzeManifestMvs(manifest: Manifest, include: (node: ManifestNode) => boolean = () => true): MvAnalysis[] {
   const knownMvs = new RelationIndex<Verdict>();
@@ -29,14 +30,23 @@ export function analyzeManifestMvs(manifest: Manifest, include: (node: ManifestN
     return types;
   };
   const isRelationName = (w: string): boolean => columnTypes.hasName(w);
+  const lookups = { knownMvs, views };
   const out: MvAnalysis[] = [];
   for (const node of manifest.nodes) {
     if (node.kind !== 'mv' || !include(node)) continue;
     const ddl = node.ddl[0]!;
     try {
-      // Only words that name a relation of the manifest (every key of the three indexes is one) are looked up.
-      const words = mentionedNames(ddl, isRelationName);
-      const result = analyzeMv(ddl, { knownMvs: Object.fromEntries(knownMvs.pick(words)), views: views.pick(words).map(([v]) => v), columnTypes: Object.fromEntries(columnTypes.pick(words).map(([name, n]) => [name, typesOfNode(n)])) });
+      // The known MVs and the views are read from their indexes. The column types are read only
+      // for DATE_PART/EXTRACT on a column: they are picked then, for the names the DDL can mention
+      // (only words that name a relation of the manifest are looked up; every key of the
+      // indexes is one).
+      let types: Record<string, Record<string, string>> | undefined;
+      const options: AnalyzeOptions = {
+        get columnTypes() {
+          return (types ??= Object.fromEntries(columnTypes.pick(mentionedNames(ddl, isRelationName)).map(([name, n]) => [name, typesOfNode(n)])));
+        },
+      };
+      const result = analyzeMvWith(ddl, options, lookups);
       knownMvs.set(node.name, result.verdict);
       out.push({ node, result });
     } catch (e) {

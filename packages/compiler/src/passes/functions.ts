@@ -1,4 +1,4 @@
-import { parseSync } from 'libpg-query';
+import { parseSync } from '../analyzer/libpg-query.ts';
 import type { Model } from '../dsl/model.ts';
 import { functionInfo, supports, type FunctionTarget } from '../emit/functions.ts';
 import type { Diagnostic } from '../errors.ts';

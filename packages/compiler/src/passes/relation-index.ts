@@ -1,12 +1,36 @@
+import type { RelationLookup, RelationName } from '../analyzer/index.ts';
+
 /**
- * Names (MVs, views) indexed by the relation name the analyzer matches them on, so that each MV
- * is analyzed with only the names its DDL can mention: building the analyzer's tables from
- * every MV of the project for every MV made the eligibility pass grow with the square of the
- * project (8,000 MVs: 32 million entries built and scanned).
+ * Names (MVs, views, tables) indexed by the relation name the analyzer matches them on. The
+ * analyzer reads the known MVs and the views from here directly (get), and is given the column
+ * types of only the names its DDL can mention (pick): building the analyzer's tables from every
+ * MV of the project for every MV made the eligibility pass grow with the square of the project
+ * (8,000 MVs: 32 million entries built and scanned), and building them per MV from the names
+ * of its DDL cost as much as parsing a small MV.
  */
-export class RelationIndex<V> {
+export class RelationIndex<V> implements RelationLookup<V> {
   private readonly buckets = new Map<string, string[]>();
   private readonly values = new Map<string, V>();
+
+  /**
+   * What a RelationTable of every entry (in the order they were set) resolves `rel` to: the
+   * first entry of its name whose schema is the one written, else the first where either side
+   * has no schema.
+   */
+  get(rel: RelationName): V | undefined {
+    const bucket = this.buckets.get(rel.name);
+    if (!bucket) return undefined;
+    let loose: string | undefined;
+    for (const key of bucket) {
+      // As RelationTable reads a key: lower-cased, the part before the name is the schema ('' is none).
+      const parts = key.toLowerCase().split('.');
+      parts.pop();
+      const schema = parts.pop() || undefined;
+      if (schema === rel.schema) return this.values.get(key);
+      if (loose === undefined && (!schema || !rel.schema)) loose = key;
+    }
+    return loose === undefined ? undefined : this.values.get(loose);
+  }
 
   /** Whether some key has this relation name. */
   hasName(name: string): boolean {
@@ -16,7 +40,8 @@ export class RelationIndex<V> {
   set(key: string, value: V): void {
     if (!this.values.has(key)) {
       // As the analyzer reads a key: its last dotted part, lower-cased.
-      const name = key.toLowerCase().split('.').pop()!;
+      const lower = key.toLowerCase();
+      const name = lower.slice(lower.lastIndexOf('.') + 1);
       const bucket = this.buckets.get(name);
       if (bucket) bucket.push(key);
       else this.buckets.set(name, [key]);

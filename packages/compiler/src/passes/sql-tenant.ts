@@ -1,4 +1,4 @@
-import { parseSync } from 'libpg-query';
+import { parseSync } from '../analyzer/libpg-query.ts';
 import { tenantOf } from '../dsl/aggregate.ts';
 import type { SqlModel } from '../dsl/model.ts';
 import type { Diagnostic } from '../errors.ts';
