@@ -1,16 +1,17 @@
 /**
- * The Redshift eligibility analysis of a large project in a worker thread that is started while
- * the model files load, on the core that loading leaves mostly idle: by the time the manifest is
- * compiled, the worker has loaded the SQL parser and run the analyzer often enough for V8 to
- * optimize it, and it analyzes the MVs at its warm speed (about half the time of a cold first
- * pass in the compiler's thread). Same function, same results (analyzer-worker.ts calls
- * analyzeManifestMvs); anything that goes wrong with the worker sends the analysis back to the
- * compiler's own thread.
+ * The Redshift eligibility analysis of a large project on two cores: a worker thread, started
+ * while the model files load (on the core that loading leaves partly idle, it loads the SQL
+ * parser and runs the analyzer on a few hundred MVs so that V8 has compiled it), and the
+ * compiler's own thread. The MVs fall into components of MVs that can name one another; both
+ * threads go through the manifest in order, and each component is analyzed by the thread that
+ * comes to it first, so the faster thread takes more. Same function, same results (each thread
+ * calls analyzeManifestMvs on its own components); anything that goes wrong with the worker
+ * sends the whole analysis back to the compiler's thread.
  *
  * Started by loadProject for projects of WORKER_MIN_FILES model files or more (below that, a
- * thread costs more than it saves). MVKIT_ANALYZER_THREAD=0 never starts it, =1 starts it for any
- * project, =split also has the compiler's thread analyze part of any project, one component at a
- * time (as it does for SPLIT_MIN_MVS MVs or more, CLAIM_MVS at a time).
+ * thread costs more than it saves); the analysis is shared from SPLIT_MIN_MVS MVs, below which
+ * the worker makes it alone. MVKIT_ANALYZER_THREAD=0 never starts it, =1 starts it for any
+ * project, =split also shares the analysis of any project.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { threadId, Worker } from 'node:worker_threads';
 import { SqlParseError, type AnalysisResult } from './analyzer/index.ts';
 import type { Manifest, ManifestNode } from './manifest.ts';
+import { takes, type Claims } from './analyzer-claims.ts';
 import type { MvAnalysis } from './passes/eligibility.ts';
 import { mentionedNames } from './passes/relation-index.ts';
 
@@ -32,13 +34,11 @@ export interface AnalysisJob {
   /** Indexes in `nodes` of the MVs to analyze. */
   readonly include: readonly number[];
   /**
-   * Shared with the compiler's thread, which analyzes part of a very large project itself: the
-   * component of each node (MVs that can name one another are in one component; -1 for the
-   * others), and per component who claimed it (0 nobody, 1 the worker, 2 the compiler's
-   * thread). The worker claims components in order from the first, the compiler's thread from
-   * the last, each analyzing only its own.
+   * Shared with the compiler's thread, which analyzes part of a large project itself: the
+   * component of each node (MVs that can name one another are in one component) and who takes
+   * which (analyzer-claims.ts).
    */
-  readonly split?: { readonly componentOf: Int32Array; readonly claims: Int32Array };
+  readonly split?: Claims;
 }
 export type WorkerAnalysis =
   | { readonly index: number; readonly result: AnalysisResult; readonly error?: undefined }
@@ -171,9 +171,7 @@ export function startAnalyzerWorker(files: number): void {
 }
 
 /** MVs from which the compiler's thread analyzes part of the project beside the worker. */
-export const SPLIT_MIN_MVS = 5000;
-/** MVs the compiler's thread claims at a time (each claim is one pass of analyzeManifestMvs over the nodes). */
-const CLAIM_MVS = 1000;
+export const SPLIT_MIN_MVS = 1000;
 
 type Analyze = (manifest: Manifest, include: (node: ManifestNode) => boolean) => MvAnalysis[];
 
@@ -184,7 +182,7 @@ type Analyze = (manifest: Manifest, include: (node: ManifestNode) => boolean) =>
  * order, a component's verdicts are those of one pass over the whole manifest (the chain
  * rule reads only the MVs an MV names). -1 for the nodes that are not picked MVs.
  */
-export function mvComponents(nodes: readonly ManifestNode[], picked: readonly number[]): { componentOf: Int32Array; count: number } {
+export function mvComponents(nodes: readonly ManifestNode[], picked: readonly number[]): { componentOf: Int32Array; firstOf: Int32Array; count: number } {
   const parent = new Int32Array(nodes.length).fill(-1);
   const find = (i: number): number => {
     while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
@@ -216,13 +214,17 @@ export function mvComponents(nodes: readonly ManifestNode[], picked: readonly nu
   if (all >= 0) for (const i of picked) parent[find(i)] = find(all);
   const componentOf = new Int32Array(nodes.length).fill(-1);
   const number = new Map<number, number>();
+  const first: number[] = [];
   for (const i of picked) {
     const root = find(i);
     let c = number.get(root);
-    if (c === undefined) number.set(root, (c = number.size));
+    if (c === undefined) {
+      number.set(root, (c = number.size));
+      first.push(i);
+    }
     componentOf[i] = c;
   }
-  return { componentOf, count: number.size };
+  return { componentOf, firstOf: Int32Array.from(first), count: number.size };
 }
 
 /**
@@ -238,22 +240,23 @@ export async function analyzeInWorker(manifest: Manifest, include: (node: Manife
   const nodes = manifest.nodes;
   const picked: number[] = [];
   for (let i = 0; i < nodes.length; i++) if (nodes[i]!.kind === 'mv' && include(nodes[i]!)) picked.push(i);
-  let split: { componentOf: Int32Array; claims: Int32Array; count: number } | undefined;
-  const forced = process.env.MVKIT_ANALYZER_THREAD === 'split';
-  const claimMvs = forced ? 1 : CLAIM_MVS;
-  if (forced || picked.length >= SPLIT_MIN_MVS) {
-    const { componentOf, count } = mvComponents(nodes, picked);
+  let split: (Claims & { count: number }) | undefined;
+  if (process.env.MVKIT_ANALYZER_THREAD === 'split' || picked.length >= SPLIT_MIN_MVS) {
+    const { componentOf, firstOf, count } = mvComponents(nodes, picked);
     if (count > 1) {
-      const shared = new Int32Array(new SharedArrayBuffer(4 * nodes.length));
-      shared.set(componentOf);
-      split = { componentOf: shared, claims: new Int32Array(new SharedArrayBuffer(4 * count)), count };
+      const shared = (a: Int32Array) => {
+        const out = new Int32Array(new SharedArrayBuffer(4 * a.length));
+        out.set(a);
+        return out;
+      };
+      split = { componentOf: shared(componentOf), firstOf: shared(firstOf), claims: shared(new Int32Array(count)), positions: shared(new Int32Array(3)), count };
     }
   }
   const job: AnalysisJob = {
     id: nextId++,
     nodes: nodes.map((n) => ({ name: n.name, kind: n.kind, columns: n.columns.map((c) => ({ name: c.name, type: c.type })), ddl: n.kind === 'mv' ? n.ddl[0]! : '' })),
     include: picked,
-    ...(split ? { split: { componentOf: split.componentOf, claims: split.claims } } : {}),
+    ...(split ? { split: { componentOf: split.componentOf, firstOf: split.firstOf, claims: split.claims, positions: split.positions } } : {}),
   };
   const replied = new Promise<AnalysisReply | undefined>((resolve) => {
     state.pending.set(job.id, resolve);
@@ -265,25 +268,22 @@ export async function analyzeInWorker(manifest: Manifest, include: (node: Manife
       resolve(undefined);
     }
   });
-  // This thread's share: components from the last, a claim of about CLAIM_MVS MVs at a time,
-  // until it meets one the worker has claimed.
+  // This thread's share (analyzer-claims.ts).
   const own: MvAnalysis[] = [];
   if (split) {
     const index = new Map(nodes.map((n, i) => [n, i]));
-    const sizes = new Int32Array(split.count);
-    for (const i of picked) sizes[split.componentOf[i]!]!++;
-    let next = split.count - 1;
-    while (next >= 0) {
-      const batch = new Set<number>();
-      let mvs = 0;
-      while (next >= 0 && mvs < claimMvs && Atomics.compareExchange(split.claims, next, 0, 2) === 0) {
-        batch.add(next);
-        mvs += sizes[next]!;
-        next--;
-      }
-      if (!batch.size) break;
-      own.push(...analyze(manifest, (n) => batch.has(split.componentOf[index.get(n)!]!)));
-      if (mvs < claimMvs) break;
+    own.push(...analyze(manifest, (n) => takes(split, 2, index.get(n)!)));
+  }
+  if (split) {
+    // When this thread has taken every component (the worker still loading, say), the worker's
+    // answer is not waited for; a component not taken yet is the worker's to take.
+    let theirs = false;
+    for (let c = 0; c < split.count && !theirs; c++) theirs = Atomics.load(split.claims, c) !== 2;
+    if (!theirs) {
+      state.pending.delete(job.id);
+      if (!state.pending.size) worker.unref();
+      lastShares = { components: split.count, worker: 0, own: own.length };
+      return own;
     }
   }
   const reply = await replied;

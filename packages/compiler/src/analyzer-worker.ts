@@ -4,10 +4,9 @@
  * analyzes the MVs of the manifest it is sent with the very function the compiler calls in its
  * own thread (analyzeManifestMvs).
  */
-import { readlinkSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { initAnalyzer, SqlParseError } from './analyzer/index.ts';
+import { takes } from './analyzer-claims.ts';
 import type { Manifest, ManifestNode } from './manifest.ts';
 import { analyzeManifestMvs } from './passes/eligibility.ts';
 import type { AnalysisJob, AnalysisReply, WorkerAnalysis } from './analyzer-pool.ts';
@@ -15,33 +14,6 @@ import type { AnalysisJob, AnalysisReply, WorkerAnalysis } from './analyzer-pool
 /** About 600 MVs in batches of 60: the analyzer is optimized by then (its time per MV is flat). */
 const WARM_ROUNDS = 10;
 const WARM_BATCH = 20;
-
-/**
- * The warm-up runs while the project loads, beside esbuild and the compiler's thread, which it
- * must not slow: on Linux this thread runs it at the lowest priority, and takes its own back
- * for the job when the process may (a process that may not raise a priority analyzes at the
- * lowest one, still on a core of its own on an idle machine). MVKIT_ANALYZER_NICE=0 keeps the
- * priority as it is.
- */
-const priority = (() => {
-  if (process.env.MVKIT_ANALYZER_NICE === '0') return undefined;
-  try {
-    // /proc/thread-self names this thread's task: <pid>/task/<tid>.
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    const own = getPriority(tid);
-    setPriority(tid, 19);
-    return { tid, own };
-  } catch {
-    return undefined;
-  }
-})();
-const restorePriority = () => {
-  try {
-    if (priority) setPriority(priority.tid, priority.own);
-  } catch {
-    // Not allowed: stays low.
-  }
-};
 
 const port = parentPort!;
 let job: AnalysisJob | undefined;
@@ -57,23 +29,15 @@ warm = true;
 if (job) run(job);
 
 function run(j: AnalysisJob): void {
-  restorePriority();
   let reply: AnalysisReply;
   try {
     const include = new Set(j.include);
     const nodes = j.nodes.map((n) => ({ ...n, ddl: [n.ddl] })) as unknown as ManifestNode[];
     const manifest = { nodes } as unknown as Manifest;
     const indexOf = new Map(nodes.map((n, i) => [n, i]));
-    // With a split, only the components this thread claims, from the first (the compiler's
-    // thread claims from the last): a component is claimed when its first MV comes.
+    // With a split, only the components this thread takes (analyzer-claims.ts).
     const split = j.split;
-    const mine = split
-      ? (i: number) => {
-        const c = split.componentOf[i]!;
-        if (c < 0) return false;
-        return Atomics.load(split.claims, c) === 1 || Atomics.compareExchange(split.claims, c, 0, 1) === 0;
-      }
-      : (i: number) => include.has(i);
+    const mine = split ? (i: number) => takes(split, 1, i) : (i: number) => include.has(i);
     const analyses: WorkerAnalysis[] = analyzeManifestMvs(manifest, (n) => mine(indexOf.get(n)!)).map(({ node, result, error }) => error
       ? { index: indexOf.get(node)!, error: { message: error.message, line: error.line, column: error.column } }
       : { index: indexOf.get(node)!, result: result! });
