@@ -27,7 +27,7 @@ import { scanModule, type ScannedModule } from './model-scan.ts';
  */
 
 const COMPILER = '@mvkit/compiler';
-/** Source text per transform: the transforms run one after the other in esbuild while the next files are read. */
+/** Source text per transform: the transforms run two at a time in esbuild while the next files are read. */
 const CHUNK_CHARS = 512 * 1024;
 /**
  * A file's function, parenthesized: V8 compiles it with the script rather than parsing it
@@ -71,17 +71,21 @@ export async function loadModelScript(dir: string, files: readonly string[], com
   const forget = (): undefined => { for (const url of urls) registerSiteMapper(url, undefined); return undefined; };
 
   // Read and rewrite the files, and hand each chunk of them to esbuild as soon as it is laid
-  // out: esbuild compiles one chunk while the next files are read and the previous chunk is
-  // imported. One transform at a time keeps esbuild's memory (page faults cost here) small.
-  let transforms: Promise<unknown> = Promise.resolve();
+  // out: esbuild compiles chunks while the next files are read and the previous chunks are
+  // compiled by V8. Two transforms at a time (chunks alternate between two lanes), not more:
+  // esbuild's memory (page faults cost here) stays small, and the compiler's thread, which
+  // waited for the last transforms, waits less (6,000 models: ~80 ms of 1.3 s).
+  const lanes: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
+  let sent = 0;
   const jobs: Promise<boolean>[] = [];
   const send = (chunk: Chunk) => {
     const text = chunk.parts.join('');
-    const transformed = transforms.then(() => transform(text, {
+    const lane = sent++ % lanes.length;
+    const transformed = lanes[lane]!.then(() => transform(text, {
       loader: 'ts', target: 'node20', sourcemap: 'external', sourcesContent: false,
       sourcefile: 'mvkit-models.ts', logLevel: 'silent',
     }));
-    transforms = transformed.catch(() => undefined);
+    lanes[lane] = transformed.catch(() => undefined);
     jobs.push(transformed.then(async ({ code, map }) => {
       // Parenthesized too: compiled with the script instead of parsed twice.
       const script = `(function (__mvd) {\n${code}});\n`;
