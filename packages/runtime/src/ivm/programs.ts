@@ -1,4 +1,4 @@
-import { explainable, type Db, type Explainable } from '../db/db.ts';
+import { explainable, type Db, type Explainable, type Statement } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
 import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
@@ -53,7 +53,7 @@ const definitionOf = (plan: NodePlan) => [plan.node, plan.inputs];
  * groups left out) written to its log from O and the RETURNING of the update and the insert.
  * The CTEs run in order on one snapshot, and a CTE that is never read still runs to completion.
  */
-export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log', temps?: TempCache): Promise<{ changed: number; inputRows: number; handoff?: HandOff }> {
+export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log', temps?: TempCache, prefix: readonly Statement[] = []): Promise<{ changed: number; inputRows: number; handoff?: HandOff }> {
   const logged = sink === 'log';
   const name = plan.node.name;
   const g = plan.projections;
@@ -92,7 +92,8 @@ GROUP BY ${gs.join(', ')}`, temps);
   const list = declared.join(', ');
   // The change handed over (sink 'handoff'): the MV's declared columns and a weight.
   const H = tempName('h', name, def);
-  const setup = [
+  const setup: Statement[] = [
+    ...prefix,
     ...(sink !== 'handoff' ? [] : temps ? temps.create(H, `SELECT ${list}, 1::int AS __w FROM ${name}`) : [ensureTemp(H, `SELECT ${list}, 1::int AS __w FROM ${name}`)]),
     // A range read in place is estimated from stale statistics, often at a few rows, for which
     // the planner sorts to group; the delta is grouped by hashing whatever its size. Left off
@@ -127,10 +128,14 @@ GROUP BY ${gs.join(', ')}`, temps);
 WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0`, temps));
     probes.push(`(SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM ${RC}) AS patterns`);
   }
-  const [c] = await tx.script<{ neg: number; patterns: string[] | null; n?: number }>([...setup, `SELECT ${probes.join(', ')}`]);
-  const inputRows = inPlace ? Number(c?.n ?? 0) : [...marks.values()].reduce((s, m) => s + m.changes, 0);
+  // Over append-only inputs nothing needs probing before the merge (no group can go negative,
+  // no extreme is recomputed): the merge follows the setup in the same round trip, and counts
+  // the rows read in place itself. Otherwise the probe's answer shapes the merge.
+  const oneTrip = insertOnly;
+  const [c] = oneTrip ? [undefined] : await tx.script<{ neg: number; patterns: string[] | null; n?: number }>([...setup, `SELECT ${probes.join(', ')}`]);
+  let inputRows = inPlace ? Number(c?.n ?? 0) : [...marks.values()].reduce((s, m) => s + m.changes, 0);
   // Nothing in the range but numbers of aborted writers, or changes that cancel out.
-  if (inPlace && inputRows === 0) return { changed: 0, inputRows };
+  if (!oneTrip && inPlace && inputRows === 0) return { changed: 0, inputRows };
   if (c && c.neg > 0) throw new RefreshError(`refresh of ${name} would leave ${c.neg} group(s) with a negative row count`, { hint: 'the change log and the stored groups disagree: rebuild the node (drop and create it)' });
   const patterns = c?.patterns ?? [];
   const recompute = patterns.length > 0;
@@ -194,7 +199,10 @@ WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0
   // Groups changed: each has one new image, except a deleted group, which has none.
   const images = sink !== 'none' ? 'SELECT count(*) FROM lg WHERE _w = 1' : 'SELECT count(*) FROM ch WHERE w = 1';
   const handed = sink === 'handoff' ? ', (SELECT count(*) FROM lg)::int AS h' : '';
-  const [r] = await tx.query<{ n: number; h?: number }>(explainable(`WITH ${ctes.join(',\n')}\nSELECT ((${images}) + (SELECT count(*) FROM del))::int AS n${handed}`));
+  const counted = oneTrip && inPlace ? `, (SELECT COALESCE(SUM(_ivm_n), 0) FROM ${D})::int AS rows_in` : '';
+  const merge = explainable(`WITH ${ctes.join(',\n')}\nSELECT ((${images}) + (SELECT count(*) FROM del))::int AS n${handed}${counted}`);
+  const [r] = oneTrip ? await tx.script<{ n: number; h?: number; rows_in?: number }>([...setup, merge]) : await tx.query<{ n: number; h?: number; rows_in?: number }>(merge);
+  if (oneTrip && inPlace) inputRows = Number(r?.rows_in ?? 0);
   const out: { changed: number; inputRows: number; handoff?: HandOff } = { changed: r?.n ?? 0, inputRows };
   if (sink === 'handoff' && r?.h) out.handoff = { table: H, rows: r.h };
   return out;
@@ -251,13 +259,14 @@ GROUP BY ${gexprs.join(', ')}`;
  * per distinct row, zeros dropped) is exactly the MV's change: delete by key, insert, log it;
  * one round trip.
  */
-export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log', temps?: TempCache): Promise<{ changed: number; handoff?: HandOff }> {
+export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log', temps?: TempCache, prefix: readonly Statement[] = []): Promise<{ changed: number; handoff?: HandOff }> {
   const logged = sink === 'log';
   const name = plan.node.name;
   const names = plan.projections.map((p) => p.name);
   const select = [...plan.projections.map((p) => `${p.expr} AS ${p.name}`), `${keyText(plan.keyExprs)} AS _ivm_k`].join(', ');
   const D = tempName('rows', name, definitionOf(plan));
   const [r] = await tx.script<{ n: number; h?: number }>([
+    ...prefix,
     // Consolidated by hashing: sorting the delta on every column costs about twice as much.
     // Left off for the rest of the refresh, which needs no sort.
     'SET LOCAL enable_sort = off',

@@ -1,5 +1,5 @@
 import type { Manifest } from '@mvkit/compiler';
-import type { Db } from '../db/db.ts';
+import type { Db, Statement } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable, lockSql, REFRESH_SETTINGS, needsChangeLog, quote, recordsSql, unlockSql, type NodeRecord } from './catalog.ts';
 import type { Mark } from './delta-sql.ts';
@@ -127,15 +127,17 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
           });
           if (pending) {
             // A node before this one may have turned sorting off for the rest of its work.
-            const marks: Map<string, Mark> = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), { prefix: k > 0 ? ['SET LOCAL enable_sort = on'] : [], filled, handed, temps });
+            // Statements readDeltas leaves unsent (nothing to probe) go with the program's first round trip.
+            const carry: Statement[] = [];
+            const marks: Map<string, Mark> = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), { prefix: k > 0 ? ['SET LOCAL enable_sort = on'] : [], filled, handed, temps, carry });
             inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
             if (inputRows > 0) {
               // Traced with plans (MVKIT_IVM_TRACE=explain), statements run under EXPLAIN ANALYZE and their
               // rows are not seen: a change handed over would be lost to its readers, so it is logged.
               const sink: ChangeSink = !logs ? 'none' : !trace?.explain && handsOff(name) ? 'handoff' : 'log';
               let handoff: HandOff | undefined;
-              if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows, handoff } = await applyAggDelta(tx, plan, marks, sink, temps));
-              else ({ changed: rowsChanged, handoff } = await applyRowsDelta(tx, plan, marks, sink, temps));
+              if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows, handoff } = await applyAggDelta(tx, plan, marks, sink, temps, carry));
+              else ({ changed: rowsChanged, handoff } = await applyRowsDelta(tx, plan, marks, sink, temps, carry));
               if (handoff) handed.set(name, handoff);
             }
             if (logs && rowsChanged > 0) wrote.add(name);
