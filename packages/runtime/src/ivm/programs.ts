@@ -3,7 +3,7 @@ import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
 import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
 import { consolidatesInput, countsNonNull, lookupExpr, readsDeltaInPlace, type AggRef, type NodePlan } from './node-plan.ts';
-import { ensureTemp, fillTemp, likeTemp, tempName, type TempCache } from './temp.ts';
+import { ensureTemp, fillTemp, tempName, type TempCache } from './temp.ts';
 import type { HandOff } from './marks.ts';
 
 /**
@@ -42,11 +42,12 @@ const rowOf = (alias: string, cols: readonly string[]) => `ROW(${cols.map((c) =>
 const definitionOf = (plan: NodePlan) => [plan.node, plan.inputs];
 
 /**
- * Group-store maintenance, in two round trips. The first (a script) aggregates the delta per
- * group into D, copies the old images of the touched groups into O (index lookups by key),
- * and, for MIN/MAX, lists in RC the groups whose extreme must be recomputed; its SELECT says
- * whether any group would go negative and which patterns of NULL key parts RC holds. The second
- * is one statement: the recomputed extremes (R), the groups whose row count reaches 0 deleted,
+ * Group-store maintenance, in two round trips (one over append-only inputs, which need no
+ * probe). The first (a script) aggregates the delta per group into D and, for MIN/MAX, lists in
+ * RC the groups whose extreme must be recomputed (their old images looked up by key); its
+ * SELECT says whether any group would go negative and which patterns of NULL key parts RC
+ * holds. The second is one statement: the old images of the touched groups (O, index lookups
+ * by key, read before any write), the recomputed extremes (R), the groups whose row count reaches 0 deleted,
  * the other existing groups updated (COUNT adds, SUM adds and is NULL again when its non-null
  * count returns to 0, MIN/MAX fold the inserted values with LEAST/GREATEST or take R's value),
  * the new groups inserted, and the MV's own changes (old images out, new images in, unchanged
@@ -79,7 +80,8 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
   const gs = g.map((_, i) => `_g${i}`);
   const def = definitionOf(plan);
   const D = tempName('d', name, def);
-  const O = tempName('o', name, def);
+  // The old images of the touched groups: a CTE of the merge (see below).
+  const O = '_ivm_old';
   const RC = tempName('rc', name, def);
   // A delta read in place (readsDeltaInPlace) was not counted: D counts its rows per group.
   const inPlace = readsDeltaInPlace(plan);
@@ -99,14 +101,16 @@ GROUP BY ${gs.join(', ')}`, temps);
     // the planner sorts to group; the delta is grouped by hashing whatever its size. Left off
     // for the rest of the refresh: nothing after it needs a sort (lookups, hash joins).
     ...(inPlace ? ['SET LOCAL enable_sort = off', ...fillD] : fillD),
-    ...(temps ? temps.like(O, name) : [likeTemp(O, name)]),
-    // Old images by key lookups, driven by the delta: a join the planner is free to plan hashes
-    // the whole store once the delta is large enough (25,000 groups), a sequential scan of every
-    // row at every refresh (2.5M messages: ~1 s); the lookups cost ~5 µs a group at any size.
-    explainable(`INSERT INTO ${O} SELECT t.* FROM ${D} d CROSS JOIN LATERAL (SELECT * FROM ${name} t WHERE t._ivm_k = d._ivm_k OFFSET 0) t`),
   ];
+  // Old images by key lookups, driven by the delta: a join the planner is free to plan hashes
+  // the whole store once the delta is large enough (25,000 groups), a sequential scan of every
+  // row at every refresh (2.5M messages: ~1 s); the lookups cost ~5 µs a group at any size.
+  // Read where they lie: by the probes below (only the groups they concern, before anything is
+  // written) and by the merge, whose statement reads them into a CTE (O) before its writes,
+  // all of its parts seeing the table as it was when the statement started.
+  const lookup = (cols: string) => `LEFT JOIN LATERAL (SELECT ${cols} FROM ${name} t WHERE t._ivm_k = d._ivm_k OFFSET 0) o ON true`;
   // Only a group whose count the delta lowers can end below zero (none over append-only inputs).
-  const probes = [insertOnly ? '0 AS neg' : `(SELECT count(*) FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k WHERE d._ivm_count < 0 AND COALESCE(o._ivm_count, 0) + d._ivm_count < 0)::int AS neg`];
+  const probes = [insertOnly ? '0 AS neg' : `(SELECT count(*) FROM ${D} d ${lookup('t._ivm_count')} WHERE d._ivm_count < 0 AND COALESCE(o._ivm_count, 0) + d._ivm_count < 0)::int AS neg`];
   if (inPlace) probes.push(`(SELECT COALESCE(SUM(_ivm_n), 0) FROM ${D})::int AS n`);
   const minmax = plan.aggs.filter((a) => a.fn === 'min' || a.fn === 'max');
   if (minmax.length && !insertOnly) {
@@ -124,8 +128,9 @@ GROUP BY ${gs.join(', ')}`, temps);
       const beyond = (a.fn === 'min' ? '<' : '>') + (consolidated ? '=' : '');
       return `(d._ivm_del_${a.name} IS NOT NULL AND (o.${a.name} IS NULL OR (d._ivm_del_${a.name} ${op} o.${a.name} AND NOT (d.${a.name} IS NOT NULL AND d.${a.name} ${beyond} d._ivm_del_${a.name}))))`;
     });
-    setup.push(...fillTemp(RC, `SELECT d._ivm_k, ${g.map((p) => `d.${p.name}`).join(', ')} FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k
-WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0`, temps));
+    // Only the groups with a deleted extreme are looked up.
+    setup.push(...fillTemp(RC, `SELECT d._ivm_k, ${g.map((p) => `d.${p.name}`).join(', ')} FROM ${D} d ${lookup(['t._ivm_count', ...minmax.map((a) => `t.${a.name}`)].join(', '))}
+WHERE (${minmax.map((a) => `d._ivm_del_${a.name} IS NOT NULL`).join(' OR ')}) AND (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0`, temps));
     probes.push(`(SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM ${RC}) AS patterns`);
   }
   // Over append-only inputs nothing needs probing before the merge (no group can go negative,
@@ -164,6 +169,7 @@ WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0
   const measured = plan.aggs.map((a) => a.name);
   const same = (a: string, b: string, from: string) => `SELECT 1 FROM ${from} ${b} WHERE ${b}._ivm_k = ${a}._ivm_k AND ${rowOf(b, measured)} IS NOT DISTINCT FROM ${rowOf(a, measured)}`;
   const ctes = [
+    `${O} AS MATERIALIZED (SELECT t.* FROM ${D} d CROSS JOIN LATERAL (SELECT * FROM ${name} t WHERE t._ivm_k = d._ivm_k OFFSET 0) t)`,
     ...(recompute ? [`r AS MATERIALIZED (\n${recomputeArms(plan, marks, minmax, patterns, RC).join('\nUNION ALL\n')}\n)`] : []),
     `del AS (
   DELETE FROM ${name} t USING ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k

@@ -132,9 +132,7 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
             const marks: Map<string, Mark> = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), { prefix: k > 0 ? ['SET LOCAL enable_sort = on'] : [], filled, handed, temps, carry });
             inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
             if (inputRows > 0) {
-              // Traced with plans (MVKIT_IVM_TRACE=explain), statements run under EXPLAIN ANALYZE and their
-              // rows are not seen: a change handed over would be lost to its readers, so it is logged.
-              const sink: ChangeSink = !logs ? 'none' : !trace?.explain && handsOff(name) ? 'handoff' : 'log';
+              const sink: ChangeSink = !logs ? 'none' : handsOff(name) ? 'handoff' : 'log';
               let handoff: HandOff | undefined;
               if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows, handoff } = await applyAggDelta(tx, plan, marks, sink, temps, carry));
               else ({ changed: rowsChanged, handoff } = await applyRowsDelta(tx, plan, marks, sink, temps, carry));
