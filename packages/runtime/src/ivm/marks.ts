@@ -35,9 +35,26 @@ import { ANALYZE_MIN_ROWS, analyzeOnce, fillTemp, tempName, type TempCache } fro
  * aborted: rolled back before the error is rethrown.
  */
 export async function externalHighMarks(db: Db, inputs: readonly InputRef[]): Promise<Map<string, number>> {
+  const hm = await highMarksScript(db, inputs);
+  if (!hm.columns.length) return new Map();
+  let row: Record<string, unknown> | undefined;
+  try {
+    [row] = await db.script<Record<string, unknown>>([...hm.statements, `SELECT ${hm.columns.join(', ')}`]);
+  } catch (e) {
+    await db.exec('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+  return hm.read(row);
+}
+
+/**
+ * externalHighMarks as parts of a script: its statements, the columns of its last SELECT
+ * (h0, h1, ...), and how to read the high marks from that SELECT's row. A caller sending them
+ * with other statements rolls back when the script fails (it may stop inside a transaction).
+ */
+export async function highMarksScript(db: Db, inputs: readonly InputRef[]): Promise<{ statements: string[]; columns: string[]; read: (row: Record<string, unknown> | undefined) => Map<string, number> }> {
   const distinct = inputs.filter((i, k) => !i.engineWritten && inputs.findIndex((j) => j.relation === i.relation) === k);
-  const out = new Map<string, number>();
-  if (!distinct.length) return out;
+  if (!distinct.length) return { statements: [], columns: [], read: () => new Map() };
   const stmts: string[] = [];
   const last = (seq: string) => `(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${seq})`;
   const seqs: string[] = [];
@@ -53,16 +70,9 @@ export async function externalHighMarks(db: Db, inputs: readonly InputRef[]): Pr
     }
   }
   for (const i of distinct) if (i.capture === 'seq') stmts.push(summarizeSql(i.relation, db.kind === 'pglite'));
-  stmts.push(`SELECT ${distinct.map((_, k) => (db.kind === 'pglite' ? `${last(seqs[k]!)}::bigint AS h${k}` : `current_setting('mvkit.ivm_h${k}')::bigint AS h${k}`)).join(', ')}`);
-  let row: Record<string, unknown> | undefined;
-  try {
-    [row] = await db.script<Record<string, unknown>>(stmts);
-  } catch (e) {
-    await db.exec('ROLLBACK').catch(() => undefined);
-    throw e;
-  }
-  distinct.forEach((i, k) => out.set(i.relation, Number(row?.[`h${k}`] ?? 0)));
-  return out;
+  const columns = distinct.map((_, k) => (db.kind === 'pglite' ? `${last(seqs[k]!)}::bigint AS h${k}` : `current_setting('mvkit.ivm_h${k}')::bigint AS h${k}`));
+  const read = (row: Record<string, unknown> | undefined) => new Map(distinct.map((i, k) => [i.relation, Number(row?.[`h${k}`] ?? 0)] as const));
+  return { statements: stmts, columns, read };
 }
 
 /**

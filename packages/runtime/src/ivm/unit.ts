@@ -3,7 +3,7 @@ import type { Db, Statement } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable, lockSql, REFRESH_SETTINGS, needsChangeLog, quote, recordsSql, unlockSql, type NodeRecord } from './catalog.ts';
 import type { Mark } from './delta-sql.ts';
-import { externalHighMarks, readDeltas, type HandOff } from './marks.ts';
+import { highMarksScript, readDeltas, type HandOff } from './marks.ts';
 import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
 import { applyAggDelta, applyFull, applyRowsDelta, type ChangeSink } from './programs.ts';
 import { checkRecord, traced, type RefreshHooks, type RefreshResult } from './refresh.ts';
@@ -43,10 +43,33 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
   // Taken before the first round trip is sent: a lock granted just before a failure is released too.
   let locked = true;
   try {
-    const recs = await db.script<NodeRecord>([...sorted.map(lockSql), recordsSql(sorted)]);
-    for (const plan of plans) checkRecord(plan, recs.find((r) => r.name === plan.node.name));
     const incremental = plans.filter((p) => p.layout !== 'full');
-    const external = await externalHighMarks(db, incremental.flatMap((p) => p.inputs));
+    // The locks, the records and the external high marks in one round trip: the script's last
+    // SELECT returns the records (as JSON) with the high marks. The records are checked after
+    // the high marks were read, which reading them changes nothing to (see externalHighMarks).
+    // An input without its sequence (a node not created, say): the records are read and
+    // checked first, alone, which reports what is missing; the high marks then fail as before.
+    const inputs = incremental.flatMap((p) => p.inputs);
+    const hm = await highMarksScript(db, inputs).catch(async (e: unknown) => {
+      const alone = await db.script<NodeRecord>([...sorted.map(lockSql), recordsSql(sorted)]);
+      for (const plan of plans) checkRecord(plan, alone.find((r) => r.name === plan.node.name));
+      throw e;
+    });
+    let head: { recs: NodeRecord[] | string; [h: string]: unknown } | undefined;
+    try {
+      [head] = await db.script<{ recs: NodeRecord[] | string; [h: string]: unknown }>([
+        ...sorted.map(lockSql),
+        ...hm.statements,
+        `SELECT (SELECT COALESCE(json_agg(r), '[]') FROM (${recordsSql(sorted)}) r) AS recs${hm.columns.map((c) => `, ${c}`).join('')}`,
+      ]);
+    } catch (e) {
+      // The script may have stopped inside a high mark's transaction.
+      if (hm.statements.length) await db.exec('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+    const recs: NodeRecord[] = typeof head?.recs === 'string' ? JSON.parse(head.recs) : (head?.recs ?? []);
+    for (const plan of plans) checkRecord(plan, recs.find((r) => r.name === plan.node.name));
+    const external = hm.read(head);
     for (const n of names) await options.afterHighMarks?.(n);
     trace?.write(`[ivm unit] before the transaction ${(performance.now() - started).toFixed(1)} ms\n`);
     // Logs the MVs of the unit read, for the one query that reads every watermark.
