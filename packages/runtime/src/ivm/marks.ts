@@ -35,9 +35,26 @@ import { ANALYZE_MIN_ROWS, analyzeOnce, fillTemp, tempName, type TempCache } fro
  * aborted: rolled back before the error is rethrown.
  */
 export async function externalHighMarks(db: Db, inputs: readonly InputRef[]): Promise<Map<string, number>> {
+  const hm = await highMarksScript(db, inputs);
+  if (!hm.columns.length) return new Map();
+  let row: Record<string, unknown> | undefined;
+  try {
+    [row] = await db.script<Record<string, unknown>>([...hm.statements, `SELECT ${hm.columns.join(', ')}`]);
+  } catch (e) {
+    await db.exec('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+  return hm.read(row);
+}
+
+/**
+ * externalHighMarks as parts of a script: its statements, the columns of its last SELECT
+ * (h0, h1, ...), and how to read the high marks from that SELECT's row. A caller sending them
+ * with other statements rolls back when the script fails (it may stop inside a transaction).
+ */
+export async function highMarksScript(db: Db, inputs: readonly InputRef[]): Promise<{ statements: string[]; columns: string[]; read: (row: Record<string, unknown> | undefined) => Map<string, number> }> {
   const distinct = inputs.filter((i, k) => !i.engineWritten && inputs.findIndex((j) => j.relation === i.relation) === k);
-  const out = new Map<string, number>();
-  if (!distinct.length) return out;
+  if (!distinct.length) return { statements: [], columns: [], read: () => new Map() };
   const stmts: string[] = [];
   const last = (seq: string) => `(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${seq})`;
   const seqs: string[] = [];
@@ -53,16 +70,9 @@ export async function externalHighMarks(db: Db, inputs: readonly InputRef[]): Pr
     }
   }
   for (const i of distinct) if (i.capture === 'seq') stmts.push(summarizeSql(i.relation, db.kind === 'pglite'));
-  stmts.push(`SELECT ${distinct.map((_, k) => (db.kind === 'pglite' ? `${last(seqs[k]!)}::bigint AS h${k}` : `current_setting('mvkit.ivm_h${k}')::bigint AS h${k}`)).join(', ')}`);
-  let row: Record<string, unknown> | undefined;
-  try {
-    [row] = await db.script<Record<string, unknown>>(stmts);
-  } catch (e) {
-    await db.exec('ROLLBACK').catch(() => undefined);
-    throw e;
-  }
-  distinct.forEach((i, k) => out.set(i.relation, Number(row?.[`h${k}`] ?? 0)));
-  return out;
+  const columns = distinct.map((_, k) => (db.kind === 'pglite' ? `${last(seqs[k]!)}::bigint AS h${k}` : `current_setting('mvkit.ivm_h${k}')::bigint AS h${k}`));
+  const read = (row: Record<string, unknown> | undefined) => new Map(distinct.map((i, k) => [i.relation, Number(row?.[`h${k}`] ?? 0)] as const));
+  return { statements: stmts, columns, read };
 }
 
 /**
@@ -139,6 +149,11 @@ export interface ReadDeltasOptions {
   readonly handed?: ReadonlyMap<string, HandOff>;
   /** The session's known temp tables (see TempCache). */
   readonly temps?: TempCache;
+  /**
+   * Where statements go that need no answer (the prefix, when nothing is probed): appended here
+   * for the caller to send first in its next round trip, instead of in a round trip of their own.
+   */
+  readonly carry?: Statement[];
 }
 
 /**
@@ -159,7 +174,7 @@ export interface ReadDeltasOptions {
  * mark says so (`consolidated` false: read as is), which spares grouping it on every column.
  */
 export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false, inPlace = false, options: ReadDeltasOptions = {}): Promise<Map<string, Mark>> {
-  const { prefix = [], filled, handed, temps } = options;
+  const { prefix = [], filled, handed, temps, carry } = options;
   const probes: string[] = [];
   // Statistics: gathered once per session and table (see analyzeOnce). With a cache, decided
   // here once the sizes are known (see below), without a DO block per table and refresh.
@@ -197,6 +212,10 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
       if (i.capture === 'log') probes.push(`EXISTS (SELECT 1 FROM ${logTable(i.relation)} WHERE _seq > ${to}) AS b${k}`);
       if (to === from) return;
       if (inPlace) {
+        // A range of a landing table read in place is not probed: the program counts its rows
+        // (see applyAggDelta), and a range holding none (numbers drawn by aborted writers only)
+        // changes nothing.
+        if (i.capture === 'seq') return;
         const [table, column] = numbered(i);
         probes.push(`EXISTS (SELECT 1 FROM ${table} WHERE ${column} > ${from} AND ${column} <= ${to})::int AS c${k}`);
         return;
@@ -214,7 +233,8 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     probes.push(`(SELECT count(*) FROM ${table})::int AS c${k}`);
     tables.set(i.relation, table);
   });
-  if (!probes.length && (prefix.length || stmts.length)) await tx.script([...prefix, ...stmts]);
+  // Statements not sent yet: with nothing to probe, they wait for the next round trip.
+  const pending: Statement[] = probes.length ? [] : [...prefix, ...stmts];
   const [p] = probes.length ? await tx.script<Record<string, unknown>>([...prefix, ...stmts, `SELECT ${probes.join(', ')}`]) : [{}];
   if (temps) {
     // The tables large enough for a fair sample (as analyzeOnce) and not analyzed in this session.
@@ -226,9 +246,13 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
       if (table && n >= ANALYZE_MIN_ROWS && !temps.isAnalyzed(table)) due.push(table);
     });
     if (due.length) {
-      await tx.exec(due.map((t) => `ANALYZE pg_temp.${t}`).join(';\n'));
+      await tx.script([...pending.splice(0), ...due.map((t) => `ANALYZE pg_temp.${t}`)]);
       for (const t of due) temps.noteAnalyzed(t);
     }
+  }
+  if (pending.length) {
+    if (carry) carry.push(...pending);
+    else await tx.script(pending);
   }
   const marks = new Map<string, Mark>();
   distinct.forEach((i, k) => {
@@ -244,7 +268,8 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     const table = tables.get(i.relation);
     // An empty range (numbers drawn by aborted writers only) is no change: no copy in the mark.
     const consolidated = consolidate && i.capture === 'log';
-    if (inPlace) marks.set(i.relation, { from, to, changes: Math.min(n, 1), beyond, consolidated: consolidated && (!i.engineWritten || n > 1) });
+    // A landing table's range read in place, not probed: 1 while it may hold rows (see above).
+    if (inPlace) marks.set(i.relation, { from, to, changes: !i.engineWritten && i.capture === 'seq' ? (to > from ? 1 : 0) : Math.min(n, 1), beyond, consolidated: consolidated && (!i.engineWritten || n > 1) });
     else marks.set(i.relation, table && n > 0 ? { from, to, changes: n, beyond, table, consolidated } : { from, to, changes: 0, beyond });
   });
   return marks;

@@ -1,9 +1,9 @@
-import { explainable, type Db, type Explainable } from '../db/db.ts';
+import { explainable, type Db, type Explainable, type Statement } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
 import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
 import { consolidatesInput, countsNonNull, lookupExpr, readsDeltaInPlace, type AggRef, type NodePlan } from './node-plan.ts';
-import { ensureTemp, fillTemp, likeTemp, tempName, type TempCache } from './temp.ts';
+import { ensureTemp, fillTemp, tempName, type TempCache } from './temp.ts';
 import type { HandOff } from './marks.ts';
 
 /**
@@ -42,18 +42,20 @@ const rowOf = (alias: string, cols: readonly string[]) => `ROW(${cols.map((c) =>
 const definitionOf = (plan: NodePlan) => [plan.node, plan.inputs];
 
 /**
- * Group-store maintenance, in two round trips. The first (a script) aggregates the delta per
- * group into D, copies the old images of the touched groups into O (index lookups by key),
- * and, for MIN/MAX, lists in RC the groups whose extreme must be recomputed; its SELECT says
- * whether any group would go negative and which patterns of NULL key parts RC holds. The second
- * is one statement: the recomputed extremes (R), the groups whose row count reaches 0 deleted,
+ * Group-store maintenance, in one round trip (two when an extreme must be recomputed): a script
+ * that aggregates the delta per group into D and, for MIN/MAX, lists in RC the groups whose
+ * extreme must be recomputed (their old images looked up by key), then the merge, guarded by
+ * whether any group would go negative and whether RC is empty; when RC is not, its answer gives
+ * the patterns of NULL key parts RC holds, and the merge is sent again with them. The merge is
+ * one statement: the old images of the touched groups (O, index lookups
+ * by key, read before any write), the recomputed extremes (R), the groups whose row count reaches 0 deleted,
  * the other existing groups updated (COUNT adds, SUM adds and is NULL again when its non-null
  * count returns to 0, MIN/MAX fold the inserted values with LEAST/GREATEST or take R's value),
  * the new groups inserted, and the MV's own changes (old images out, new images in, unchanged
  * groups left out) written to its log from O and the RETURNING of the update and the insert.
  * The CTEs run in order on one snapshot, and a CTE that is never read still runs to completion.
  */
-export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log', temps?: TempCache): Promise<{ changed: number; inputRows: number; handoff?: HandOff }> {
+export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log', temps?: TempCache, prefix: readonly Statement[] = []): Promise<{ changed: number; inputRows: number; handoff?: HandOff }> {
   const logged = sink === 'log';
   const name = plan.node.name;
   const g = plan.projections;
@@ -79,7 +81,8 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
   const gs = g.map((_, i) => `_g${i}`);
   const def = definitionOf(plan);
   const D = tempName('d', name, def);
-  const O = tempName('o', name, def);
+  // The old images of the touched groups: a CTE of the merge (see below).
+  const O = '_ivm_old';
   const RC = tempName('rc', name, def);
   // A delta read in place (readsDeltaInPlace) was not counted: D counts its rows per group.
   const inPlace = readsDeltaInPlace(plan);
@@ -92,22 +95,27 @@ GROUP BY ${gs.join(', ')}`, temps);
   const list = declared.join(', ');
   // The change handed over (sink 'handoff'): the MV's declared columns and a weight.
   const H = tempName('h', name, def);
-  const setup = [
+  const setup: Statement[] = [
+    ...prefix,
     ...(sink !== 'handoff' ? [] : temps ? temps.create(H, `SELECT ${list}, 1::int AS __w FROM ${name}`) : [ensureTemp(H, `SELECT ${list}, 1::int AS __w FROM ${name}`)]),
     // A range read in place is estimated from stale statistics, often at a few rows, for which
     // the planner sorts to group; the delta is grouped by hashing whatever its size. Left off
     // for the rest of the refresh: nothing after it needs a sort (lookups, hash joins).
     ...(inPlace ? ['SET LOCAL enable_sort = off', ...fillD] : fillD),
-    ...(temps ? temps.like(O, name) : [likeTemp(O, name)]),
-    // Old images by key lookups, driven by the delta: a join the planner is free to plan hashes
-    // the whole store once the delta is large enough (25,000 groups), a sequential scan of every
-    // row at every refresh (2.5M messages: ~1 s); the lookups cost ~5 µs a group at any size.
-    explainable(`INSERT INTO ${O} SELECT t.* FROM ${D} d CROSS JOIN LATERAL (SELECT * FROM ${name} t WHERE t._ivm_k = d._ivm_k OFFSET 0) t`),
   ];
-  // Only a group whose count the delta lowers can end below zero (none over append-only inputs).
-  const probes = [insertOnly ? '0 AS neg' : `(SELECT count(*) FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k WHERE d._ivm_count < 0 AND COALESCE(o._ivm_count, 0) + d._ivm_count < 0)::int AS neg`];
-  if (inPlace) probes.push(`(SELECT COALESCE(SUM(_ivm_n), 0) FROM ${D})::int AS n`);
+  // Old images by key lookups, driven by the delta: a join the planner is free to plan hashes
+  // the whole store once the delta is large enough (25,000 groups), a sequential scan of every
+  // row at every refresh (2.5M messages: ~1 s); the lookups cost ~5 µs a group at any size.
+  // Read by the merge, into a CTE (O) of its statement: all of its parts see the table as it
+  // was when the statement started, whatever its writes.
+  const lookup = (cols: string) => `LEFT JOIN LATERAL (SELECT ${cols} FROM ${name} t WHERE t._ivm_k = d._ivm_k OFFSET 0) o ON true`;
+  // Groups the delta leaves below zero rows (none over append-only inputs): counted by the merge
+  // from O; the refresh then fails, and its transaction rolls back what the merge wrote.
+  const neg = insertOnly ? null : `(SELECT count(*) FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k WHERE d._ivm_count < 0 AND COALESCE(o._ivm_count, 0) + d._ivm_count < 0)::int`;
   const minmax = plan.aggs.filter((a) => a.fn === 'min' || a.fn === 'max');
+  // The groups whose extreme must be recomputed, as a condition on d (the delta's group) and o
+  // (its old image, NULL for a new group).
+  let recomputed: string | null = null;
   if (minmax.length && !insertOnly) {
     // A deletion reaching the stored extreme forces a recomputation unless an inserted value lies
     // strictly beyond every deleted one: that value then has only positive rows in the delta (a
@@ -123,81 +131,101 @@ GROUP BY ${gs.join(', ')}`, temps);
       const beyond = (a.fn === 'min' ? '<' : '>') + (consolidated ? '=' : '');
       return `(d._ivm_del_${a.name} IS NOT NULL AND (o.${a.name} IS NULL OR (d._ivm_del_${a.name} ${op} o.${a.name} AND NOT (d.${a.name} IS NOT NULL AND d.${a.name} ${beyond} d._ivm_del_${a.name}))))`;
     });
-    setup.push(...fillTemp(RC, `SELECT d._ivm_k, ${g.map((p) => `d.${p.name}`).join(', ')} FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k
-WHERE (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0`, temps));
-    probes.push(`(SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM ${RC}) AS patterns`);
+    recomputed = `(${minmax.map((a) => `d._ivm_del_${a.name} IS NOT NULL`).join(' OR ')}) AND (${touched.join(' OR ')}) AND COALESCE(o._ivm_count, 0) + d._ivm_count > 0`;
   }
-  const [c] = await tx.script<{ neg: number; patterns: string[] | null; n?: number }>([...setup, `SELECT ${probes.join(', ')}`]);
-  const inputRows = inPlace ? Number(c?.n ?? 0) : [...marks.values()].reduce((s, m) => s + m.changes, 0);
-  // Nothing in the range but numbers of aborted writers, or changes that cancel out.
-  if (inPlace && inputRows === 0) return { changed: 0, inputRows };
-  if (c && c.neg > 0) throw new RefreshError(`refresh of ${name} would leave ${c.neg} group(s) with a negative row count`, { hint: 'the change log and the stored groups disagree: rebuild the node (drop and create it)' });
-  const patterns = c?.patterns ?? [];
-  const recompute = patterns.length > 0;
+  // The merge follows the setup in the same round trip, first as if no extreme needed
+  // recomputing (the usual case), under a guard when one may: the groups to recompute are
+  // listed from O in the statement itself (_ivm_rc) and, if there are any, it writes nothing
+  // (no group deleted, updated or inserted, no change handed over or logged) and answers which
+  // patterns of NULL key parts they hold. Then a second round trip lists them in RC (their old
+  // images looked up by key) and sends the merge with their recomputation.
+  type Answer = { n: number; h?: number; rows_in?: number; neg?: number; ok?: boolean; patterns?: string[] | null };
+  let [r] = await tx.script<Answer>([...setup, mergeSql([], recomputed !== null)]);
+  const inputRows = inPlace ? Number(r?.rows_in ?? 0) : [...marks.values()].reduce((s, m) => s + m.changes, 0);
+  if (recomputed !== null && r && !r.ok) {
+    [r] = await tx.script<Answer>([
+      ...fillTemp(RC, `SELECT d._ivm_k, ${g.map((p) => `d.${p.name}`).join(', ')} FROM ${D} d ${lookup(['t._ivm_count', ...minmax.map((a) => `t.${a.name}`)].join(', '))}\nWHERE ${recomputed}`, temps),
+      mergeSql(r.patterns ?? [], false),
+    ]);
+  }
+  if (r?.neg) throw new RefreshError(`refresh of ${name} would leave ${r.neg} group(s) with a negative row count`, { hint: 'the change log and the stored groups disagree: rebuild the node (drop and create it)' });
+  const out: { changed: number; inputRows: number; handoff?: HandOff } = { changed: r?.n ?? 0, inputRows };
+  if (sink === 'handoff' && r?.h) out.handoff = { table: H, rows: r.h };
+  return out;
 
-  const sums = plan.aggs.filter(countsNonNull);
-  const target = [...g.map((p) => p.name), '_ivm_k', '_ivm_count', ...plan.aggs.map((a) => a.name), ...sums.map((a) => `_ivm_nn_${a.name}`)];
-  // New groups are inserted, existing ones (those in O: only this refresh, under the node's
-  // lock, writes the table) updated in place: a plain INSERT skips the speculative insertion of
-  // INSERT ... ON CONFLICT, and the UPDATE reads the recomputed extremes by a join.
-  // A new group whose non-null count nets to 0 holds no non-null value (whatever was inserted
-  // in the window was deleted in it too): its SUM is NULL. A recomputed extreme replaces the
-  // stored one.
-  const rJoin = recompute ? ' LEFT JOIN r ON r._ivm_k = d._ivm_k' : '';
-  const values = [
-    ...g.map((p) => `d.${p.name}`), 'd._ivm_k', 'd._ivm_count',
-    ...plan.aggs.map((a) => {
-      if (countsNonNull(a)) return `CASE WHEN d._ivm_nn_${a.name} = 0 AND d.${a.name} = 0 THEN NULL ELSE d.${a.name} END`;
-      if ((a.fn === 'min' || a.fn === 'max') && recompute) return `CASE WHEN r._ivm_k IS NULL THEN d.${a.name} ELSE r.${a.name} END`;
-      return `d.${a.name}`;
-    }),
-    ...sums.map((a) => `d._ivm_nn_${a.name}`),
-  ];
-  const set = ['_ivm_count = t._ivm_count + d._ivm_count', ...plan.aggs.flatMap((a) => mergeOf(a, recompute))];
-  // Two images of one key hold the same group values (the key is their JSON text): only the
-  // aggregates can differ, so only they are compared.
-  const measured = plan.aggs.map((a) => a.name);
-  const same = (a: string, b: string, from: string) => `SELECT 1 FROM ${from} ${b} WHERE ${b}._ivm_k = ${a}._ivm_k AND ${rowOf(b, measured)} IS NOT DISTINCT FROM ${rowOf(a, measured)}`;
-  const ctes = [
-    ...(recompute ? [`r AS MATERIALIZED (\n${recomputeArms(plan, marks, minmax, patterns, RC).join('\nUNION ALL\n')}\n)`] : []),
-    `del AS (
+  /** The merge, recomputing the extremes of RC's groups (one arm per pattern), or guarded (see above). */
+  function mergeSql(patterns: readonly string[], guarded: boolean): Explainable {
+    const recompute = patterns.length > 0;
+    const ok = guarded ? ' AND (SELECT ok FROM _ivm_ok)' : '';
+    const sums = plan.aggs.filter(countsNonNull);
+    const target = [...g.map((p) => p.name), '_ivm_k', '_ivm_count', ...plan.aggs.map((a) => a.name), ...sums.map((a) => `_ivm_nn_${a.name}`)];
+    // New groups are inserted, existing ones (those in O: only this refresh, under the node's
+    // lock, writes the table) updated in place: a plain INSERT skips the speculative insertion of
+    // INSERT ... ON CONFLICT, and the UPDATE reads the recomputed extremes by a join.
+    // A new group whose non-null count nets to 0 holds no non-null value (whatever was inserted
+    // in the window was deleted in it too): its SUM is NULL. A recomputed extreme replaces the
+    // stored one.
+    const rJoin = recompute ? ' LEFT JOIN r ON r._ivm_k = d._ivm_k' : '';
+    const values = [
+      ...g.map((p) => `d.${p.name}`), 'd._ivm_k', 'd._ivm_count',
+      ...plan.aggs.map((a) => {
+        if (countsNonNull(a)) return `CASE WHEN d._ivm_nn_${a.name} = 0 AND d.${a.name} = 0 THEN NULL ELSE d.${a.name} END`;
+        if ((a.fn === 'min' || a.fn === 'max') && recompute) return `CASE WHEN r._ivm_k IS NULL THEN d.${a.name} ELSE r.${a.name} END`;
+        return `d.${a.name}`;
+      }),
+      ...sums.map((a) => `d._ivm_nn_${a.name}`),
+    ];
+    const set = ['_ivm_count = t._ivm_count + d._ivm_count', ...plan.aggs.flatMap((a) => mergeOf(a, recompute))];
+    // Two images of one key hold the same group values (the key is their JSON text): only the
+    // aggregates can differ, so only they are compared.
+    const measured = plan.aggs.map((a) => a.name);
+    const same = (a: string, b: string, from: string) => `SELECT 1 FROM ${from} ${b} WHERE ${b}._ivm_k = ${a}._ivm_k AND ${rowOf(b, measured)} IS NOT DISTINCT FROM ${rowOf(a, measured)}`;
+    const ctes = [
+      `${O} AS MATERIALIZED (SELECT t.* FROM ${D} d CROSS JOIN LATERAL (SELECT * FROM ${name} t WHERE t._ivm_k = d._ivm_k OFFSET 0) t)`,
+      ...(guarded ? [
+        `_ivm_rc AS MATERIALIZED (SELECT ${g.map((p) => `d.${p.name}`).join(', ')} FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k WHERE ${recomputed})`,
+        `_ivm_ok AS MATERIALIZED (SELECT NOT EXISTS (SELECT 1 FROM _ivm_rc) AS ok)`,
+      ] : []),
+      ...(recompute ? [`r AS MATERIALIZED (\n${recomputeArms(plan, marks, minmax, patterns, RC).join('\nUNION ALL\n')}\n)`] : []),
+      `del AS (
   DELETE FROM ${name} t USING ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k
-  WHERE o._ivm_count + d._ivm_count = 0 AND t._ivm_k = d._ivm_k
+  WHERE o._ivm_count + d._ivm_count = 0 AND t._ivm_k = d._ivm_k${ok}
   RETURNING 1
 )`,
-    `upd AS (
+      `upd AS (
   UPDATE ${name} t SET ${set.join(', ')}
   FROM ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k${rJoin}
-  WHERE t._ivm_k = d._ivm_k AND o._ivm_count + d._ivm_count > 0
+  WHERE t._ivm_k = d._ivm_k AND o._ivm_count + d._ivm_count > 0${ok}
   RETURNING t.*
 )`,
-    `ins AS (
+      `ins AS (
   INSERT INTO ${name} (${target.join(', ')})
   SELECT ${values.join(', ')} FROM ${D} d${rJoin}
-  WHERE d._ivm_count > 0 AND NOT EXISTS (SELECT 1 FROM ${O} o WHERE o._ivm_k = d._ivm_k)
+  WHERE d._ivm_count > 0${ok} AND NOT EXISTS (SELECT 1 FROM ${O} o WHERE o._ivm_k = d._ivm_k)
   RETURNING *
 )`,
-    // Old images of the groups deleted or changed (an updated group whose image did not move is
-    // no change), then new images of the changed and the new groups (a new group's key is not in O).
-    `ch AS (
-  SELECT -1 AS w, o.* FROM ${O} o WHERE NOT EXISTS (${same('o', 'n', 'upd')})
+      // Old images of the groups deleted or changed (an updated group whose image did not move is
+      // no change), then new images of the changed and the new groups (a new group's key is not in O).
+      `ch AS (
+  SELECT -1 AS w, o.* FROM ${O} o WHERE NOT EXISTS (${same('o', 'n', 'upd')})${ok}
   UNION ALL
   SELECT 1 AS w, n.* FROM upd n WHERE NOT EXISTS (${same('n', 'o', O)})
   UNION ALL
   SELECT 1 AS w, n.* FROM ins n
 )`,
-    // ch is read once, by the log's INSERT (or by the count when nothing is logged), so it is
-    // inlined there rather than collected into a tuplestore of whole images and scanned twice.
-    ...(logged ? [`lg AS (INSERT INTO ${logTable(name)} (_w, ${list}) SELECT w, ${list} FROM ch RETURNING _w)`] : []),
-    ...(sink === 'handoff' ? [`lg AS (INSERT INTO ${H} (${list}, __w) SELECT ${list}, w FROM ch RETURNING __w AS _w)`] : []),
-  ];
-  // Groups changed: each has one new image, except a deleted group, which has none.
-  const images = sink !== 'none' ? 'SELECT count(*) FROM lg WHERE _w = 1' : 'SELECT count(*) FROM ch WHERE w = 1';
-  const handed = sink === 'handoff' ? ', (SELECT count(*) FROM lg)::int AS h' : '';
-  const [r] = await tx.query<{ n: number; h?: number }>(explainable(`WITH ${ctes.join(',\n')}\nSELECT ((${images}) + (SELECT count(*) FROM del))::int AS n${handed}`));
-  const out: { changed: number; inputRows: number; handoff?: HandOff } = { changed: r?.n ?? 0, inputRows };
-  if (sink === 'handoff' && r?.h) out.handoff = { table: H, rows: r.h };
-  return out;
+      // ch is read once, by the log's INSERT (or by the count when nothing is logged), so it is
+      // inlined there rather than collected into a tuplestore of whole images and scanned twice.
+      ...(logged ? [`lg AS (INSERT INTO ${logTable(name)} (_w, ${list}) SELECT w, ${list} FROM ch RETURNING _w)`] : []),
+      ...(sink === 'handoff' ? [`lg AS (INSERT INTO ${H} (${list}, __w) SELECT ${list}, w FROM ch RETURNING __w AS _w)`] : []),
+    ];
+    // Groups changed: each has one new image, except a deleted group, which has none.
+    const images = sink !== 'none' ? 'SELECT count(*) FROM lg WHERE _w = 1' : 'SELECT count(*) FROM ch WHERE w = 1';
+    const handed = sink === 'handoff' ? ', (SELECT count(*) FROM lg)::int AS h' : '';
+    // A delta read in place was not counted: D counts its rows per group.
+    const counted = inPlace ? `, (SELECT COALESCE(SUM(_ivm_n), 0) FROM ${D})::int AS rows_in` : '';
+    const checked = (neg ? `, ${neg} AS neg` : '') + (guarded ? `, (SELECT ok FROM _ivm_ok) AS ok, (SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM _ivm_rc) AS patterns` : '');
+    return explainable(`WITH ${ctes.join(',\n')}\nSELECT ((${images}) + (SELECT count(*) FROM del))::int AS n${handed}${counted}${checked}`);
+  }
 }
 
 /** The SET clause of an existing group: stored value `t.x` merged with the delta's `d.x`. */
@@ -251,13 +279,14 @@ GROUP BY ${gexprs.join(', ')}`;
  * per distinct row, zeros dropped) is exactly the MV's change: delete by key, insert, log it;
  * one round trip.
  */
-export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log', temps?: TempCache): Promise<{ changed: number; handoff?: HandOff }> {
+export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log', temps?: TempCache, prefix: readonly Statement[] = []): Promise<{ changed: number; handoff?: HandOff }> {
   const logged = sink === 'log';
   const name = plan.node.name;
   const names = plan.projections.map((p) => p.name);
   const select = [...plan.projections.map((p) => `${p.expr} AS ${p.name}`), `${keyText(plan.keyExprs)} AS _ivm_k`].join(', ');
   const D = tempName('rows', name, definitionOf(plan));
   const [r] = await tx.script<{ n: number; h?: number }>([
+    ...prefix,
     // Consolidated by hashing: sorting the delta on every column costs about twice as much.
     // Left off for the rest of the refresh, which needs no sort.
     'SET LOCAL enable_sort = off',

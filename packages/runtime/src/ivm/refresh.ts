@@ -142,10 +142,13 @@ export function traced(db: Db, node: string, trace: RefreshTrace): Db {
     const t = performance.now();
     const sql = sqlOf(statement);
     // The engine marks the statements worth a plan (explainable): one statement each, no parameters.
+    // Explained (and so executed) inside a savepoint that is rolled back, then run for real: the
+    // refresh goes on with the statement's own rows (a count, a handed-over change).
     if (trace.explain && typeof statement !== 'string' && !params?.length) {
+      await db.exec('SAVEPOINT ivm_explain');
       const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`);
+      await db.exec('ROLLBACK TO SAVEPOINT ivm_explain');
       trace.write(`[ivm ${node}] ${(performance.now() - t).toFixed(1)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n${plan.map((r) => '    ' + r['QUERY PLAN']).join('\n')}\n`);
-      return [] as T;
     }
     const out = await run();
     trace.write(`[ivm ${node}] ${(performance.now() - t).toFixed(1)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`);

@@ -1,9 +1,9 @@
 import type { Manifest } from '@mvkit/compiler';
-import type { Db } from '../db/db.ts';
+import type { Db, Statement } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable, lockSql, REFRESH_SETTINGS, needsChangeLog, quote, recordsSql, unlockSql, type NodeRecord } from './catalog.ts';
 import type { Mark } from './delta-sql.ts';
-import { externalHighMarks, readDeltas, type HandOff } from './marks.ts';
+import { highMarksScript, readDeltas, type HandOff } from './marks.ts';
 import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
 import { applyAggDelta, applyFull, applyRowsDelta, type ChangeSink } from './programs.ts';
 import { checkRecord, traced, type RefreshHooks, type RefreshResult } from './refresh.ts';
@@ -43,10 +43,33 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
   // Taken before the first round trip is sent: a lock granted just before a failure is released too.
   let locked = true;
   try {
-    const recs = await db.script<NodeRecord>([...sorted.map(lockSql), recordsSql(sorted)]);
-    for (const plan of plans) checkRecord(plan, recs.find((r) => r.name === plan.node.name));
     const incremental = plans.filter((p) => p.layout !== 'full');
-    const external = await externalHighMarks(db, incremental.flatMap((p) => p.inputs));
+    // The locks, the records and the external high marks in one round trip: the script's last
+    // SELECT returns the records (as JSON) with the high marks. The records are checked after
+    // the high marks were read, which reading them changes nothing to (see externalHighMarks).
+    // An input without its sequence (a node not created, say): the records are read and
+    // checked first, alone, which reports what is missing; the high marks then fail as before.
+    const inputs = incremental.flatMap((p) => p.inputs);
+    const hm = await highMarksScript(db, inputs).catch(async (e: unknown) => {
+      const alone = await db.script<NodeRecord>([...sorted.map(lockSql), recordsSql(sorted)]);
+      for (const plan of plans) checkRecord(plan, alone.find((r) => r.name === plan.node.name));
+      throw e;
+    });
+    let head: { recs: NodeRecord[] | string; [h: string]: unknown } | undefined;
+    try {
+      [head] = await db.script<{ recs: NodeRecord[] | string; [h: string]: unknown }>([
+        ...sorted.map(lockSql),
+        ...hm.statements,
+        `SELECT (SELECT COALESCE(json_agg(r), '[]') FROM (${recordsSql(sorted)}) r) AS recs${hm.columns.map((c) => `, ${c}`).join('')}`,
+      ]);
+    } catch (e) {
+      // The script may have stopped inside a high mark's transaction.
+      if (hm.statements.length) await db.exec('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+    const recs: NodeRecord[] = typeof head?.recs === 'string' ? JSON.parse(head.recs) : (head?.recs ?? []);
+    for (const plan of plans) checkRecord(plan, recs.find((r) => r.name === plan.node.name));
+    const external = hm.read(head);
     for (const n of names) await options.afterHighMarks?.(n);
     trace?.write(`[ivm unit] before the transaction ${(performance.now() - started).toFixed(1)} ms\n`);
     // Logs the MVs of the unit read, for the one query that reads every watermark.
@@ -127,15 +150,15 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
           });
           if (pending) {
             // A node before this one may have turned sorting off for the rest of its work.
-            const marks: Map<string, Mark> = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), { prefix: k > 0 ? ['SET LOCAL enable_sort = on'] : [], filled, handed, temps });
+            // Statements readDeltas leaves unsent (nothing to probe) go with the program's first round trip.
+            const carry: Statement[] = [];
+            const marks: Map<string, Mark> = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), { prefix: k > 0 ? ['SET LOCAL enable_sort = on'] : [], filled, handed, temps, carry });
             inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
             if (inputRows > 0) {
-              // Traced with plans (MVKIT_IVM_TRACE=explain), statements run under EXPLAIN ANALYZE and their
-              // rows are not seen: a change handed over would be lost to its readers, so it is logged.
-              const sink: ChangeSink = !logs ? 'none' : !trace?.explain && handsOff(name) ? 'handoff' : 'log';
+              const sink: ChangeSink = !logs ? 'none' : handsOff(name) ? 'handoff' : 'log';
               let handoff: HandOff | undefined;
-              if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows, handoff } = await applyAggDelta(tx, plan, marks, sink, temps));
-              else ({ changed: rowsChanged, handoff } = await applyRowsDelta(tx, plan, marks, sink, temps));
+              if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows, handoff } = await applyAggDelta(tx, plan, marks, sink, temps, carry));
+              else ({ changed: rowsChanged, handoff } = await applyRowsDelta(tx, plan, marks, sink, temps, carry));
               if (handoff) handed.set(name, handoff);
             }
             if (logs && rowsChanged > 0) wrote.add(name);
