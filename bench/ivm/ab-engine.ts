@@ -14,7 +14,8 @@ import { openPglite } from '../../packages/runtime/src/db/pglite.ts';
 import { openPostgres } from '../../packages/runtime/src/db/postgres.ts';
 import type { Db } from '../../packages/runtime/src/db/db.ts';
 import { startPostgres } from '../../packages/runtime/test/support/postgres-server.ts';
-import { createNode, installEngine, refreshAll, verify } from '../../packages/runtime/src/ivm/index.ts';
+import { refreshAll, verify } from '../../packages/runtime/src/ivm/index.ts';
+import { events, setupWorkload } from './ab-workload.ts';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,23 +33,7 @@ const base = (await import(pathToFileURL(`${BASE}/packages/runtime/src/ivm/index
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const manifest = (await compileProject(await loadProject(root), 'postgres')).manifest!;
 
-const events = (first: number, count: number, total: number) => `INSERT INTO message_events (tenant_id, message_id, event_stream, campaign_id, channel_id, recipient_country, submitted_at, status, event_at)
-SELECT 't' || (m % 50), 'm' || m, CASE WHEN k = 0 THEN 'message_submissions' ELSE 'delivery_receipts' END,
-  CASE WHEN k = 0 THEN 'c' || ((m / 50) % 8) END, CASE WHEN k = 0 THEN (ARRAY['sms', 'wa', 'rcs'])[1 + m % 3] END, CASE WHEN k = 0 THEN 'DE' END,
-  CASE WHEN k = 0 THEN ts END, CASE k WHEN 1 THEN 'sent' WHEN 2 THEN 'delivered' WHEN 3 THEN 'read' END, CASE WHEN k > 0 THEN ts + make_interval(secs => k * 5) END
-FROM (SELECT e / 4 AS m, e % 4 AS k, timestamp '2026-01-01' + make_interval(secs => (e / 4) * ${(7 * 86400) / Math.max(total / 4, 1)}) AS ts FROM generate_series(${first}::bigint, ${first + count - 1}::bigint) e) g`;
-
-async function setup(db: Db): Promise<void> {
-  await installEngine(db);
-  for (const n of manifest.nodes) if (n.kind === 'table') await createNode(db, manifest, n.name);
-  await db.exec(`INSERT INTO tenants SELECT 't' || t, 'Tenant ' || t, 'pro', 'eu' FROM generate_series(0, 49) t;
-INSERT INTO campaigns SELECT 't' || t, 'c' || c, 'Campaign ' || c, 'promo' FROM generate_series(0, 49) t, generate_series(0, 7) c;
-INSERT INTO channels VALUES ('sms', 'SMS', 'twilio'), ('wa', 'WhatsApp', 'meta'), ('rcs', 'RCS', 'google');`);
-  for (let e = 0; e < HISTORY; e += 2_000_000) await db.exec(events(e, Math.min(2_000_000, HISTORY - e), HISTORY));
-  await db.exec('VACUUM ANALYZE');
-  for (const n of manifest.nodes) if (n.kind !== 'table') await createNode(db, manifest, n.name);
-  await db.exec('VACUUM ANALYZE');
-}
+const setup = (db: Db) => setupWorkload(db, manifest, HISTORY, 2_000_000);
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 const server = ENGINE === 'postgres' ? await startPostgres({ shared_buffers: '1GB' }) : null;
