@@ -2,17 +2,18 @@
  * The Redshift eligibility analysis of a large project on two cores: a worker thread, started
  * while the model files load (on the core that loading leaves partly idle, it loads the SQL
  * parser and runs the analyzer on a few hundred MVs so that V8 has compiled it), and the
- * compiler's own thread. The MVs fall into components of MVs that can name one another; both
- * threads go through the manifest in order, and each component is analyzed by the thread that
- * comes to it first, so the faster thread takes more. Same function, same results (each thread
- * calls analyzeManifestMvs on its own components); anything that goes wrong with the worker
- * sends the whole analysis back to the compiler's thread.
+ * compiler's own thread. The MVs fall into components of MVs that can name one another, meant
+ * alternately for each thread; a thread takes the other's when the other lags behind
+ * (analyzer-claims.ts). Same function, same results (each thread calls analyzeManifestMvs on its
+ * own components, in order, and the chain rule never crosses a component); anything that goes
+ * wrong with the worker sends the whole analysis back to the compiler's thread.
  *
  * Started by loadProject for projects of WORKER_MIN_FILES model files or more: below that (6,000
  * generated models, 3,600 MVs) the analysis in one thread took less time than the thread's
  * start, the copy of the manifest and the sharing; at 20,000 models it saves 0.6-1 s. The
- * analysis is shared from SPLIT_MIN_MVS MVs, below which the worker makes it alone. MVKIT_ANALYZER_THREAD=0 never starts it, =1 starts it for any
- * project, =split also shares the analysis of any project.
+ * analysis is shared from SPLIT_MIN_MVS MVs, below which the worker makes it alone.
+ * MVKIT_ANALYZER_THREAD=0 never starts it, =1 starts it for any project, =split also shares the
+ * analysis of any project.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -230,9 +231,9 @@ export function mvComponents(nodes: readonly ManifestNode[], picked: readonly nu
 
 /**
  * The analysis of the manifest's MVs that `include` keeps, in dependency order, made by the
- * worker (and, for a very large project, partly by this thread at the same time, with
- * `analyze`, which is analyzeManifestMvs): what analyzeManifestMvs returns, or undefined when
- * no worker runs or it failed (the caller then analyzes in its own thread).
+ * worker (and, from SPLIT_MIN_MVS MVs, partly by this thread at the same time, with `analyze`,
+ * which is analyzeManifestMvs): what analyzeManifestMvs returns, or undefined when no worker
+ * runs or it failed (the caller then analyzes in its own thread).
  */
 export async function analyzeInWorker(manifest: Manifest, include: (node: ManifestNode) => boolean, analyze: Analyze): Promise<MvAnalysis[] | undefined> {
   const state = running;
@@ -270,12 +271,10 @@ export async function analyzeInWorker(manifest: Manifest, include: (node: Manife
     }
   });
   // This thread's share (analyzer-claims.ts).
-  const own: MvAnalysis[] = [];
+  let own: MvAnalysis[] = [];
   if (split) {
     const index = new Map(nodes.map((n, i) => [n, i]));
-    own.push(...analyze(manifest, (n) => takes(split, 2, index.get(n)!)));
-  }
-  if (split) {
+    own = analyze(manifest, (n) => takes(split, 2, index.get(n)!));
     // When this thread has taken every component (the worker still loading, say), the worker's
     // answer is not waited for; a component not taken yet is the worker's to take.
     let theirs = false;
