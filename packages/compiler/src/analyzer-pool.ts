@@ -10,7 +10,7 @@
  *
  * Started by loadProject for projects of WORKER_MIN_FILES model files or more: below that (6,000
  * generated models, 3,600 MVs) the analysis in one thread took less time than the thread's
- * start, the copy of the manifest and the sharing; at 20,000 models it saves 0.6-1 s. The
+ * start, the copy of the manifest and the sharing; at 20,000 models it saved 0.6-0.9 s. The
  * analysis is shared from SPLIT_MIN_MVS MVs, below which the worker makes it alone.
  * MVKIT_ANALYZER_THREAD=0 never starts it, =1 starts it for any project, =split also shares the
  * analysis of any project.
