@@ -25,7 +25,7 @@ import { SqlParseError, type AnalysisResult } from './analyzer/index.ts';
 import type { Manifest, ManifestNode } from './manifest.ts';
 import { takes, type Claims } from './analyzer-claims.ts';
 import type { MvAnalysis } from './passes/eligibility.ts';
-import { mentionedNames } from './passes/relation-index.ts';
+import { mentionedNames, relationNameOf } from './passes/relation-index.ts';
 
 export const WORKER_MIN_FILES = 10000;
 
@@ -191,10 +191,9 @@ export function mvComponents(nodes: readonly ManifestNode[], picked: readonly nu
     return i;
   };
   for (const i of picked) parent[i] = i;
-  // As RelationIndex reads a key: its last dotted part, lower-cased.
   const byName = new Map<string, number>();
   for (const i of picked) {
-    const name = nodes[i]!.name.toLowerCase().split('.').pop()!;
+    const name = relationNameOf(nodes[i]!.name);
     const other = byName.get(name);
     if (other === undefined) byName.set(name, i);
     else parent[find(i)] = find(other);

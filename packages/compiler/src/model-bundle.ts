@@ -67,8 +67,8 @@ export async function loadModelScript(dir: string, files: readonly string[], com
   mkdirSync(cacheDir, { recursive: true });
   const defined: Function[] = [];
   const define = (i: number, fn: Function) => { defined[i] = fn; };
-  const urls: string[] = [];
-  const forget = (): undefined => { for (const url of urls) registerSiteMapper(url, undefined); return undefined; };
+  const scripts: string[] = [];
+  const forget = (): undefined => { for (const file of scripts) registerSiteMapper(file, undefined); return undefined; };
 
   // Read and rewrite the files, and hand each chunk of them to esbuild as soon as it is laid
   // out: esbuild compiles chunks while the next files are read and the previous chunks are
@@ -91,7 +91,7 @@ export async function loadModelScript(dir: string, files: readonly string[], com
       const script = `(function (__mvd) {\n${code}});\n`;
       const file = join(cacheDir, `models-script-${createHash('sha256').update(script).digest('hex').slice(0, 16)}.js`);
       if (!existsSync(file)) writeFileSync(file, script);
-      urls.push(file);
+      scripts.push(file);
       // The script's line 1 is the wrapper's: the transform's line L is the script's line L + 1.
       registerSiteMapper(file, siteMapper(map, 1, files.slice(chunk.first, chunk.first + chunk.starts.length), chunk.starts));
       (new Script(script, { filename: file }).runInThisContext() as (d: typeof define) => void)(define);

@@ -39,9 +39,7 @@ export class RelationIndex<V> implements RelationLookup<V> {
 
   set(key: string, value: V): void {
     if (!this.values.has(key)) {
-      // As the analyzer reads a key: its last dotted part, lower-cased.
-      const lower = key.toLowerCase();
-      const name = lower.slice(lower.lastIndexOf('.') + 1);
+      const name = relationNameOf(key);
       const bucket = this.buckets.get(name);
       if (bucket) bucket.push(key);
       else this.buckets.set(name, [key]);
@@ -60,6 +58,12 @@ export class RelationIndex<V> implements RelationLookup<V> {
     for (const w of words) for (const key of this.buckets.get(w) ?? []) out.push([key, this.values.get(key)!]);
     return out;
   }
+}
+
+/** A key's relation name, as the analyzer reads it: its last dotted part, lower-cased. */
+export function relationNameOf(key: string): string {
+  const lower = key.toLowerCase();
+  return lower.slice(lower.lastIndexOf('.') + 1);
 }
 
 /** Postgres truncates longer identifiers; a name near the limit is matched against everything. */
