@@ -15,8 +15,7 @@
  * MVKIT_ANALYZER_THREAD=0 never starts it, =1 starts it for any project, =split also shares the
  * analysis of any project.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,6 +25,7 @@ import type { Manifest, ManifestNode } from './manifest.ts';
 import { takes, type Claims } from './analyzer-claims.ts';
 import type { MvAnalysis } from './passes/eligibility.ts';
 import { mentionedNames, relationNameOf } from './passes/relation-index.ts';
+import { compilerKey, resolvedPackage } from './compiler-key.ts';
 
 export const WORKER_MIN_FILES = 10000;
 
@@ -84,33 +84,13 @@ export async function stopAnalyzerWorker(): Promise<void> {
  * worker bundled by esbuild into one module. A worker thread does not inherit the process's
  * TypeScript loader (tsx), and one file loads faster than the compiler's modules one by one. The
  * packages it imports are left to Node, as the compiler resolves them. The bundle is kept in the
- * system's temporary folder under a key of the compiler's sources (each file's path, size and
- * time) and of its packages, and built again when any of them changes.
+ * system's temporary folder under the compiler's key (compiler-key.ts: its files and its
+ * packages), and built again when any of them changes.
  */
 async function workerModule(): Promise<string> {
   if (extname(fileURLToPath(import.meta.url)) === '.js') return fileURLToPath(new URL('./analyzer-worker.js', import.meta.url));
   const src = fileURLToPath(new URL('.', import.meta.url));
-  const key = createHash('sha256');
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) {
-        const st = statSync(path);
-        key.update(`${path}\0${st.size}\0${st.mtimeMs}\n`);
-      }
-    }
-  };
-  walk(src);
-  const resolved = (spec: string) => {
-    try {
-      return import.meta.resolve(spec);
-    } catch {
-      return spec;
-    }
-  };
-  for (const dep of ['libpg-query', 'handlebars']) key.update(`${dep}\0${resolved(dep)}\n`);
-  const file = join(tmpdir(), 'mvkit-cache', `analyzer-worker-${key.digest('hex').slice(0, 20)}.mjs`);
+  const file = join(tmpdir(), 'mvkit-cache', `analyzer-worker-${compilerKey()}.mjs`);
   if (existsSync(file)) return file;
   const { build } = await import('esbuild');
   const out = await build({
@@ -119,7 +99,7 @@ async function workerModule(): Promise<string> {
     plugins: [{
       name: 'packages-as-the-compiler-resolves-them',
       setup(b) {
-        b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('node:') ? undefined : { path: resolved(args.path), external: true }));
+        b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('node:') ? undefined : { path: resolvedPackage(args.path), external: true }));
         // Each module keeps its own import.meta.url (libpg-query.ts requires the parser from there).
         b.onLoad({ filter: /\.ts$/ }, (args) => ({
           contents: readFileSync(args.path, 'utf8').replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href)),

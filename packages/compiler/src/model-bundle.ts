@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { Script } from 'node:vm';
-import { transform } from 'esbuild';
+import { transform, version as esbuildVersion } from 'esbuild';
+import { cacheEnabled } from './compiler-key.ts';
 import { registerSiteMapper } from './location.ts';
 import { scanModule, type ScannedModule } from './model-scan.ts';
 
@@ -24,11 +25,41 @@ import { scanModule, type ScannedModule } from './model-scan.ts';
  * import cycle, every file loading without an error. Anything else returns undefined and the
  * project is bundled by esbuild as before, which also reports syntax errors and load errors
  * with their file:line as before.
+ *
+ * What a compile did is kept in the project's .mvkit/cache for the next (compiler-key.ts's
+ * cacheEnabled): each chunk's transform, under a key of its text, esbuild's version and the
+ * transform's options, and V8's code for each script (Script's cachedData, made once the files
+ * have run, so that it holds their functions too; V8 rejects it when it was made by another
+ * V8 or under other flags, and it is made again). An unchanged chunk is neither transformed nor
+ * compiled again.
  */
 
 const COMPILER = '@mvkit/compiler';
 /** Source text per transform: the transforms run two at a time in esbuild while the next files are read. */
 const CHUNK_CHARS = 512 * 1024;
+/** What the transform's output depends on besides its text. */
+const TRANSFORM_OPTIONS = { loader: 'ts', target: 'node20', sourcemap: 'external', sourcesContent: false, sourcefile: 'mvkit-models.ts', logLevel: 'silent' } as const;
+
+/** A file written whole, then renamed: a compile beside this one reads the old file or this one. */
+function writeWhole(file: string, data: string | Uint8Array): void {
+  try {
+    const partial = `${file}.${process.pid}`;
+    writeFileSync(partial, data);
+    renameSync(partial, file);
+  } catch {
+    // Kept only if it can be: a project that cannot be written to loads as before.
+  }
+}
+
+function readKept(file: string): { code: string; map: string } | undefined {
+  try {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as { code?: unknown; map?: unknown };
+    return typeof kept.code === 'string' && typeof kept.map === 'string' ? { code: kept.code, map: kept.map } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A file's function, parenthesized: V8 compiles it with the script rather than parsing it
  * twice (once to skip it, once when it is called), and every one of them is called.
@@ -78,23 +109,41 @@ export async function loadModelScript(dir: string, files: readonly string[], com
   const lanes: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
   let sent = 0;
   const jobs: Promise<boolean>[] = [];
+  const caching = cacheEnabled();
+  // Scripts run whose V8 code is to be kept, once every file has run.
+  const uncached: { script: Script; file: string }[] = [];
   const send = (chunk: Chunk) => {
     const text = chunk.parts.join('');
-    const lane = sent++ % lanes.length;
-    const transformed = lanes[lane]!.then(() => transform(text, {
-      loader: 'ts', target: 'node20', sourcemap: 'external', sourcesContent: false,
-      sourcefile: 'mvkit-models.ts', logLevel: 'silent',
-    }));
-    lanes[lane] = transformed.catch(() => undefined);
+    const key = caching ? createHash('sha256').update(`${esbuildVersion}\0${JSON.stringify(TRANSFORM_OPTIONS)}\0`).update(text).digest('hex').slice(0, 24) : undefined;
+    const keptFile = key && join(cacheDir, `models-transform-${key}.json`);
+    const kept = keptFile ? readKept(keptFile) : undefined;
+    let transformed: Promise<{ code: string; map: string }>;
+    if (kept) transformed = Promise.resolve(kept);
+    else {
+      const lane = sent++ % lanes.length;
+      transformed = lanes[lane]!.then(() => transform(text, TRANSFORM_OPTIONS));
+      lanes[lane] = transformed.catch(() => undefined);
+    }
     jobs.push(transformed.then(async ({ code, map }) => {
+      if (keptFile && !kept) writeWhole(keptFile, JSON.stringify({ code, map }));
       // Parenthesized too: compiled with the script instead of parsed twice.
       const script = `(function (__mvd) {\n${code}});\n`;
-      const file = join(cacheDir, `models-script-${createHash('sha256').update(script).digest('hex').slice(0, 16)}.js`);
+      const file = join(cacheDir, `models-script-${key ?? createHash('sha256').update(script).digest('hex').slice(0, 16)}.js`);
       if (!existsSync(file)) writeFileSync(file, script);
       scripts.push(file);
       // The script's line 1 is the wrapper's: the transform's line L is the script's line L + 1.
       registerSiteMapper(file, siteMapper(map, 1, files.slice(chunk.first, chunk.first + chunk.starts.length), chunk.starts));
-      (new Script(script, { filename: file }).runInThisContext() as (d: typeof define) => void)(define);
+      let cachedData: Buffer | undefined;
+      if (caching) {
+        try {
+          cachedData = readFileSync(`${file}.code`);
+        } catch {
+          // Compiled, and its code kept below.
+        }
+      }
+      const compiled = new Script(script, { filename: file, ...(cachedData ? { cachedData } : {}) });
+      if (caching && (!cachedData || compiled.cachedDataRejected)) uncached.push({ script: compiled, file });
+      (compiled.runInThisContext() as (d: typeof define) => void)(define);
       return true;
     }, () => false));
   };
@@ -165,6 +214,16 @@ export async function loadModelScript(dir: string, files: readonly string[], com
   } catch {
     // A file that throws, or a cycle: the bundler loads the project again and reports as before.
     return forget();
+  }
+  if (uncached.length) {
+    for (const { script, file } of uncached) writeWhole(`${file}.code`, script.createCachedData());
+    // What earlier versions of the files left is not read again.
+    const current = new Set(scripts.flatMap((file) => { const name = file.slice(cacheDir.length + 1); return [name, `${name}.code`, name.replace(/^models-script-(.*)\.js$/, 'models-transform-$1.json')]; }));
+    try {
+      for (const name of readdirSync(cacheDir)) if (/^models-(script|transform)-/.test(name) && !current.has(name)) rmSync(join(cacheDir, name), { force: true });
+    } catch {
+      // Left as it is.
+    }
   }
   return modules;
 }

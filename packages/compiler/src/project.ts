@@ -5,6 +5,8 @@ import { basename, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { configProblems, type ProjectConfig } from './config.ts';
 import { isModel, type Model } from './dsl/model.ts';
+import { analysisCacheFile } from './analysis-cache.ts';
+import { cacheEnabled } from './compiler-key.ts';
 import { startAnalyzerWorker } from './analyzer-pool.ts';
 import { loadModelScript } from './model-bundle.ts';
 import { isTestFile } from './dsl/model-test.ts';
@@ -239,7 +241,8 @@ export async function loadProject(dirArg: string): Promise<Project> {
   const loadDiagnostics: Diagnostic[] = [];
   const files = listFiles(modelsDir, ['.ts', '.mts', '.js', '.mjs']).filter((f) => !isTestFile(f));
   // A large project's Redshift analysis gets a worker thread, which warms up while the files load.
-  if (!underVitest()) startAnalyzerWorker(files.length);
+  // Not when the analyses kept from the last compile are there: the MVs that changed are analyzed in this thread.
+  if (!underVitest() && !(cacheEnabled() && existsSync(analysisCacheFile(dir)))) startAnalyzerWorker(files.length);
   const loaded = await importModels(dir, files);
   loadDiagnostics.push(...loaded.diagnostics);
   // A model re-exported by several files is listed once (a Set: a scan of the list per export grew with the square of the project).

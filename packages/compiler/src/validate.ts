@@ -19,7 +19,7 @@ import { typeBoundsPass } from './passes/type-bounds.ts';
 import type { Project } from './project.ts';
 
 /** A pass over the compiled project; returns diagnostics, never prints. */
-export type ManifestPass = (graph: ModelGraph, manifest: Manifest, options: { requireIncremental: boolean }) => Diagnostic[] | Promise<Diagnostic[]>;
+export type ManifestPass = (graph: ModelGraph, manifest: Manifest, options: { requireIncremental: boolean; projectDir?: string }) => Diagnostic[] | Promise<Diagnostic[]>;
 const manifestPasses: ManifestPass[] = [eligibilityPass];
 
 /** Registers a pass that needs the compiled SQL (the Redshift eligibility analyzer). */
@@ -67,7 +67,7 @@ export async function compileProject(project: Project, target: TargetName = 'red
     manifest = compileManifest(graph, { target, projectName: project.config.name, projectDir: project.dir });
     const requireIncremental = options.requireIncremental ?? project.config.requireIncremental ?? false;
     const redshiftManifest = target === 'redshift' ? manifest : compileManifest(graph, { target: 'redshift', projectName: project.config.name, projectDir: project.dir });
-    for (const pass of manifestPasses) diagnostics.push(...(await pass(graph, redshiftManifest, { requireIncremental })).map((d) => notBlamingSql(d, graph)));
+    for (const pass of manifestPasses) diagnostics.push(...(await pass(graph, redshiftManifest, { requireIncremental, projectDir: project.dir })).map((d) => notBlamingSql(d, graph)));
   }
   const prefix = `${project.dir}/`;
   const rel = diagnostics.map((d) => ({

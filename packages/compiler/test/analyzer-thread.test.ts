@@ -20,7 +20,8 @@ const script = join(import.meta.dirname, 'support/compile-analyses.ts');
 const run = (dir: string, thread: '0' | '1' | 'split', ...args: string[]) => {
   // node itself, without the NODE_PATH a package manager's shim sets (the hoisted packages on it
   // would resolve what the worker must resolve as an installed compiler does).
-  const env: NodeJS.ProcessEnv = { ...process.env, MVKIT_ANALYZER_THREAD: thread };
+  // Nothing kept from one compile to the next (analysis-cache.ts): each one analyzes every MV.
+  const env: NodeJS.ProcessEnv = { ...process.env, MVKIT_ANALYZER_THREAD: thread, MVKIT_CACHE: '0' };
   delete env.NODE_PATH;
   const r = spawnSync(process.execPath, ['--import', 'tsx', script, dir, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env, timeout: 120_000, cwd: join(import.meta.dirname, '../../..') });
   if (r.status !== 0) throw new Error(`exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);

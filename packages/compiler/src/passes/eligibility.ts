@@ -1,3 +1,4 @@
+import { analysisKey, openAnalysisCache, type AnalysisCache } from '../analysis-cache.ts';
 import { analyzeInWorker } from '../analyzer-pool.ts';
 import { analyzeMvWith, initAnalyzer, SqlParseError, type AnalysisResult, type AnalyzeOptions, type Verdict } from '../analyzer/index.ts';
 import type { Diagnostic } from '../errors.ts';
@@ -13,9 +14,22 @@ export type MvAnalysis = { readonly node: ManifestNode; readonly result: Analysi
  * that an MV built on one that recomputes fully inherits it (chain rule). The analyzer looks
  * the MVs analyzed so far and the views up in indexes by relation name, and is given the column
  * types of only the relations its DDL can name, which keeps the whole linear in the project.
- * The analyzer must be initialized.
+ * The analyzer must be initialized, unless every analysis is found in `cache` or `given`.
+ *
+ * With a cache (analysis-cache.ts), an MV whose key is there is not analyzed again, and the
+ * analyses made are added to it. The key is the DDL and, for every relation of the manifest
+ * whose name the DDL can mention (the names its column types are picked from; the analyzer
+ * looks up no other), its key, kind, columns with their types, and its verdict when it is an MV
+ * analyzed before this one. An MV whose DDL may name any relation (mentionedNames is null) is
+ * always analyzed. `given` holds analyses made elsewhere (the worker thread): they are taken as
+ * they are and only added to the cache.
  */
-export function analyzeManifestMvs(manifest: Manifest, include: (node: ManifestNode) => boolean = () => true): MvAnalysis[] {
+export function analyzeManifestMvs(
+  manifest: Manifest,
+  include: (node: ManifestNode) => boolean = () => true,
+  options: { readonly cache?: AnalysisCache; readonly given?: ReadonlyMap<ManifestNode, MvAnalysis> } = {},
+): MvAnalysis[] {
+  const { cache, given } = options;
   const knownMvs = new RelationIndex<Verdict>();
   const views = new RelationIndex<true>();
   for (const n of manifest.nodes) if (n.kind === 'view') views.set(n.name, true);
@@ -31,10 +45,33 @@ export function analyzeManifestMvs(manifest: Manifest, include: (node: ManifestN
   };
   const isRelationName = (w: string): boolean => columnTypes.hasName(w);
   const lookups = { knownMvs, views };
+  const signatures = new Map<ManifestNode, string>();
+  const signatureOf = (n: ManifestNode): string => {
+    let sig = signatures.get(n);
+    if (sig === undefined) signatures.set(n, (sig = JSON.stringify(n.columns.map((c) => [c.name, c.type]))));
+    return sig;
+  };
+  const keyOf = (ddl: string): string | undefined => {
+    const names = mentionedNames(ddl, isRelationName);
+    if (!names) return undefined;
+    let context = '';
+    for (const [key, n] of columnTypes.pick(names)) context += `${key}\u0001${n.kind}\u0001${knownMvs.at(key) ?? ''}\u0001${signatureOf(n)}\u0002`;
+    return analysisKey(ddl, context);
+  };
   const out: MvAnalysis[] = [];
   for (const node of manifest.nodes) {
     if (node.kind !== 'mv' || !include(node)) continue;
     const ddl = node.ddl[0]!;
+    const key = cache ? keyOf(ddl) : undefined;
+    const made = given?.get(node);
+    const kept = made ? undefined : key !== undefined ? cache!.get(key) : undefined;
+    if (made || kept) {
+      const analysis: MvAnalysis = made ?? { node, result: kept! };
+      if (analysis.result && key !== undefined && made) cache!.set(key, analysis.result);
+      knownMvs.set(node.name, analysis.result ? analysis.result.verdict : 'invalid');
+      out.push(analysis);
+      continue;
+    }
     try {
       // The known MVs and the views are read from their indexes. The column types are read only
       // for DATE_PART/EXTRACT on a column: they are picked then, for the names the DDL can mention
@@ -47,6 +84,7 @@ export function analyzeManifestMvs(manifest: Manifest, include: (node: ManifestN
         },
       };
       const result = analyzeMvWith(ddl, options, lookups);
+      if (key !== undefined) cache!.set(key, result);
       knownMvs.set(node.name, result.verdict);
       out.push({ node, result });
     } catch (e) {
@@ -64,14 +102,22 @@ export function analyzeManifestMvs(manifest: Manifest, include: (node: ManifestN
  * `full` is a warning, or an error when the project requires incremental refresh; `invalid`
  * (CREATE would fail) is always an error.
  */
-export async function eligibilityPass(graph: ModelGraph, manifest: Manifest, options: { requireIncremental: boolean }): Promise<Diagnostic[]> {
+export async function eligibilityPass(graph: ModelGraph, manifest: Manifest, options: { requireIncremental: boolean; projectDir?: string }): Promise<Diagnostic[]> {
   const include = (n: ManifestNode) => graph.models.has(n.model);
-  // A large project's MVs are analyzed by a worker thread started while its files loaded.
-  let analyses = await analyzeInWorker(manifest, include, analyzeManifestMvs);
+  // The analyses kept from the last compile (analysis-cache.ts): with them, the MVs are analyzed
+  // in this thread, only those whose inputs changed.
+  const cache = options.projectDir === undefined ? undefined : openAnalysisCache(options.projectDir);
+  let analyses: MvAnalysis[] | undefined;
+  if (!cache || cache.empty) {
+    // A large project's MVs are analyzed by a worker thread started while its files loaded.
+    analyses = await analyzeInWorker(manifest, include, analyzeManifestMvs);
+    if (analyses && cache) analyzeManifestMvs(manifest, include, { cache, given: new Map(analyses.map((a) => [a.node, a])) });
+  }
   if (!analyses) {
     await initAnalyzer();
-    analyses = analyzeManifestMvs(manifest, include);
+    analyses = analyzeManifestMvs(manifest, include, { cache });
   }
+  cache?.save();
   const out: Diagnostic[] = [];
   const incremental = new Set<string>();
   for (const { node, result, error } of analyses) {

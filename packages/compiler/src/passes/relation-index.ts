@@ -32,6 +32,11 @@ export class RelationIndex<V> implements RelationLookup<V> {
     return loose === undefined ? undefined : this.values.get(loose);
   }
 
+  /** The value set for exactly this key. */
+  at(key: string): V | undefined {
+    return this.values.get(key);
+  }
+
   /** Whether some key has this relation name. */
   hasName(name: string): boolean {
     return this.buckets.has(name);
