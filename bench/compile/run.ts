@@ -1,5 +1,7 @@
-// pnpm bench:compile [--models N[,N...]] [--json]: load, validate and compile a generated project of N
-// models, each size in a fresh process (a process that loaded one project keeps its modules).
+// pnpm bench:compile [--models N[,N...]] [--warm] [--json]: load, validate and compile a generated project of N
+// models, each size in a fresh process (a process that loaded one project keeps its modules), from a
+// project compiled never before (cold: nothing in its .mvkit/cache). --warm compiles the same project
+// again, unchanged, in another fresh process (what the first compile kept in .mvkit/cache is read).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { generateProject } from './generate.ts';
 const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
 const sizes = (arg('--models') ?? '1000').split(',').map(Number);
 const json = process.argv.includes('--json');
+const warm = process.argv.includes('--warm');
 
 export interface CompileRun {
   models: number;
@@ -53,15 +56,20 @@ function mainThreadCpuMs(): number | null {
   }
 }
 
-async function once(n: number): Promise<CompileRun> {
-  const { compileProject, loadProject } = await import('@mvkit/compiler');
+/** A generated project of n models in a new temporary folder (removed by the caller). */
+function project(n: number): { base: string; dir: string } {
   const base = mkdtempSync(join(tmpdir(), 'mvkit-bench-compile-'));
   const dir = join(base, 'project');
-  try {
-    generateProject(dir, n);
-    // The generated models import @mvkit/compiler like any project in this workspace.
-    mkdirSync(join(dir, 'node_modules', '@mvkit'), { recursive: true });
-    symlinkSync(join(import.meta.dirname, '../../packages/compiler'), join(dir, 'node_modules', '@mvkit', 'compiler'));
+  generateProject(dir, n);
+  // The generated models import @mvkit/compiler like any project in this workspace.
+  mkdirSync(join(dir, 'node_modules', '@mvkit'), { recursive: true });
+  symlinkSync(join(import.meta.dirname, '../../packages/compiler'), join(dir, 'node_modules', '@mvkit', 'compiler'));
+  return { base, dir };
+}
+
+async function once(n: number, dir: string): Promise<CompileRun> {
+  const { compileProject, loadProject } = await import('@mvkit/compiler');
+  {
     const k0 = childCpuMs();
     const m0 = mainThreadCpuMs();
     const c0 = process.cpuUsage();
@@ -84,30 +92,42 @@ async function once(n: number): Promise<CompileRun> {
     return { models: n, loadMs: t1 - t0, compileMs: t2 - t1, totalMs: t2 - t0, cpuMs: (cpu.user + cpu.system) / 1000, childCpuMs: children,
       loadCpuMs: (c1.user + c1.system) / 1000, loadChildCpuMs: since(k0, k1),
       mainCpuMs: m0 === null || m2 === null ? null : m2 - m0, loadMainCpuMs: m0 === null || m1 === null ? null : m1 - m0 };
-  } finally {
-    rmSync(base, { recursive: true, force: true });
   }
 }
 
 if (process.argv.includes('--child')) {
-  process.stdout.write(JSON.stringify(await once(sizes[0]!)));
+  process.stdout.write(JSON.stringify(await once(sizes[0]!, arg('--dir')!)));
 } else {
-  const runs: CompileRun[] = [];
-  for (const n of sizes) {
-    const out = execFileSync(process.execPath, [...process.execArgv, import.meta.filename, '--child', '--models', String(n)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    const r = JSON.parse(out) as CompileRun;
+  const runs: (CompileRun & { warm: boolean })[] = [];
+  const child = (n: number, dir: string, isWarm: boolean) => {
+    const out = execFileSync(process.execPath, [...process.execArgv, import.meta.filename, '--child', '--models', String(n), '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = { ...(JSON.parse(out) as CompileRun), warm: isWarm };
     runs.push(r);
+    return r;
+  };
+  for (const n of sizes) {
+    const { base, dir } = project(n);
+    try {
+      print(child(n, dir, false));
+      if (warm) print(child(n, dir, true));
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  }
+  function print(r: CompileRun & { warm: boolean }) {
+    const n = r.models;
     if (!json) {
       const main = (ms: number | null) => (ms === null ? '' : `, main thread ${ms} ms`);
-      console.log(`${n} models: load ${r.loadMs.toFixed(0)} ms (CPU ${r.loadCpuMs.toFixed(0)} ms${main(r.loadMainCpuMs)}${r.loadChildCpuMs === null ? '' : ` + esbuild ${r.loadChildCpuMs.toFixed(0)} ms`}), validate + compile ${r.compileMs.toFixed(0)} ms, total ${r.totalMs.toFixed(0)} ms ` +
+      console.log(`${n} models${r.warm ? ', warm' : ''}: load ${r.loadMs.toFixed(0)} ms (CPU ${r.loadCpuMs.toFixed(0)} ms${main(r.loadMainCpuMs)}${r.loadChildCpuMs === null ? '' : ` + esbuild ${r.loadChildCpuMs.toFixed(0)} ms`}), validate + compile ${r.compileMs.toFixed(0)} ms, total ${r.totalMs.toFixed(0)} ms ` +
         `(${(r.totalMs / n * 1000).toFixed(0)} µs per model; CPU ${r.cpuMs.toFixed(0)} ms${main(r.mainCpuMs)}${r.childCpuMs === null ? '' : ` + esbuild ${r.childCpuMs.toFixed(0)} ms`})`);
     }
   }
   if (json) console.log(JSON.stringify(runs));
   else {
-    for (let i = 1; i < runs.length; i++) {
-      const a = runs[i - 1]!;
-      const b = runs[i]!;
+    const cold = runs.filter((r) => !r.warm);
+    for (let i = 1; i < cold.length; i++) {
+      const a = cold[i - 1]!;
+      const b = cold[i]!;
       console.log(`${a.models} → ${b.models} models (×${(b.models / a.models).toFixed(1)}): total ×${(b.totalMs / a.totalMs).toFixed(1)}, CPU ×${(b.cpuMs / a.cpuMs).toFixed(1)} (linear: ×${(b.models / a.models).toFixed(1)})`);
     }
   }
