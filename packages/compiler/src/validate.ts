@@ -62,7 +62,7 @@ export async function compileProject(project: Project, target: TargetName = 'red
   diagnostics.push(...functionsPass(graph, rendered.sql, functionTargets(engines)), ...sqlTenantPass(graph, rendered.sql));
   let manifest: Manifest | null = null;
   // What would only fail again, less clearly, in the compiled SQL or while compiling it.
-  const stops = new Set(['unknown-column', 'duplicate-column', 'invalid-name', 'reserved-word', 'template-error', 'missing-macro', 'sql-expr-syntax']);
+  const stops = new Set(['unknown-column', 'missing-option', 'duplicate-column', 'invalid-name', 'reserved-word', 'template-error', 'missing-macro', 'sql-expr-syntax']);
   if (!structural && !diagnostics.some((d) => d.severity === 'error' && stops.has(d.code))) {
     manifest = compileManifest(graph, { target, projectName: project.config.name, projectDir: project.dir });
     const requireIncremental = options.requireIncremental ?? project.config.requireIncremental ?? false;

@@ -158,3 +158,15 @@ describe('types that cannot reach the target', () => {
     expect(d[0]!.hint).toContain('same SQL type');
   });
 });
+
+describe('a stream without the options its types require (a model file is run unchecked)', () => {
+  it('says which option is missing and which columns could fill it, not "column undefined"', () => {
+    const opts = { columns: { tenant_id: t.varchar(32), id: t.varchar(64), at: t.timestamp(), seen: t.timestamp() }, key: ['tenant_id', 'id'] } as const;
+    const noTime = stream('events', { ...opts, tenant: 'tenant_id' } as unknown as Parameters<typeof stream>[1]);
+    const noTenant = stream('events', { ...opts, eventTime: 'at' } as unknown as Parameters<typeof stream>[1]);
+    const said = (m: Model) => structurePass(buildGraph([m])).map((d) => ({ code: d.code, message: d.message, hint: d.hint }));
+    expect(said(noTime)).toEqual([{ code: 'missing-option', message: 'stream "events" has no eventTime column', hint: "add eventTime: '<the column of when the event happened>' to its options (its timestamp columns: at, seen)" }]);
+    expect(said(noTenant)).toEqual([{ code: 'missing-option', message: 'stream "events" has no tenant column', hint: "add tenant: '<the column that holds the tenant id>' to its options (columns: tenant_id, id, at, seen)" }]);
+    expect(JSON.stringify([...said(noTime), ...said(noTenant)])).not.toContain('undefined');
+  });
+});

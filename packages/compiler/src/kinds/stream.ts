@@ -32,8 +32,16 @@ export const streamKind: KindHandler<ModelOf<'stream'>> = {
   },
   check(m, ctx) {
     ctx.need(m.columns, m.key, 'key column', `stream "${m.name}"`);
-    ctx.need(m.columns, [m.tenant, m.eventTime], 'column', `stream "${m.name}"`);
-    const t = m.columns[m.eventTime];
+    // Required by the types, but a model file is run without its types being checked.
+    const timestamps = Object.keys(m.columns).filter((c) => m.columns[c]!.base === 'timestamp');
+    if (m.tenant === undefined) ctx.err('missing-option', `stream "${m.name}" has no tenant column`, `add tenant: '<the column that holds the tenant id>' to its options (columns: ${Object.keys(m.columns).join(', ')})`);
+    if (m.eventTime === undefined) {
+      ctx.err('missing-option', `stream "${m.name}" has no eventTime column`, timestamps.length
+        ? `add eventTime: '<the column of when the event happened>' to its options (its timestamp columns: ${timestamps.join(', ')})`
+        : 'add a t.timestamp() column of when the event happened, and eventTime: \'<that column>\' to its options');
+    }
+    ctx.need(m.columns, [m.tenant, m.eventTime].filter((c) => c !== undefined), 'column', `stream "${m.name}"`);
+    const t = m.eventTime === undefined ? undefined : m.columns[m.eventTime];
     if (t && t.base !== 'timestamp') ctx.err('type-mismatch', `event-time column "${m.eventTime}" is ${t.base}, not a timestamp`, 'declare it with t.timestamp()');
   },
 };
