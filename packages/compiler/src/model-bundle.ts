@@ -238,47 +238,51 @@ for (let k = 0; k < 64; k++) B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst
  */
 function siteMapper(mapJson: string, lineShift: number, files: readonly string[], starts: readonly number[]) {
   let decoded: { gl: Int32Array; gc: Int32Array; ol: Int32Array; oc: Int32Array; n: number } | undefined;
+  // One loop with its state in locals (no closure per field): it runs once per script, over
+  // ~400,000 segments at 6,000 models, mostly before V8 has optimized it.
   const decode = () => {
     const mappings = (JSON.parse(mapJson) as { mappings: string }).mappings;
-    let cap = 1024;
-    let gl = new Int32Array(cap), gc = new Int32Array(cap), ol = new Int32Array(cap), oc = new Int32Array(cap);
-    let n = 0;
-    let line = lineShift, col = 0, src = 0, oLine = 0, oCol = 0, name = 0;
     const len = mappings.length;
+    // A segment ends at each ',' and ';': no more segments than those plus one.
+    let cap = 1;
+    for (let i = mappings.indexOf(','); i >= 0; i = mappings.indexOf(',', i + 1)) cap++;
+    for (let i = mappings.indexOf(';'); i >= 0; i = mappings.indexOf(';', i + 1)) cap++;
+    const gl = new Int32Array(cap), gc = new Int32Array(cap), ol = new Int32Array(cap), oc = new Int32Array(cap);
+    let n = 0;
+    let line = lineShift, col = 0, oLine = 0, oCol = 0;
+    // A segment's fields: generated column, then source, original line and column, and name (ignored).
+    let f0 = 0, f2 = 0, f3 = 0;
     let k = 0;
-    const field = (): number => {
-      let result = 0, shift = 0, digit: number;
-      do {
-        digit = B64[mappings.charCodeAt(k++)]!;
-        result += (digit & 31) << shift;
-        shift += 5;
-      } while (digit & 32);
-      return result & 1 ? -(result >>> 1) : result >>> 1;
-    };
     while (k < len) {
       const c = mappings.charCodeAt(k);
       if (c === 59 /* ; */) { line++; col = 0; k++; continue; }
       if (c === 44 /* , */) { k++; continue; }
-      col += field();
-      const next = mappings.charCodeAt(k);
+      let fields = 0;
+      while (k < len) {
+        const ch = mappings.charCodeAt(k);
+        if (ch === 44 || ch === 59) break;
+        let result = 0, shift = 0, digit = 0;
+        do {
+          digit = B64[mappings.charCodeAt(k++)]!;
+          result += (digit & 31) << shift;
+          shift += 5;
+        } while (digit & 32);
+        const value = result & 1 ? -(result >>> 1) : result >>> 1;
+        if (fields === 0) f0 = value;
+        else if (fields === 2) f2 = value;
+        else if (fields === 3) f3 = value;
+        fields++;
+      }
+      col += f0;
+      gl[n] = line; gc[n] = col;
       // A segment without a source position maps to nothing (Node prints the frame unmapped).
-      let hasSource = false;
-      if (k < len && next !== 44 && next !== 59) {
-        src += field();
-        oLine += field();
-        oCol += field();
-        hasSource = true;
-        const after = mappings.charCodeAt(k);
-        if (k < len && after !== 44 && after !== 59) name += field();
-      }
-      if (n === cap) {
-        cap *= 2;
-        const grow = (a: Int32Array) => { const b = new Int32Array(cap); b.set(a); return b; };
-        gl = grow(gl); gc = grow(gc); ol = grow(ol); oc = grow(oc);
-      }
-      gl[n] = line; gc[n] = col; ol[n] = hasSource ? oLine : -1; oc[n] = oCol; n++;
+      if (fields >= 4) {
+        oLine += f2; oCol += f3;
+        ol[n] = oLine;
+      } else ol[n] = -1;
+      oc[n] = oCol;
+      n++;
     }
-    void src; void name;
     decoded = { gl, gc, ol, oc, n };
     return decoded;
   };
