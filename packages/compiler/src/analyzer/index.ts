@@ -51,6 +51,7 @@ export function analyzeMvWith(sql: string, options: AnalyzeOptions, lookups?: Re
     clauses: front.clauses,
     options,
     lookups,
+    toOriginal: (location) => front.query.byteToOriginal(location),
   });
   const reasons: AnalyzerReason[] = found.map((r) => {
     const rule = REASON_RULES[r.code];

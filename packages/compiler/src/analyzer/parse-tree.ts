@@ -2,7 +2,7 @@ import type { FuncCall, SelectStmt } from 'libpg-query';
 import { isAggregateCall } from './redshift-catalog.ts';
 import type { Token } from './tokenizer.ts';
 
-/** Helpers over the libpg-query JSON tree (locations already moved to the original text). */
+/** Helpers over the libpg-query JSON tree (its locations are the parser's: see pg-parser.ts). */
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -13,7 +13,7 @@ export function functionName(fn: FuncCall): string {
   return last && 'String' in last ? (last.String.sval ?? '').toLowerCase() : '';
 }
 
-/** Smallest location in a subtree: where its text starts, as nodes sit at or after their first token. */
+/** Smallest location in a subtree: where its text starts, as nodes sit at or after their first token (the parser's offsets, in the same order as the original text's). */
 export function minLocation(node: unknown): number | undefined {
   let min: number | undefined;
   const walk = (value: unknown): void => {

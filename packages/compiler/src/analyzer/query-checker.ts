@@ -26,6 +26,11 @@ export interface CheckInput {
   options: AnalyzeOptions;
   /** Tables the caller keeps itself, read instead of options.knownMvs and options.views. */
   lookups?: RelationLookups | undefined;
+  /**
+   * The original text's offset of a location of the tree (a UTF-8 byte offset in the rewritten
+   * query, as the parser gives it): locations are moved only where a reason is placed.
+   */
+  toOriginal: (location: number) => number;
 }
 
 /**
@@ -121,6 +126,11 @@ class QueryChecker {
     return { found: dedupe(this.found), relations };
   }
 
+  /** A location of the tree in the original text (-1, none, stays -1). */
+  private loc(location: number | undefined): number | undefined {
+    return location === undefined || location < 0 ? location : this.input.toOriginal(location);
+  }
+
   private add(code: ReasonCode, offset: number, message: string, hint?: string): void {
     this.found.push({ code, offset, message, ...(hint ? { hint } : {}) });
   }
@@ -145,20 +155,20 @@ class QueryChecker {
   private selectStmt(stmt: SelectStmt, scope: Scope): void {
     if (stmt.op && stmt.op !== 'SETOP_NONE') this.setOperation(stmt, scope);
     if (stmt.distinctClause) {
-      const at = this.keywordBefore(minLocation(stmt.targetList) ?? minLocation(stmt), ['DISTINCT'], ['SELECT']);
+      const at = this.keywordBefore(this.loc(minLocation(stmt.targetList)) ?? this.loc(minLocation(stmt)), ['DISTINCT'], ['SELECT']);
       this.add('select-distinct', at, 'SELECT DISTINCT makes Redshift recompute the whole MV on every refresh');
     }
     if (stmt.sortClause?.length) {
-      const at = this.keywordBefore(minLocation(stmt.sortClause), ['ORDER']);
+      const at = this.keywordBefore(this.loc(minLocation(stmt.sortClause)), ['ORDER']);
       this.add('order-by', at, 'ORDER BY is not allowed in a materialized view: CREATE MATERIALIZED VIEW fails');
     }
     if (stmt.limitCount) {
-      const at = this.keywordBefore(minLocation(stmt.limitCount) ?? minLocation(stmt), ['LIMIT', 'FETCH']);
+      const at = this.keywordBefore(this.loc(minLocation(stmt.limitCount)) ?? this.loc(minLocation(stmt)), ['LIMIT', 'FETCH']);
       const keyword = this.tokenAt(at)?.keyword === 'FETCH' ? 'FETCH FIRST' : 'LIMIT';
       this.add('limit', at, `${keyword} is not allowed in a materialized view: CREATE MATERIALIZED VIEW fails`);
     }
     if (stmt.limitOffset) {
-      const at = this.keywordBefore(minLocation(stmt.limitOffset) ?? minLocation(stmt), ['OFFSET']);
+      const at = this.keywordBefore(this.loc(minLocation(stmt.limitOffset)) ?? this.loc(minLocation(stmt)), ['OFFSET']);
       this.add('offset', at, 'OFFSET is not allowed in a materialized view: CREATE MATERIALIZED VIEW fails');
     }
     const record = stmt as Record<string, unknown>;
@@ -168,7 +178,7 @@ class QueryChecker {
   }
 
   private setOperation(stmt: SelectStmt, scope: Scope): void {
-    const at = this.keywordBefore(minLocation(stmt.rarg) ?? minLocation(stmt), [...SET_OPERATORS]);
+    const at = this.keywordBefore(this.loc(minLocation(stmt.rarg)) ?? this.loc(minLocation(stmt)), [...SET_OPERATORS]);
     const written = this.tokenAt(at)?.keyword ?? stmt.op!.replace('SETOP_', '');
     if (stmt.op === 'SETOP_UNION' && stmt.all) {
       if (scope.subqueryDepth > 0) {
@@ -195,7 +205,7 @@ class QueryChecker {
   private joinExpr(join: JoinExpr, scope: Scope): void {
     const kind = { JOIN_LEFT: 'LEFT', JOIN_RIGHT: 'RIGHT', JOIN_FULL: 'FULL' }[join.jointype as string];
     if (kind) {
-      const joinAt = this.keywordBefore(minLocation(join.rarg) ?? minLocation(join), ['JOIN']);
+      const joinAt = this.keywordBefore(this.loc(minLocation(join.rarg)) ?? this.loc(minLocation(join)), ['JOIN']);
       const at = this.keywordBefore(joinAt, ['LEFT', 'RIGHT', 'FULL'], ['JOIN', 'ON', 'USING', ',']);
       this.add('outer-join', at, `${kind} JOIN makes Redshift recompute the whole MV on every refresh: outer joins are not maintained incrementally`);
     }
@@ -204,7 +214,7 @@ class QueryChecker {
 
   private rangeVar(rv: RangeVar): void {
     const rel = new RelationName(rv.catalogname, rv.schemaname, rv.relname ?? '');
-    const at = rv.location ?? this.input.queryStart;
+    const at = this.loc(rv.location) ?? this.input.queryStart;
     if (!rel.schema && this.cteNames.has(rel.name)) return;
     this.relations.set(rel.written, Math.min(at, this.relations.get(rel.written) ?? at));
 
@@ -251,13 +261,13 @@ class QueryChecker {
   }
 
   private commonTableExpr(cte: CommonTableExpr, scope: Scope): void {
-    this.add('subquery', cte.location ?? this.input.queryStart, `WITH ${cte.ctename} AS (...) is a subquery: Redshift recomputes the whole MV on every refresh`);
+    this.add('subquery', this.loc(cte.location) ?? this.input.queryStart, `WITH ${cte.ctename} AS (...) is a subquery: Redshift recomputes the whole MV on every refresh`);
     this.visit(cte.ctequery, nested(scope));
   }
 
   private funcCall(fn: FuncCall, scope: Scope): void {
     const name = functionName(fn);
-    const at = fn.location ?? this.input.queryStart;
+    const at = this.loc(fn.location) ?? this.input.queryStart;
     const shown = name.toUpperCase();
     const approximateAt = this.approximateAt.get(at);
     if (fn.over) {
@@ -283,7 +293,7 @@ class QueryChecker {
   }
 
   private sqlValueFunction(fn: SQLValueFunction): void {
-    const at = fn.location ?? this.input.queryStart;
+    const at = this.loc(fn.location) ?? this.input.queryStart;
     const mutable = MUTABLE_VALUE_FUNCTIONS[fn.op!];
     if (mutable) this.mutableFunction(mutable, at);
     if (fn.op === 'SVFOP_CURRENT_SCHEMA') this.leaderNodeFunction('CURRENT_SCHEMA', at);
@@ -408,7 +418,7 @@ class QueryChecker {
   }
 
   private parenBefore(node: unknown): number {
-    return this.keywordBefore(minLocation(node), ['(']);
+    return this.keywordBefore(this.loc(minLocation(node)), ['(']);
   }
 
   private tokenAt(offset: number): Token | undefined {
