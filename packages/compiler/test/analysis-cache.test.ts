@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { mixedVerdictModels } from './support/mixed-verdicts.ts';
 
 // What a compile keeps in the project's .mvkit/cache (the MVs' Redshift analyses, the transformed
 // model files and V8's code for them) and reads back the next time. Each compile runs in its own
@@ -38,7 +39,7 @@ interface Shape {
   atType: 'timestamp' | 'date';
   /** A second, independent chain that is there or not. */
   extra: boolean;
-  /** Where the SQL model users_top sits in its file (its line is in the manifest). */
+  /** Where the SQL models users_top and after sit in their file (their lines are in the manifest). */
   blankLines: number;
 }
 
@@ -57,21 +58,9 @@ export const users = aggregate('users_hourly', {
   from: events, groupBy: ['tenant_id', 'k'],
   measures: (m, c) => ({ users: m.${shape.distinct ? 'countDistinct(c.user_id)' : 'count()'} }),
 });
-${'\n'.repeat(shape.blankLines)}export const top = sqlModel('users_top', {
-  materialized: 'mv', sql: 'SELECT tenant_id, MAX(users) AS peak FROM {{ref "users_hourly"}} GROUP BY tenant_id',
-  columns: { tenant_id: t.varchar(32), peak: t.bigint() }, tenant: 'tenant_id',
-});
-export const byHour = sqlModel('events_by_hour', {
+${'\n'.repeat(shape.blankLines)}${mixedVerdictModels}export const byHour = sqlModel('events_by_hour', {
   materialized: 'mv', sql: 'SELECT tenant_id, DATE_PART(hour, seen) AS h, COUNT(*) AS n FROM {{ref "events"}} GROUP BY tenant_id, DATE_PART(hour, seen)',
   columns: { tenant_id: t.varchar(32), h: t.int(), n: t.bigint() }, tenant: 'tenant_id',
-});
-export const outer = sqlModel('events_labelled', {
-  materialized: 'mv', sql: 'SELECT e.tenant_id, e.id, k.label FROM {{ref "events"}} e LEFT JOIN {{ref "kinds"}} k ON k.tenant_id = e.tenant_id AND k.k = e.k',
-  columns: { tenant_id: t.varchar(32), id: t.varchar(64), label: t.varchar(64) }, tenant: 'tenant_id',
-});
-export const broken = sqlModel('broken_mv', {
-  materialized: 'mv', sql: 'SELECT tenant_id, COUNT(*) AS n FROM {{ref "events"}} GROUP BY tenant_id HAVING',
-  columns: { tenant_id: t.varchar(32), n: t.bigint() }, tenant: 'tenant_id',
 });
 `);
   const extra = join(dir, 'models', 'extra.ts');

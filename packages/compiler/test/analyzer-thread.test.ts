@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateProject } from '../../../bench/compile/generate.ts';
+import { mixedVerdictModels } from './support/mixed-verdicts.ts';
 
 // A large project's Redshift analysis runs in a worker thread (analyzer-pool.ts). Outside vitest,
 // as the CLI runs, each project is compiled with the thread forced on and off: the diagnostics
@@ -46,19 +47,7 @@ export const users = aggregate('users_hourly', {
   from: events, groupBy: ['tenant_id'], bucket: { name: 'hour', grain: 'hour', column: 'at' },
   measures: (m, c) => ({ users: m.countDistinct(c.user_id) }),
 });
-export const top = sqlModel('users_top', {
-  materialized: 'mv', sql: 'SELECT tenant_id, MAX(users) AS peak FROM {{ref "users_hourly"}} GROUP BY tenant_id',
-  columns: { tenant_id: t.varchar(32), peak: t.bigint() }, tenant: 'tenant_id',
-});
-export const outer = sqlModel('events_labelled', {
-  materialized: 'mv', sql: 'SELECT e.tenant_id, e.id, k.label FROM {{ref "events"}} e LEFT JOIN {{ref "kinds"}} k ON k.tenant_id = e.tenant_id AND k.k = e.k',
-  columns: { tenant_id: t.varchar(32), id: t.varchar(64), label: t.varchar(64) }, tenant: 'tenant_id',
-});
-export const broken = sqlModel('broken_mv', {
-  materialized: 'mv', sql: 'SELECT tenant_id, COUNT(*) AS n FROM {{ref "events"}} GROUP BY tenant_id HAVING',
-  columns: { tenant_id: t.varchar(32), n: t.bigint() }, tenant: 'tenant_id',
-});
-`);
+${mixedVerdictModels}`);
 
 describe('the Redshift analysis in a worker thread', () => {
   it('gives the diagnostics of the analysis in the compiler thread, for every kind of verdict', () => {
