@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import { transform, version as esbuildVersion } from 'esbuild';
+import { flagsSettled } from './analyzer/libpg-query.ts';
 import { cacheEnabled } from './compiler-key.ts';
 import { registerSiteMapper } from './location.ts';
 import { scanModule, type ScannedModule } from './model-scan.ts';
@@ -135,6 +136,8 @@ export async function loadModelScript(dir: string, files: readonly string[], com
       registerSiteMapper(file, siteMapper(map, 1, files.slice(chunk.first, chunk.first + chunk.starts.length), chunk.starts));
       let cachedData: Buffer | undefined;
       if (caching) {
+        // Compiled under the flags the code is kept and read under (the SQL parser changes them while it compiles).
+        await flagsSettled();
         try {
           cachedData = readFileSync(`${file}.code`);
         } catch {

@@ -43,6 +43,15 @@ try {
 }
 const ready: Promise<void> = lib.loadModule().finally(restore);
 
+/**
+ * Resolves when V8's flags are the process's own again (the parser's instance is ready, or
+ * failed): V8 code kept for later runs (model-bundle.ts) is checked against the flags it was
+ * made under, and is refused when they differ.
+ */
+export function flagsSettled(): Promise<void> {
+  return ready.then(() => undefined, () => undefined);
+}
+
 /** Resolves when the parser's WebAssembly is instantiated; parseSync works from then on. */
 export function loadModule(): Promise<void> {
   return ready;
