@@ -175,11 +175,15 @@ GROUP BY ${gs.join(', ')}`, temps);
       }),
       ...sums.map((a) => `d._ivm_nn_${a.name}`),
     ];
-    const set = ['_ivm_count = t._ivm_count + d._ivm_count', ...plan.aggs.flatMap((a) => mergeOf(a, recompute))];
+    const set: [string, string][] = [['_ivm_count', 't._ivm_count + d._ivm_count'], ...plan.aggs.flatMap((a) => mergeOf(a, recompute))];
+    // A group whose stored row the merge leaves as it is (its delta nets to nothing: rows that
+    // moved in and out again, or a change to columns this MV does not read) is not written: no
+    // new row version, no index entries, and no change to hand over or log.
+    const moves = `ROW(${set.map(([, e]) => e).join(', ')}) IS DISTINCT FROM ROW(${set.map(([c]) => `t.${c}`).join(', ')})`;
     // Two images of one key hold the same group values (the key is their JSON text): only the
     // aggregates can differ, so only they are compared.
     const measured = plan.aggs.map((a) => a.name);
-    const same = (a: string, b: string, from: string) => `SELECT 1 FROM ${from} ${b} WHERE ${b}._ivm_k = ${a}._ivm_k AND ${rowOf(b, measured)} IS NOT DISTINCT FROM ${rowOf(a, measured)}`;
+    const differs = `${rowOf('n', measured)} IS DISTINCT FROM ${rowOf('o', measured)}`;
     const ctes = [
       `${O} AS MATERIALIZED (SELECT t.* FROM ${D} d CROSS JOIN LATERAL (SELECT * FROM ${name} t WHERE t._ivm_k = d._ivm_k OFFSET 0) t)`,
       ...(guarded ? [
@@ -190,12 +194,12 @@ GROUP BY ${gs.join(', ')}`, temps);
       `del AS (
   DELETE FROM ${name} t USING ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k
   WHERE o._ivm_count + d._ivm_count = 0 AND t._ivm_k = d._ivm_k${ok}
-  RETURNING 1
+  RETURNING t._ivm_k
 )`,
       `upd AS (
-  UPDATE ${name} t SET ${set.join(', ')}
+  UPDATE ${name} t SET ${set.map(([c, e]) => `${c} = ${e}`).join(', ')}
   FROM ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k${rJoin}
-  WHERE t._ivm_k = d._ivm_k AND o._ivm_count + d._ivm_count > 0${ok}
+  WHERE t._ivm_k = d._ivm_k AND o._ivm_count + d._ivm_count > 0 AND ${moves}${ok}
   RETURNING t.*
 )`,
       `ins AS (
@@ -204,12 +208,15 @@ GROUP BY ${gs.join(', ')}`, temps);
   WHERE d._ivm_count > 0${ok} AND NOT EXISTS (SELECT 1 FROM ${O} o WHERE o._ivm_k = d._ivm_k)
   RETURNING *
 )`,
-      // Old images of the groups deleted or changed (an updated group whose image did not move is
-      // no change), then new images of the changed and the new groups (a new group's key is not in O).
+      // Old images of the groups deleted or changed (an updated group whose declared columns did
+      // not move, only its hidden counts, is no change), then new images of the changed and the
+      // new groups (a new group's key is not in O). Keys are unique in O, del and upd: 1:1 joins.
       `ch AS (
-  SELECT -1 AS w, o.* FROM ${O} o WHERE NOT EXISTS (${same('o', 'n', 'upd')})${ok}
+  SELECT -1 AS w, o.* FROM ${O} o JOIN del x ON x._ivm_k = o._ivm_k
   UNION ALL
-  SELECT 1 AS w, n.* FROM upd n WHERE NOT EXISTS (${same('n', 'o', O)})
+  SELECT -1 AS w, o.* FROM ${O} o JOIN upd n ON n._ivm_k = o._ivm_k WHERE ${differs}
+  UNION ALL
+  SELECT 1 AS w, n.* FROM upd n JOIN ${O} o ON o._ivm_k = n._ivm_k WHERE ${differs}
   UNION ALL
   SELECT 1 AS w, n.* FROM ins n
 )`,
@@ -228,17 +235,17 @@ GROUP BY ${gs.join(', ')}`, temps);
   }
 }
 
-/** The SET clause of an existing group: stored value `t.x` merged with the delta's `d.x`. */
-function mergeOf(a: AggRef, recompute: boolean): string[] {
+/** The SET clause of an existing group, as (column, value) pairs: stored value `t.x` merged with the delta's `d.x`. */
+function mergeOf(a: AggRef, recompute: boolean): [string, string][] {
   switch (a.fn) {
-    case 'count': return [`${a.name} = t.${a.name} + d.${a.name}`];
-    case 'sum': return !countsNonNull(a) ? [`${a.name} = t.${a.name} + d.${a.name}`] : [
-      `${a.name} = CASE WHEN t._ivm_nn_${a.name} + d._ivm_nn_${a.name} = 0 THEN NULL ELSE COALESCE(t.${a.name}, 0) + COALESCE(d.${a.name}, 0) END`,
-      `_ivm_nn_${a.name} = t._ivm_nn_${a.name} + d._ivm_nn_${a.name}`,
+    case 'count': return [[a.name, `t.${a.name} + d.${a.name}`]];
+    case 'sum': return !countsNonNull(a) ? [[a.name, `t.${a.name} + d.${a.name}`]] : [
+      [a.name, `CASE WHEN t._ivm_nn_${a.name} + d._ivm_nn_${a.name} = 0 THEN NULL ELSE COALESCE(t.${a.name}, 0) + COALESCE(d.${a.name}, 0) END`],
+      [`_ivm_nn_${a.name}`, `t._ivm_nn_${a.name} + d._ivm_nn_${a.name}`],
     ];
     case 'min': case 'max': {
       const fold = `${a.fn === 'min' ? 'LEAST' : 'GREATEST'}(t.${a.name}, d.${a.name})`;
-      return [`${a.name} = ${recompute ? `CASE WHEN r._ivm_k IS NULL THEN ${fold} ELSE r.${a.name} END` : fold}`];
+      return [[a.name, recompute ? `CASE WHEN r._ivm_k IS NULL THEN ${fold} ELSE r.${a.name} END` : fold]];
     }
   }
 }
