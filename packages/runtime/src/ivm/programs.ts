@@ -2,7 +2,7 @@ import { explainable, type Db, type Explainable, type Statement } from '../db/db
 import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
 import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
-import { consolidatesInput, countsNonNull, lookupExpr, readsDeltaInPlace, type AggRef, type NodePlan } from './node-plan.ts';
+import { consolidatesInput, countsNonNull, groupableType, lookupExpr, readsDeltaInPlace, type AggRef, type NodePlan } from './node-plan.ts';
 import { ensureTemp, fillTemp, tempName, type TempCache } from './temp.ts';
 import type { HandOff } from './marks.ts';
 
@@ -86,9 +86,18 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
   const RC = tempName('rc', name, def);
   // A delta read in place (readsDeltaInPlace) was not counted: D counts its rows per group.
   const inPlace = readsDeltaInPlace(plan);
+  // Over a delta that may delete, when the node leaves columns of an input unread, the delta's
+  // rows are first consolidated as the node sees them (group values and aggregate arguments,
+  // weights summed, zeros dropped): a change to unread columns only (a campaign renamed under an
+  // aggregate that does not read its name) then cancels here instead of touching its groups.
+  const projected = projectsDelta(plan, insertOnly);
+  const as = [...gs, ...plan.aggs.map((_, i) => `_a${i}`)];
+  const rows = projected
+    ? `SELECT ${as.join(', ')}, SUM(__w)::int AS __w\nFROM (\n${deltaRows(plan, marks, select)}\n) y\nGROUP BY ${as.join(', ')}\nHAVING SUM(__w) <> 0`
+    : deltaRows(plan, marks, select);
   const fillD = fillTemp(D, `SELECT ${g.map((p, i) => `_g${i} AS ${p.name}`).join(', ')}, ${keyText(gs)} AS _ivm_k, SUM(__w) AS _ivm_count, ${aggCols.join(', ')}${inPlace ? ', COUNT(*) AS _ivm_n' : ''}
 FROM (
-${deltaRows(plan, marks, select)}
+${rows}
 ) x
 GROUP BY ${gs.join(', ')}`, temps);
   const declared = plan.node.columns.map((c) => c.name);
@@ -125,7 +134,7 @@ GROUP BY ${gs.join(', ')}`, temps);
     // extreme, which the merge's LEAST/GREATEST yields. Over a consolidated delta every row of
     // positive weight is in the new state, so an inserted value as far out as the deleted one
     // (an updated group whose extreme did not move) is enough. Groups that end up empty are deleted.
-    const consolidated = consolidatesInput(plan);
+    const consolidated = consolidatesInput(plan) || projected;
     const touched = minmax.map((a) => {
       const op = a.fn === 'min' ? '<=' : '>=';
       const beyond = (a.fn === 'min' ? '<' : '>') + (consolidated ? '=' : '');
@@ -228,11 +237,29 @@ GROUP BY ${gs.join(', ')}`, temps);
     // Groups changed: each has one new image, except a deleted group, which has none.
     const images = sink !== 'none' ? 'SELECT count(*) FROM lg WHERE _w = 1' : 'SELECT count(*) FROM ch WHERE w = 1';
     const handed = sink === 'handoff' ? ', (SELECT count(*) FROM lg)::int AS h' : '';
-    // A delta read in place was not counted: D counts its rows per group.
-    const counted = inPlace ? `, (SELECT COALESCE(SUM(_ivm_n), 0) FROM ${D})::int AS rows_in` : '';
+    // A delta read in place was not counted: D counts its rows per group (consolidated first,
+    // its rows are counted where they lie: the rows that cancelled are in no group).
+    const counted = !inPlace ? '' : projected
+      ? `, (SELECT count(*) FROM (\n${deltaRows(plan, marks, '1 AS _')}\n) c)::int AS rows_in`
+      : `, (SELECT COALESCE(SUM(_ivm_n), 0) FROM ${D})::int AS rows_in`;
     const checked = (neg ? `, ${neg} AS neg` : '') + (guarded ? `, (SELECT ok FROM _ivm_ok) AS ok, (SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM _ivm_rc) AS patterns` : '');
     return explainable(`WITH ${ctes.join(',\n')}\nSELECT ((${images}) + (SELECT count(*) FROM del))::int AS n${handed}${counted}${checked}`);
   }
+}
+
+/**
+ * Whether a group store consolidates its delta as it projects it (see applyAggDelta): over inputs
+ * that may delete (a logged one), when some input column is named nowhere in the node's
+ * expressions (group values, aggregates, filter, join conditions), and every input column can be
+ * grouped by. Otherwise no row can cancel that the aggregation would not cancel anyway, and
+ * grouping every row once more would cost without return.
+ */
+function projectsDelta(plan: NodePlan, insertOnly: boolean): boolean {
+  if (insertOnly) return false;
+  const text = [...plan.projections.map((p) => p.expr), ...plan.aggs.map((a) => a.arg ?? ''), plan.where ?? '', ...plan.inputs.map((i) => i.on ?? '')].join('\n');
+  const named = (c: string) => new RegExp(`(^|[^A-Za-z0-9_$])${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_$])`, 'i').test(text);
+  return plan.inputs.some((i) => i.capture === 'log' && i.columns.some((c) => !named(c)))
+    && plan.inputs.every((i) => i.columns.every((c) => groupableType(i.types[c])));
 }
 
 /** The SET clause of an existing group, as (column, value) pairs: stored value `t.x` merged with the delta's `d.x`. */
