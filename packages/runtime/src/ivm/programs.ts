@@ -331,7 +331,10 @@ ${deltaRows(plan, marks, select)}
 GROUP BY ${[...names, '_ivm_k'].join(', ')}
 HAVING SUM(__w) <> 0`, temps),
     ...(plan.multiset ? multisetWrites(plan, D, logged) : [
-      explainable(`DELETE FROM ${name} t USING ${D} d WHERE d.__w < 0 AND t._ivm_k = d._ivm_k`),
+      // The old images by key lookups, driven by the delta, deleted by their tuple ids: a join
+      // the planner is free to plan scans the whole table to hash it once the delta is a few
+      // thousand rows (250,000 messages: ~100 ms against ~6 ms for 1,300 lookups; see O in applyAggDelta).
+      explainable(`DELETE FROM ${name} WHERE ctid = ANY (ARRAY(SELECT x.ctid FROM ${D} d CROSS JOIN LATERAL (SELECT s.ctid FROM ${name} s WHERE s._ivm_k = d._ivm_k OFFSET 0) x WHERE d.__w < 0))`),
       explainable(`INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM ${D} WHERE __w > 0`),
       ...(logged ? [explainable(`INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM ${D}`)] : []),
     ]),
