@@ -1,4 +1,4 @@
-import { explainable, type Db, type Explainable, type Statement } from '../db/db.ts';
+import { explainable, sqlOf, type Db, type Explainable, type Statement } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
 import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
@@ -40,6 +40,9 @@ const rowOf = (alias: string, cols: readonly string[]) => `ROW(${cols.map((c) =>
 
 /** What a node's session temp tables derive their column types from (see tempName). */
 const definitionOf = (plan: NodePlan) => [plan.node, plan.inputs];
+
+/** The most delta rows a group merge is run for through a prepared statement (see applyAggDelta). */
+export const PREPARED_MAX_ROWS = 16_384;
 
 /**
  * Group-store maintenance, in one round trip (two when an extreme must be recomputed): a script
@@ -149,7 +152,24 @@ GROUP BY ${gs.join(', ')}`, temps);
   // patterns of NULL key parts they hold. Then a second round trip lists them in RC (their old
   // images looked up by key) and sends the merge with their recomputation.
   type Answer = { n: number; h?: number; rows_in?: number; neg?: number; ok?: boolean; patterns?: string[] | null };
-  let [r] = await tx.script<Answer>([...setup, mergeSql([], recomputed !== null)]);
+  // Prepared once per session (see TempCache.prepare) when its text is the same at every refresh:
+  // every changed input's delta lies in a session temp table (handed over, or copied), whose
+  // row count also names the size class (a range read in place carries its marks as literals);
+  // and only for small deltas, whose merge plans about as long as it runs: a large one plans
+  // afresh, for the sizes it has (its planning is a small part of its time).
+  const merge = mergeSql([], recomputed !== null);
+  const sizes = [...marks.values()];
+  const rowsIn = sizes.reduce((n, m) => n + m.changes, 0);
+  const stable = temps && tx.kind !== 'redshift' && rowsIn <= PREPARED_MAX_ROWS && sizes.every((m) => m.changes === 0 || m.table !== undefined);
+  const prepared = stable ? temps.prepare(sqlOf(merge), Math.ceil(Math.log2(1 + rowsIn))) : null;
+  let r: Answer | undefined;
+  try {
+    [r] = await tx.script<Answer>([...setup, ...(prepared ? [...prepared.setup, prepared.run] : [merge])]);
+  } catch (e) {
+    if (prepared?.setup.length) temps!.failed();
+    throw e;
+  }
+  prepared?.done();
   const inputRows = inPlace ? Number(r?.rows_in ?? 0) : [...marks.values()].reduce((s, m) => s + m.changes, 0);
   if (recomputed !== null && r && !r.ok) {
     [r] = await tx.script<Answer>([

@@ -88,6 +88,33 @@ describe('a chain refreshed as one unit', () => {
     expect(r?.n).toBe(0);
   }, 180_000);
 
+  it('group merges run through statements the session prepares once; a failed script that prepared one leaves the next refresh working (native Postgres)', async () => {
+    const url = await server.createDatabase('ivm_unit_prepared');
+    const first = await openPostgres(url);
+    open.push(first);
+    await runScenario(first, manifest, [], seed);
+    // A new session, whose first refresh fails at its last MV's merge, sent with that merge's PREPARE.
+    const db = await openPostgres(url);
+    open.push(db);
+    for (const o of more) await applyOp(db, o);
+    const names = mvNames(manifest);
+    const chain = ['messages', 'messages_enriched', 'delivery_hourly', 'delivery_daily', 'tenant_channel_daily', 'tenant_daily'].filter((n) => names.includes(n));
+    const last = chain.at(-1)!;
+    await breakLast(db, last);
+    await expect(refreshAll(db, manifest, { select: chain })).rejects.toThrow(/injected failure/);
+    await mend(db, last);
+    await refreshAll(db, manifest, { select: chain });
+    await expectVerified(db, manifest, chain);
+    const prepared = async () => (await db.query<{ name: string }>("SELECT name FROM pg_prepared_statements WHERE name LIKE '\\_ivm\\_p\\_%' ORDER BY name")).map((r) => r.name);
+    expect((await prepared()).length).toBeGreaterThan(0);
+    // The same changes again: the same statements, executed, none prepared anew.
+    const seen = await prepared();
+    for (const o of more) await applyOp(db, o);
+    await refreshAll(db, manifest, { select: chain });
+    expect(await prepared()).toEqual(seen);
+    await expectVerified(db, manifest, chain);
+  }, 180_000);
+
   it('concurrent callers refreshing overlapping chains while writers commit: each unit is atomic, the result equals the recomputation (native Postgres)', async () => {
     const url = await server.createDatabase('ivm_unit_concurrent');
     const db = await openPostgres(url);
