@@ -74,6 +74,11 @@ export function fillTemp(name: string, select: string, temps?: TempCache): State
   return [...(temps ? temps.create(name, select) : [ensureTemp(name, select)]), explainable(`INSERT INTO ${name}\n${select}`)];
 }
 
+type Session = { created: Set<string>; analyzed: Set<string>; prepared: Set<string>; generation: number };
+
+/** Statements one session keeps prepared at most (see TempCache.prepare); beyond, statements are sent as they are. */
+export const MAX_PREPARED = 64;
+
 /**
  * What the engine knows of one connection's session temp tables: the ones that exist (created
  * by a transaction that committed, or found existing by one) and the ones with statistics
@@ -85,11 +90,6 @@ export function fillTemp(name: string, select: string, temps?: TempCache): State
  * Kept per connection object (a session lives as long as its connection); what a transaction
  * learns counts only once it has committed (a rolled-back CREATE leaves no table).
  */
-type Session = { created: Set<string>; analyzed: Set<string>; prepared: Set<string>; generation: number };
-
-/** Statements one session keeps prepared at most (see TempCache.prepare); beyond, statements are sent as they are. */
-export const MAX_PREPARED = 64;
-
 export class TempCache {
   private static readonly sessions = new WeakMap<Db, Session>();
   private readonly created = new Set<string>();
