@@ -152,15 +152,22 @@ GROUP BY ${gs.join(', ')}`, temps);
   // patterns of NULL key parts they hold. Then a second round trip lists them in RC (their old
   // images looked up by key) and sends the merge with their recomputation.
   type Answer = { n: number; h?: number; rows_in?: number; neg?: number; ok?: boolean; patterns?: string[] | null };
-  // Prepared once per session (see TempCache.prepare) when its text is the same at every refresh:
-  // every changed input's delta lies in a session temp table (handed over, or copied), whose
-  // row count also names the size class (a range read in place carries its marks as literals);
-  // and only for small deltas, whose merge plans about as long as it runs: a large one plans
-  // afresh, for the sizes it has (its planning is a small part of its time).
+  // Prepared once per session (see TempCache.prepare) when its text is the same at every refresh
+  // and its input's size is known, which names the size class: every changed input's delta lies
+  // in a session temp table (handed over, or copied: its row count), or is an append-only range
+  // (at most its width in rows); a log range read in place has an unknown size, and its marks
+  // as literals in the merge when it is consolidated there. Only for small deltas, whose merge
+  // plans about as long as it runs: a large one plans afresh, for the sizes it has (its planning
+  // is a small part of its time).
   const merge = mergeSql([], recomputed !== null);
-  const sizes = [...marks.values()];
-  const rowsIn = sizes.reduce((n, m) => n + m.changes, 0);
-  const stable = temps && tx.kind !== 'redshift' && rowsIn <= PREPARED_MAX_ROWS && sizes.every((m) => m.changes === 0 || m.table !== undefined);
+  const sizes = plan.inputs.map((i) => {
+    const m = marks.get(i.relation);
+    if (!m || m.changes === 0) return 0;
+    if (m.table !== undefined) return m.changes;
+    return i.capture === 'seq' && !projected ? m.to - m.from : null;
+  });
+  const rowsIn = sizes.reduce<number>((n, k) => n + (k ?? Infinity), 0);
+  const stable = temps && tx.kind !== 'redshift' && rowsIn <= PREPARED_MAX_ROWS;
   const prepared = stable ? temps.prepare(sqlOf(merge), Math.ceil(Math.log2(1 + rowsIn))) : null;
   let r: Answer | undefined;
   try {
