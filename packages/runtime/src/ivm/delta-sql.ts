@@ -10,6 +10,8 @@ export interface Mark {
   readonly from: number;
   readonly to: number;
   readonly changes: number;
+  /** How many of the `changes` have negative weight, when known (a handed-over delta). */
+  readonly deletes?: number;
   readonly beyond: boolean;
   /** A temp table holding the delta (columns + __w), once materialized. */
   readonly table?: string;

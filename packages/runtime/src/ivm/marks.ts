@@ -138,6 +138,8 @@ export async function readMarks(tx: Db, inputs: readonly InputRef[], watermarks:
 export interface HandOff {
   readonly table: string;
   readonly rows: number;
+  /** Its rows of negative weight (old images out). */
+  readonly deletes: number;
 }
 
 export interface ReadDeltasOptions {
@@ -259,7 +261,7 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     const from = watermarks.get(i.relation) ?? 0;
     const h = handed?.get(i.relation);
     if (h) {
-      marks.set(i.relation, { from, to: from + 0.5, changes: h.rows, beyond: false, table: h.table, consolidated: true, handoff: true });
+      marks.set(i.relation, { from, to: from + 0.5, changes: h.rows, deletes: h.deletes, beyond: false, table: h.table, consolidated: true, handoff: true });
       return;
     }
     const to = i.engineWritten ? Math.max(from, Number(p?.[`h${k}`] ?? 0)) : Math.max(from, external.get(i.relation) ?? from);

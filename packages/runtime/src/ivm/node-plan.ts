@@ -143,6 +143,11 @@ export function planNode(manifest: Manifest, node: ManifestNode): NodePlan {
 const GROUPABLE = new Set(['VARCHAR', 'CHAR', 'CHARACTER', 'CHARACTER VARYING', 'TEXT', 'BPCHAR', 'SMALLINT', 'INT', 'INTEGER', 'BIGINT', 'INT2', 'INT4', 'INT8', 'REAL', 'FLOAT', 'FLOAT4', 'FLOAT8',
   'DOUBLE PRECISION', 'NUMERIC', 'DECIMAL', 'BOOLEAN', 'BOOL', 'DATE', 'TIMESTAMP', 'TIMESTAMPTZ', 'TIMESTAMP WITHOUT TIME ZONE', 'TIMESTAMP WITH TIME ZONE', 'TIME', 'TIMETZ']);
 
+/** Whether values of a column type can be grouped by (see GROUPABLE). */
+export function groupableType(type: string | undefined): boolean {
+  return GROUPABLE.has(typeBase(type));
+}
+
 /**
  * Whether the node reads its one input's delta consolidated (each distinct row once, with its
  * net weight; rows whose changes cancel dropped): a MIN/MAX group store over one logged input.

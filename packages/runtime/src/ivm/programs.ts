@@ -1,8 +1,8 @@
-import { explainable, type Db, type Explainable, type Statement } from '../db/db.ts';
+import { explainable, sqlOf, type Db, type Explainable, type Statement } from '../db/db.ts';
 import { RefreshError } from '../errors.ts';
 import { logTable } from './catalog.ts';
 import { deltaRows, keyText, plainFrom, type Marks } from './delta-sql.ts';
-import { consolidatesInput, countsNonNull, lookupExpr, readsDeltaInPlace, type AggRef, type NodePlan } from './node-plan.ts';
+import { consolidatesInput, countsNonNull, groupableType, lookupExpr, readsDeltaInPlace, type AggRef, type NodePlan } from './node-plan.ts';
 import { ensureTemp, fillTemp, tempName, type TempCache } from './temp.ts';
 import type { HandOff } from './marks.ts';
 
@@ -40,6 +40,9 @@ const rowOf = (alias: string, cols: readonly string[]) => `ROW(${cols.map((c) =>
 
 /** What a node's session temp tables derive their column types from (see tempName). */
 const definitionOf = (plan: NodePlan) => [plan.node, plan.inputs];
+
+/** The most delta rows a group merge is run for through a prepared statement (see applyAggDelta). */
+export const PREPARED_MAX_ROWS = 16_384;
 
 /**
  * Group-store maintenance, in one round trip (two when an extreme must be recomputed): a script
@@ -86,9 +89,18 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
   const RC = tempName('rc', name, def);
   // A delta read in place (readsDeltaInPlace) was not counted: D counts its rows per group.
   const inPlace = readsDeltaInPlace(plan);
+  // Over a delta that may delete, when the node leaves columns of an input unread, the delta's
+  // rows are first consolidated as the node sees them (group values and aggregate arguments,
+  // weights summed, zeros dropped): a change to unread columns only (a campaign renamed under an
+  // aggregate that does not read its name) then cancels here instead of touching its groups.
+  const projected = projectsDelta(plan, insertOnly, marks);
+  const as = [...gs, ...plan.aggs.map((_, i) => `_a${i}`)];
+  const rows = projected
+    ? `SELECT ${as.join(', ')}, SUM(__w)::int AS __w\nFROM (\n${deltaRows(plan, marks, select)}\n) y\nGROUP BY ${as.join(', ')}\nHAVING SUM(__w) <> 0`
+    : deltaRows(plan, marks, select);
   const fillD = fillTemp(D, `SELECT ${g.map((p, i) => `_g${i} AS ${p.name}`).join(', ')}, ${keyText(gs)} AS _ivm_k, SUM(__w) AS _ivm_count, ${aggCols.join(', ')}${inPlace ? ', COUNT(*) AS _ivm_n' : ''}
 FROM (
-${deltaRows(plan, marks, select)}
+${rows}
 ) x
 GROUP BY ${gs.join(', ')}`, temps);
   const declared = plan.node.columns.map((c) => c.name);
@@ -125,7 +137,7 @@ GROUP BY ${gs.join(', ')}`, temps);
     // extreme, which the merge's LEAST/GREATEST yields. Over a consolidated delta every row of
     // positive weight is in the new state, so an inserted value as far out as the deleted one
     // (an updated group whose extreme did not move) is enough. Groups that end up empty are deleted.
-    const consolidated = consolidatesInput(plan);
+    const consolidated = consolidatesInput(plan) || projected;
     const touched = minmax.map((a) => {
       const op = a.fn === 'min' ? '<=' : '>=';
       const beyond = (a.fn === 'min' ? '<' : '>') + (consolidated ? '=' : '');
@@ -139,8 +151,32 @@ GROUP BY ${gs.join(', ')}`, temps);
   // (no group deleted, updated or inserted, no change handed over or logged) and answers which
   // patterns of NULL key parts they hold. Then a second round trip lists them in RC (their old
   // images looked up by key) and sends the merge with their recomputation.
-  type Answer = { n: number; h?: number; rows_in?: number; neg?: number; ok?: boolean; patterns?: string[] | null };
-  let [r] = await tx.script<Answer>([...setup, mergeSql([], recomputed !== null)]);
+  type Answer = { n: number; h?: number; hd?: number; rows_in?: number; neg?: number; ok?: boolean; patterns?: string[] | null };
+  // Prepared once per session (see TempCache.prepare) when its text is the same at every refresh
+  // and its input's size is known, which names the size class: every changed input's delta lies
+  // in a session temp table (handed over, or copied: its row count), or is an append-only range
+  // (at most its width in rows); a log range read in place has an unknown size, and its marks
+  // as literals in the merge when it is consolidated there. Only for small deltas, whose merge
+  // plans about as long as it runs: a large one plans afresh, for the sizes it has (its planning
+  // is a small part of its time).
+  const merge = mergeSql([], recomputed !== null);
+  const sizes = plan.inputs.map((i) => {
+    const m = marks.get(i.relation);
+    if (!m || m.changes === 0) return 0;
+    if (m.table !== undefined) return m.changes;
+    return i.capture === 'seq' && !projected ? m.to - m.from : null;
+  });
+  const rowsIn = sizes.reduce<number>((n, k) => n + (k ?? Infinity), 0);
+  const stable = temps && tx.kind !== 'redshift' && rowsIn <= PREPARED_MAX_ROWS;
+  const prepared = stable ? temps.prepare(sqlOf(merge), Math.ceil(Math.log2(1 + rowsIn))) : null;
+  let r: Answer | undefined;
+  try {
+    [r] = await tx.script<Answer>([...setup, ...(prepared ? [...prepared.setup, prepared.run] : [merge])]);
+  } catch (e) {
+    if (prepared?.setup.length) temps!.failed();
+    throw e;
+  }
+  prepared?.done();
   const inputRows = inPlace ? Number(r?.rows_in ?? 0) : [...marks.values()].reduce((s, m) => s + m.changes, 0);
   if (recomputed !== null && r && !r.ok) {
     [r] = await tx.script<Answer>([
@@ -150,7 +186,7 @@ GROUP BY ${gs.join(', ')}`, temps);
   }
   if (r?.neg) throw new RefreshError(`refresh of ${name} would leave ${r.neg} group(s) with a negative row count`, { hint: 'the change log and the stored groups disagree: rebuild the node (drop and create it)' });
   const out: { changed: number; inputRows: number; handoff?: HandOff } = { changed: r?.n ?? 0, inputRows };
-  if (sink === 'handoff' && r?.h) out.handoff = { table: H, rows: r.h };
+  if (sink === 'handoff' && r?.h) out.handoff = { table: H, rows: r.h, deletes: r.hd ?? 0 };
   return out;
 
   /** The merge, recomputing the extremes of RC's groups (one arm per pattern), or guarded (see above). */
@@ -175,11 +211,15 @@ GROUP BY ${gs.join(', ')}`, temps);
       }),
       ...sums.map((a) => `d._ivm_nn_${a.name}`),
     ];
-    const set = ['_ivm_count = t._ivm_count + d._ivm_count', ...plan.aggs.flatMap((a) => mergeOf(a, recompute))];
+    const set: [string, string][] = [['_ivm_count', 't._ivm_count + d._ivm_count'], ...plan.aggs.flatMap((a) => mergeOf(a, recompute))];
+    // A group whose stored row the merge leaves as it is (its delta nets to nothing: rows that
+    // moved in and out again, or a change to columns this MV does not read) is not written: no
+    // new row version, no index entries, and no change to hand over or log.
+    const moves = `ROW(${set.map(([, e]) => e).join(', ')}) IS DISTINCT FROM ROW(${set.map(([c]) => `t.${c}`).join(', ')})`;
     // Two images of one key hold the same group values (the key is their JSON text): only the
     // aggregates can differ, so only they are compared.
     const measured = plan.aggs.map((a) => a.name);
-    const same = (a: string, b: string, from: string) => `SELECT 1 FROM ${from} ${b} WHERE ${b}._ivm_k = ${a}._ivm_k AND ${rowOf(b, measured)} IS NOT DISTINCT FROM ${rowOf(a, measured)}`;
+    const differs = `${rowOf('n', measured)} IS DISTINCT FROM ${rowOf('o', measured)}`;
     const ctes = [
       `${O} AS MATERIALIZED (SELECT t.* FROM ${D} d CROSS JOIN LATERAL (SELECT * FROM ${name} t WHERE t._ivm_k = d._ivm_k OFFSET 0) t)`,
       ...(guarded ? [
@@ -190,12 +230,12 @@ GROUP BY ${gs.join(', ')}`, temps);
       `del AS (
   DELETE FROM ${name} t USING ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k
   WHERE o._ivm_count + d._ivm_count = 0 AND t._ivm_k = d._ivm_k${ok}
-  RETURNING 1
+  RETURNING t._ivm_k
 )`,
       `upd AS (
-  UPDATE ${name} t SET ${set.join(', ')}
+  UPDATE ${name} t SET ${set.map(([c, e]) => `${c} = ${e}`).join(', ')}
   FROM ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k${rJoin}
-  WHERE t._ivm_k = d._ivm_k AND o._ivm_count + d._ivm_count > 0${ok}
+  WHERE t._ivm_k = d._ivm_k AND o._ivm_count + d._ivm_count > 0 AND ${moves}${ok}
   RETURNING t.*
 )`,
       `ins AS (
@@ -204,12 +244,15 @@ GROUP BY ${gs.join(', ')}`, temps);
   WHERE d._ivm_count > 0${ok} AND NOT EXISTS (SELECT 1 FROM ${O} o WHERE o._ivm_k = d._ivm_k)
   RETURNING *
 )`,
-      // Old images of the groups deleted or changed (an updated group whose image did not move is
-      // no change), then new images of the changed and the new groups (a new group's key is not in O).
+      // Old images of the groups deleted or changed (an updated group whose declared columns did
+      // not move, only its hidden counts, is no change), then new images of the changed and the
+      // new groups (a new group's key is not in O). Keys are unique in O, del and upd: 1:1 joins.
       `ch AS (
-  SELECT -1 AS w, o.* FROM ${O} o WHERE NOT EXISTS (${same('o', 'n', 'upd')})${ok}
+  SELECT -1 AS w, o.* FROM ${O} o JOIN del x ON x._ivm_k = o._ivm_k
   UNION ALL
-  SELECT 1 AS w, n.* FROM upd n WHERE NOT EXISTS (${same('n', 'o', O)})
+  SELECT -1 AS w, o.* FROM ${O} o JOIN upd n ON n._ivm_k = o._ivm_k WHERE ${differs}
+  UNION ALL
+  SELECT 1 AS w, n.* FROM upd n JOIN ${O} o ON o._ivm_k = n._ivm_k WHERE ${differs}
   UNION ALL
   SELECT 1 AS w, n.* FROM ins n
 )`,
@@ -220,25 +263,51 @@ GROUP BY ${gs.join(', ')}`, temps);
     ];
     // Groups changed: each has one new image, except a deleted group, which has none.
     const images = sink !== 'none' ? 'SELECT count(*) FROM lg WHERE _w = 1' : 'SELECT count(*) FROM ch WHERE w = 1';
-    const handed = sink === 'handoff' ? ', (SELECT count(*) FROM lg)::int AS h' : '';
-    // A delta read in place was not counted: D counts its rows per group.
-    const counted = inPlace ? `, (SELECT COALESCE(SUM(_ivm_n), 0) FROM ${D})::int AS rows_in` : '';
+    const handed = sink === 'handoff' ? ', (SELECT count(*) FROM lg)::int AS h, (SELECT count(*) FROM lg WHERE _w < 0)::int AS hd' : '';
+    // A delta read in place was not counted: D counts its rows per group (consolidated first,
+    // its rows are counted where they lie: the rows that cancelled are in no group).
+    const counted = !inPlace ? '' : projected
+      ? `, (SELECT count(*) FROM (\n${deltaRows(plan, marks, '1 AS _')}\n) c)::int AS rows_in`
+      : `, (SELECT COALESCE(SUM(_ivm_n), 0) FROM ${D})::int AS rows_in`;
     const checked = (neg ? `, ${neg} AS neg` : '') + (guarded ? `, (SELECT ok FROM _ivm_ok) AS ok, (SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM _ivm_rc) AS patterns` : '');
     return explainable(`WITH ${ctes.join(',\n')}\nSELECT ((${images}) + (SELECT count(*) FROM del))::int AS n${handed}${counted}${checked}`);
   }
 }
 
-/** The SET clause of an existing group: stored value `t.x` merged with the delta's `d.x`. */
-function mergeOf(a: AggRef, recompute: boolean): string[] {
+/** A handed-over delta is consolidated as it is projected when at least one of this many of its rows is a deletion. */
+const PROJECT_MIN_DELETES = 8;
+
+/**
+ * Whether a group store consolidates its delta as it projects it (see applyAggDelta): over inputs
+ * that may delete (a logged one), when some input column is named nowhere in the node's
+ * expressions (group values, aggregates, filter, join conditions), and every input column can be
+ * grouped by. Otherwise no row can cancel that the aggregation would not cancel anyway, and
+ * grouping every row once more would cost without return.
+ */
+function projectsDelta(plan: NodePlan, insertOnly: boolean, marks: Marks): boolean {
+  if (insertOnly) return false;
+  // A delta whose size and deletions are known (handed over) with few deletions has few rows to
+  // cancel: at most two per deletion (100,000 events with 1,260 messages renamed: grouping the
+  // ~27,000 rows once more costs ~70 ms, more than the cancelled rows save).
+  const known = [...marks.values()].filter((m) => m.changes > 0);
+  if (known.length && known.every((m) => m.deletes !== undefined && m.deletes * PROJECT_MIN_DELETES < m.changes)) return false;
+  const text = [...plan.projections.map((p) => p.expr), ...plan.aggs.map((a) => a.arg ?? ''), plan.where ?? '', ...plan.inputs.map((i) => i.on ?? '')].join('\n');
+  const named = (c: string) => new RegExp(`(^|[^A-Za-z0-9_$])${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_$])`, 'i').test(text);
+  return plan.inputs.some((i) => i.capture === 'log' && i.columns.some((c) => !named(c)))
+    && plan.inputs.every((i) => i.columns.every((c) => groupableType(i.types[c])));
+}
+
+/** The SET clause of an existing group, as (column, value) pairs: stored value `t.x` merged with the delta's `d.x`. */
+function mergeOf(a: AggRef, recompute: boolean): [string, string][] {
   switch (a.fn) {
-    case 'count': return [`${a.name} = t.${a.name} + d.${a.name}`];
-    case 'sum': return !countsNonNull(a) ? [`${a.name} = t.${a.name} + d.${a.name}`] : [
-      `${a.name} = CASE WHEN t._ivm_nn_${a.name} + d._ivm_nn_${a.name} = 0 THEN NULL ELSE COALESCE(t.${a.name}, 0) + COALESCE(d.${a.name}, 0) END`,
-      `_ivm_nn_${a.name} = t._ivm_nn_${a.name} + d._ivm_nn_${a.name}`,
+    case 'count': return [[a.name, `t.${a.name} + d.${a.name}`]];
+    case 'sum': return !countsNonNull(a) ? [[a.name, `t.${a.name} + d.${a.name}`]] : [
+      [a.name, `CASE WHEN t._ivm_nn_${a.name} + d._ivm_nn_${a.name} = 0 THEN NULL ELSE COALESCE(t.${a.name}, 0) + COALESCE(d.${a.name}, 0) END`],
+      [`_ivm_nn_${a.name}`, `t._ivm_nn_${a.name} + d._ivm_nn_${a.name}`],
     ];
     case 'min': case 'max': {
       const fold = `${a.fn === 'min' ? 'LEAST' : 'GREATEST'}(t.${a.name}, d.${a.name})`;
-      return [`${a.name} = ${recompute ? `CASE WHEN r._ivm_k IS NULL THEN ${fold} ELSE r.${a.name} END` : fold}`];
+      return [[a.name, recompute ? `CASE WHEN r._ivm_k IS NULL THEN ${fold} ELSE r.${a.name} END` : fold]];
     }
   }
 }
@@ -285,7 +354,7 @@ export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks, sink:
   const names = plan.projections.map((p) => p.name);
   const select = [...plan.projections.map((p) => `${p.expr} AS ${p.name}`), `${keyText(plan.keyExprs)} AS _ivm_k`].join(', ');
   const D = tempName('rows', name, definitionOf(plan));
-  const [r] = await tx.script<{ n: number; h?: number }>([
+  const [r] = await tx.script<{ n: number; h?: number; hd?: number }>([
     ...prefix,
     // Consolidated by hashing: sorting the delta on every column costs about twice as much.
     // Left off for the rest of the refresh, which needs no sort.
@@ -297,16 +366,19 @@ ${deltaRows(plan, marks, select)}
 GROUP BY ${[...names, '_ivm_k'].join(', ')}
 HAVING SUM(__w) <> 0`, temps),
     ...(plan.multiset ? multisetWrites(plan, D, logged) : [
-      explainable(`DELETE FROM ${name} t USING ${D} d WHERE d.__w < 0 AND t._ivm_k = d._ivm_k`),
+      // The old images by key lookups, driven by the delta, deleted by their tuple ids: a join
+      // the planner is free to plan scans the whole table to hash it once the delta is a few
+      // thousand rows (250,000 messages: ~100 ms against ~6 ms for 1,300 lookups; see O in applyAggDelta).
+      explainable(`DELETE FROM ${name} WHERE ctid = ANY (ARRAY(SELECT x.ctid FROM ${D} d CROSS JOIN LATERAL (SELECT s.ctid FROM ${name} s WHERE s._ivm_k = d._ivm_k OFFSET 0) x WHERE d.__w < 0))`),
       explainable(`INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM ${D} WHERE __w > 0`),
       ...(logged ? [explainable(`INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM ${D}`)] : []),
     ]),
     // Keys changed: the distinct keys of the delta (each has an old image out, a new one in, or
     // both); handed over, D itself is the change (columns, _ivm_k, __w), consolidated.
-    `SELECT count(*)::int AS n${sink === 'handoff' ? `, (SELECT count(*) FROM ${D})::int AS h` : ''} FROM (SELECT _ivm_k FROM ${D} GROUP BY _ivm_k) k`,
+    `SELECT count(*)::int AS n${sink === 'handoff' ? `, (SELECT count(*) FROM ${D})::int AS h, (SELECT count(*) FROM ${D} WHERE __w < 0)::int AS hd` : ''} FROM (SELECT _ivm_k FROM ${D} GROUP BY _ivm_k) k`,
   ]);
   const out: { changed: number; handoff?: HandOff } = { changed: r?.n ?? 0 };
-  if (sink === 'handoff' && r?.h) out.handoff = { table: D, rows: r.h };
+  if (sink === 'handoff' && r?.h) out.handoff = { table: D, rows: r.h, deletes: r.hd ?? 0 };
   return out;
 }
 

@@ -74,6 +74,11 @@ export function fillTemp(name: string, select: string, temps?: TempCache): State
   return [...(temps ? temps.create(name, select) : [ensureTemp(name, select)]), explainable(`INSERT INTO ${name}\n${select}`)];
 }
 
+type Session = { created: Set<string>; analyzed: Set<string>; prepared: Set<string>; generation: number };
+
+/** Statements one session keeps prepared at most (see TempCache.prepare); beyond, statements are sent as they are. */
+export const MAX_PREPARED = 64;
+
 /**
  * What the engine knows of one connection's session temp tables: the ones that exist (created
  * by a transaction that committed, or found existing by one) and the ones with statistics
@@ -86,16 +91,42 @@ export function fillTemp(name: string, select: string, temps?: TempCache): State
  * learns counts only once it has committed (a rolled-back CREATE leaves no table).
  */
 export class TempCache {
-  private static readonly sessions = new WeakMap<Db, { created: Set<string>; analyzed: Set<string> }>();
+  private static readonly sessions = new WeakMap<Db, Session>();
   private readonly created = new Set<string>();
   private readonly analyzed = new Set<string>();
-  private constructor(private readonly session: { created: Set<string>; analyzed: Set<string> }) {}
+  private constructor(private readonly session: Session) {}
 
   /** The cache of `db`'s session (the connection object refreshes are called with). */
   static of(db: Db): TempCache {
     let s = TempCache.sessions.get(db);
-    if (!s) TempCache.sessions.set(db, (s = { created: new Set(), analyzed: new Set() }));
+    if (!s) TempCache.sessions.set(db, (s = { created: new Set(), analyzed: new Set(), prepared: new Set(), generation: 0 }));
     return new TempCache(s);
+  }
+
+  /**
+   * A statement that a session runs again and again, run through a server-side prepared statement
+   * so that it is planned once instead of at every refresh (a group merge of ~8 CTEs plans in
+   * ~1.5-2.5 ms, often as long as it runs on a small delta): `setup` (PREPARE, the first time in
+   * the session) and `run` (EXECUTE), to send in one script; `done` once that script succeeded.
+   * Without parameters, Postgres plans it once, at its first EXECUTE, and reuses the plan until a
+   * relation it reads changes (DDL, new statistics); the plan was made for the sizes of the
+   * temp tables then, so the caller names a size class (`size`) and each class is prepared on
+   * its own. The statement's text must be the same at every refresh (no per-refresh literals).
+   * PREPARE outlives a rolled-back transaction, and a failed script may or may not have reached
+   * it: after a failure (`failed`) the session's statements are prepared afresh under new names.
+   */
+  prepare(sql: string, size: number): { setup: string[]; run: Statement; done: () => void } {
+    const s = this.session;
+    const name = `_ivm_p_${createHash('sha1').update(JSON.stringify([sql, size])).digest('hex').slice(0, 16)}_${s.generation}`;
+    if (s.prepared.has(name)) return { setup: [], run: explainable(`EXECUTE ${name}`), done: () => undefined };
+    if (s.prepared.size >= MAX_PREPARED) return { setup: [], run: explainable(sql), done: () => undefined };
+    return { setup: [`PREPARE ${name} AS ${sql}`], run: explainable(`EXECUTE ${name}`), done: () => s.prepared.add(name) };
+  }
+
+  /** A script with a PREPARE failed: whether it was prepared is unknown. */
+  failed(): void {
+    this.session.prepared.clear();
+    this.session.generation++;
   }
 
   /** ensureTemp's statement, unless the table is known to exist. */
