@@ -14,7 +14,8 @@ import { cacheEnabled, compilerKey } from './compiler-key.ts';
  * (compiler-key.ts), so another compiler never reads it; a file that does not read back as one
  * is ignored. Only analyses that gave a result are kept (a DDL that does not parse is parsed
  * again, for its error).
- * Kept as compiler-key.ts's cacheEnabled says.
+ *
+ * Kept or not as compiler-key.ts's cacheEnabled says (MVKIT_CACHE).
  */
 export interface AnalysisCache {
   get(key: string): AnalysisResult | undefined;
