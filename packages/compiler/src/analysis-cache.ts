@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { threadId } from 'node:worker_threads';
 import type { AnalysisResult } from './analyzer/index.ts';
-import { cacheEnabled, compilerKey } from './compiler-key.ts';
+import { cacheEnabled, compilerKey, writeWhole } from './compiler-key.ts';
 
 /**
  * The Redshift analyses of a project's MVs, kept from one compile to the next in the project's
@@ -83,10 +82,7 @@ export function openAnalysisCache(projectDir: string): OpenAnalysisCache | undef
       try {
         const dir = join(projectDir, '.mvkit', 'cache');
         mkdirSync(dir, { recursive: true });
-        // Written whole, then renamed: a compile running beside this one reads the old file or this one.
-        const partial = `${file}.${process.pid}.${threadId}`;
-        writeFileSync(partial, JSON.stringify({ format: FORMAT, analyses: Object.fromEntries(used) }));
-        renameSync(partial, file);
+        writeWhole(file, JSON.stringify({ format: FORMAT, analyses: Object.fromEntries(used) }));
         // The files of other compilers are not read again.
         for (const name of readdirSync(dir)) if (/^analyses-[0-9a-f]+\.json$/.test(name) && join(dir, name) !== file) rmSync(join(dir, name), { force: true });
       } catch {

@@ -15,17 +15,17 @@
  * MVKIT_ANALYZER_THREAD=0 never starts it, =1 starts it for any project, =split also shares the
  * analysis of any project.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { threadId, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { SqlParseError, type AnalysisResult } from './analyzer/index.ts';
 import type { Manifest, ManifestNode } from './manifest.ts';
 import { takes, type Claims } from './analyzer-claims.ts';
 import type { MvAnalysis } from './passes/eligibility.ts';
 import { mentionedNames, relationNameOf } from './passes/relation-index.ts';
-import { compilerKey, resolvedPackage } from './compiler-key.ts';
+import { compilerKey, resolvedPackage, writeWhole } from './compiler-key.ts';
 
 export const WORKER_MIN_FILES = 10000;
 
@@ -109,10 +109,7 @@ async function workerModule(): Promise<string> {
     }],
   });
   mkdirSync(dirname(file), { recursive: true });
-  // Written whole, then renamed: another process never reads half of it.
-  const partial = `${file}.${process.pid}.${threadId}`;
-  writeFileSync(partial, out.outputFiles[0]!.text);
-  renameSync(partial, file);
+  writeWhole(file, out.outputFiles[0]!.text);
   return file;
 }
 

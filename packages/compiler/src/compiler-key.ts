@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
 
 let key: string | undefined;
 
@@ -49,4 +50,11 @@ export function cacheEnabled(): boolean {
   const setting = process.env.MVKIT_CACHE;
   if (setting === '0') return false;
   return setting === '1' || !('__vitest_worker__' in globalThis);
+}
+
+/** Writes a file whole, then renames it into place: a process reading it beside this one reads the old file or the new one, never half of it. */
+export function writeWhole(file: string, data: string | Uint8Array): void {
+  const partial = `${file}.${process.pid}.${threadId}`;
+  writeFileSync(partial, data);
+  renameSync(partial, file);
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import { transform, version as esbuildVersion } from 'esbuild';
 import { flagsSettled } from './analyzer/libpg-query.ts';
-import { cacheEnabled } from './compiler-key.ts';
+import { cacheEnabled, writeWhole } from './compiler-key.ts';
 import { registerSiteMapper } from './location.ts';
 import { scanModule, type ScannedModule } from './model-scan.ts';
 
@@ -41,14 +41,12 @@ const CHUNK_CHARS = 512 * 1024;
 /** What the transform's output depends on besides its text. */
 const TRANSFORM_OPTIONS = { loader: 'ts', target: 'node20', sourcemap: 'external', sourcesContent: false, sourcefile: 'mvkit-models.ts', logLevel: 'silent' } as const;
 
-/** A file written whole, then renamed: a compile beside this one reads the old file or this one. */
-function writeWhole(file: string, data: string | Uint8Array): void {
+/** Kept only if it can be: a project that cannot be written to loads as before. */
+function keep(file: string, data: string | Uint8Array): void {
   try {
-    const partial = `${file}.${process.pid}`;
-    writeFileSync(partial, data);
-    renameSync(partial, file);
+    writeWhole(file, data);
   } catch {
-    // Kept only if it can be: a project that cannot be written to loads as before.
+    // Not kept.
   }
 }
 
@@ -126,7 +124,7 @@ export async function loadModelScript(dir: string, files: readonly string[], com
       lanes[lane] = transformed.catch(() => undefined);
     }
     jobs.push(transformed.then(async ({ code, map }) => {
-      if (keptFile && !kept) writeWhole(keptFile, JSON.stringify({ code, map }));
+      if (keptFile && !kept) keep(keptFile, JSON.stringify({ code, map }));
       // Parenthesized too: compiled with the script instead of parsed twice.
       const script = `(function (__mvd) {\n${code}});\n`;
       const file = join(cacheDir, `models-script-${key ?? createHash('sha256').update(script).digest('hex').slice(0, 16)}.js`);
@@ -219,7 +217,7 @@ export async function loadModelScript(dir: string, files: readonly string[], com
     return forget();
   }
   if (uncached.length) {
-    for (const { script, file } of uncached) writeWhole(`${file}.code`, script.createCachedData());
+    for (const { script, file } of uncached) keep(`${file}.code`, script.createCachedData());
     // What earlier versions of the files left is not read again.
     const current = new Set(scripts.flatMap((file) => { const name = file.slice(cacheDir.length + 1); return [name, `${name}.code`, name.replace(/^models-script-(.*)\.js$/, 'models-transform-$1.json')]; }));
     try {
