@@ -27,12 +27,16 @@ import { scanModule, type ScannedModule } from './model-scan.ts';
  * project is bundled by esbuild as before, which also reports syntax errors and load errors
  * with their file:line as before.
  *
+ * Files that are JavaScript as they are (model-scan.ts's `plain`: no type syntax, as most model
+ * files) are not transformed at all: their chunks are the script, lines and columns the files'
+ * own, and a frame is mapped by its line alone. A chunk V8 refuses is transformed after all.
+ *
  * What a compile did is kept in the project's .mvkit/cache for the next (compiler-key.ts's
  * cacheEnabled): each chunk's transform, under a key of its text, esbuild's version and the
- * transform's options, and V8's code for each script (Script's cachedData, made once the files
- * have run, so that it holds their functions too; V8 rejects it when it was made by another
- * V8 or under other flags, and it is made again). An unchanged chunk is neither transformed nor
- * compiled again.
+ * transform's options, and V8's code for each script seen before (Script's cachedData, made
+ * once the files have run, so that it holds their functions too; V8 rejects it when it was made
+ * by another V8 or under other flags, and it is made again). An unchanged chunk is neither
+ * transformed nor compiled again.
  */
 
 const COMPILER = '@mvkit/compiler';
@@ -79,6 +83,8 @@ interface Chunk {
   readonly starts: number[];
   lines: number;
   chars: number;
+  /** Its files are JavaScript as they are (model-scan.ts's `plain`). */
+  readonly plain: boolean;
 }
 
 function countLines(s: string): number {
@@ -111,42 +117,66 @@ export async function loadModelScript(dir: string, files: readonly string[], com
   const caching = cacheEnabled();
   // Scripts run whose V8 code is to be kept, once every file has run.
   const uncached: { script: Script; file: string }[] = [];
-  const send = (chunk: Chunk) => {
-    const text = chunk.parts.join('');
+  /** A script was written: what earlier versions of the files left is removed. */
+  let added = false;
+  /** Compiles and runs a chunk's script; throws V8's SyntaxError before anything of it has run. */
+  const run = async (script: string, file: string, mapper: SiteMapper): Promise<true> => {
+    let cachedData: Buffer | undefined;
+    if (caching) {
+      // Compiled under the flags the code is kept and read under (the SQL parser changes them while it compiles).
+      await flagsSettled();
+      try {
+        cachedData = readFileSync(`${file}.code`);
+      } catch {
+        // Compiled, and its code kept below.
+      }
+    }
+    const compiled = new Script(script, { filename: file, ...(cachedData ? { cachedData } : {}) });
+    // V8's code is kept for a script seen before: a chunk that changed is not compiled twice
+    // from scratch in a row, and the first compile of a project does not pay for it.
+    const seen = existsSync(file);
+    if (!seen) {
+      writeFileSync(file, script);
+      added = true;
+    }
+    scripts.push(file);
+    registerSiteMapper(file, mapper);
+    if (caching && seen && (!cachedData || compiled.cachedDataRejected)) uncached.push({ script: compiled, file });
+    (compiled.runInThisContext() as (d: typeof define) => void)(define);
+    return true;
+  };
+  const transformed = (chunk: Chunk, text: string): Promise<boolean> => {
     const key = caching ? createHash('sha256').update(`${esbuildVersion}\0${JSON.stringify(TRANSFORM_OPTIONS)}\0`).update(text).digest('hex').slice(0, 24) : undefined;
     const keptFile = key && join(cacheDir, `models-transform-${key}.json`);
     const kept = keptFile ? readKept(keptFile) : undefined;
-    let transformed: Promise<{ code: string; map: string }>;
-    if (kept) transformed = Promise.resolve(kept);
+    let output: Promise<{ code: string; map: string }>;
+    if (kept) output = Promise.resolve(kept);
     else {
       const lane = sent++ % lanes.length;
-      transformed = lanes[lane]!.then(() => transform(text, TRANSFORM_OPTIONS));
-      lanes[lane] = transformed.catch(() => undefined);
+      output = lanes[lane]!.then(() => transform(text, TRANSFORM_OPTIONS));
+      lanes[lane] = output.catch(() => undefined);
     }
-    jobs.push(transformed.then(async ({ code, map }) => {
+    return output.then(({ code, map }) => {
       if (keptFile && !kept) keep(keptFile, JSON.stringify({ code, map }));
       // Parenthesized too: compiled with the script instead of parsed twice.
       const script = `(function (__mvd) {\n${code}});\n`;
       const file = join(cacheDir, `models-script-${key ?? createHash('sha256').update(script).digest('hex').slice(0, 16)}.js`);
-      if (!existsSync(file)) writeFileSync(file, script);
-      scripts.push(file);
       // The script's line 1 is the wrapper's: the transform's line L is the script's line L + 1.
-      registerSiteMapper(file, siteMapper(map, 1, files.slice(chunk.first, chunk.first + chunk.starts.length), chunk.starts));
-      let cachedData: Buffer | undefined;
-      if (caching) {
-        // Compiled under the flags the code is kept and read under (the SQL parser changes them while it compiles).
-        await flagsSettled();
-        try {
-          cachedData = readFileSync(`${file}.code`);
-        } catch {
-          // Compiled, and its code kept below.
-        }
-      }
-      const compiled = new Script(script, { filename: file, ...(cachedData ? { cachedData } : {}) });
-      if (caching && (!cachedData || compiled.cachedDataRejected)) uncached.push({ script: compiled, file });
-      (compiled.runInThisContext() as (d: typeof define) => void)(define);
-      return true;
-    }, () => false));
+      return run(script, file, siteMapper(map, 1, files.slice(chunk.first, chunk.first + chunk.starts.length), chunk.starts));
+    }).catch(() => false);
+  };
+  const send = (chunk: Chunk) => {
+    const text = chunk.parts.join('');
+    if (!chunk.plain) {
+      jobs.push(transformed(chunk, text));
+      return;
+    }
+    // JavaScript already (model-scan.ts's `plain`): the script is the text itself, its lines and
+    // columns the files' own. What V8 refuses holds other TypeScript, and is transformed.
+    const script = `(function (__mvd) {\n${text}});\n`;
+    const file = join(cacheDir, `models-script-${createHash('sha256').update(script).digest('hex').slice(0, 24)}.js`);
+    jobs.push(run(script, file, lineMapper(files.slice(chunk.first, chunk.first + chunk.starts.length), chunk.starts))
+      .catch((e: unknown) => (e instanceof SyntaxError ? transformed(chunk, text) : false)));
   };
   const scanned: ScannedModule[] = [];
   let chunk: Chunk | undefined;
@@ -154,7 +184,12 @@ export async function loadModelScript(dir: string, files: readonly string[], com
     const s = scanModule(readFileSync(files[i]!, 'utf8'));
     if (!s) break;
     scanned.push(s);
-    chunk ??= { first: i, parts: [], starts: [], lines: 0, chars: 0 };
+    // A chunk's files are all plain JavaScript or all transformed.
+    if (chunk && chunk.plain !== s.plain) {
+      send(chunk);
+      chunk = undefined;
+    }
+    chunk ??= { first: i, parts: [], starts: [], lines: 0, chars: 0, plain: s.plain };
     const header = HEADER(i);
     const footer = FOOTER(s.exports);
     chunk.parts.push(header, s.code, footer);
@@ -216,8 +251,8 @@ export async function loadModelScript(dir: string, files: readonly string[], com
     // A file that throws, or a cycle: the bundler loads the project again and reports as before.
     return forget();
   }
-  if (uncached.length) {
-    for (const { script, file } of uncached) keep(`${file}.code`, script.createCachedData());
+  for (const { script, file } of uncached) keep(`${file}.code`, script.createCachedData());
+  if (caching && added) {
     // What earlier versions of the files left is not read again.
     const current = new Set(scripts.flatMap((file) => { const name = file.slice(cacheDir.length + 1); return [name, `${name}.code`, name.replace(/^models-script-(.*)\.js$/, 'models-transform-$1.json')]; }));
     try {
@@ -229,6 +264,26 @@ export async function loadModelScript(dir: string, files: readonly string[], com
   return modules;
 }
 
+type SiteMapper = (line1: number, column1: number) => string | undefined;
+
+/**
+ * Maps a frame in a script of plain files (the text after the wrapper's line, unchanged) to
+ * `(file:line:column)`.
+ */
+function lineMapper(files: readonly string[], starts: readonly number[]): SiteMapper {
+  return (line1, column1) => {
+    // The script's line 1 is the wrapper's: its line L is the text's line L - 1, 0-based L - 2.
+    const line = line1 - 2;
+    if (!starts.length || line < starts[0]!) return undefined;
+    let lo = 0, hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= line) lo = mid; else hi = mid - 1;
+    }
+    return `(${files[lo]}:${line - starts[lo]! + 1}:${column1})`;
+  };
+}
+
 const B64 = new Int8Array(128).fill(-1);
 for (let k = 0; k < 64; k++) B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(k)] = k;
 
@@ -237,7 +292,7 @@ for (let k = 0; k < 64; k++) B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst
  * a frame mapped through a source map: the nearest mapping at or before the position (Node's
  * SourceMap.findEntry). The mappings are decoded on the first frame, in one pass.
  */
-function siteMapper(mapJson: string, lineShift: number, files: readonly string[], starts: readonly number[]) {
+function siteMapper(mapJson: string, lineShift: number, files: readonly string[], starts: readonly number[]): SiteMapper {
   let decoded: { gl: Int32Array; gc: Int32Array; ol: Int32Array; oc: Int32Array; n: number } | undefined;
   // One loop with its state in locals (no closure per field): it runs once per script, over
   // ~400,000 segments at 6,000 models, mostly before V8 has optimized it.

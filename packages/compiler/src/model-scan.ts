@@ -30,7 +30,18 @@ export interface ScannedModule {
   /** In order; `__mvr(i)` is the i-th. */
   readonly imports: readonly ScannedImport[];
   readonly exports: readonly string[];
+  /**
+   * No TypeScript syntax was seen that plain JavaScript would read differently: no `<` (a type
+   * argument list parses as comparisons in JavaScript), no `as`/`satisfies`, no type, interface
+   * or enum declaration, no `:` annotating a parameter. The loader runs such a file's code as it
+   * is, without a transform; any other TypeScript it holds is a syntax error to V8, and its
+   * files are then transformed (model-bundle.ts).
+   */
+  readonly plain: boolean;
 }
+
+/** Words that, followed by a name on the same line, begin TypeScript-only declarations. */
+const TYPE_DECLARATIONS = new Set(['type', 'interface', 'enum', 'declare', 'namespace', 'abstract', 'module']);
 
 const KEYWORDS_BEFORE_EXPRESSION = new Set(['return', 'typeof', 'case', 'do', 'else', 'in', 'of', 'new', 'delete', 'void', 'throw', 'instanceof', 'yield', 'await']);
 const isIdStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 36 || c === 95 || c > 127;
@@ -54,6 +65,10 @@ export function scanModule(src: string): ScannedModule | undefined {
   let pastImports = false;
   /** The last token was a `.`: the next name is a property, not a keyword. */
   let afterDot: boolean = false;
+  let plain = true;
+  /** Per open bracket: the bracket, and the conditional expressions (`?`) open inside it. */
+  const brackets: string[] = [];
+  const conditionals: number[] = [0];
 
   /** Replacements of equal length, in order of position (those of one statement resolved as made). */
   const edits: { from: number; to: number; text: string }[] = [];
@@ -188,6 +203,7 @@ export function scanModule(src: string): ScannedModule | undefined {
     const kw = ident(j);
     if (!kw) return -1;
     let nameAt = skipSpace(kw.end);
+    if (kw.name === 'type' || kw.name === 'interface' || kw.name === 'enum') plain = false;
     if (kw.name === 'type' || kw.name === 'interface') {
       const name = ident(nameAt);
       if (!name || name.name === 'type' || name.name === 'interface') return -1;
@@ -258,6 +274,8 @@ export function scanModule(src: string): ScannedModule | undefined {
           continue;
         }
         if (id.name === 'class' || id.name === 'await' || id.name === 'require' || id.name === 'arguments') return undefined;
+        if ((id.name === 'as' || id.name === 'satisfies') && prev !== 'op' && prev !== 'start') plain = false;
+        else if (TYPE_DECLARATIONS.has(id.name) && isIdStart(src.charCodeAt(skipSpace(id.end, false)))) plain = false;
       }
       i = id.end;
       // After a keyword that takes an operand, a `/` would start a regular expression.
@@ -278,14 +296,29 @@ export function scanModule(src: string): ScannedModule | undefined {
       continue;
     }
     if (ch === '@' || ch === '#') return undefined;
-    if (ch === '(' || ch === '[' || ch === '{') { depth++; i++; prev = 'op'; continue; }
+    if (ch === '(' || ch === '[' || ch === '{') { depth++; brackets.push(ch); conditionals.push(0); i++; prev = 'op'; continue; }
     if (ch === ')' || ch === ']' || ch === '}') {
       depth--;
       if (depth < 0) return undefined;
+      brackets.pop(); conditionals.pop();
       i++; prev = ch === '}' ? 'close-brace' : 'value';
       continue;
     }
     if (ch === ',' && depth === 0) return undefined;
+    if (ch === '<') plain = false;
+    else if (ch === '?') {
+      // `??` and `?.` (not before a digit: `a?.5:b` is a conditional) open no conditional.
+      if (src[i + 1] === '?') { i += 2; prev = 'op'; continue; }
+      const next = src[skipSpace(i + 1)];
+      // An optional parameter or property (`b?: T`, `b?)`): TypeScript's.
+      if (next === ':' || next === ')' || next === ',' || next === '=') plain = false;
+      else if (!(src[i + 1] === '.' && !(src.charCodeAt(i + 2) >= 48 && src.charCodeAt(i + 2) <= 57))) conditionals[conditionals.length - 1]!++;
+    } else if (ch === ':') {
+      const open = conditionals.length - 1;
+      if (conditionals[open]! > 0) conditionals[open]!--;
+      // In parentheses or brackets outside a conditional, only a type annotation.
+      else if (brackets.length && brackets[brackets.length - 1] !== '{') plain = false;
+    }
     i++;
     prev = 'op';
     afterDot = ch === '.';
@@ -299,5 +332,5 @@ export function scanModule(src: string): ScannedModule | undefined {
     at = e.to;
   }
   parts.push(src.slice(at));
-  return { code: parts.join(''), imports, exports: [...new Set(exports)].sort() };
+  return { code: parts.join(''), imports, exports: [...new Set(exports)].sort(), plain };
 }

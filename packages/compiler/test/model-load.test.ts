@@ -38,6 +38,33 @@ describe('scanModule', () => {
     expect(s.code.split('\n')[9]).toBe("       const s = stream('s', { a: `x ${dims.d} import { y } from 'z'` });");
   });
 
+  it('tells files that are JavaScript as they are from files with TypeScript syntax', () => {
+    const plain = (src: string) => scanModule(`import { stream, t } from '@mvkit/compiler';\n${src}`)!.plain;
+    // As most model files are: calls, object literals, arrow functions, conditionals.
+    for (const src of [
+      "export const s = stream('s', { columns: { a: t.bigint() }, key: ['a'] });",
+      'const f = (m, c) => ({ n: m.count(), big: c.a ? c.b : c.d, x: c?.y ?? 1, [`k${1}`]: 2 });',
+      'export function f(a, b) { return a > b ? { a: 1 } : [b, a]; }',
+      'const type = 1;\nconst kind = { type: 2, as: 3 };\nconst o = kind.as;',
+      "const q = a?.5:b;",
+    ]) expect(plain(src), src).toBe(true);
+    // What JavaScript would refuse or read otherwise: these are transformed.
+    for (const src of [
+      'const f = stream<Row>(1);',
+      'const n = f(a, b) < 3;',
+      'const x = y as const;',
+      'const x = y satisfies Z;',
+      'type Row = { a: number };',
+      'interface Row { a: number }',
+      'export type Row = { a: number };',
+      'export enum E { A }',
+      'declare const x: number;',
+      'const f = (c: Row) => c.a;',
+      'function f(a, b?: number) { return a; }',
+      'const g = [(x: number) => x];',
+    ]) expect(plain(src), src).toBe(false);
+  });
+
   it('refuses what the one-script loader does not handle', () => {
     for (const src of [
       "import x from './x.ts';",
@@ -65,7 +92,7 @@ describe('loading a project through the one script (outside vitest, as the CLI d
   const tmp = mkdtempSync(join(tmpdir(), 'mvkit-model-load-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   type Site = { file: string; exported: string; name?: string; loc?: { file: string; line: number; column: number } };
-  type Loaded = { viaScript: boolean; script: { sites: Site[]; diagnostics: unknown[] }; bundle: { sites: Site[]; diagnostics: unknown[] } };
+  type Loaded = { viaScript: boolean; scripts: number; transformed: number; script: { sites: Site[]; diagnostics: unknown[] }; bundle: { sites: Site[]; diagnostics: unknown[] } };
   const load = (dir: string, chunkChars?: number): Loaded => {
     const r = spawnSync('npx', ['tsx', site, dir, ...(chunkChars ? [String(chunkChars)] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (r.status !== 0) throw new Error(r.stderr);
@@ -119,6 +146,28 @@ describe('loading a project through the one script (outside vitest, as the CLI d
     "export const daily = rollUp('sales_daily', { from: hourly, groupBy: ['tenant_id'], bucket: { name: 'day', grain: 'day', column: 'hour' }, measures: ['orders', 'revenue_cents'] });",
     '',
   ].join('\n'));
+
+  // No `<`, `as` or parameter annotation: the scanner reads it as JavaScript; V8 refuses its
+  // return type annotation, and its chunk is transformed after all.
+  writeFileSync(join(generated, 'models', 'refunds.ts'), [
+    "import { stream, t } from '@mvkit/compiler';",
+    '',
+    'function keyOf(): string[] { return [\'tenant_id\', \'refund_id\']; }',
+    '',
+    "export const refunds = stream('refunds', {",
+    '  columns: { tenant_id: t.varchar(32), refund_id: t.varchar(64), at: t.timestamp() },',
+    "  key: keyOf(), tenant: 'tenant_id', eventTime: 'at',",
+    '});',
+    '',
+  ].join('\n'));
+
+  it('transforms only the files that need it: a script per file, the plain one as it is', () => {
+    const r = load(generated, 1);
+    expect(r.viaScript).toBe(true);
+    // orders.ts has type syntax, refunds.ts a return type V8 refuses; dims/stores.ts is JavaScript.
+    expect(r.scripts).toBe(3);
+    expect(r.transformed).toBe(2);
+  }, 120_000);
 
   it.each([
     ['a project with varied import and export syntax', generated, undefined],

@@ -111,7 +111,8 @@ class QueryChecker {
   }
 
   run(stmt: SelectStmt): CheckResult {
-    collectCteNames(stmt, this.cteNames);
+    // A CTE needs a WITH: without one in the text, no walk of the whole tree for its names.
+    if (this.input.tokens.some((t) => t.keyword === 'WITH')) collectCteNames(stmt, this.cteNames);
     this.rootHasAggregate = hasAggregate(stmt);
     this.selectStmt(stmt, { subqueryDepth: 0 });
     for (const c of this.dateTimeCalls) {

@@ -19,10 +19,16 @@ const sites = (modules: Record<string, unknown>[]) =>
 rmSync(join(dir, '.mvkit', 'cache'), { recursive: true, force: true });
 const script = await importModels(dir, files, { chunkChars });
 // The bundle is written as models-<hash>.mjs only when the script could not load the project.
-const viaScript = !readdirSync(join(dir, '.mvkit', 'cache')).some((f) => /^models-[0-9a-f]{16}\.mjs$/.test(f));
+const kept = readdirSync(join(dir, '.mvkit', 'cache'));
+const viaScript = !kept.some((f) => /^models-[0-9a-f]{16}\.mjs$/.test(f));
+// Scripts run, and transforms made for them (the files that needed one).
+const scripts = kept.filter((f) => /^models-script-\w+\.js$/.test(f)).length;
+const transformed = kept.filter((f) => /^models-transform-\w+\.json$/.test(f)).length;
 const bundle = await importModels(dir, files, { bundle: true });
 process.stdout.write(JSON.stringify({
   viaScript,
+  scripts,
+  transformed,
   script: { sites: sites(script.modules), diagnostics: script.diagnostics },
   bundle: { sites: sites(bundle.modules), diagnostics: bundle.diagnostics },
 }));
