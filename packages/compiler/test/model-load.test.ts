@@ -92,9 +92,9 @@ describe('loading a project through the one script (outside vitest, as the CLI d
   const tmp = mkdtempSync(join(tmpdir(), 'mvkit-model-load-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   type Site = { file: string; exported: string; name?: string; loc?: { file: string; line: number; column: number } };
-  type Loaded = { viaScript: boolean; scripts: number; transformed: number; script: { sites: Site[]; diagnostics: unknown[] }; bundle: { sites: Site[]; diagnostics: unknown[] } };
-  const load = (dir: string, chunkChars?: number): Loaded => {
-    const r = spawnSync('npx', ['tsx', site, dir, ...(chunkChars ? [String(chunkChars)] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  type Loaded = { viaScript: boolean; scanThread: boolean; scripts: number; transformed: number; script: { sites: Site[]; diagnostics: unknown[] }; bundle: { sites: Site[]; diagnostics: unknown[] } };
+  const load = (dir: string, chunkChars?: number, env: Record<string, string> = {}): Loaded => {
+    const r = spawnSync('npx', ['tsx', site, dir, ...(chunkChars ? [String(chunkChars)] : [])], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, ...env } });
     if (r.status !== 0) throw new Error(r.stderr);
     return JSON.parse(r.stdout) as Loaded;
   };
@@ -167,6 +167,20 @@ describe('loading a project through the one script (outside vitest, as the CLI d
     // orders.ts has type syntax, refunds.ts a return type V8 refuses; dims/stores.ts is JavaScript.
     expect(r.scripts).toBe(3);
     expect(r.transformed).toBe(2);
+  }, 120_000);
+
+  it.each([
+    ['a project with varied import and export syntax', generated, 1],
+    ['the root project', join(import.meta.dirname, '../../..'), 2000],
+  ])('%s, read and scanned in the scan thread: the same models at the same places', (_, dir, chunkChars) => {
+    const inThread = load(dir, chunkChars, { MVKIT_SCAN_THREAD: '1' });
+    expect(inThread.scanThread).toBe(true);
+    expect(inThread.viaScript).toBe(true);
+    const here = load(dir, chunkChars, { MVKIT_SCAN_THREAD: '0' });
+    expect(here.scanThread).toBe(false);
+    expect(inThread.script).toEqual(here.script);
+    expect(inThread.script.sites).toEqual(inThread.bundle.sites);
+    expect([inThread.scripts, inThread.transformed]).toEqual([here.scripts, here.transformed]);
   }, 120_000);
 
   it.each([

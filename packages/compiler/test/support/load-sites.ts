@@ -6,6 +6,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isModel } from '../../src/dsl/model.ts';
 import { importModels, listFiles } from '../../src/project.ts';
+import { scanThreadUsed } from '../../src/model-bundle.ts';
 
 const dir = process.argv[2]!;
 // Optionally a script per few files, as in a large project.
@@ -19,6 +20,7 @@ const sites = (modules: Record<string, unknown>[]) =>
 rmSync(join(dir, '.mvkit', 'cache'), { recursive: true, force: true });
 const script = await importModels(dir, files, { chunkChars });
 // The bundle is written as models-<hash>.mjs only when the script could not load the project.
+const scanThread = scanThreadUsed;
 const kept = readdirSync(join(dir, '.mvkit', 'cache'));
 const viaScript = !kept.some((f) => /^models-[0-9a-f]{16}\.mjs$/.test(f));
 // Scripts run, and transforms made for them (the files that needed one).
@@ -27,6 +29,7 @@ const transformed = kept.filter((f) => /^models-transform-\w+\.json$/.test(f)).l
 const bundle = await importModels(dir, files, { bundle: true });
 process.stdout.write(JSON.stringify({
   viaScript,
+  scanThread,
   scripts,
   transformed,
   script: { sites: sites(script.modules), diagnostics: script.diagnostics },
