@@ -65,6 +65,25 @@ describe('scanModule', () => {
     ]) expect(plain(src), src).toBe(false);
   });
 
+  it('skips strings, templates and comments as JavaScript reads them', () => {
+    const src = [
+      "export const a = 'it\\'s export const x = 1, y';",
+      'export const b = "say \\"import\\" /";',
+      'export const c = `n ${`inner ${1 + 2} export const z` + "}"} \\` ${a} end` / 2;',
+      '/* export const w = 1, v */ export const d = 1; // export const u = 1, t',
+    ].join('\n');
+    const s = scanModule(src)!;
+    expect(s.exports).toEqual(['a', 'b', 'c', 'd']);
+    expect(s.code.replaceAll('export', '      ')).toBe(src.replaceAll('export', '      '));
+    for (const bad of [
+      "const a = 'one\nline';",
+      'const a = "open;',
+      'const a = `open ${1}',
+      'const a = `ends in a backslash \\',
+      'const a = `${ { } `;',
+    ]) expect(scanModule(bad), bad).toBeUndefined();
+  });
+
   it('refuses what the one-script loader does not handle', () => {
     for (const src of [
       "import x from './x.ts';",
