@@ -108,12 +108,11 @@ GROUP BY ${gs.join(', ')}`, temps);
   // The change handed over (sink 'handoff'): the MV's declared columns and a weight.
   const H = tempName('h', name, def);
   const setup: Statement[] = [
-    ...prefix,
     ...(sink !== 'handoff' ? [] : temps ? temps.create(H, `SELECT ${list}, 1::int AS __w FROM ${name}`) : [ensureTemp(H, `SELECT ${list}, 1::int AS __w FROM ${name}`)]),
     // A range read in place is estimated from stale statistics, often at a few rows, for which
     // the planner sorts to group; the delta is grouped by hashing whatever its size. Left off
     // for the rest of the refresh: nothing after it needs a sort (lookups, hash joins).
-    ...(inPlace ? ['SET LOCAL enable_sort = off', ...fillD] : fillD),
+    ...(inPlace ? [...sortOff(prefix), ...fillD] : [...prefix, ...fillD]),
   ];
   // Old images by key lookups, driven by the delta: a join the planner is free to plan hashes
   // the whole store once the delta is large enough (25,000 groups), a sequential scan of every
@@ -274,6 +273,17 @@ GROUP BY ${gs.join(', ')}`, temps);
   }
 }
 
+/** Turns sorting on again (for the statements of the next MV of a unit that may sort: see refreshUnit). */
+export const SORT_ON = 'SET LOCAL enable_sort = on';
+
+/**
+ * `prefix` (statements sent first), then sorting turned off: a prefix that ends by turning it
+ * on, with nothing in between to use it, only turns it off.
+ */
+function sortOff(prefix: readonly Statement[]): Statement[] {
+  return [...(prefix.at(-1) === SORT_ON ? prefix.slice(0, -1) : prefix), 'SET LOCAL enable_sort = off'];
+}
+
 /** A handed-over delta is consolidated as it is projected when at least one of this many of its rows is a deletion. */
 const PROJECT_MIN_DELETES = 8;
 
@@ -355,10 +365,9 @@ export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks, sink:
   const select = [...plan.projections.map((p) => `${p.expr} AS ${p.name}`), `${keyText(plan.keyExprs)} AS _ivm_k`].join(', ');
   const D = tempName('rows', name, definitionOf(plan));
   const [r] = await tx.script<{ n: number; h?: number; hd?: number }>([
-    ...prefix,
     // Consolidated by hashing: sorting the delta on every column costs about twice as much.
     // Left off for the rest of the refresh, which needs no sort.
-    'SET LOCAL enable_sort = off',
+    ...sortOff(prefix),
     ...fillTemp(D, `SELECT ${names.join(', ')}, _ivm_k, SUM(__w)::int AS __w
 FROM (
 ${deltaRows(plan, marks, select)}
