@@ -6,7 +6,7 @@ import type { Mark } from './delta-sql.ts';
 import { highMarksScript, readDeltas, type HandOff } from './marks.ts';
 import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
 import { applyAggDelta, applyFull, applyRowsDelta, SORT_ON, type ChangeSink } from './programs.ts';
-import { checkRecord, traced, trimmable, trimSql, type RefreshHooks, type RefreshResult } from './refresh.ts';
+import { checkRecord, traced, trimmableSql, trimSql, type RefreshHooks, type RefreshResult } from './refresh.ts';
 import { TempCache, withToastRetry } from './temp.ts';
 
 export interface UnitOptions extends RefreshHooks {
@@ -118,13 +118,13 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
       // (Only incremental MVs have watermarks, and only they need to know whether they are consumed.)
       const list = sorted.map(quote).join(', ');
       // With them, which of the logs that may need a trim hold something to trim (see trimmable).
-      const trimCheck = candidates.length ? `, ARRAY[${candidates.map((c) => `CASE WHEN ${trimmable(c)} THEN ${quote(c)} END`).join(', ')}] AS trimmable` : '';
-      const wm = await head.script<{ consumer: string; input: string; mark: number; log_max: number | null; consumers: string[]; trimmable?: (string | null)[] }>([
+      const trimCheck = candidates.length ? `, ${trimmableSql(candidates)} AS trimmable` : '';
+      const wm = await head.script<{ consumer: string; input: string; mark: number; log_max: number | null; consumers: string[]; trimmable?: string[] }>([
         settings,
         `SELECT w.consumer, w.input, w.mark, ${logMax} AS log_max, ARRAY(SELECT c.input || E'\\n' || c.consumer FROM mvkit.ivm_watermarks c WHERE c.input IN (${list})) AS consumers${trimCheck} FROM mvkit.ivm_watermarks w WHERE w.consumer IN (${list}) FOR UPDATE OF w`,
       ]);
       // No watermark row (a unit of full MVs only): every candidate is trimmed, as the check could not be read.
-      const toTrim = new Set(wm[0] ? (wm[0].trimmable ?? []).filter((c): c is string => c !== null) : candidates);
+      const toTrim = new Set(wm[0] ? (wm[0].trimmable ?? []) : candidates);
       // The readers of each MV's log ("input\nconsumer"): MVs, and sync's consumers, outside the unit or in it.
       const readers = new Map<string, string[]>();
       for (const pair of wm[0]?.consumers ?? []) {
