@@ -117,11 +117,17 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
       // under the node's lock: see refreshNode); each read log's high mark in this snapshot.
       // (Only incremental MVs have watermarks, and only they need to know whether they are consumed.)
       const list = sorted.map(quote).join(', ');
+      // Whether each logged external input (a dimension's log) holds changes past the high mark
+      // the consumer advances to (see readDeltas' probes): read here, in the same snapshot.
+      const externalLogs = [...new Set(incremental.flatMap((p) => p.inputs.filter((i) => i.capture === 'log' && !i.engineWritten).map((i) => i.relation)))];
+      const beyondSql = externalLogs.length
+        ? `CASE w.input ${externalLogs.map((i) => `WHEN ${quote(i)} THEN EXISTS (SELECT 1 FROM ${logTable(i)} WHERE _seq > GREATEST(w.mark, ${external.get(i) ?? 'w.mark'}))`).join(' ')} END`
+        : 'NULL::boolean';
       // With them, which of the logs that may need a trim hold something to trim (see trimmable).
       const trimCheck = candidates.length ? `, ${trimmableSql(candidates)} AS trimmable` : '';
-      const wm = await head.script<{ consumer: string; input: string; mark: number; log_max: number | null; consumers: string[]; trimmable?: string[] }>([
+      const wm = await head.script<{ consumer: string; input: string; mark: number; log_max: number | null; beyond: boolean | null; consumers: string[]; trimmable?: string[] }>([
         settings,
-        `SELECT w.consumer, w.input, w.mark, ${logMax} AS log_max, ARRAY(SELECT c.input || E'\\n' || c.consumer FROM mvkit.ivm_watermarks c WHERE c.input IN (${list})) AS consumers${trimCheck} FROM mvkit.ivm_watermarks w WHERE w.consumer IN (${list}) FOR UPDATE OF w`,
+        `SELECT w.consumer, w.input, w.mark, ${logMax} AS log_max, ${beyondSql} AS beyond, ARRAY(SELECT c.input || E'\\n' || c.consumer FROM mvkit.ivm_watermarks c WHERE c.input IN (${list})) AS consumers${trimCheck} FROM mvkit.ivm_watermarks w WHERE w.consumer IN (${list}) FOR UPDATE OF w`,
       ]);
       // No watermark row (a unit of full MVs only): every candidate is trimmed, as the check could not be read.
       const toTrim = new Set(wm[0] ? (wm[0].trimmable ?? []) : candidates);
@@ -180,7 +186,8 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
             // A node before this one may have turned sorting off for the rest of its work.
             // Statements readDeltas leaves unsent (nothing to probe) go with the program's first round trip.
             const carry: Statement[] = [];
-            const marks: Map<string, Mark> = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), { prefix: k > 0 ? [SORT_ON] : [], filled, handed, temps, carry });
+            const beyond = new Map(mine.filter((r) => r.beyond !== null).map((r) => [r.input, !!r.beyond] as const));
+            const marks: Map<string, Mark> = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), { prefix: k > 0 ? [SORT_ON] : [], filled, handed, temps, carry, beyond });
             inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
             if (inputRows > 0) {
               const sink: ChangeSink = !logs ? 'none' : handsOff(name) ? 'handoff' : 'log';
