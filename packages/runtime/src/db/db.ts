@@ -9,9 +9,9 @@ export interface TransactionOptions {
   /**
    * Statements (no parameters) run right after a successful COMMIT, outside the transaction.
    * They must not fail (pg_advisory_unlock, say): an error there would report a transaction
-   * that committed as failed.
+   * that committed as failed. A function: built once fn has returned, as `finish`.
    */
-  afterCommit?: string;
+  afterCommit?: string | (() => string);
 }
 
 /**
@@ -25,6 +25,9 @@ export interface Explainable {
 export type Statement = string | Explainable;
 export const explainable = (sql: string): Explainable => ({ sql, explain: true });
 export const sqlOf = (s: Statement): string => (typeof s === 'string' ? s : s.sql);
+
+/** TransactionOptions.afterCommit's statements ('' for none). */
+export const afterCommitSql = (options: TransactionOptions): string => (typeof options.afterCommit === 'function' ? options.afterCommit() : (options.afterCommit ?? ''));
 
 /** A connection to a target. One connection: a transaction holds it until it ends. */
 export interface Db {

@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { sqlOf, type Db, type Statement, type TransactionOptions } from './db.ts';
+import { afterCommitSql, sqlOf, type Db, type Statement, type TransactionOptions } from './db.ts';
 import { acquireDirLock, type DirLockOptions } from './dir-lock.ts';
 
 type Queryable = Pick<PGlite, 'query' | 'exec'>;
@@ -27,7 +27,8 @@ function wrap(q: Queryable, pg: PGlite, inTx: boolean): Db {
             return r;
           });
       if (inTx && options.finish) await q.exec(options.finish());
-      if (options.afterCommit) await q.exec(options.afterCommit);
+      const after = afterCommitSql(options);
+      if (after) await q.exec(after);
       return out;
     },
     async close() {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { sqlOf, type Db, type Statement, type TransactionOptions } from './db.ts';
+import { afterCommitSql, sqlOf, type Db, type Statement, type TransactionOptions } from './db.ts';
 import { ConnectionError } from '../errors.ts';
 import { maskSecrets, maskUrl, urlProblem } from './url.ts';
 
@@ -46,7 +46,8 @@ function wrap(client: pg.Client, kind: 'postgres' | 'redshift', tx: TxState | nu
       if (tx) {
         const out = await fn(db);
         if (options.finish) await db.exec(options.finish());
-        if (options.afterCommit) await db.exec(options.afterCommit);
+        const after = afterCommitSql(options);
+        if (after) await db.exec(after);
         return out;
       }
       const state: TxState = { begun: false };
@@ -60,7 +61,9 @@ function wrap(client: pg.Client, kind: 'postgres' | 'redshift', tx: TxState | nu
         // BEGIN if nothing was sent yet, the finishing statements, COMMIT, and what follows it, in
         // one round trip. An error stops the script where it occurs: past COMMIT only afterCommit
         // runs, which must not fail, so an error means that the transaction did not commit.
-        const last = [...(state.begun ? [] : ['BEGIN']), ...(options.finish ? [options.finish()] : []), 'COMMIT', ...(options.afterCommit ? [options.afterCommit] : [])];
+        const finish = options.finish ? [options.finish()] : [];
+        const after = afterCommitSql(options);
+        const last = [...(state.begun ? [] : ['BEGIN']), ...finish, 'COMMIT', ...(after ? [after] : [])];
         state.begun = true;
         if (kind === 'redshift') for (const s of last) await client.query(s);
         else await client.query(last.join(';\n'));

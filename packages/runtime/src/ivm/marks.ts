@@ -156,6 +156,12 @@ export interface ReadDeltasOptions {
    * for the caller to send first in its next round trip, instead of in a round trip of their own.
    */
   readonly carry?: Statement[];
+  /**
+   * Whether each logged external input holds changes past its high mark, read already in this
+   * transaction's snapshot (see refreshUnit): not probed again, so that a refresh whose inputs
+   * have nothing to copy sends no probe.
+   */
+  readonly beyond?: ReadonlyMap<string, boolean>;
 }
 
 /**
@@ -176,7 +182,7 @@ export interface ReadDeltasOptions {
  * mark says so (`consolidated` false: read as is), which spares grouping it on every column.
  */
 export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks: ReadonlyMap<string, number>, external: ReadonlyMap<string, number>, consolidate = false, inPlace = false, options: ReadDeltasOptions = {}): Promise<Map<string, Mark>> {
-  const { prefix = [], filled, handed, temps, carry } = options;
+  const { prefix = [], filled, handed, temps, carry, beyond: known } = options;
   const probes: string[] = [];
   // Statistics: gathered once per session and table (see analyzeOnce). With a cache, decided
   // here once the sizes are known (see below), without a DO block per table and refresh.
@@ -211,7 +217,7 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
       select = logRows(i, `_seq > ${from}`, consolidate);
     } else {
       const to = Math.max(from, external.get(i.relation) ?? from);
-      if (i.capture === 'log') probes.push(`EXISTS (SELECT 1 FROM ${logTable(i.relation)} WHERE _seq > ${to}) AS b${k}`);
+      if (i.capture === 'log' && !known?.has(i.relation)) probes.push(`EXISTS (SELECT 1 FROM ${logTable(i.relation)} WHERE _seq > ${to}) AS b${k}`);
       if (to === from) return;
       if (inPlace) {
         // A range of a landing table read in place is not probed: the program counts its rows
@@ -265,7 +271,7 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
       return;
     }
     const to = i.engineWritten ? Math.max(from, Number(p?.[`h${k}`] ?? 0)) : Math.max(from, external.get(i.relation) ?? from);
-    const beyond = !i.engineWritten && i.capture === 'log' && !!p?.[`b${k}`];
+    const beyond = !i.engineWritten && i.capture === 'log' && (known?.get(i.relation) ?? !!p?.[`b${k}`]);
     const n = Number(p?.[`c${k}`] ?? 0);
     const table = tables.get(i.relation);
     // An empty range (numbers drawn by aborted writers only) is no change: no copy in the mark.

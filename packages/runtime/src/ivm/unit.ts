@@ -5,13 +5,16 @@ import { logTable, lockSql, REFRESH_SETTINGS, needsChangeLog, quote, recordsSql,
 import type { Mark } from './delta-sql.ts';
 import { highMarksScript, readDeltas, type HandOff } from './marks.ts';
 import { consolidatesInput, findNode, planNode, readsDeltaInPlace, type NodePlan } from './node-plan.ts';
-import { applyAggDelta, applyFull, applyRowsDelta, type ChangeSink } from './programs.ts';
-import { checkRecord, traced, type RefreshHooks, type RefreshResult } from './refresh.ts';
+import { applyAggDelta, applyFull, applyRowsDelta, SORT_ON, type ChangeSink } from './programs.ts';
+import { checkRecord, traced, trimmableSql, trimSql, type RefreshHooks, type RefreshResult } from './refresh.ts';
 import { TempCache, withToastRetry } from './temp.ts';
 
 export interface UnitOptions extends RefreshHooks {
-  /** Logs the committed unit may trim (see trimLogs), collected for the caller. */
-  readonly deferTrims: Set<string>;
+  /**
+   * Logs of tables (dimensions) to trim as well, if they hold anything to trim: the unit reads
+   * that in its snapshot (see trimmable) and trims, with its own logs, only those that do.
+   */
+  readonly trimTables?: readonly string[];
 }
 
 /**
@@ -22,7 +25,8 @@ export interface UnitOptions extends RefreshHooks {
  * instead of once per MV: the nodes' locks and records in one round trip, the external high
  * marks of every input in one, the settings and every watermark (with the high marks of the
  * logs of the MVs read) in one, then per MV its delta and merge, and the watermarks that moved,
- * the history rows, the COMMIT and the unlocks in one. An MV none of whose inputs holds changes
+ * the history rows, the COMMIT, the unlocks and the trims of the logs it folded in in one (see
+ * below). An MV none of whose inputs holds changes
  * past its watermarks (read in that one query, or written by an MV of the unit just before) is
  * skipped without a statement. Rows written by an MV earlier in the unit are read by the MVs
  * after it within the same transaction, which sees its own writes.
@@ -30,6 +34,17 @@ export interface UnitOptions extends RefreshHooks {
  * The unit holds every node's lock for its whole duration (taken in name order, like
  * withNodeLocks: two units over overlapping sets cannot deadlock), so it suits a chain, whose
  * MVs wait for each other anyway, rather than independent branches that could run at once.
+ * On PGlite, which has one session, whose advisory locks never conflict with each other, no
+ * lock is taken (nor released).
+ *
+ * Trims (see trimLogs): the logs the unit's watermarks moved past, and the logs that nothing
+ * reads (an MV's own log not written in this unit, the tables of `trimTables`) when its snapshot
+ * sees anything to trim in them (see trimmable: most refreshes have nothing to trim there, and
+ * then send no trim at all). On native Postgres the trims are sent behind the COMMIT, in its
+ * round trip: each in the transaction that follows, under the lock it tries to take, as
+ * trimLogs does. On PGlite (one session: no engine session can create a consumer meanwhile)
+ * they run in the unit's transaction itself, before its COMMIT: the unit and its trims commit
+ * together or not at all.
  */
 export async function refreshUnit(db: Db, manifest: Manifest, names: readonly string[], options: UnitOptions): Promise<RefreshResult[]> {
   const trace = options.trace;
@@ -39,6 +54,10 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
     return planNode(manifest, node);
   });
   const sorted = [...new Set(names)].sort();
+  // One session on PGlite: its advisory locks never conflict, so none are taken.
+  const locking = db.kind !== 'pglite';
+  const locks = locking ? sorted.map(lockSql) : [];
+  const unlocks = locking ? sorted.map(unlockSql).join(';\n') : '';
   const started = performance.now();
   // Taken before the first round trip is sent: a lock granted just before a failure is released too.
   let locked = true;
@@ -51,14 +70,14 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
     // checked first, alone, which reports what is missing; the high marks then fail as before.
     const inputs = incremental.flatMap((p) => p.inputs);
     const hm = await highMarksScript(db, inputs).catch(async (e: unknown) => {
-      const alone = await db.script<NodeRecord>([...sorted.map(lockSql), recordsSql(sorted)]);
+      const alone = await db.script<NodeRecord>([...locks, recordsSql(sorted)]);
       for (const plan of plans) checkRecord(plan, alone.find((r) => r.name === plan.node.name));
       throw e;
     });
     let head: { recs: NodeRecord[] | string; [h: string]: unknown } | undefined;
     try {
       [head] = await db.script<{ recs: NodeRecord[] | string; [h: string]: unknown }>([
-        ...sorted.map(lockSql),
+        ...locks,
         ...hm.statements,
         `SELECT (SELECT COALESCE(json_agg(r), '[]') FROM (${recordsSql(sorted)}) r) AS recs${hm.columns.map((c) => `, ${c}`).join('')}`,
       ]);
@@ -77,11 +96,16 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
     let finish = '';
     let moved: { consumer: string; input: string; mark: number }[] = [];
     let logged = new Map<string, boolean>();
+    // The logs to trim once the unit has committed (see above).
+    let trims: string[] = [];
+    // Logs that may hold entries nothing reads any more: the unit's MVs' own, and the tables'.
+    const candidates = [...new Set([...sorted, ...(options.trimTables ?? [])])];
     // The session's temp tables this attempt created or analyzed: known once it has committed.
     let temps = TempCache.of(db);
     const attempt = () => db.transaction(async (t) => {
       moved = [];
       logged = new Map();
+      trims = [];
       temps = TempCache.of(db);
       const head = trace ? traced(t, 'unit', trace) : t;
       // One snapshot for the whole unit, quiet notices, asynchronous commit (see REFRESH_SETTINGS).
@@ -93,10 +117,20 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
       // under the node's lock: see refreshNode); each read log's high mark in this snapshot.
       // (Only incremental MVs have watermarks, and only they need to know whether they are consumed.)
       const list = sorted.map(quote).join(', ');
-      const wm = await head.script<{ consumer: string; input: string; mark: number; log_max: number | null; consumers: string[] }>([
+      // Whether each logged external input (a dimension's log) holds changes past the high mark
+      // the consumer advances to (see readDeltas' probes): read here, in the same snapshot.
+      const externalLogs = [...new Set(incremental.flatMap((p) => p.inputs.filter((i) => i.capture === 'log' && !i.engineWritten).map((i) => i.relation)))];
+      const beyondSql = externalLogs.length
+        ? `CASE w.input ${externalLogs.map((i) => `WHEN ${quote(i)} THEN EXISTS (SELECT 1 FROM ${logTable(i)} WHERE _seq > GREATEST(w.mark, ${external.get(i) ?? 'w.mark'}))`).join(' ')} END`
+        : 'NULL::boolean';
+      // With them, which of the logs that may need a trim hold something to trim (see trimmable).
+      const trimCheck = candidates.length ? `, ${trimmableSql(candidates)} AS trimmable` : '';
+      const wm = await head.script<{ consumer: string; input: string; mark: number; log_max: number | null; beyond: boolean | null; consumers: string[]; trimmable?: string[] }>([
         settings,
-        `SELECT w.consumer, w.input, w.mark, ${logMax} AS log_max, ARRAY(SELECT c.input || E'\\n' || c.consumer FROM mvkit.ivm_watermarks c WHERE c.input IN (${list})) AS consumers FROM mvkit.ivm_watermarks w WHERE w.consumer IN (${list}) FOR UPDATE OF w`,
+        `SELECT w.consumer, w.input, w.mark, ${logMax} AS log_max, ${beyondSql} AS beyond, ARRAY(SELECT c.input || E'\\n' || c.consumer FROM mvkit.ivm_watermarks c WHERE c.input IN (${list})) AS consumers${trimCheck} FROM mvkit.ivm_watermarks w WHERE w.consumer IN (${list}) FOR UPDATE OF w`,
       ]);
+      // No watermark row (a unit of full MVs only): every candidate is trimmed, as the check could not be read.
+      const toTrim = new Set(wm[0] ? (wm[0].trimmable ?? []) : candidates);
       // The readers of each MV's log ("input\nconsumer"): MVs, and sync's consumers, outside the unit or in it.
       const readers = new Map<string, string[]>();
       for (const pair of wm[0]?.consumers ?? []) {
@@ -152,7 +186,8 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
             // A node before this one may have turned sorting off for the rest of its work.
             // Statements readDeltas leaves unsent (nothing to probe) go with the program's first round trip.
             const carry: Statement[] = [];
-            const marks: Map<string, Mark> = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), { prefix: k > 0 ? ['SET LOCAL enable_sort = on'] : [], filled, handed, temps, carry });
+            const beyond = new Map(mine.filter((r) => r.beyond !== null).map((r) => [r.input, !!r.beyond] as const));
+            const marks: Map<string, Mark> = await readDeltas(tx, plan.inputs, watermarks, external, consolidatesInput(plan), readsDeltaInPlace(plan), { prefix: k > 0 ? [SORT_ON] : [], filled, handed, temps, carry, beyond });
             inputRows = [...marks.values()].reduce((s, m) => s + m.changes, 0);
             if (inputRows > 0) {
               const sink: ChangeSink = !logs ? 'none' : handsOff(name) ? 'handoff' : 'log';
@@ -181,21 +216,28 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
 )
 INSERT INTO mvkit.ivm_refreshes (node, mode, reason, rows_changed, input_rows, duration_ms) VALUES
 ${results.map((r) => `(${quote(r.node)}, ${quote(r.mode)}, ${r.reason === undefined ? 'NULL' : quote(r.reason)}, ${r.rowsChanged}, ${r.inputRows}, ${r.durationMs})`).join(',\n')}`;
+      // The logs to trim: those an input's watermark moved past; a full MV's own when it wrote
+      // to it (whatever reads it); the others only when they hold something to trim.
+      const trimmed = new Set<string>();
+      for (const m of moved) {
+        const input = plans.find((p) => p.node.name === m.consumer)!.inputs.find((i) => i.relation === m.input);
+        if (input?.capture === 'log') trimmed.add(m.input);
+      }
+      for (const p of plans) {
+        const r = results.find((x) => x.node === p.node.name)!;
+        if ((p.layout === 'full' && r.rowsChanged > 0) || ((p.layout === 'full' || !logged.get(p.node.name)) && toTrim.has(p.node.name))) trimmed.add(p.node.name);
+      }
+      for (const t of options.trimTables ?? []) if (toTrim.has(t)) trimmed.add(t);
+      trims = [...trimmed];
+      if (!locking && trims.length) finish += `;\n${trimSql(db.kind, trims)}`;
       return results;
-    }, { finish: () => finish, afterCommit: sorted.map(unlockSql).join(';\n') });
+    }, { finish: () => finish, afterCommit: () => [unlocks, locking ? trimSql(db.kind, trims, true) : ''].filter(Boolean).join(';\n') });
     const results = await withToastRetry(attempt);
     locked = false;
     temps.committed();
-    // What the committed unit may trim: the logs its watermarks moved past, and the own log of
-    // an MV whose log nothing reads (entries left from before its consumers were dropped).
-    for (const m of moved) {
-      const input = plans.find((p) => p.node.name === m.consumer)!.inputs.find((i) => i.relation === m.input);
-      if (input?.capture === 'log') options.deferTrims.add(m.input);
-    }
-    for (const p of plans) if (!logged.get(p.node.name) || p.layout === 'full') options.deferTrims.add(p.node.name);
     trace?.write(`[ivm unit] total ${(performance.now() - started).toFixed(1)} ms\n`);
     return results;
   } finally {
-    if (locked) await db.exec(sorted.map(unlockSql).join(';\n')).catch(() => undefined);
+    if (locked && unlocks) await db.exec(unlocks).catch(() => undefined);
   }
 }

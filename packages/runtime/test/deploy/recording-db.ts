@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { sqlOf, type Db, type Statement, type TransactionOptions } from '../../src/db/db.ts';
+import { afterCommitSql, sqlOf, type Db, type Statement, type TransactionOptions } from '../../src/db/db.ts';
 import type { DeployedNode } from '../../src/plan/plan-types.ts';
 import { whoAmI } from '../../src/state/apply-lock.ts';
 
@@ -91,7 +91,8 @@ export function recordingDb(canned: Canned): Db & { readonly log: string[] } {
       const out = await fn(db);
       if (options.finish) record(options.finish());
       record('COMMIT');
-      if (options.afterCommit) record(options.afterCommit);
+      const after = afterCommitSql(options);
+      if (after) record(after);
       return out;
     },
     async close() {},
