@@ -222,7 +222,6 @@ export function makeScanner(): (src: string) => ScannedModule | undefined {
     return name.end;
   };
 
-
   /** The rewritten module, or undefined when the file uses syntax outside the accepted subset. */
   function scanModule(src: string): ScannedModule | undefined {
     if (src.includes('__mv') || src.startsWith('#!') || src.charCodeAt(0) === 0xfeff) return undefined;
