@@ -89,7 +89,29 @@ export function findNode(manifest: Manifest, name: string): ManifestNode {
 
 const sql = (e: ExprNode) => renderExpr(e, postgresDialect);
 
+/**
+ * Plans made, per manifest and node: a refresh plans every MV it refreshes, and the plan is the
+ * identity the temp tables' names are derived from (see tempName), so a refresh that plans
+ * afresh also pays for naming them afresh. A plan is reused while the node and every input node
+ * it was made from are the same objects in the same manifest (manifests are not edited in place).
+ */
+const plans = new WeakMap<Manifest, WeakMap<ManifestNode, { plan: NodePlan; from: readonly (ManifestNode | undefined)[] }>>();
+
 export function planNode(manifest: Manifest, node: ManifestNode): NodePlan {
+  let byNode = plans.get(manifest);
+  if (!byNode) plans.set(manifest, (byNode = new WeakMap()));
+  const from = () => (node.select && node.select.kind !== 'opaque' ? relationsOf(node.select).map((r) => manifest.nodes.find((n) => n.name === r.name)) : []);
+  const hit = byNode.get(node);
+  if (hit) {
+    const now = from();
+    if (now.length === hit.from.length && now.every((n, k) => n === hit.from[k])) return hit.plan;
+  }
+  const plan = makePlan(manifest, node);
+  byNode.set(node, { plan, from: from() });
+  return plan;
+}
+
+function makePlan(manifest: Manifest, node: ManifestNode): NodePlan {
   const full = (reason: string): NodePlan => ({ node, layout: 'full', reason, inputs: [], where: null, projections: [], aggs: [], keyExprs: [] });
   const s = node.select;
   if (!s) return full('no select tree to maintain it by');

@@ -47,9 +47,43 @@ export function isRowTooBig(e: unknown): boolean {
 }
 
 /** The session temp table of `role` for node `owner`, named by what its columns derive from. */
-export function tempName(role: string, owner: string, definition: unknown): string {
-  const h = createHash('sha1').update(JSON.stringify([role, owner, definition, state.plain ? 'plain' : 'toast'])).digest('hex').slice(0, 12);
-  return `_ivm_${role}_${h}`;
+export function tempName(role: string, owner: string, definition: readonly unknown[]): string {
+  const storage = state.plain ? 'plain' : 'toast';
+  // Named once per definition: the definition's objects (a manifest node, a plan's inputs: several
+  // KB of JSON) are the engine's plans, which are not edited in place, so they are told apart by
+  // identity; the name is the hash of JSON.stringify([role, owner, definition, storage]).
+  const key = `${role}\n${owner}\n${storage}\n${definition.map(identity).join('\n')}`;
+  let name = names.get(key);
+  if (name === undefined) {
+    if (names.size >= 1024) names.clear();
+    const h = createHash('sha1').update(JSON.stringify([role, owner, definition, storage])).digest('hex').slice(0, 12);
+    names.set(key, (name = `_ivm_${role}_${h}`));
+  }
+  return name;
+}
+
+const names = new Map<string, string>();
+const ids = new WeakMap<object, number>();
+let lastId = 0;
+
+/** A value as a short text: an object by its identity, anything else by its JSON. */
+function identity(v: unknown): string {
+  if (v === null || typeof v !== 'object') return String(JSON.stringify(v));
+  let id = ids.get(v);
+  if (id === undefined) ids.set(v, (id = ++lastId));
+  return `#${id}`;
+}
+
+const digests = new Map<string, string>();
+
+/** The SHA-1 of a text in hex, remembered for the texts a session sends again and again (statement names). */
+function digest(text: string): string {
+  let d = digests.get(text);
+  if (d === undefined) {
+    if (digests.size >= 512) digests.clear();
+    digests.set(text, (d = createHash('sha1').update(text).digest('hex')));
+  }
+  return d;
 }
 
 /**
@@ -117,7 +151,7 @@ export class TempCache {
    */
   prepare(sql: string, size: number): { setup: string[]; run: Statement; done: () => void } {
     const s = this.session;
-    const name = `_ivm_p_${createHash('sha1').update(JSON.stringify([sql, size])).digest('hex').slice(0, 16)}_${s.generation}`;
+    const name = `_ivm_p_${digest(`${size}\n${sql}`).slice(0, 16)}_${s.generation}`;
     if (s.prepared.has(name)) return { setup: [], run: explainable(`EXECUTE ${name}`), done: () => undefined };
     if (s.prepared.size >= MAX_PREPARED) return { setup: [], run: explainable(sql), done: () => undefined };
     return { setup: [`PREPARE ${name} AS ${sql}`], run: explainable(`EXECUTE ${name}`), done: () => s.prepared.add(name) };
