@@ -140,6 +140,11 @@ export interface HandOff {
   readonly rows: number;
   /** Its rows of negative weight (old images out). */
   readonly deletes: number;
+  /**
+   * The consumer's delta table, which the MV's merge filled from its change instead of writing
+   * `table` (see ChainStep): `table` was not written, and is not read.
+   */
+  readonly filled?: string;
 }
 
 export interface ReadDeltasOptions {
@@ -195,7 +200,7 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     // Handed over by the input's refresh in this unit: read where it lies, with statistics.
     const h = handed?.get(i.relation);
     if (h) {
-      stmts.push(...analyze(h.table));
+      if (!h.filled) stmts.push(...analyze(h.table));
       return;
     }
     const cols = i.columns.join(', ');
@@ -249,7 +254,7 @@ export async function readDeltas(tx: Db, inputs: readonly InputRef[], watermarks
     const due: string[] = [];
     distinct.forEach((i, k) => {
       const h = handed?.get(i.relation);
-      const table = h?.table ?? tables.get(i.relation);
+      const table = h ? (h.filled ? undefined : h.table) : tables.get(i.relation);
       const n = h ? h.rows : Number(p?.[`c${k}`] ?? 0);
       if (table && n >= ANALYZE_MIN_ROWS && !temps.isAnalyzed(table)) due.push(table);
     });

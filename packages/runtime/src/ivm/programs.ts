@@ -41,30 +41,33 @@ const rowOf = (alias: string, cols: readonly string[]) => `ROW(${cols.map((c) =>
 /** What a node's session temp tables derive their column types from (see tempName). */
 const definitionOf = (plan: NodePlan) => [plan.node, plan.inputs];
 
-/** The most delta rows a group merge is run for through a prepared statement (see applyAggDelta). */
-export const PREPARED_MAX_ROWS = 16_384;
+/**
+ * A group store's place in a chain of group stores refreshed in one unit (see refreshUnit):
+ * `next`, the one MV that reads this one's change, a group store over it alone, whose delta
+ * table this MV's merge fills directly (aggregated from the change as the next MV reads it,
+ * instead of the change written to a temp table for the next MV to aggregate); `prefilled`,
+ * this MV's delta table was filled so by the MV before it.
+ */
+export interface ChainStep {
+  readonly next?: NodePlan;
+  /** The delta table the MV before filled (its HandOff's `filled`). */
+  readonly prefilled?: string;
+}
+
+/** The change of a group store as its next MV's delta reads it: the columns and a weight, in this CTE of the merge. */
+const CHANGE = '_ivm_change';
 
 /**
- * Group-store maintenance, in one round trip (two when an extreme must be recomputed): a script
- * that aggregates the delta per group into D and, for MIN/MAX, lists in RC the groups whose
- * extreme must be recomputed (their old images looked up by key), then the merge, guarded by
- * whether any group would go negative and whether RC is empty; when RC is not, its answer gives
- * the patterns of NULL key parts RC holds, and the merge is sent again with them. The merge is
- * one statement: the old images of the touched groups (O, index lookups
- * by key, read before any write), the recomputed extremes (R), the groups whose row count reaches 0 deleted,
- * the other existing groups updated (COUNT adds, SUM adds and is NULL again when its non-null
- * count returns to 0, MIN/MAX fold the inserted values with LEAST/GREATEST or take R's value),
- * the new groups inserted, and the MV's own changes (old images out, new images in, unchanged
- * groups left out) written to its log from O and the RETURNING of the update and the insert.
- * The CTEs run in order on one snapshot, and a CTE that is never read still runs to completion.
+ * A group store's delta aggregated per group, as the SELECT that fills its session temp table D
+ * (named here): the group values, the key, the row count, each aggregate's part of the merge
+ * (with the deleted extremes of a MIN/MAX over inputs that may delete), and over a delta read in
+ * place the rows counted. `staticChoice`: whether the delta is consolidated first (see
+ * projectsDelta) is decided without its size, as it must be when the MV before it in a chain
+ * fills D (see ChainStep), and then by the consumer alike.
  */
-export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log', temps?: TempCache, prefix: readonly Statement[] = []): Promise<{ changed: number; inputRows: number; handoff?: HandOff }> {
-  const logged = sink === 'log';
-  const name = plan.node.name;
+function groupDelta(plan: NodePlan, marks: Marks, staticChoice: boolean): { D: string; select: string; projected: boolean } {
   const g = plan.projections;
   const select = [...g.map((p, i) => `${p.expr} AS _g${i}`), ...plan.aggs.map((a, i) => `${a.arg ?? 'NULL'} AS _a${i}`)].join(', ');
-  // Only append-only inputs: every delta row is an insertion of weight 1, so nothing is deleted,
-  // no group shrinks and no extreme needs recomputing: plain aggregates, no deleted extremes.
   const insertOnly = plan.inputs.every((i) => i.capture === 'seq');
   const nn = (i: number) => (insertOnly ? `COUNT(_a${i})` : `SUM(CASE WHEN _a${i} IS NOT NULL THEN __w ELSE 0 END)`);
   const aggCols = plan.aggs.flatMap((a, i) => {
@@ -82,34 +85,80 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
     }
   });
   const gs = g.map((_, i) => `_g${i}`);
+  // Over a delta that may delete, when the node leaves columns of an input unread, the delta's
+  // rows are first consolidated as the node sees them (group values and aggregate arguments,
+  // weights summed, zeros dropped): a change to unread columns only (a campaign renamed under an
+  // aggregate that does not read its name) then cancels here instead of touching its groups.
+  const projected = projectsDelta(plan, insertOnly, marks, staticChoice);
+  const as = [...gs, ...plan.aggs.map((_, i) => `_a${i}`)];
+  const rows = projected
+    ? `SELECT ${as.join(', ')}, SUM(__w)::int AS __w\nFROM (\n${deltaRows(plan, marks, select)}\n) y\nGROUP BY ${as.join(', ')}\nHAVING SUM(__w) <> 0`
+    : deltaRows(plan, marks, select);
+  const D = tempName('d', plan.node.name, definitionOf(plan));
+  return {
+    D,
+    projected,
+    select: `SELECT ${g.map((p, i) => `_g${i} AS ${p.name}`).join(', ')}, ${keyText(gs)} AS _ivm_k, SUM(__w) AS _ivm_count, ${aggCols.join(', ')}${readsDeltaInPlace(plan) ? ', COUNT(*) AS _ivm_n' : ''}
+FROM (
+${rows}
+) x
+GROUP BY ${gs.join(', ')}`,
+  };
+}
+
+/** The marks under which the one MV after `name` reads its change from `table` (a CTE of the merge, or a shape). */
+function changeMarks(name: string, table: string): Marks {
+  return new Map([[name, { from: 0, to: 0.5, changes: 1, beyond: false, table, consolidated: true, handoff: true }]]);
+}
+
+/** The most delta rows a group merge is run for through a prepared statement (see applyAggDelta). */
+export const PREPARED_MAX_ROWS = 16_384;
+
+/**
+ * Group-store maintenance, in one round trip (two when an extreme must be recomputed): a script
+ * that aggregates the delta per group into D and, for MIN/MAX, lists in RC the groups whose
+ * extreme must be recomputed (their old images looked up by key), then the merge, guarded by
+ * whether any group would go negative and whether RC is empty; when RC is not, its answer gives
+ * the patterns of NULL key parts RC holds, and the merge is sent again with them. The merge is
+ * one statement: the old images of the touched groups (O, index lookups
+ * by key, read before any write), the recomputed extremes (R), the groups whose row count reaches 0 deleted,
+ * the other existing groups updated (COUNT adds, SUM adds and is NULL again when its non-null
+ * count returns to 0, MIN/MAX fold the inserted values with LEAST/GREATEST or take R's value),
+ * the new groups inserted, and the MV's own changes (old images out, new images in, unchanged
+ * groups left out) written to its log from O and the RETURNING of the update and the insert.
+ * The CTEs run in order on one snapshot, and a CTE that is never read still runs to completion.
+ */
+export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: ChangeSink = 'log', temps?: TempCache, prefix: readonly Statement[] = [], chain: ChainStep = {}): Promise<{ changed: number; inputRows: number; handoff?: HandOff }> {
+  const logged = sink === 'log';
+  const name = plan.node.name;
+  const g = plan.projections;
+  // Only append-only inputs: every delta row is an insertion of weight 1, so nothing is deleted,
+  // no group shrinks and no extreme needs recomputing: plain aggregates, no deleted extremes.
+  const insertOnly = plan.inputs.every((i) => i.capture === 'seq');
   const def = definitionOf(plan);
-  const D = tempName('d', name, def);
   // The old images of the touched groups: a CTE of the merge (see below).
   const O = '_ivm_old';
   const RC = tempName('rc', name, def);
   // A delta read in place (readsDeltaInPlace) was not counted: D counts its rows per group.
   const inPlace = readsDeltaInPlace(plan);
-  // Over a delta that may delete, when the node leaves columns of an input unread, the delta's
-  // rows are first consolidated as the node sees them (group values and aggregate arguments,
-  // weights summed, zeros dropped): a change to unread columns only (a campaign renamed under an
-  // aggregate that does not read its name) then cancels here instead of touching its groups.
-  const projected = projectsDelta(plan, insertOnly, marks);
-  const as = [...gs, ...plan.aggs.map((_, i) => `_a${i}`)];
-  const rows = projected
-    ? `SELECT ${as.join(', ')}, SUM(__w)::int AS __w\nFROM (\n${deltaRows(plan, marks, select)}\n) y\nGROUP BY ${as.join(', ')}\nHAVING SUM(__w) <> 0`
-    : deltaRows(plan, marks, select);
-  const fillD = fillTemp(D, `SELECT ${g.map((p, i) => `_g${i} AS ${p.name}`).join(', ')}, ${keyText(gs)} AS _ivm_k, SUM(__w) AS _ivm_count, ${aggCols.join(', ')}${inPlace ? ', COUNT(*) AS _ivm_n' : ''}
-FROM (
-${rows}
-) x
-GROUP BY ${gs.join(', ')}`, temps);
+  const prefilled = chain.prefilled !== undefined;
+  const { D, select: fillSelect, projected } = groupDelta(plan, marks, prefilled);
+  if (prefilled && chain.prefilled !== D) throw new Error(`${name}: its delta table is ${D}, but ${chain.prefilled} was filled for it`);
+  const fillD = prefilled ? [] : fillTemp(D, fillSelect, temps);
+  const next = chain.next && sink === 'handoff' && temps ? chain.next : undefined;
   const declared = plan.node.columns.map((c) => c.name);
   const list = declared.join(', ');
   // The change handed over (sink 'handoff'): the MV's declared columns and a weight.
   const H = tempName('h', name, def);
+  // Or, with a next MV in the chain, that MV's delta table filled from the change (not written
+  // to H): its shape (created once per session) from this MV's columns.
+  const nextFill = next && groupDelta(next, changeMarks(name, CHANGE), true);
+  const shape = `SELECT ${list}, 1::int AS __w FROM ${name}`;
   // The setup of the merge: D filled (prepared, as the merge, when it can be: see below).
   const setupWith = (fill: readonly Statement[]): Statement[] => [
-    ...(sink !== 'handoff' ? [] : temps ? temps.create(H, `SELECT ${list}, 1::int AS __w FROM ${name}`) : [ensureTemp(H, `SELECT ${list}, 1::int AS __w FROM ${name}`)]),
+    ...(sink !== 'handoff' ? []
+      : next && temps ? temps.create(nextFill!.D, groupDelta(next, changeMarks(name, `(${shape} LIMIT 0) _ivm_shape`), true).select)
+      : temps ? temps.create(H, shape) : [ensureTemp(H, shape)]),
     // A range read in place is estimated from stale statistics, often at a few rows, for which
     // the planner sorts to group; the delta is grouped by hashing whatever its size. Left off
     // for the rest of the refresh: nothing after it needs a sort (lookups, hash joins).
@@ -175,7 +224,7 @@ GROUP BY ${gs.join(', ')}`, temps);
   // literals. Planned once per size class instead of at every refresh (~0.3-0.5 ms of grouping
   // and key expressions on native Postgres, more on PGlite, for a few rows).
   const only = plan.inputs.length === 1 ? marks.get(plan.inputs[0]!.relation) : undefined;
-  const fill = stable && only?.table !== undefined ? temps.prepare(sqlOf(fillD.at(-1)!), size) : null;
+  const fill = stable && !prefilled && only?.table !== undefined ? temps.prepare(sqlOf(fillD.at(-1)!), size) : null;
   const setup = setupWith(fill ? [...fillD.slice(0, -1), ...fill.setup, fill.run] : fillD);
   let r: Answer | undefined;
   try {
@@ -186,7 +235,7 @@ GROUP BY ${gs.join(', ')}`, temps);
   }
   fill?.done();
   prepared?.done();
-  const inputRows = inPlace ? Number(r?.rows_in ?? 0) : [...marks.values()].reduce((s, m) => s + m.changes, 0);
+  const inputRows = inPlace && !prefilled ? Number(r?.rows_in ?? 0) : [...marks.values()].reduce((s, m) => s + m.changes, 0);
   if (recomputed !== null && r && !r.ok) {
     [r] = await tx.script<Answer>([
       ...fillTemp(RC, `SELECT d._ivm_k, ${g.map((p) => `d.${p.name}`).join(', ')} FROM ${D} d ${lookup(['t._ivm_count', ...minmax.map((a) => `t.${a.name}`)].join(', '))}\nWHERE ${recomputed}`, temps),
@@ -195,7 +244,7 @@ GROUP BY ${gs.join(', ')}`, temps);
   }
   if (r?.neg) throw new RefreshError(`refresh of ${name} would leave ${r.neg} group(s) with a negative row count`, { hint: 'the change log and the stored groups disagree: rebuild the node (drop and create it)' });
   const out: { changed: number; inputRows: number; handoff?: HandOff } = { changed: r?.n ?? 0, inputRows };
-  if (sink === 'handoff' && r?.h) out.handoff = { table: H, rows: r.h, deletes: r.hd ?? 0 };
+  if (sink === 'handoff' && r?.h) out.handoff = { table: H, rows: r.h, deletes: r.hd ?? 0, ...(nextFill ? { filled: nextFill.D } : {}) };
   return out;
 
   /** The merge, recomputing the extremes of RC's groups (one arm per pattern), or guarded (see above). */
@@ -268,14 +317,18 @@ GROUP BY ${gs.join(', ')}`, temps);
       // ch is read once, by the log's INSERT (or by the count when nothing is logged), so it is
       // inlined there rather than collected into a tuplestore of whole images and scanned twice.
       ...(logged ? [`lg AS (INSERT INTO ${logTable(name)} (_w, ${list}) SELECT w, ${list} FROM ch RETURNING _w)`] : []),
-      ...(sink === 'handoff' ? [`lg AS (INSERT INTO ${H} (${list}, __w) SELECT ${list}, w FROM ch RETURNING __w AS _w)`] : []),
+      ...(sink === 'handoff' && !nextFill ? [`lg AS (INSERT INTO ${H} (${list}, __w) SELECT ${list}, w FROM ch RETURNING __w AS _w)`] : []),
+      // With a next MV in the chain: the change, aggregated as that MV aggregates its delta, into
+      // its delta table (the INSERT runs to completion whether or not it is read).
+      ...(nextFill ? [`${CHANGE} AS (SELECT ${list}, w AS __w FROM ch)`, `lg AS (INSERT INTO ${nextFill.D}\n${nextFill.select}\nRETURNING 1)`] : []),
     ];
     // Groups changed: each has one new image, except a deleted group, which has none.
-    const images = sink !== 'none' ? 'SELECT count(*) FROM lg WHERE _w = 1' : 'SELECT count(*) FROM ch WHERE w = 1';
-    const handed = sink === 'handoff' ? ', (SELECT count(*) FROM lg)::int AS h, (SELECT count(*) FROM lg WHERE _w < 0)::int AS hd' : '';
+    const images = nextFill ? `SELECT count(*) FROM ${CHANGE} WHERE __w = 1` : sink !== 'none' ? 'SELECT count(*) FROM lg WHERE _w = 1' : 'SELECT count(*) FROM ch WHERE w = 1';
+    const handed = nextFill ? `, (SELECT count(*) FROM ${CHANGE})::int AS h, (SELECT count(*) FROM ${CHANGE} WHERE __w < 0)::int AS hd`
+      : sink === 'handoff' ? ', (SELECT count(*) FROM lg)::int AS h, (SELECT count(*) FROM lg WHERE _w < 0)::int AS hd' : '';
     // A delta read in place was not counted: D counts its rows per group (consolidated first,
     // its rows are counted where they lie: the rows that cancelled are in no group).
-    const counted = !inPlace ? '' : projected
+    const counted = !inPlace || prefilled ? '' : projected
       ? `, (SELECT count(*) FROM (\n${deltaRows(plan, marks, '1 AS _')}\n) c)::int AS rows_in`
       : `, (SELECT COALESCE(SUM(_ivm_n), 0) FROM ${D})::int AS rows_in`;
     const checked = (neg ? `, ${neg} AS neg` : '') + (guarded ? `, (SELECT ok FROM _ivm_ok) AS ok, (SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM _ivm_rc) AS patterns` : '');
@@ -302,15 +355,16 @@ const PROJECT_MIN_DELETES = 8;
  * that may delete (a logged one), when some input column is named nowhere in the node's
  * expressions (group values, aggregates, filter, join conditions), and every input column can be
  * grouped by. Otherwise no row can cancel that the aggregation would not cancel anyway, and
- * grouping every row once more would cost without return.
+ * grouping every row once more would cost without return. `staticChoice`: without the rule on
+ * the delta's size and deletions, for a delta whose size is not known yet (see ChainStep).
  */
-function projectsDelta(plan: NodePlan, insertOnly: boolean, marks: Marks): boolean {
+function projectsDelta(plan: NodePlan, insertOnly: boolean, marks: Marks, staticChoice = false): boolean {
   if (insertOnly) return false;
   // A delta whose size and deletions are known (handed over) with few deletions has few rows to
   // cancel: at most two per deletion (100,000 events with 1,260 messages renamed: grouping the
   // ~27,000 rows once more costs ~70 ms, more than the cancelled rows save).
   const known = [...marks.values()].filter((m) => m.changes > 0);
-  if (known.length && known.every((m) => m.deletes !== undefined && m.deletes * PROJECT_MIN_DELETES < m.changes)) return false;
+  if (!staticChoice && known.length && known.every((m) => m.deletes !== undefined && m.deletes * PROJECT_MIN_DELETES < m.changes)) return false;
   const text = [...plan.projections.map((p) => p.expr), ...plan.aggs.map((a) => a.arg ?? ''), plan.where ?? '', ...plan.inputs.map((i) => i.on ?? '')].join('\n');
   const named = (c: string) => new RegExp(`(^|[^A-Za-z0-9_$])${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_$])`, 'i').test(text);
   return plan.inputs.some((i) => i.capture === 'log' && i.columns.some((c) => !named(c)))

@@ -154,6 +154,15 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
           return !!row && (row.log_max === null || Number(row.log_max) <= Number(row.mark));
         });
       };
+      /**
+       * The MV that reads a group store's change as the next link of a chain of group stores (see
+       * ChainStep): the change's only reader, an incremental group store of this unit over it alone.
+       */
+      const nextInChain = (name: string): NodePlan | undefined => {
+        const rs = readers.get(name) ?? [];
+        const p = rs.length === 1 ? incremental.find((x) => x.node.name === rs[0]) : undefined;
+        return p && p.layout === 'agg' && p.inputs.length === 1 && p.inputs[0]!.relation === name ? p : undefined;
+      };
       const results: RefreshResult[] = [];
       // MVs of the unit that wrote rows to their log, or handed them over, in this transaction.
       const wrote = new Set<string>();
@@ -192,7 +201,11 @@ export async function refreshUnit(db: Db, manifest: Manifest, names: readonly st
             if (inputRows > 0) {
               const sink: ChangeSink = !logs ? 'none' : handsOff(name) ? 'handoff' : 'log';
               let handoff: HandOff | undefined;
-              if (plan.layout === 'agg') ({ changed: rowsChanged, inputRows, handoff } = await applyAggDelta(tx, plan, marks, sink, temps, carry));
+              if (plan.layout === 'agg') {
+                const only = plan.inputs.length === 1 ? handed.get(plan.inputs[0]!.relation) : undefined;
+                const chain = { next: sink === 'handoff' ? nextInChain(name) : undefined, prefilled: only?.filled };
+                ({ changed: rowsChanged, inputRows, handoff } = await applyAggDelta(tx, plan, marks, sink, temps, carry, chain));
+              }
               else ({ changed: rowsChanged, handoff } = await applyRowsDelta(tx, plan, marks, sink, temps, carry));
               if (handoff) handed.set(name, handoff);
             }

@@ -5,6 +5,8 @@ import { openPostgres } from '../../src/db/postgres.ts';
 import { sqlOf, type Db, type Statement, type TransactionOptions } from '../../src/db/db.ts';
 import { startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { refreshAll } from '../../src/ivm/index.ts';
+import { findNode, planNode } from '../../src/ivm/node-plan.ts';
+import { tempName } from '../../src/ivm/temp.ts';
 import { applyOp, expectVerified, logEntries, platformManifest, runScenario, type Op } from './workload.ts';
 
 let server: PostgresServer;
@@ -146,5 +148,56 @@ describe('the statements of a refresh of the chain', () => {
     await refreshAll(db, manifest);
     expect(r.sent.filter(trims).map((s) => s.where)).toEqual(['finish']);
     expect(await logEntries(db)).toEqual({});
+  }, 120_000);
+});
+
+/** The name of a session temp table of an MV (`role`: 'h' its handed-over change, 'd' its delta). */
+function tempOf(role: string, name: string): string {
+  const plan = planNode(manifest, findNode(manifest, name));
+  return tempName(role, name, [plan.node, plan.inputs]);
+}
+
+const exists = async (db: Db, table: string) => (await db.query<{ t: string | null }>(`SELECT to_regclass('pg_temp.${table}')::text AS t`))[0]!.t !== null;
+
+async function chainFillsTheNextDelta(db: Db): Promise<void> {
+  await runScenario(db, manifest, [], seed);
+  // With m0 (delivered after 5 s), m6 in hour 0 delivered after 20 s, and m5 in hour 1 of the
+  // same day (same campaign, channel and country) after 40 s: one day of delivery_daily from two
+  // hours, its maximum latency m5's.
+  await applyOp(db, { op: 'submit', rows: [{ t: 0, m: 6, c: 0, ch: 0, country: 'DE', at: 100 }, { t: 0, m: 5, c: 0, ch: 0, country: 'DE', at: 3600 }] });
+  await applyOp(db, { op: 'receipt', rows: [{ t: 0, m: 6, status: 1, error: null, at: 120 }, { t: 0, m: 5, status: 1, error: null, at: 3640 }] });
+  await refreshAll(db, manifest);
+  const day = async () => (await db.query<{ latency_max_s: number }>("SELECT latency_max_s FROM delivery_daily WHERE tenant_id = 't1' AND campaign_id = 'c1'"));
+  expect((await day()).map((r) => Number(r.latency_max_s))).toEqual([40]);
+
+  // A campaign moved (groups deleted and created down the chain) and an earlier delivery of m5:
+  // its latency falls to 10 s, so hour 1's maximum (40) is deleted and recomputed (10), and then
+  // the day's (40 → 20, m6's, from hour 0): the merge of each level goes to its second round
+  // trip, the day's over a delta table the hour's merge filled.
+  await applyOp(db, { op: 'moveCampaign', c: 1, category: 'otp' });
+  await applyOp(db, { op: 'receipt', rows: [{ t: 0, m: 5, status: 1, error: null, at: 3610 }] });
+  const results = await refreshAll(db, manifest);
+  expect(results.find((r) => r.node === 'delivery_daily')!.rowsChanged).toBeGreaterThan(0);
+  expect((await day()).map((r) => Number(r.latency_max_s))).toEqual([20]);
+  await expectVerified(db, manifest);
+
+  // Each group store of the chain handed its change to the next one's delta table, written by
+  // its merge: none of them wrote a table of its change (messages, whose reader joins, did).
+  expect(await exists(db, tempOf('h', 'messages'))).toBe(true);
+  for (const n of ['delivery_hourly', 'delivery_daily', 'tenant_channel_daily']) expect(await exists(db, tempOf('h', n)), n).toBe(false);
+  for (const n of ['delivery_daily', 'tenant_channel_daily', 'tenant_daily']) expect(await exists(db, tempOf('d', n)), n).toBe(true);
+}
+
+describe('a chain of group stores', () => {
+  it("each merge fills the next MV's delta table, extremes recomputed on both sides of a link (PGlite)", async () => {
+    const db = await openPglite();
+    open.push(db);
+    await chainFillsTheNextDelta(db);
+  }, 120_000);
+
+  it("each merge fills the next MV's delta table, extremes recomputed on both sides of a link (native Postgres)", async () => {
+    const db = await openPostgres(await server.createDatabase('ivm_chain_fill'));
+    open.push(db);
+    await chainFillsTheNextDelta(db);
   }, 120_000);
 });
