@@ -121,7 +121,8 @@ export const PREPARED_MAX_ROWS = 16_384;
  * whether any group would go negative and whether RC is empty; when RC is not, its answer gives
  * the patterns of NULL key parts RC holds, and the merge is sent again with them. The merge is
  * one statement: the old images of the touched groups (O, index lookups
- * by key, read before any write), the recomputed extremes (R), the groups whose row count reaches 0 deleted,
+ * by key, read before any write, with their tuple ids, by which the groups deleted or updated are
+ * found again without a second lookup), the recomputed extremes (R), the groups whose row count reaches 0 deleted,
  * the other existing groups updated (COUNT adds, SUM adds and is NULL again when its non-null
  * count returns to 0, MIN/MAX fold the inserted values with LEAST/GREATEST or take R's value),
  * the new groups inserted, and the MV's own changes (old images out, new images in, unchanged
@@ -277,9 +278,11 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
     // Two images of one key hold the same group values (the key is their JSON text): only the
     // aggregates can differ, so only they are compared.
     const measured = plan.aggs.map((a) => a.name);
+    // An image as the change carries it: the declared columns.
+    const cols = (alias: string) => declared.map((c) => `${alias}.${c}`).join(', ');
     const differs = `${rowOf('n', measured)} IS DISTINCT FROM ${rowOf('o', measured)}`;
     const ctes = [
-      `${O} AS MATERIALIZED (SELECT t.* FROM ${D} d CROSS JOIN LATERAL (SELECT * FROM ${name} t WHERE t._ivm_k = d._ivm_k OFFSET 0) t)`,
+      `${O} AS MATERIALIZED (SELECT t.* FROM ${D} d CROSS JOIN LATERAL (SELECT t.ctid AS _ivm_tid, t.* FROM ${name} t WHERE t._ivm_k = d._ivm_k OFFSET 0) t)`,
       ...(guarded ? [
         `_ivm_rc AS MATERIALIZED (SELECT ${g.map((p) => `d.${p.name}`).join(', ')} FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k WHERE ${recomputed})`,
         `_ivm_ok AS MATERIALIZED (SELECT NOT EXISTS (SELECT 1 FROM _ivm_rc) AS ok)`,
@@ -287,32 +290,32 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
       ...(recompute ? [`r AS MATERIALIZED (\n${recomputeArms(plan, marks, minmax, patterns, RC).join('\nUNION ALL\n')}\n)`] : []),
       `del AS (
   DELETE FROM ${name} t USING ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k
-  WHERE o._ivm_count + d._ivm_count = 0 AND t._ivm_k = d._ivm_k${ok}
+  WHERE o._ivm_count + d._ivm_count = 0 AND t.ctid = o._ivm_tid${ok}
   RETURNING t._ivm_k
 )`,
       `upd AS (
   UPDATE ${name} t SET ${set.map(([c, e]) => `${c} = ${e}`).join(', ')}
   FROM ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k${rJoin}
-  WHERE t._ivm_k = d._ivm_k AND o._ivm_count + d._ivm_count > 0 AND ${moves}${ok}
-  RETURNING t.*
+  WHERE t.ctid = o._ivm_tid AND o._ivm_count + d._ivm_count > 0 AND ${moves}${ok}
+  RETURNING t._ivm_k, ${cols('t')}
 )`,
       `ins AS (
   INSERT INTO ${name} (${target.join(', ')})
   SELECT ${values.join(', ')} FROM ${D} d${rJoin}
   WHERE d._ivm_count > 0${ok} AND NOT EXISTS (SELECT 1 FROM ${O} o WHERE o._ivm_k = d._ivm_k)
-  RETURNING *
+  RETURNING _ivm_k, ${list}
 )`,
       // Old images of the groups deleted or changed (an updated group whose declared columns did
       // not move, only its hidden counts, is no change), then new images of the changed and the
       // new groups (a new group's key is not in O). Keys are unique in O, del and upd: 1:1 joins.
       `ch AS (
-  SELECT -1 AS w, o.* FROM ${O} o JOIN del x ON x._ivm_k = o._ivm_k
+  SELECT -1 AS w, ${cols('o')} FROM ${O} o JOIN del x ON x._ivm_k = o._ivm_k
   UNION ALL
-  SELECT -1 AS w, o.* FROM ${O} o JOIN upd n ON n._ivm_k = o._ivm_k WHERE ${differs}
+  SELECT -1 AS w, ${cols('o')} FROM ${O} o JOIN upd n ON n._ivm_k = o._ivm_k WHERE ${differs}
   UNION ALL
-  SELECT 1 AS w, n.* FROM upd n JOIN ${O} o ON o._ivm_k = n._ivm_k WHERE ${differs}
+  SELECT 1 AS w, ${cols('n')} FROM upd n JOIN ${O} o ON o._ivm_k = n._ivm_k WHERE ${differs}
   UNION ALL
-  SELECT 1 AS w, n.* FROM ins n
+  SELECT 1 AS w, ${cols('n')} FROM ins n
 )`,
       // ch is read once, by the log's INSERT (or by the count when nothing is logged), so it is
       // inlined there rather than collected into a tuplestore of whole images and scanned twice.
