@@ -348,17 +348,19 @@ type SiteMapper = (line1: number, column1: number) => string | undefined;
  * `(file:line:column)`.
  */
 function lineMapper(files: readonly string[], starts: readonly number[]): SiteMapper {
-  return (line1, column1) => {
-    // The script's line 1 is the wrapper's: its line L is the text's line L - 1, 0-based L - 2.
-    const line = line1 - 2;
-    if (!starts.length || line < starts[0]!) return undefined;
-    let lo = 0, hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= line) lo = mid; else hi = mid - 1;
-    }
-    return `(${files[lo]}:${line - starts[lo]! + 1}:${column1})`;
-  };
+  // The script's line 1 is the wrapper's: its line L is the text's line L - 1, 0-based L - 2.
+  return (line1, column1) => fileSite(files, starts, line1 - 2, column1);
+}
+
+/** `(file:line:column)` of a chunk text's line (0-based) and column (1-based): the file whose lines hold it, by `starts`. */
+function fileSite(files: readonly string[], starts: readonly number[], line: number, column1: number): string | undefined {
+  if (!starts.length || line < starts[0]!) return undefined;
+  let lo = 0, hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= line) lo = mid; else hi = mid - 1;
+  }
+  return `(${files[lo]}:${line - starts[lo]! + 1}:${column1})`;
 }
 
 const B64 = new Int8Array(128).fill(-1);
@@ -432,14 +434,6 @@ function siteMapper(mapJson: string, lineShift: number, files: readonly string[]
     }
     if (!d.n || (first === 0 && (line < d.gl[0]! || (line === d.gl[0] && column < d.gc[0]!)))) return undefined;
     const oLine = d.ol[first]!;
-    if (oLine < 0) return undefined;
-    // The file whose lines hold the original line.
-    let lo = 0, hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= oLine) lo = mid; else hi = mid - 1;
-    }
-    if (oLine < starts[lo]!) return undefined;
-    return `(${files[lo]}:${oLine - starts[lo]! + 1}:${d.oc[first]! + 1})`;
+    return oLine < 0 ? undefined : fileSite(files, starts, oLine, d.oc[first]! + 1);
   };
 }

@@ -234,8 +234,7 @@ export function makeScanner(): (src: string) => ScannedModule | undefined {
     plain = true;
     const n = src.length;
     let i = 0;
-    let depth = 0;
-    /** For each open template `${`, the bracket depth it opened at. */
+    /** For each open template `${`, the bracket depth (brackets.length) it opened at. */
     const templates: number[] = [];
     /** The kind of the last significant token: decides whether `/` divides or starts a regex. */
     let prev: 'start' | 'value' | 'op' | 'close-brace' = 'start';
@@ -261,7 +260,7 @@ export function makeScanner(): (src: string) => ScannedModule | undefined {
         i = rest.lastIndex; prev = 'value'; pastImports = true;
         continue;
       }
-      if (c === 96 /* ` */ || (c === 125 /* } */ && templates.length && templates[templates.length - 1] === depth)) {
+      if (c === 96 /* ` */ || (c === 125 /* } */ && templates.length && templates[templates.length - 1] === brackets.length)) {
         // A template literal's text, from its opening backtick or the `}` closing a `${`.
         if (c === 125) templates.pop();
         TEMPLATE_TEXT.lastIndex = i + 1;
@@ -269,7 +268,7 @@ export function makeScanner(): (src: string) => ScannedModule | undefined {
         let k = TEMPLATE_TEXT.lastIndex;
         if (k >= n) return undefined;
         if (src.charCodeAt(k) === 96) k++;
-        else if (src.charCodeAt(k) === 36 && src.charCodeAt(k + 1) === 123) { templates.push(depth); k += 2; }
+        else if (src.charCodeAt(k) === 36 && src.charCodeAt(k + 1) === 123) { templates.push(brackets.length); k += 2; }
         // A backslash that ends the file.
         else return undefined;
         i = k; prev = src.charCodeAt(k - 1) === 96 ? 'value' : 'op'; pastImports = true;
@@ -281,7 +280,7 @@ export function makeScanner(): (src: string) => ScannedModule | undefined {
         const name = src.slice(i, end);
         if (!dot) {
           if (name === 'import' || name === 'export') {
-            if (depth !== 0 || templates.length) return undefined;
+            if (brackets.length || templates.length) return undefined;
             if (name === 'import') {
               if (pastImports) return undefined;
               const after = importStatement(i);
@@ -317,15 +316,14 @@ export function makeScanner(): (src: string) => ScannedModule | undefined {
         continue;
       }
       if (c === 64 /* @ */ || c === 35 /* # */) return undefined;
-      if (c === 40 /* ( */ || c === 91 /* [ */ || c === 123 /* { */) { depth++; brackets.push(c); conditionals.push(0); i++; prev = 'op'; continue; }
+      if (c === 40 /* ( */ || c === 91 /* [ */ || c === 123 /* { */) { brackets.push(c); conditionals.push(0); i++; prev = 'op'; continue; }
       if (c === 41 /* ) */ || c === 93 /* ] */ || c === 125 /* } */) {
-        depth--;
-        if (depth < 0) return undefined;
+        if (!brackets.length) return undefined;
         brackets.pop(); conditionals.pop();
         i++; prev = c === 125 ? 'close-brace' : 'value';
         continue;
       }
-      if (c === 44 /* , */ && depth === 0) return undefined;
+      if (c === 44 /* , */ && !brackets.length) return undefined;
       if (c === 60 /* < */) plain = false;
       else if (c === 63 /* ? */) {
         // `??` and `?.` (not before a digit: `a?.5:b` is a conditional) open no conditional.
@@ -344,7 +342,7 @@ export function makeScanner(): (src: string) => ScannedModule | undefined {
       prev = 'op';
       afterDot = c === 46 /* . */;
     }
-    if (depth !== 0 || templates.length) return undefined;
+    if (brackets.length || templates.length) return undefined;
     edits.sort((a, b) => a.from - b.from);
     const parts: string[] = [];
     let at = 0;
