@@ -106,7 +106,7 @@ GROUP BY ${gs.join(', ')}`,
   };
 }
 
-/** The marks under which the one MV after `name` reads its change from `table` (a CTE of the merge, or a shape). */
+/** The marks under which the one MV after `name` reads its change from `table` (a CTE of the merge). */
 function changeMarks(name: string, table: string): Marks {
   return new Map([[name, { from: 0, to: 0.5, changes: 1, beyond: false, table, consolidated: true, handoff: true }]]);
 }
@@ -152,13 +152,13 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
   // The change handed over (sink 'handoff'): the MV's declared columns and a weight.
   const H = tempName('h', name, def);
   // Or, with a next MV in the chain, that MV's delta table filled from the change (not written
-  // to H): its shape (created once per session) from this MV's columns.
+  // to H): created once per session, from the same SELECT over an empty change of this MV's columns.
   const nextFill = next && groupDelta(next, changeMarks(name, CHANGE), true);
   const shape = `SELECT ${list}, 1::int AS __w FROM ${name}`;
   // The setup of the merge: D filled (prepared, as the merge, when it can be: see below).
   const setupWith = (fill: readonly Statement[]): Statement[] => [
     ...(sink !== 'handoff' ? []
-      : next && temps ? temps.create(nextFill!.D, groupDelta(next, changeMarks(name, `(${shape} LIMIT 0) _ivm_shape`), true).select)
+      : nextFill && temps ? temps.create(nextFill.D, `WITH ${CHANGE} AS (${shape} LIMIT 0)\n${nextFill.select}`)
       : temps ? temps.create(H, shape) : [ensureTemp(H, shape)]),
     // A range read in place is estimated from stale statistics, often at a few rows, for which
     // the planner sorts to group; the delta is grouped by hashing whatever its size. Left off
