@@ -14,8 +14,11 @@ const floorTable = (name: string) => `floor_${name}`;
 export interface Floor {
   /** Finds what changed since the last apply (untimed). */
   stage(): Promise<number>;
-  /** The timed part: the changed rows written. */
-  apply(): Promise<void>;
+  /**
+   * The timed part: the changed rows written. Answers how long each MV's writes took, read from
+   * the server's clock between them inside the one round trip (not a round trip per MV).
+   */
+  apply(): Promise<Record<string, number>>;
   /** Rows that differ between the engine's tables and the copies inside the window (0 after apply). */
   differences(): Promise<number>;
 }
@@ -52,18 +55,24 @@ ANALYZE fs_upd_${name}, fs_ins_${name}, fs_gone_${name};`);
       return n;
     },
     async apply() {
-      const stmts = ['BEGIN'];
-      for (const name of CHAIN) {
+      // Each MV's writes are timed by clock_timestamp() before and after them, kept in session
+      // settings (a SELECT among the writes would add its rows to the round trip's results).
+      const mark = (k: number) => `SELECT set_config('mvkit_floor.t${k}', (extract(epoch FROM clock_timestamp()) * 1000)::text, false)`;
+      const stmts = ['BEGIN', mark(0)];
+      for (const [k, name] of CHAIN.entries()) {
         const f = floorTable(name);
         const cs = columns.get(name)!.filter((c) => c !== '_ivm_k');
         stmts.push(
           `DELETE FROM ${f} x USING fs_gone_${name} g WHERE x._ivm_k = g._ivm_k`,
           `UPDATE ${f} x SET (${cs.join(', ')}) = (${cs.map((c) => `s.${c}`).join(', ')}) FROM fs_upd_${name} s WHERE x._ivm_k = s._ivm_k`,
           `INSERT INTO ${f} SELECT * FROM fs_ins_${name}`,
+          mark(k + 1),
         );
       }
       stmts.push('COMMIT');
       await db.exec(stmts.join(';\n'));
+      const [t] = await db.query<Record<string, string>>(`SELECT ${CHAIN.map((_, k) => `current_setting('mvkit_floor.t${k}') AS t${k}`).join(', ')}, current_setting('mvkit_floor.t${CHAIN.length}') AS t${CHAIN.length}`);
+      return Object.fromEntries(CHAIN.map((name, k) => [name, Number(t![`t${k + 1}`]) - Number(t![`t${k}`])]));
     },
     async differences() {
       let n = 0;

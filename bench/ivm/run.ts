@@ -31,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { compileProject, ddlOf, loadProject, type Manifest, type ManifestNode } from '@mvkit/compiler';
 import { openPostgres } from '../../packages/runtime/src/db/postgres.ts';
 import { openPglite } from '../../packages/runtime/src/db/pglite.ts';
-import { createPeer, peerDifferences, peerRefreshSql } from './peer.ts';
+import { CHAIN, createPeer, peerDifferences, peerRefreshSql } from './peer.ts';
 import { createFloor } from './floor.ts';
 import type { Db } from '../../packages/runtime/src/db/db.ts';
 import { startPostgres } from '../../packages/runtime/test/support/postgres-server.ts';
@@ -285,7 +285,7 @@ async function main(): Promise<void> {
     // side by side in every round (the machine is shared; its speed drifts over minutes).
     // Reported: medians over the rounds of the per-round ratios.
     const updated = Array.from({ length: DIM_UPDATES }, (_, k) => [`t${k % 50}`, `n${k}`] as const);
-    const allRounds: { ms: number; results: RefreshResult[]; native: Record<string, number>; nativeMs: number; peerMs: number; floorMs: number; floorRows: number; load: string }[] = [];
+    const allRounds: { ms: number; results: RefreshResult[]; native: Record<string, number>; nativeMs: number; peerMs: number; floorMs: number; floorPerMv: Record<string, number>; floorRows: number; load: string }[] = [];
     // --batches 1000,10000,100000: ROUNDS rounds of each size, one after the other, over one history.
     const sizes = (argText('batches') ?? String(BATCH)).split(',').map((x) => Number(x));
     let appended = 0;
@@ -325,7 +325,8 @@ async function main(): Promise<void> {
       if (bad.length) throw new Error(`round ${round + 1}: the peer's tables differ from the engine's: ${bad.map(([t, n]) => `${t} ${n} rows`).join(', ')}`);
       const floorRows = await floor.stage();
       await settle(db);
-      const floorMs = await timed(() => floor.apply());
+      let floorPerMv: Record<string, number> = {};
+      const floorMs = await timed(async () => { floorPerMv = await floor.apply(); });
       const off = await floor.differences();
       if (off > 0) throw new Error(`round ${round + 1}: the floor's tables differ from the engine's in ${off} rows`);
       const native: Record<string, number> = {};
@@ -337,12 +338,19 @@ async function main(): Promise<void> {
         }
       }
       const nativeMs = Object.values(native).reduce((a, b) => a + b, 0);
-      if (!warm) rounds.push({ ms, results, native, nativeMs, peerMs, floorMs, floorRows, load: load() });
-      log(`${warm ? `warm-up round ${round + 1} of ${WARMUP}, not counted` : `round ${round - WARMUP + 1}`} (${round % 2 === 0 ? 'engine first' : 'peer first'}; load average ${load()}): engine ${fmt(ms)} ms (${results.map((r) => `${r.node} ${fmt(r.durationMs)}`).join(', ')}); peer ${fmt(peerMs)} ms: ${(peerMs / ms).toFixed(2)}×; floor ${fmt(floorMs)} ms (${fmt(floorRows)} rows): engine / floor ${(ms / floorMs).toFixed(2)}×${NATIVE ? `; REFRESH MATERIALIZED VIEW ${fmt(nativeMs)} ms: ${(nativeMs / ms).toFixed(1)}×` : ''}`);
+      if (!warm) rounds.push({ ms, results, native, nativeMs, peerMs, floorMs, floorPerMv, floorRows, load: load() });
+      log(`${warm ? `warm-up round ${round + 1} of ${WARMUP}, not counted` : `round ${round - WARMUP + 1}`} (${round % 2 === 0 ? 'engine first' : 'peer first'}; load average ${load()}): engine ${fmt(ms)} ms (${results.map((r) => `${r.node} ${fmt(r.durationMs)}`).join(', ')}); peer ${fmt(peerMs)} ms: ${(peerMs / ms).toFixed(2)}×; floor ${fmt(floorMs)} ms (${fmt(floorRows)} rows; ${Object.entries(floorPerMv).map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')}): engine / floor ${(ms / floorMs).toFixed(2)}×${NATIVE ? `; REFRESH MATERIALIZED VIEW ${fmt(nativeMs)} ms: ${(nativeMs / ms).toFixed(1)}×` : ''}`);
     }
     const peerRatio = median(rounds.map((r) => r.peerMs / r.ms));
     const floorRatio = median(rounds.map((r) => r.ms / r.floorMs));
     summaries.push(`batch ${fmt(size)}: peer / engine (median of the per-round ratios) ${peerRatio.toFixed(2)}×; engine / floor ${floorRatio.toFixed(2)}×; medians: engine ${fmt(median(rounds.map((r) => r.ms)))} ms, peer ${fmt(median(rounds.map((r) => r.peerMs)))} ms, floor ${fmt(median(rounds.map((r) => r.floorMs)))} ms; load average ${load()}`);
+    // Per MV: the engine's time (in the unit) against the floor's writes of that MV, medians over the rounds.
+    const perMv = Object.fromEntries(CHAIN.map((n) => [n, [
+      Math.round(median(rounds.map((r) => r.results.find((x) => x.node === n)?.durationMs ?? 0)) * 10) / 10,
+      Math.round(median(rounds.map((r) => r.floorPerMv[n] ?? 0)) * 10) / 10,
+    ]]));
+    summaries.push(`batch ${fmt(size)}, per MV, engine / floor ms (medians): ${CHAIN.map((n) => `${n} ${perMv[n]![0]} / ${perMv[n]![1]}`).join(', ')}`);
+    log(summaries.at(-2)!);
     log(summaries.at(-1)!);
     // Every size is recorded.
     const peerRecord = {
@@ -351,6 +359,7 @@ async function main(): Promise<void> {
       peerRatio: Number(peerRatio.toFixed(2)), floorRatio: Number(floorRatio.toFixed(2)),
       roundPeerRatios: rounds.map((r) => Number((r.peerMs / r.ms).toFixed(2))), roundFloorRatios: rounds.map((r) => Number((r.ms / r.floorMs).toFixed(2))),
       load: rounds.map((r) => r.load.split(' ')[0]).join(' '),
+      perMv,
     };
     appendFileSync(`${root}bench/ivm/peer-runs.jsonl`, `${JSON.stringify(peerRecord)}\n`);
     if (size !== sizes.at(-1)) continue;
