@@ -46,6 +46,14 @@ const rowOf = (alias: string, cols: readonly string[]) => `ROW(${cols.map((c) =>
  */
 const keyLookup = (alias: string, D: string, where?: string) => `${alias}._ivm_k = ANY (ARRAY(SELECT d._ivm_k FROM ${D} d${where ? ` WHERE ${where}` : ''}))`;
 
+/*
+ * INSERT_ORDER: rows are inserted into a store in the order of its key (ORDER BY _ivm_k): each
+ * index entry then lands next to the one before it, in a leaf page just touched, instead of in a
+ * page anywhere in the index (the delta comes out of a hash aggregation in no order). 25,000 new
+ * messages into a store of 2.5M: ~140 ms sorted, sort included, against ~170 ms in hash order;
+ * 2,500: ~14 against ~19 ms. Not for a multiset, whose _ivm_k index is a hash index.
+ */
+
 /** What a node's session temp tables derive their column types from (see tempName). */
 const definitionOf = (plan: NodePlan) => [plan.node, plan.inputs];
 
@@ -263,9 +271,10 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
     const ok = guarded ? ' AND (SELECT ok FROM _ivm_ok)' : '';
     const sums = plan.aggs.filter(countsNonNull);
     const target = [...g.map((p) => p.name), '_ivm_k', '_ivm_count', ...plan.aggs.map((a) => a.name), ...sums.map((a) => `_ivm_nn_${a.name}`)];
-    // New groups are inserted, existing ones (those in O: only this refresh, under the node's
-    // lock, writes the table) updated in place: a plain INSERT skips the speculative insertion of
-    // INSERT ... ON CONFLICT, and the UPDATE reads the recomputed extremes by a join.
+    // New groups are inserted (in key order: see INSERT_ORDER), existing ones (those in O: only
+    // this refresh, under the node's lock, writes the table) updated in place: a plain INSERT
+    // skips the speculative insertion of INSERT ... ON CONFLICT, and the UPDATE reads the
+    // recomputed extremes by a join.
     // A new group whose non-null count nets to 0 holds no non-null value (whatever was inserted
     // in the window was deleted in it too): its SUM is NULL. A recomputed extreme replaces the
     // stored one.
@@ -312,6 +321,7 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
   INSERT INTO ${name} (${target.join(', ')})
   SELECT ${values.join(', ')} FROM ${D} d${rJoin}
   WHERE d._ivm_count > 0${ok} AND NOT EXISTS (SELECT 1 FROM ${O} o WHERE o._ivm_k = d._ivm_k)
+  ORDER BY d._ivm_k
   RETURNING _ivm_k, ${list}
 )`,
       // Old images of the groups deleted or changed (an updated group whose declared columns did
@@ -455,7 +465,8 @@ HAVING SUM(__w) <> 0`, temps),
       // planner is free to plan scans the whole table to hash it once the delta is a few
       // thousand rows (250,000 messages: ~100 ms against ~6 ms for 1,300 lookups; see O in applyAggDelta).
       explainable(`DELETE FROM ${name} s WHERE ${keyLookup('s', D, 'd.__w < 0')}`),
-      explainable(`INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM ${D} WHERE __w > 0`),
+      // In key order (see INSERT_ORDER).
+      explainable(`INSERT INTO ${name} (${names.join(', ')}, _ivm_k) SELECT ${names.join(', ')}, _ivm_k FROM ${D} WHERE __w > 0 ORDER BY _ivm_k`),
       ...(logged ? [explainable(`INSERT INTO ${logTable(name)} (_w, ${names.join(', ')}) SELECT __w, ${names.join(', ')} FROM ${D}`)] : []),
     ]),
     // Keys changed: the distinct keys of the delta (each has an old image out, a new one in, or
