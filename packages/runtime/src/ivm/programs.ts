@@ -298,7 +298,10 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
     const measured = plan.aggs.map((a) => a.name);
     // An image as the change carries it: the declared columns.
     const cols = (alias: string) => declared.map((c) => `${alias}.${c}`).join(', ');
-    const differs = `${rowOf('n', measured)} IS DISTINCT FROM ${rowOf('o', measured)}`;
+    // An updated group's old image, returned by the UPDATE beside the new one (from O, in its
+    // FROM list) as _ivm_o0, _ivm_o1, ... (declared columns in order): no join back to O.
+    const oldCols = (alias: string) => declared.map((_, i) => `${alias}._ivm_o${i}`).join(', ');
+    const differs = `${rowOf('n', measured)} IS DISTINCT FROM ROW(${measured.map((c) => `n._ivm_o${declared.indexOf(c)}`).join(', ')})`;
     const ctes = [
       `${O} AS MATERIALIZED (SELECT t.ctid AS _ivm_tid, t.* FROM ${name} t WHERE ${keyLookup('t', D)})`,
       ...(guarded ? [
@@ -309,13 +312,13 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
       `del AS (
   DELETE FROM ${name} t USING ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k
   WHERE o._ivm_count + d._ivm_count = 0 AND t.ctid = o._ivm_tid${ok}
-  RETURNING t._ivm_k
+  RETURNING t._ivm_k, ${cols('t')}
 )`,
       `upd AS (
   UPDATE ${name} t SET ${set.map(([c, e]) => `${c} = ${e}`).join(', ')}
   FROM ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k${rJoin}
   WHERE t.ctid = o._ivm_tid AND o._ivm_count + d._ivm_count > 0 AND ${moves}${ok}
-  RETURNING t._ivm_k, ${cols('t')}
+  RETURNING t._ivm_k, ${cols('t')}, ${declared.map((c, i) => `o.${c} AS _ivm_o${i}`).join(', ')}
 )`,
       `ins AS (
   INSERT INTO ${name} (${target.join(', ')})
@@ -324,15 +327,15 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
   ORDER BY d._ivm_k
   RETURNING _ivm_k, ${list}
 )`,
-      // Old images of the groups deleted or changed (an updated group whose declared columns did
-      // not move, only its hidden counts, is no change), then new images of the changed and the
-      // new groups (a new group's key is not in O). Keys are unique in O, del and upd: 1:1 joins.
+      // Old images of the groups deleted (the rows the DELETE returns) or changed (an updated
+      // group whose declared columns did not move, only its hidden counts, is no change), then
+      // new images of the changed and the new groups, all read from what the writes returned.
       `ch AS (
-  SELECT -1 AS w, ${cols('o')} FROM ${O} o JOIN del x ON x._ivm_k = o._ivm_k
+  SELECT -1 AS w, ${cols('x')} FROM del x
   UNION ALL
-  SELECT -1 AS w, ${cols('o')} FROM ${O} o JOIN upd n ON n._ivm_k = o._ivm_k WHERE ${differs}
+  SELECT -1 AS w, ${oldCols('n')} FROM upd n WHERE ${differs}
   UNION ALL
-  SELECT 1 AS w, ${cols('n')} FROM upd n JOIN ${O} o ON o._ivm_k = n._ivm_k WHERE ${differs}
+  SELECT 1 AS w, ${cols('n')} FROM upd n WHERE ${differs}
   UNION ALL
   SELECT 1 AS w, ${cols('n')} FROM ins n
 )`,
