@@ -71,7 +71,8 @@ ANALYZE fs_upd_${name}, fs_ins_${name}, fs_gone_${name};`);
       }
       stmts.push('COMMIT');
       await db.exec(stmts.join(';\n'));
-      const [t] = await db.query<Record<string, string>>(`SELECT ${CHAIN.map((_, k) => `current_setting('mvkit_floor.t${k}') AS t${k}`).join(', ')}, current_setting('mvkit_floor.t${CHAIN.length}') AS t${CHAIN.length}`);
+      const marks = Array.from({ length: CHAIN.length + 1 }, (_, k) => `current_setting('mvkit_floor.t${k}') AS t${k}`);
+      const [t] = await db.query<Record<string, string>>(`SELECT ${marks.join(', ')}`);
       return Object.fromEntries(CHAIN.map((name, k) => [name, Number(t![`t${k + 1}`]) - Number(t![`t${k}`])]));
     },
     async differences() {

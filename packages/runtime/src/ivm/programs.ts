@@ -312,20 +312,20 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
       `del AS (
   DELETE FROM ${name} t USING ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k
   WHERE o._ivm_count + d._ivm_count = 0 AND t.ctid = o._ivm_tid${ok}
-  RETURNING t._ivm_k, ${cols('t')}
+  RETURNING ${cols('t')}
 )`,
       `upd AS (
   UPDATE ${name} t SET ${set.map(([c, e]) => `${c} = ${e}`).join(', ')}
   FROM ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k${rJoin}
   WHERE t.ctid = o._ivm_tid AND o._ivm_count + d._ivm_count > 0 AND ${moves}${ok}
-  RETURNING t._ivm_k, ${cols('t')}, ${declared.map((c, i) => `o.${c} AS _ivm_o${i}`).join(', ')}
+  RETURNING ${cols('t')}, ${declared.map((c, i) => `o.${c} AS _ivm_o${i}`).join(', ')}
 )`,
       `ins AS (
   INSERT INTO ${name} (${target.join(', ')})
   SELECT ${values.join(', ')} FROM ${D} d${rJoin}
   WHERE d._ivm_count > 0${ok} AND NOT EXISTS (SELECT 1 FROM ${O} o WHERE o._ivm_k = d._ivm_k)
   ORDER BY d._ivm_k
-  RETURNING _ivm_k, ${list}
+  RETURNING ${list}
 )`,
       // Old images of the groups deleted (the rows the DELETE returns) or changed (an updated
       // group whose declared columns did not move, only its hidden counts, is no change), then
