@@ -347,17 +347,18 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
       // its delta table (the INSERT runs to completion whether or not it is read).
       ...(nextFill ? [`${CHANGE} AS (SELECT ${list}, w AS __w FROM ch)`, `lg AS (INSERT INTO ${nextFill.D}\n${nextFill.select}\nRETURNING 1)`] : []),
     ];
-    // Groups changed: each has one new image, except a deleted group, which has none.
-    const images = nextFill ? `SELECT count(*) FROM ${CHANGE} WHERE __w = 1` : sink !== 'none' ? 'SELECT count(*) FROM lg WHERE _w = 1' : 'SELECT count(*) FROM ch WHERE w = 1';
-    const handed = nextFill ? `, (SELECT count(*) FROM ${CHANGE})::int AS h, (SELECT count(*) FROM ${CHANGE} WHERE __w < 0)::int AS hd`
-      : sink === 'handoff' ? ', (SELECT count(*) FROM lg)::int AS h, (SELECT count(*) FROM lg WHERE _w < 0)::int AS hd' : '';
+    // Groups changed: each has one new image, except a deleted group, which has none. With the
+    // change's size and its old images when it is handed over: all three in one scan of it.
+    const [changeRel, weight] = nextFill ? [CHANGE, '__w'] : sink !== 'none' ? ['lg', '_w'] : ['ch', 'w'];
+    const handed = nextFill || sink === 'handoff' ? ', c.h, c.hd' : '';
     // A delta read in place was not counted: D counts its rows per group (consolidated first,
     // its rows are counted where they lie: the rows that cancelled are in no group).
     const counted = !inPlace || prefilled ? '' : projected
       ? `, (SELECT count(*) FROM (\n${deltaRows(plan, marks, '1 AS _')}\n) c)::int AS rows_in`
       : `, (SELECT COALESCE(SUM(_ivm_n), 0) FROM ${D})::int AS rows_in`;
     const checked = (neg ? `, ${neg} AS neg` : '') + (guarded ? `, (SELECT ok FROM _ivm_ok) AS ok, (SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM _ivm_rc) AS patterns` : '');
-    return explainable(`WITH ${ctes.join(',\n')}\nSELECT ((${images}) + (SELECT count(*) FROM del))::int AS n${handed}${counted}${checked}`);
+    const counts = `SELECT (count(*) FILTER (WHERE ${weight} = 1))::int AS i, count(*)::int AS h, (count(*) FILTER (WHERE ${weight} < 0))::int AS hd FROM ${changeRel}`;
+    return explainable(`WITH ${ctes.join(',\n')}\nSELECT (c.i + (SELECT count(*) FROM del))::int AS n${handed}${counted}${checked}\nFROM (${counts}) c`);
   }
 }
 
@@ -474,7 +475,13 @@ HAVING SUM(__w) <> 0`, temps),
     ]),
     // Keys changed: the distinct keys of the delta (each has an old image out, a new one in, or
     // both); handed over, D itself is the change (columns, _ivm_k, __w), consolidated.
-    `SELECT count(*)::int AS n${sink === 'handoff' ? `, (SELECT count(*) FROM ${D})::int AS h, (SELECT count(*) FROM ${D} WHERE __w < 0)::int AS hd` : ''} FROM (SELECT _ivm_k FROM ${D} GROUP BY _ivm_k) k`,
+    plan.multiset
+      ? `SELECT count(*)::int AS n, (SELECT count(*) FROM ${D})::int AS h, (SELECT count(*) FROM ${D} WHERE __w < 0)::int AS hd FROM (SELECT _ivm_k FROM ${D} GROUP BY _ivm_k) k`
+      // A keyed MV holds one row per key, and D at most one new image per key: its keys number
+      // its rows less the keys that have both images, which are the keys of old images found in
+      // the MV after the writes (a key only deleted is gone). One scan of D and an index scan
+      // over its deleted keys, instead of grouping every row of D by key (~15 ms at 26,000 rows).
+      : `SELECT (c.h - (SELECT count(*) FROM ${name} s WHERE ${keyLookup('s', D, 'd.__w < 0')}))::int AS n, c.h, c.hd FROM (SELECT count(*)::int AS h, (count(*) FILTER (WHERE __w < 0))::int AS hd FROM ${D}) c`,
   ]);
   const out: { changed: number; handoff?: HandOff } = { changed: r?.n ?? 0 };
   if (sink === 'handoff' && r?.h) out.handoff = { table: D, rows: r.h, deletes: r.hd ?? 0 };

@@ -187,6 +187,40 @@ describe('a chain refreshed as one unit', () => {
     await renameLeavesAggregatesUnwritten(db);
   }, 120_000);
 
+  /**
+   * A keyed rows MV reports the keys it changed: a message updated (its old and new row), one
+   * submitted (a new row only), and one whose campaign was deleted (its row gone or rewritten)
+   * make three keys, whatever images each has; the same as the distinct keys of its log.
+   */
+  async function countsKeysChanged(db: Db): Promise<void> {
+    await runScenario(db, manifest, [], seed);
+    await refreshAll(db, manifest);
+    const [{ s }] = await db.query<{ s: number }>('SELECT COALESCE(max(_seq), 0)::int AS s FROM mvkit.ivm_log_messages_enriched') as [{ s: number }];
+    await applyOp(db, { op: 'receipt', rows: [{ t: 0, m: 0, status: 2, error: null, at: 40 }] });
+    await applyOp(db, { op: 'submit', rows: [{ t: 1, m: 3, c: 0, ch: 1, country: 'FR', at: 7200 }] });
+    await applyOp(db, { op: 'deleteCampaign', t: 0, c: 1 });
+    // delivery_hourly, outside the unit, reads messages_enriched's log: the change is logged.
+    const results = await refreshAll(db, manifest, { select: ['messages', 'messages_enriched'] });
+    const enriched = results.find((r) => r.node === 'messages_enriched')!;
+    expect(enriched.rowsChanged).toBe(3);
+    const [{ keys }] = await db.query<{ keys: number }>(`SELECT count(DISTINCT (tenant_id, message_id))::int AS keys FROM mvkit.ivm_log_messages_enriched WHERE _seq > ${s}`) as [{ keys: number }];
+    expect(keys).toBe(3);
+    await refreshAll(db, manifest);
+    await expectVerified(db, manifest);
+  }
+
+  it('a keyed rows MV counts the keys it changed, each once whatever images it has (PGlite)', async () => {
+    const db = await openPglite();
+    open.push(db);
+    await countsKeysChanged(db);
+  }, 120_000);
+
+  it('a keyed rows MV counts the keys it changed, each once whatever images it has (native Postgres)', async () => {
+    const db = await openPostgres(await server.createDatabase('unit_keys_changed'));
+    open.push(db);
+    await countsKeysChanged(db);
+  }, 120_000);
+
   it('an MV whose every reader is in the unit hands its change over instead of logging it; a reader outside the unit (another selection, a sync consumer) gets the log', async () => {
     const db = await openPglite();
     open.push(db);
