@@ -476,7 +476,7 @@ HAVING SUM(__w) <> 0`, temps),
     // Keys changed: the distinct keys of the delta (each has an old image out, a new one in, or
     // both); handed over, D itself is the change (columns, _ivm_k, __w), consolidated.
     plan.multiset
-      ? `SELECT count(*)::int AS n, (SELECT count(*) FROM ${D})::int AS h, (SELECT count(*) FROM ${D} WHERE __w < 0)::int AS hd FROM (SELECT _ivm_k FROM ${D} GROUP BY _ivm_k) k`
+      ? `SELECT count(*)::int AS n${sink === 'handoff' ? `, (SELECT count(*) FROM ${D})::int AS h, (SELECT count(*) FROM ${D} WHERE __w < 0)::int AS hd` : ''} FROM (SELECT _ivm_k FROM ${D} GROUP BY _ivm_k) k`
       // A keyed MV holds one row per key, and D at most one new image per key: its keys number
       // its rows less the keys that have both images, which are the keys of old images found in
       // the MV after the writes (a key only deleted is gone). One scan of D and an index scan
