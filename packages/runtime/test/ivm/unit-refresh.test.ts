@@ -189,8 +189,9 @@ describe('a chain refreshed as one unit', () => {
 
   /**
    * A keyed rows MV reports the keys it changed: a message updated (its old and new row), one
-   * submitted (a new row only), and one whose campaign was deleted (its row gone or rewritten)
-   * make three keys, whatever images each has; the same as the distinct keys of its log.
+   * submitted (a new row only), and one whose campaign was deleted (its old row only: the
+   * enrichment's join drops it) make three keys, where counting images would make four; the
+   * same as the distinct keys of its log.
    */
   async function countsKeysChanged(db: Db): Promise<void> {
     await runScenario(db, manifest, [], seed);
