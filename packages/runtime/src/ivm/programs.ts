@@ -350,7 +350,8 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
     // Groups changed: each has one new image, except a deleted group, which has none. With the
     // change's size and its old images when it is handed over: all three in one scan of it.
     const [changeRel, weight] = nextFill ? [CHANGE, '__w'] : sink !== 'none' ? ['lg', '_w'] : ['ch', 'w'];
-    const handed = nextFill || sink === 'handoff' ? ', c.h, c.hd' : '';
+    // (A next MV's delta is filled only from a change handed over.)
+    const handed = sink === 'handoff' ? ', chg.h, chg.hd' : '';
     // A delta read in place was not counted: D counts its rows per group (consolidated first,
     // its rows are counted where they lie: the rows that cancelled are in no group).
     const counted = !inPlace || prefilled ? '' : projected
@@ -358,7 +359,7 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
       : `, (SELECT COALESCE(SUM(_ivm_n), 0) FROM ${D})::int AS rows_in`;
     const checked = (neg ? `, ${neg} AS neg` : '') + (guarded ? `, (SELECT ok FROM _ivm_ok) AS ok, (SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM _ivm_rc) AS patterns` : '');
     const counts = `SELECT (count(*) FILTER (WHERE ${weight} = 1))::int AS i, count(*)::int AS h, (count(*) FILTER (WHERE ${weight} < 0))::int AS hd FROM ${changeRel}`;
-    return explainable(`WITH ${ctes.join(',\n')}\nSELECT (c.i + (SELECT count(*) FROM del))::int AS n${handed}${counted}${checked}\nFROM (${counts}) c`);
+    return explainable(`WITH ${ctes.join(',\n')}\nSELECT (chg.i + (SELECT count(*) FROM del))::int AS n${handed}${counted}${checked}\nFROM (${counts}) chg`);
   }
 }
 
