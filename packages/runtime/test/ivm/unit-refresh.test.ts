@@ -240,9 +240,7 @@ describe('a chain refreshed as one unit', () => {
     const results = await refreshAll(db, manifest, { select: ['messages', 'messages_enriched'] });
     expect(results.find((r) => r.node === 'messages_enriched')).toMatchObject({ rowsChanged: 2 });
     const log = await db.query<{ m: string; w: number; delivered: boolean }>(`SELECT message_id AS m, _w AS w, delivered_at IS NOT NULL AS delivered FROM mvkit.ivm_log_messages_enriched WHERE _seq > ${s} ORDER BY message_id, _w`);
-    const [m1, m4] = [log[0]!.m, log.at(-1)!.m];
-    expect(m1).not.toBe(m4);
-    expect(log).toEqual([{ m: m1, w: -1, delivered: false }, { m: m1, w: 1, delivered: true }, { m: m4, w: 1, delivered: false }]);
+    expect(log).toEqual([{ m: 'm1', w: -1, delivered: false }, { m: 'm1', w: 1, delivered: true }, { m: 'm4', w: 1, delivered: false }]);
     await refreshAll(db, manifest);
     await expectVerified(db, manifest);
   }
