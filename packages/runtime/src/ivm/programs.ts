@@ -459,13 +459,14 @@ export async function applyRowsDelta(tx: Db, plan: NodePlan, marks: Marks, sink:
   const names = plan.projections.map((p) => p.name);
   const select = [...plan.projections.map((p) => `${p.expr} AS ${p.name}`), `${keyText(plan.keyExprs)} AS _ivm_k`].join(', ');
   const D = tempName('rows', name, definitionOf(plan));
+  const rows = deltaRows(plan, marks, select);
   const [r] = await tx.script<{ n: number; h?: number; hd?: number }>([
     // Consolidated by hashing: sorting the delta on every column costs about twice as much.
     // Left off for the rest of the refresh, which needs no sort.
     ...sortOff(prefix),
-    ...fillTemp(D, consolidatedAsJoined(plan, marks) ? deltaRows(plan, marks, select) : `SELECT ${names.join(', ')}, _ivm_k, SUM(__w)::int AS __w
+    ...fillTemp(D, consolidatedAsJoined(plan, marks) ? rows : `SELECT ${names.join(', ')}, _ivm_k, SUM(__w)::int AS __w
 FROM (
-${deltaRows(plan, marks, select)}
+${rows}
 ) x
 GROUP BY ${[...names, '_ivm_k'].join(', ')}
 HAVING SUM(__w) <> 0`, temps),
