@@ -30,6 +30,13 @@ export interface AggRef {
   readonly expr: string;
   /** The argument is never NULL (see SelectColumn.agg.notNull): a SUM then needs no count of its non-null values. */
   readonly notNull: boolean;
+  /**
+   * What a SUM's argument is known to hold (see integerKind): 'small', integer literals (a
+   * countIf's CASE ... THEN 1 ELSE 0), whose weighted sum Postgres adds as int4 into a bigint;
+   * 'int', integer columns, whose sum, numeric in Postgres, is a bigint again once cast; null,
+   * anything else (summed as Postgres sums it).
+   */
+  readonly integer: 'small' | 'int' | null;
 }
 
 /**
@@ -136,7 +143,7 @@ function makePlan(manifest: Manifest, node: ManifestNode): NodePlan {
       if (o.kind !== 'aggregate') continue;
       if (o.fn === 'countDistinct') return full(`${o.name} is COUNT(DISTINCT ...), which is not incrementally maintainable`);
       const arg = aggInput(o);
-      aggs.push({ name: o.name, fn: o.fn, arg: arg && sql(arg), expr: renderOutput(o, postgresDialect), notNull: o.notNull });
+      aggs.push({ name: o.name, fn: o.fn, arg: arg && sql(arg), expr: renderOutput(o, postgresDialect), notNull: o.notNull, integer: arg && o.fn === 'sum' ? sumKind(arg, inputs, node.columns.find((c) => c.name === o.name)?.type) : null });
     }
     const groups = s.outputs.flatMap((o) => (o.kind === 'projection' ? [{ name: o.name, expr: sql(o.expr), node: o.expr }] : []));
     // A global aggregate has a row even over no input (COUNT = 0); a group store would drop it.
@@ -159,6 +166,38 @@ function makePlan(manifest: Manifest, node: ManifestNode): NodePlan {
     keyExprs.push(c.expr);
   }
   return { node, layout: 'rows', reason: null, inputs, where, projections: cols, aggs: [], keyExprs };
+}
+
+/** Integer column types: their SUM fits a bigint wherever the stored total does. */
+const INTEGER_TYPES = new Set(['SMALLINT', 'INT2', 'INTEGER', 'INT', 'INT4', 'BIGINT', 'INT8']);
+
+/**
+ * What an aggregate's argument is known to hold: 'small', only integer literals of at most 2^15
+ * (or NULL), a countIf's `CASE WHEN ... THEN 1 ELSE 0 END`; 'int', integer values (an integer
+ * column, or a CASE of such values); null, unknown. A column is found by its name in the inputs
+ * (qualified by alias when it is), and only when one input has it: an ambiguous name is unknown.
+ */
+export function integerKind(e: ExprNode, inputs: readonly InputRef[]): 'small' | 'int' | null {
+  switch (e.kind) {
+    case 'literal':
+      return e.value === null || (typeof e.value === 'number' && Number.isInteger(e.value) && Math.abs(e.value) <= 32767) ? 'small' : null;
+    case 'column': {
+      const owners = inputs.filter((i) => (e.rel === null || i.alias === e.rel || i.relation === e.rel) && i.types[e.name] !== undefined);
+      return owners.length === 1 && INTEGER_TYPES.has(typeBase(owners[0]!.types[e.name])) ? 'int' : null;
+    }
+    case 'case': {
+      const kinds = [...e.whens.map(([, v]) => integerKind(v, inputs)), e.otherwise ? integerKind(e.otherwise, inputs) : 'small'];
+      return kinds.includes(null) ? null : kinds.includes('int') ? 'int' : 'small';
+    }
+    default:
+      return null;
+  }
+}
+
+/** A SUM's integerKind, 'int' only where the MV stores the sum as an integer (a cast to bigint could fail on a numeric total). */
+function sumKind(arg: ExprNode, inputs: readonly InputRef[], declared: string | undefined): 'small' | 'int' | null {
+  const kind = integerKind(arg, inputs);
+  return kind === 'int' && !INTEGER_TYPES.has(typeBase(declared)) ? null : kind;
 }
 
 /** Column types whose values can be grouped by (equality defined): every type the compiler emits for Postgres. */

@@ -90,7 +90,12 @@ function groupDelta(plan: NodePlan, marks: Marks, staticChoice: boolean): { D: s
     switch (a.fn) {
       case 'count': return [`${a.arg ? nn(i) : insertOnly ? 'COUNT(*)' : 'SUM(__w)'} AS ${a.name}`];
       case 'sum': {
-        const sum = `SUM(_a${i}${insertOnly ? '' : ' * CAST(__w AS bigint)'}) AS ${a.name}`;
+        // An integer sum stays an integer: over integer literals (a countIf's 0 or 1) weighted
+        // in int4 and summed into a bigint; over integer columns summed as Postgres does (into a
+        // numeric) and cast back, so that the merge adds bigints, not numerics, to the stored
+        // total (a bigint column either way). Measured alone, a numeric SUM costs ~1.4× an int4 one.
+        const weighted = insertOnly ? `_a${i}` : a.integer === 'small' ? `_a${i} * __w` : `_a${i} * CAST(__w AS bigint)`;
+        const sum = a.integer === 'int' ? `CAST(SUM(${weighted}) AS bigint) AS ${a.name}` : `SUM(${weighted}) AS ${a.name}`;
         return countsNonNull(a) ? [sum, `${nn(i)} AS _ivm_nn_${a.name}`] : [sum];
       }
       case 'min': case 'max': {

@@ -77,6 +77,47 @@ describe('sums that keep a count of their non-null arguments', () => {
   });
 });
 
+describe('sums kept as integers', () => {
+  it('countIf sums integer literals, a bigint column sums as an integer, a numeric column as it is', async () => {
+    const manifest = await platformManifest(false);
+    const kinds = (name: string) => Object.fromEntries(planNode(manifest, manifest.nodes.find((n) => n.name === name)!).aggs.filter((a) => a.fn === 'sum').map((a) => [a.name, a.integer]));
+    // delivery_hourly: countIf measures sum CASE ... THEN 1 ELSE 0; latency_s_sum sums delivery_latency_s, a BIGINT.
+    expect(kinds('delivery_hourly')).toMatchObject({ sent: 'small', latency_le_300s: 'small', latency_s_sum: 'int' });
+    // The rollups sum delivery_hourly's BIGINT columns.
+    expect(Object.values(kinds('delivery_daily')).every((k) => k === 'int')).toBe(true);
+  });
+
+  it('sums beyond int4 and decimals stay exact through inserts, updates and deletes', async () => {
+    const ev = dimension('ev', { columns: { tenant_id: t.varchar(8), k: t.varchar(8), v: t.bigint(), p: t.numeric(12, 2) }, key: ['tenant_id', 'k'], tenant: 'tenant_id' });
+    const hits = aggregate('hits', {
+      from: ev, groupBy: ['tenant_id'],
+      measures: (m, c) => ({ big: m.countIf(c.v.gte(3_000_000_000)), v: m.sum(c.v), p: m.sum(c.p) }),
+    });
+    const top = rollup('hits_all', { from: hits, groupBy: ['tenant_id'], measures: ['big', 'v', 'p'] });
+    const { db, manifest } = await pgliteProject('integer_sums', [ev, hits, top]);
+    try {
+      expect(planNode(manifest, manifest.nodes.find((n) => n.name === 'hits')!).aggs.map((a) => [a.name, a.integer])).toEqual([['big', 'small'], ['v', 'int'], ['p', null]]);
+      // Three values of 3e9 each: 9e9, past int4 (2.1e9) and exact in a bigint; prices with cents.
+      await db.exec("INSERT INTO ev VALUES ('t1', 'a', 3000000000, 1.25), ('t1', 'b', 3000000000, 2.50), ('t1', 'c', 3000000000, 0.05), ('t2', 'a', 7, 10.10)");
+      await refreshAll(db, manifest);
+      const t1 = { tenant_id: 't1', big: 3, v: 9_000_000_000, p: '3.80' };
+      const t2 = { tenant_id: 't2', big: 0, v: 7, p: '10.10' };
+      const read = async (table: string) => (await db.query<Record<string, unknown>>(`SELECT tenant_id, big, v, p::text AS p FROM ${table} ORDER BY 1`)).map((r) => ({ ...r, v: Number(r.v), big: Number(r.big) }));
+      expect(await read('hits')).toEqual([t1, t2]);
+      expect(await read('hits_all')).toEqual([t1, t2]);
+      // One value moves below the threshold, one row goes, t2 gets a big value.
+      await db.exec("UPDATE ev SET v = 1, p = 0.01 WHERE tenant_id = 't1' AND k = 'a'; DELETE FROM ev WHERE tenant_id = 't1' AND k = 'c'; UPDATE ev SET v = 4000000000 WHERE tenant_id = 't2'");
+      await refreshAll(db, manifest);
+      const after = [{ tenant_id: 't1', big: 1, v: 3_000_000_001, p: '2.51' }, { tenant_id: 't2', big: 1, v: 4_000_000_000, p: '10.10' }];
+      expect(await read('hits')).toEqual(after);
+      expect(await read('hits_all')).toEqual(after);
+      expect((await verify(db, manifest)).every((r) => r.equal)).toBe(true);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 const kv = dimension('kv', { columns: { tenant_id: t.varchar(8), k: t.varchar(8), v: t.bigint() }, key: ['tenant_id', 'k'], tenant: 'tenant_id' });
 const totals = sqlModel('totals', {
   materialized: 'mv',
