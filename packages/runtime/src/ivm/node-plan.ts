@@ -31,8 +31,8 @@ export interface AggRef {
   /** The argument is never NULL (see SelectColumn.agg.notNull): a SUM then needs no count of its non-null values. */
   readonly notNull: boolean;
   /**
-   * What a SUM's argument is known to hold (see integerKind): 'small', integer literals (a
-   * countIf's CASE ... THEN 1 ELSE 0), whose weighted sum Postgres adds as int4 into a bigint;
+   * What a SUM's argument is known to hold (see integerKind): 'small', the literals 1, 0 and -1
+   * (a countIf's CASE ... THEN 1 ELSE 0), whose weighted sum Postgres adds as int4 into a bigint;
    * 'int', integer columns, whose sum, numeric in Postgres, is a bigint again once cast; null,
    * anything else (summed as Postgres sums it).
    */
@@ -172,15 +172,17 @@ function makePlan(manifest: Manifest, node: ManifestNode): NodePlan {
 const INTEGER_TYPES = new Set(['SMALLINT', 'INT2', 'INTEGER', 'INT', 'INT4', 'BIGINT', 'INT8']);
 
 /**
- * What an aggregate's argument is known to hold: 'small', only integer literals of at most 2^15
- * (or NULL), a countIf's `CASE WHEN ... THEN 1 ELSE 0 END`; 'int', integer values (an integer
- * column, or a CASE of such values); null, unknown. A column is found by its name in the inputs
+ * What an aggregate's argument is known to hold: 'small', only the literals 1, 0 and -1 (or
+ * NULL), a countIf's `CASE WHEN ... THEN 1 ELSE 0 END`, which times a weight (an int4) is an
+ * int4 that cannot overflow; 'int', integer values (an integer column or literal, or a CASE of
+ * such values); null, unknown. A column is found by its name in the inputs
  * (qualified by alias when it is), and only when one input has it: an ambiguous name is unknown.
  */
 export function integerKind(e: ExprNode, inputs: readonly InputRef[]): 'small' | 'int' | null {
   switch (e.kind) {
     case 'literal':
-      return e.value === null || (typeof e.value === 'number' && Number.isInteger(e.value) && Math.abs(e.value) <= 32767) ? 'small' : null;
+      if (e.value === null || e.value === 0 || e.value === 1 || e.value === -1) return 'small';
+      return typeof e.value === 'number' && Number.isSafeInteger(e.value) ? 'int' : null;
     case 'column': {
       const owners = inputs.filter((i) => (e.rel === null || i.alias === e.rel || i.relation === e.rel) && i.types[e.name] !== undefined);
       return owners.length === 1 && INTEGER_TYPES.has(typeBase(owners[0]!.types[e.name])) ? 'int' : null;

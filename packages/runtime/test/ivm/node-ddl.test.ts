@@ -3,7 +3,8 @@ import { aggregate, dimension, rollup, sqlModel, t } from '@mvkit/compiler';
 import { RefreshError } from '../../src/errors.ts';
 import { createNode, dropNode, refreshAll, refreshNode, verify } from '../../src/ivm/index.ts';
 import { inputIndexes, nodeDdl } from '../../src/ivm/node-ddl.ts';
-import { countsNonNull, planNode } from '../../src/ivm/node-plan.ts';
+import { countsNonNull, integerKind, planNode } from '../../src/ivm/node-plan.ts';
+import type { ExprNode } from '@mvkit/compiler';
 import { pgliteProject, platformManifest } from './workload.ts';
 
 describe('lookup indexes the engine adds to MV inputs', () => {
@@ -85,6 +86,26 @@ describe('sums kept as integers', () => {
     expect(kinds('delivery_hourly')).toMatchObject({ sent: 'small', latency_le_300s: 'small', latency_s_sum: 'int' });
     // The rollups sum delivery_hourly's BIGINT columns.
     expect(Object.values(kinds('delivery_daily')).every((k) => k === 'int')).toBe(true);
+  });
+
+  it('an argument is small only when a weight times it cannot leave int4: the literals 1, 0 and -1', () => {
+    const input = (relation: string, types: Record<string, string>) => ({ relation, alias: relation, on: null, onExpr: null, columns: Object.keys(types), types, capture: 'log' as const, engineWritten: false, key: null });
+    const inputs = [input('a', { n: 'BIGINT', p: 'NUMERIC(12,2)', k: 'VARCHAR(8)', both: 'INTEGER' }), input('b', { both: 'INTEGER', m: 'SMALLINT' })];
+    const lit = (value: number | null) => ({ kind: 'literal' as const, value });
+    const col = (name: string, rel: string | null = null) => ({ kind: 'column' as const, rel, name });
+    const when = (v: ExprNode, otherwise: ExprNode | null) => ({ kind: 'case' as const, whens: [[{ kind: 'isNull' as const, arg: col('k'), negated: true }, v]] as const, otherwise });
+    expect(integerKind(when(lit(1), lit(0)), inputs)).toBe('small');
+    expect(integerKind(when(lit(-1), null), inputs)).toBe('small');
+    // 5 times a weight of 500,000,000 leaves int4: summed as an integer column is.
+    expect(integerKind(when(lit(5), lit(0)), inputs)).toBe('int');
+    expect(integerKind(when(col('n'), lit(0)), inputs)).toBe('int');
+    expect(integerKind(col('m'), inputs)).toBe('int');
+    expect(integerKind(col('both', 'b'), inputs)).toBe('int');
+    // Unknown: a fraction, a numeric column, a name two inputs have, a text column.
+    expect(integerKind(lit(1.5), inputs)).toBeNull();
+    expect(integerKind(col('p'), inputs)).toBeNull();
+    expect(integerKind(col('both'), inputs)).toBeNull();
+    expect(integerKind(when(col('k'), null), inputs)).toBeNull();
   });
 
   it('sums beyond int4 and decimals stay exact through inserts, updates and deletes', async () => {
