@@ -33,8 +33,8 @@ export interface AggRef {
   /**
    * What a SUM's argument is known to hold (see integerKind): 'small', the literals 1, 0 and -1
    * (a countIf's CASE ... THEN 1 ELSE 0), whose weighted sum Postgres adds as int4 into a bigint;
-   * 'int', integer columns, whose sum, numeric in Postgres, is a bigint again once cast; null,
-   * anything else (summed as Postgres sums it).
+   * 'int', other integers (columns, literals), whose sum, numeric in Postgres, is a bigint again
+   * once cast; null, anything else (summed as Postgres sums it).
    */
   readonly integer: 'small' | 'int' | null;
 }
@@ -175,8 +175,8 @@ const INTEGER_TYPES = new Set(['SMALLINT', 'INT2', 'INTEGER', 'INT', 'INT4', 'BI
  * What an aggregate's argument is known to hold: 'small', only the literals 1, 0 and -1 (or
  * NULL), a countIf's `CASE WHEN ... THEN 1 ELSE 0 END`, which times a weight (an int4) is an
  * int4 that cannot overflow; 'int', integer values (an integer column or literal, or a CASE of
- * such values); null, unknown. A column is found by its name in the inputs
- * (qualified by alias when it is), and only when one input has it: an ambiguous name is unknown.
+ * such values); null, unknown. A column is found by its name in the inputs (qualified by alias
+ * when it is), and only when one input has it: an ambiguous name is unknown.
  */
 export function integerKind(e: ExprNode, inputs: readonly InputRef[]): 'small' | 'int' | null {
   switch (e.kind) {
