@@ -5,8 +5,9 @@
  * refresh, by comparing the engine's tables with the copies over the window of time the bench's
  * batches touch (new messages, and the last historical messages, whose campaigns are updated).
  */
+import type { Manifest } from '@mvkit/compiler';
 import type { Db } from '../../packages/runtime/src/db/db.ts';
-import { CHAIN, TIME } from './peer.ts';
+import { CHAIN, TIME, nodeOf, selectOver } from './peer.ts';
 
 const floorTable = (name: string) => `floor_${name}`;
 
@@ -19,12 +20,31 @@ export interface Floor {
    * the server's clock between them inside the one round trip (not a round trip per MV).
    */
   apply(): Promise<Record<string, number>>;
+  /**
+   * The reads under any refresh of the chain, timed like apply (one round trip, the server's
+   * clock between them): each MV's own SELECT evaluated over only what its input changed, as
+   * staged by stage(): the batch's events (messages); the messages whose enriched rows changed,
+   * joined to the dimensions (messages_enriched); the old and the new images of the input's
+   * changed rows (the group stores). Left out, and so not counted in this bound: looking up the
+   * stored rows (apply's writes do that), weighting old images out, change tracking, watermarks.
+   */
+  reads(): Promise<Record<string, number>>;
   /** Rows that differ between the engine's tables and the copies inside the window (0 after apply). */
   differences(): Promise<number>;
 }
 
-/** `since`: the start of the window the batches touch, as an SQL timestamp expression. */
-export async function createFloor(db: Db, since: string): Promise<Floor> {
+/**
+ * `since`: the start of the window the batches touch, as an SQL timestamp expression;
+ * `sequence`: the landing table's sequence, whose values between two stages are a batch's events.
+ */
+export async function createFloor(db: Db, since: string, manifest: Manifest, sequence: string): Promise<Floor> {
+  const last = async () => {
+    const [r] = await db.query<{ v: string }>(`SELECT (CASE WHEN is_called THEN last_value ELSE 0 END)::text AS v FROM ${sequence}`);
+    return r!.v;
+  };
+  // The landing table's range of the last staged batch: (lo, hi].
+  let lo = await last();
+  let hi = lo;
   const columns = new Map<string, string[]>();
   for (const name of CHAIN) {
     const f = floorTable(name);
@@ -43,16 +63,46 @@ export async function createFloor(db: Db, since: string): Promise<Floor> {
       let n = 0;
       for (const name of CHAIN) {
         const f = floorTable(name);
-        await db.exec(`DROP TABLE IF EXISTS fs_new_${name}, fs_upd_${name}, fs_ins_${name}, fs_gone_${name};
+        await db.exec(`DROP TABLE IF EXISTS fs_new_${name}, fs_upd_${name}, fs_ins_${name}, fs_gone_${name}, fs_old_${name};
 CREATE TABLE fs_new_${name} AS ${diffSql(name)};
 CREATE TABLE fs_upd_${name} AS SELECT s.* FROM fs_new_${name} s WHERE EXISTS (SELECT 1 FROM ${f} x WHERE x._ivm_k = s._ivm_k);
 CREATE TABLE fs_ins_${name} AS SELECT s.* FROM fs_new_${name} s WHERE NOT EXISTS (SELECT 1 FROM ${f} x WHERE x._ivm_k = s._ivm_k);
 CREATE TABLE fs_gone_${name} AS SELECT x._ivm_k FROM ${f} x WHERE ${win(name, 'x')} AND NOT EXISTS (SELECT 1 FROM ${name} y WHERE y._ivm_k = x._ivm_k);
-ANALYZE fs_upd_${name}, fs_ins_${name}, fs_gone_${name};`);
+CREATE TABLE fs_old_${name} AS SELECT x.* FROM ${f} x WHERE ${win(name, 'x')} AND (x._ivm_k IN (SELECT _ivm_k FROM fs_new_${name}) OR x._ivm_k IN (SELECT _ivm_k FROM fs_gone_${name}));
+ANALYZE fs_new_${name}, fs_upd_${name}, fs_ins_${name}, fs_gone_${name}, fs_old_${name};`);
         const [r] = await db.query<{ n: number }>(`SELECT ((SELECT count(*) FROM fs_new_${name}) + (SELECT count(*) FROM fs_gone_${name}))::int AS n`);
         n += r?.n ?? 0;
       }
+      // The messages (as they are now) whose enriched rows changed, and the batch's range.
+      await db.exec(`DROP TABLE IF EXISTS fs_src_messages_enriched;
+CREATE TABLE fs_src_messages_enriched AS SELECT m.* FROM messages m WHERE (m.tenant_id, m.message_id) IN (SELECT tenant_id, message_id FROM fs_new_messages_enriched);
+ANALYZE fs_src_messages_enriched;`);
+      [lo, hi] = [hi, await last()];
       return n;
+    },
+    async reads() {
+      const images = (name: string) => `(SELECT * FROM fs_new_${name} UNION ALL SELECT * FROM fs_old_${name})`;
+      const sources: Record<string, [string, string]> = {
+        messages: ['message_events', `(SELECT * FROM message_events WHERE _ivm_seq > ${lo} AND _ivm_seq <= ${hi}) message_events`],
+        messages_enriched: ['messages', 'fs_src_messages_enriched'],
+        delivery_hourly: ['messages_enriched', `${images('messages_enriched')} messages_enriched`],
+        delivery_daily: ['delivery_hourly', `${images('delivery_hourly')} delivery_hourly`],
+        tenant_channel_daily: ['delivery_daily', `${images('delivery_daily')} delivery_daily`],
+        tenant_daily: ['tenant_channel_daily', `${images('tenant_channel_daily')} tenant_channel_daily`],
+      };
+      const mark = (k: number) => `SELECT set_config('mvkit_floor.r${k}', (extract(epoch FROM clock_timestamp()) * 1000)::text, false)`;
+      // With the engine's settings for its refreshes: memory for hashing, grouping by hashing.
+      const stmts = ['BEGIN', "SET LOCAL work_mem = '32MB'", 'SET LOCAL enable_sort = off', mark(0)];
+      for (const [k, name] of CHAIN.entries()) {
+        const [input, source] = sources[name]!;
+        // count(q) reads the whole row: every output column is computed (none is pruned away).
+        stmts.push(`SELECT count(q) FROM (\n${selectOver(nodeOf(manifest, name), input, source)}\n) q`, mark(k + 1));
+      }
+      stmts.push('COMMIT');
+      await db.exec(stmts.join(';\n'));
+      const marks = Array.from({ length: CHAIN.length + 1 }, (_, k) => `current_setting('mvkit_floor.r${k}') AS r${k}`);
+      const [t] = await db.query<Record<string, string>>(`SELECT ${marks.join(', ')}`);
+      return Object.fromEntries(CHAIN.map((name, k) => [name, Number(t![`r${k + 1}`]) - Number(t![`r${k}`])]));
     },
     async apply() {
       // Each MV's writes are timed by clock_timestamp() before and after them, kept in session

@@ -22,7 +22,7 @@ const CHAIN = ['messages', 'messages_enriched', 'delivery_hourly', 'delivery_dai
 
 export const peerTable = (name: string) => `peer_${name}`;
 
-function nodeOf(manifest: Manifest, name: string): ManifestNode {
+export function nodeOf(manifest: Manifest, name: string): ManifestNode {
   const n = manifest.nodes.find((x) => x.name === name);
   if (!n?.sql) throw new Error(`the peer expects the root pipeline's ${name}`);
   return n;
@@ -30,11 +30,16 @@ function nodeOf(manifest: Manifest, name: string): ManifestNode {
 
 const cols = (n: ManifestNode) => n.columns.map((c) => c.name).join(', ');
 
-/** The model's SELECT with its input replaced by `source` (a parenthesized SELECT). */
-function over(node: ManifestNode, input: string, source: string): string {
+/** The model's SELECT with its input replaced by `source` (a table, or a parenthesized SELECT). */
+export function selectOver(node: ManifestNode, input: string, source: string): string {
   const sql = node.sql!.replace(new RegExp(`\\bFROM ${input}\\b`), `FROM ${source}`);
   if (sql === node.sql) throw new Error(`the peer expects ${node.name} to read FROM ${input}`);
-  return `INSERT INTO ${peerTable(node.name)} (${cols(node)})\nSELECT ${cols(node)} FROM (\n${sql}\n) q`;
+  return sql;
+}
+
+/** The model's SELECT over `source`, inserted into the peer's table. */
+function over(node: ManifestNode, input: string, source: string): string {
+  return `INSERT INTO ${peerTable(node.name)} (${cols(node)})\nSELECT ${cols(node)} FROM (\n${selectOver(node, input, source)}\n) q`;
 }
 
 /** Tables, indexes and the initial contents of the peer; its mark is the landing table's at that moment. */

@@ -14,7 +14,9 @@
  * In every round the engine's refresh of the chain is timed side by side with the hand-written
  * peer (peer.ts: dbt-style delete and re-insert of the touched keys and partitions, one
  * transaction, one round trip), the two alternating which goes first, and the floor (floor.ts:
- * only the changed rows written, same indexes); the peer's tables are checked equal to the
+ * only the changed rows written, same indexes), then the reads under any refresh (floor.ts: each
+ * MV's own SELECT over only what its input changed), which with the floor bound what any
+ * incremental refresh of the chain can cost; the peer's tables are checked equal to the
  * engine's after every round. Reported: medians of the per-round ratios, with the load average.
  *
  * The root pipeline over N historical events, then a batch of 10,000 new events and 100
@@ -275,7 +277,7 @@ async function main(): Promise<void> {
     // The window the batches touch: from the first of the last 500 historical messages (whose
     // campaigns the rounds update) on; every new message lies after it.
     const since = `timestamp '2026-01-01' + make_interval(secs => ${(messages - 500) * ((7 * 86400) / Math.max(messages, 1))})`;
-    const floor = await createFloor(db, since);
+    const floor = await createFloor(db, since, manifest, peerSequence);
     await db.exec('VACUUM ANALYZE');
     log(`created ${NATIVE ? 'native MVs, ' : ''}the hand-written peer and the floor`);
 
@@ -285,7 +287,7 @@ async function main(): Promise<void> {
     // side by side in every round (the machine is shared; its speed drifts over minutes).
     // Reported: medians over the rounds of the per-round ratios.
     const updated = Array.from({ length: DIM_UPDATES }, (_, k) => [`t${k % 50}`, `n${k}`] as const);
-    const allRounds: { ms: number; results: RefreshResult[]; native: Record<string, number>; nativeMs: number; peerMs: number; floorMs: number; floorPerMv: Record<string, number>; floorRows: number; load: string }[] = [];
+    const allRounds: { ms: number; results: RefreshResult[]; native: Record<string, number>; nativeMs: number; peerMs: number; floorMs: number; floorPerMv: Record<string, number>; floorRows: number; readsMs: number; readsPerMv: Record<string, number>; load: string }[] = [];
     // --batches 1000,10000,100000: ROUNDS rounds of each size, one after the other, over one history.
     const sizes = (argText('batches') ?? String(BATCH)).split(',').map((x) => Number(x));
     let appended = 0;
@@ -327,6 +329,10 @@ async function main(): Promise<void> {
       await settle(db);
       let floorPerMv: Record<string, number> = {};
       const floorMs = await timed(async () => { floorPerMv = await floor.apply(); });
+      // The reads under any refresh (floor.ts: each MV's SELECT over only what its input changed).
+      await settle(db);
+      let readsPerMv: Record<string, number> = {};
+      const readsMs = await timed(async () => { readsPerMv = await floor.reads(); });
       const off = await floor.differences();
       if (off > 0) throw new Error(`round ${round + 1}: the floor's tables differ from the engine's in ${off} rows`);
       const native: Record<string, number> = {};
@@ -338,25 +344,31 @@ async function main(): Promise<void> {
         }
       }
       const nativeMs = Object.values(native).reduce((a, b) => a + b, 0);
-      if (!warm) rounds.push({ ms, results, native, nativeMs, peerMs, floorMs, floorPerMv, floorRows, load: load() });
-      log(`${warm ? `warm-up round ${round + 1} of ${WARMUP}, not counted` : `round ${round - WARMUP + 1}`} (${round % 2 === 0 ? 'engine first' : 'peer first'}; load average ${load()}): engine ${fmt(ms)} ms (${results.map((r) => `${r.node} ${fmt(r.durationMs)}`).join(', ')}); peer ${fmt(peerMs)} ms: ${(peerMs / ms).toFixed(2)}×; floor ${fmt(floorMs)} ms (${fmt(floorRows)} rows; ${Object.entries(floorPerMv).map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')}): engine / floor ${(ms / floorMs).toFixed(2)}×${NATIVE ? `; REFRESH MATERIALIZED VIEW ${fmt(nativeMs)} ms: ${(nativeMs / ms).toFixed(1)}×` : ''}`);
+      if (!warm) rounds.push({ ms, results, native, nativeMs, peerMs, floorMs, floorPerMv, floorRows, readsMs, readsPerMv, load: load() });
+      log(`${warm ? `warm-up round ${round + 1} of ${WARMUP}, not counted` : `round ${round - WARMUP + 1}`} (${round % 2 === 0 ? 'engine first' : 'peer first'}; load average ${load()}): engine ${fmt(ms)} ms (${results.map((r) => `${r.node} ${fmt(r.durationMs)}`).join(', ')}); peer ${fmt(peerMs)} ms: ${(peerMs / ms).toFixed(2)}×; floor ${fmt(floorMs)} ms (${fmt(floorRows)} rows; ${Object.entries(floorPerMv).map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')}): engine / floor ${(ms / floorMs).toFixed(2)}×; reads ${fmt(readsMs)} ms (${Object.entries(readsPerMv).map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')}): floor + reads ${fmt(floorMs + readsMs)} ms, ${((floorMs + readsMs) / floorMs).toFixed(2)}× the floor; engine / (floor + reads) ${(ms / (floorMs + readsMs)).toFixed(2)}×${NATIVE ? `; REFRESH MATERIALIZED VIEW ${fmt(nativeMs)} ms: ${(nativeMs / ms).toFixed(1)}×` : ''}`);
     }
     const peerRatio = median(rounds.map((r) => r.peerMs / r.ms));
     const floorRatio = median(rounds.map((r) => r.ms / r.floorMs));
-    summaries.push(`batch ${fmt(size)}: peer / engine (median of the per-round ratios) ${peerRatio.toFixed(2)}×; engine / floor ${floorRatio.toFixed(2)}×; medians: engine ${fmt(median(rounds.map((r) => r.ms)))} ms, peer ${fmt(median(rounds.map((r) => r.peerMs)))} ms, floor ${fmt(median(rounds.map((r) => r.floorMs)))} ms; load average ${load()}`);
+    // The bound: the floor's writes and the reads, each measured in the round (medians of per-round ratios).
+    const boundOverFloor = median(rounds.map((r) => (r.floorMs + r.readsMs) / r.floorMs));
+    const boundRatio = median(rounds.map((r) => r.ms / (r.floorMs + r.readsMs)));
+    summaries.push(`batch ${fmt(size)}: peer / engine (median of the per-round ratios) ${peerRatio.toFixed(2)}×; engine / floor ${floorRatio.toFixed(2)}×; (floor + reads) / floor ${boundOverFloor.toFixed(2)}×; engine / (floor + reads) ${boundRatio.toFixed(2)}×; medians: engine ${fmt(median(rounds.map((r) => r.ms)))} ms, peer ${fmt(median(rounds.map((r) => r.peerMs)))} ms, floor ${fmt(median(rounds.map((r) => r.floorMs)))} ms, reads ${fmt(median(rounds.map((r) => r.readsMs)))} ms; load average ${load()}`);
     // Per MV: the engine's time (in the unit) against the floor's writes of that MV, medians over the rounds.
     const perMv = Object.fromEntries(CHAIN.map((n) => [n, [
       Math.round(median(rounds.map((r) => r.results.find((x) => x.node === n)?.durationMs ?? 0)) * 10) / 10,
       Math.round(median(rounds.map((r) => r.floorPerMv[n] ?? 0)) * 10) / 10,
+      Math.round(median(rounds.map((r) => r.readsPerMv[n] ?? 0)) * 10) / 10,
     ]]));
-    summaries.push(`batch ${fmt(size)}, per MV, engine / floor ms (medians): ${CHAIN.map((n) => `${n} ${perMv[n]![0]} / ${perMv[n]![1]}`).join(', ')}`);
+    summaries.push(`batch ${fmt(size)}, per MV, engine / floor / reads ms (medians): ${CHAIN.map((n) => `${n} ${perMv[n]![0]} / ${perMv[n]![1]} / ${perMv[n]![2]}`).join(', ')}`);
     log(summaries.at(-2)!);
     log(summaries.at(-1)!);
     // Every size is recorded.
     const peerRecord = {
       date: new Date().toISOString().slice(0, 10), commit: measuredCommit(), engine: ENGINE, events: EVENTS, batch: size, rounds: ROUNDS, warmup: WARMUP,
       chainMs: Math.round(median(rounds.map((r) => r.ms))), peerMs: Math.round(median(rounds.map((r) => r.peerMs))), floorMs: Math.round(median(rounds.map((r) => r.floorMs))),
+      readsMs: Math.round(median(rounds.map((r) => r.readsMs))),
       peerRatio: Number(peerRatio.toFixed(2)), floorRatio: Number(floorRatio.toFixed(2)),
+      boundOverFloor: Number(boundOverFloor.toFixed(2)), boundRatio: Number(boundRatio.toFixed(2)),
       roundPeerRatios: rounds.map((r) => Number((r.peerMs / r.ms).toFixed(2))), roundFloorRatios: rounds.map((r) => Number((r.ms / r.floorMs).toFixed(2))),
       load: rounds.map((r) => r.load.split(' ')[0]).join(' '),
       perMv,
