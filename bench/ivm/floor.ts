@@ -25,8 +25,10 @@ export interface Floor {
    * clock between them): each MV's own SELECT evaluated over only what its input changed, as
    * staged by stage(): the batch's events (messages); the messages whose enriched rows changed,
    * joined to the dimensions (messages_enriched); the old and the new images of the input's
-   * changed rows (the group stores). Left out, and so not counted in this bound: looking up the
-   * stored rows (apply's writes do that), weighting old images out, change tracking, watermarks.
+   * changed rows (the group stores). Left out, and so not counted: looking up the stored rows
+   * (apply's writes do that), weighting old images out, change tracking, watermarks. An estimate
+   * of the reads a refresh needs, not a strict bound: the model's SELECT is planned as it is, and
+   * a read planned otherwise can be faster (the engine's own delta of messages, at times).
    */
   reads(): Promise<Record<string, number>>;
   /** Rows that differ between the engine's tables and the copies inside the window (0 after apply). */

@@ -15,8 +15,9 @@
  * peer (peer.ts: dbt-style delete and re-insert of the touched keys and partitions, one
  * transaction, one round trip), the two alternating which goes first, and the floor (floor.ts:
  * only the changed rows written, same indexes), then the reads under any refresh (floor.ts: each
- * MV's own SELECT over only what its input changed), which with the floor bound what any
- * incremental refresh of the chain can cost; the peer's tables are checked equal to the
+ * MV's own SELECT over only what its input changed), which with the floor estimate what any
+ * incremental refresh of the chain must cost (an estimate, not a strict bound: a read planned
+ * otherwise can be faster than the model's SELECT); the peer's tables are checked equal to the
  * engine's after every round. Reported: medians of the per-round ratios, with the load average.
  *
  * The root pipeline over N historical events, then a batch of 10,000 new events and 100
