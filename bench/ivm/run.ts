@@ -350,7 +350,8 @@ async function main(): Promise<void> {
     }
     const peerRatio = median(rounds.map((r) => r.peerMs / r.ms));
     const floorRatio = median(rounds.map((r) => r.ms / r.floorMs));
-    // The bound: the floor's writes and the reads, each measured in the round (medians of per-round ratios).
+    // The floor's writes and the reads, each measured in the round (medians of per-round ratios): an
+    // estimate of what any refresh must cost, recorded as boundOverFloor and boundRatio.
     const boundOverFloor = median(rounds.map((r) => (r.floorMs + r.readsMs) / r.floorMs));
     const boundRatio = median(rounds.map((r) => r.ms / (r.floorMs + r.readsMs)));
     summaries.push(`batch ${fmt(size)}: peer / engine (median of the per-round ratios) ${peerRatio.toFixed(2)}×; engine / floor ${floorRatio.toFixed(2)}×; (floor + reads) / floor ${boundOverFloor.toFixed(2)}×; engine / (floor + reads) ${boundRatio.toFixed(2)}×; medians: engine ${fmt(median(rounds.map((r) => r.ms)))} ms, peer ${fmt(median(rounds.map((r) => r.peerMs)))} ms, floor ${fmt(median(rounds.map((r) => r.floorMs)))} ms, reads ${fmt(median(rounds.map((r) => r.readsMs)))} ms; load average ${load()}`);
