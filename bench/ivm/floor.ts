@@ -11,6 +11,22 @@ import { CHAIN, TIME, nodeOf, selectOver } from './peer.ts';
 
 const floorTable = (name: string) => `floor_${name}`;
 
+/**
+ * Each MV's statements of the chain in one transaction and one round trip (after `settings`),
+ * timed per MV by clock_timestamp() before and after them, kept in session settings named by
+ * `tag` (a SELECT among the statements would add its rows to the round trip's results).
+ */
+async function timedPerMv(db: Db, tag: string, settings: readonly string[], statementsOf: (name: string) => string[]): Promise<Record<string, number>> {
+  const mark = (k: number) => `SELECT set_config('mvkit_floor.${tag}${k}', (extract(epoch FROM clock_timestamp()) * 1000)::text, false)`;
+  const stmts = ['BEGIN', ...settings, mark(0)];
+  for (const [k, name] of CHAIN.entries()) stmts.push(...statementsOf(name), mark(k + 1));
+  stmts.push('COMMIT');
+  await db.exec(stmts.join(';\n'));
+  const marks = Array.from({ length: CHAIN.length + 1 }, (_, k) => `current_setting('mvkit_floor.${tag}${k}') AS m${k}`);
+  const [t] = await db.query<Record<string, string>>(`SELECT ${marks.join(', ')}`);
+  return Object.fromEntries(CHAIN.map((name, k) => [name, Number(t![`m${k + 1}`]) - Number(t![`m${k}`])]));
+}
+
 
 export interface Floor {
   /** Finds what changed since the last apply (untimed). */
@@ -92,40 +108,23 @@ ANALYZE fs_src_messages_enriched;`);
         tenant_channel_daily: ['delivery_daily', `${images('delivery_daily')} delivery_daily`],
         tenant_daily: ['tenant_channel_daily', `${images('tenant_channel_daily')} tenant_channel_daily`],
       };
-      const mark = (k: number) => `SELECT set_config('mvkit_floor.r${k}', (extract(epoch FROM clock_timestamp()) * 1000)::text, false)`;
       // With the engine's settings for its refreshes: memory for hashing, grouping by hashing.
-      const stmts = ['BEGIN', "SET LOCAL work_mem = '32MB'", 'SET LOCAL enable_sort = off', mark(0)];
-      for (const [k, name] of CHAIN.entries()) {
+      return timedPerMv(db, 'r', ["SET LOCAL work_mem = '32MB'", 'SET LOCAL enable_sort = off'], (name) => {
         const [input, source] = sources[name]!;
         // count(q) reads the whole row: every output column is computed (none is pruned away).
-        stmts.push(`SELECT count(q) FROM (\n${selectOver(nodeOf(manifest, name), input, source)}\n) q`, mark(k + 1));
-      }
-      stmts.push('COMMIT');
-      await db.exec(stmts.join(';\n'));
-      const marks = Array.from({ length: CHAIN.length + 1 }, (_, k) => `current_setting('mvkit_floor.r${k}') AS r${k}`);
-      const [t] = await db.query<Record<string, string>>(`SELECT ${marks.join(', ')}`);
-      return Object.fromEntries(CHAIN.map((name, k) => [name, Number(t![`r${k + 1}`]) - Number(t![`r${k}`])]));
+        return [`SELECT count(q) FROM (\n${selectOver(nodeOf(manifest, name), input, source)}\n) q`];
+      });
     },
     async apply() {
-      // Each MV's writes are timed by clock_timestamp() before and after them, kept in session
-      // settings (a SELECT among the writes would add its rows to the round trip's results).
-      const mark = (k: number) => `SELECT set_config('mvkit_floor.t${k}', (extract(epoch FROM clock_timestamp()) * 1000)::text, false)`;
-      const stmts = ['BEGIN', mark(0)];
-      for (const [k, name] of CHAIN.entries()) {
+      return timedPerMv(db, 't', [], (name) => {
         const f = floorTable(name);
         const cs = columns.get(name)!.filter((c) => c !== '_ivm_k');
-        stmts.push(
+        return [
           `DELETE FROM ${f} x USING fs_gone_${name} g WHERE x._ivm_k = g._ivm_k`,
           `UPDATE ${f} x SET (${cs.join(', ')}) = (${cs.map((c) => `s.${c}`).join(', ')}) FROM fs_upd_${name} s WHERE x._ivm_k = s._ivm_k`,
           `INSERT INTO ${f} SELECT * FROM fs_ins_${name}`,
-          mark(k + 1),
-        );
-      }
-      stmts.push('COMMIT');
-      await db.exec(stmts.join(';\n'));
-      const marks = Array.from({ length: CHAIN.length + 1 }, (_, k) => `current_setting('mvkit_floor.t${k}') AS t${k}`);
-      const [t] = await db.query<Record<string, string>>(`SELECT ${marks.join(', ')}`);
-      return Object.fromEntries(CHAIN.map((name, k) => [name, Number(t![`t${k + 1}`]) - Number(t![`t${k}`])]));
+        ];
+      });
     },
     async differences() {
       let n = 0;

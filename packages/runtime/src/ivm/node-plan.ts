@@ -203,7 +203,7 @@ function sumKind(arg: ExprNode, inputs: readonly InputRef[], declared: string | 
 }
 
 /** Column types whose values can be grouped by (equality defined): every type the compiler emits for Postgres. */
-const GROUPABLE = new Set(['VARCHAR', 'CHAR', 'CHARACTER', 'CHARACTER VARYING', 'TEXT', 'BPCHAR', 'SMALLINT', 'INT', 'INTEGER', 'BIGINT', 'INT2', 'INT4', 'INT8', 'REAL', 'FLOAT', 'FLOAT4', 'FLOAT8',
+const GROUPABLE = new Set(['VARCHAR', 'CHAR', 'CHARACTER', 'CHARACTER VARYING', 'TEXT', 'BPCHAR', ...INTEGER_TYPES, 'REAL', 'FLOAT', 'FLOAT4', 'FLOAT8',
   'DOUBLE PRECISION', 'NUMERIC', 'DECIMAL', 'BOOLEAN', 'BOOL', 'DATE', 'TIMESTAMP', 'TIMESTAMPTZ', 'TIMESTAMP WITHOUT TIME ZONE', 'TIMESTAMP WITH TIME ZONE', 'TIME', 'TIMETZ']);
 
 /** Whether values of a column type can be grouped by (see GROUPABLE). */
