@@ -132,16 +132,20 @@ function changeMarks(name: string, table: string): Marks {
   return new Map([[name, { from: 0, to: 0.5, changes: 1, beyond: false, table, consolidated: true, handoff: true }]]);
 }
 
+/** D as a CTE of the group merge that computes it (see applyAggDelta). */
+const INLINE_D = '_ivm_d';
+
 /** The most delta rows a group merge is run for through a prepared statement (see applyAggDelta). */
 export const PREPARED_MAX_ROWS = 16_384;
 
 /**
- * Group-store maintenance, in one round trip (two when an extreme must be recomputed): a script
- * that aggregates the delta per group into D and, for MIN/MAX, lists in RC the groups whose
- * extreme must be recomputed (their old images looked up by key), then the merge, guarded by
- * whether any group would go negative and whether RC is empty; when RC is not, its answer gives
- * the patterns of NULL key parts RC holds, and the merge is sent again with them. The merge is
- * one statement: the old images of the touched groups (O, index lookups
+ * Group-store maintenance, in one round trip (two when an extreme must be recomputed): the delta
+ * aggregated per group (D: a CTE of the merge, or a temp table filled by a statement before it
+ * or by the MV before in a chain), then the merge, guarded by whether any group would go negative
+ * and, for MIN/MAX, whether any group's extreme must be recomputed; when one must, its answer
+ * gives the patterns of NULL key parts of those groups, which the second round trip lists in RC
+ * (their old images looked up by key, from D written to its temp table), and the merge is sent
+ * again with them. The merge is one statement: the old images of the touched groups (O, index lookups
  * by key, read before any write, with their tuple ids, by which the groups deleted or updated are
  * found again without a second lookup), the recomputed extremes (R), the groups whose row count reaches 0 deleted,
  * the other existing groups updated (COUNT adds, SUM adds and is NULL again when its non-null
@@ -166,7 +170,8 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
   const prefilled = chain.prefilled !== undefined;
   const { D, select: fillSelect, projected } = groupDelta(plan, marks, prefilled);
   if (prefilled && chain.prefilled !== D) throw new Error(`${name}: its delta table is ${D}, but ${chain.prefilled} was filled for it`);
-  const fillD = prefilled ? [] : fillTemp(D, fillSelect, temps);
+  // D's temp table filled (and created, the first time in the session): asked for only where it is sent.
+  const fillD = () => prefilled ? [] : fillTemp(D, fillSelect, temps);
   const next = chain.next && sink === 'handoff' && temps ? chain.next : undefined;
   const declared = plan.node.columns.map((c) => c.name);
   const list = declared.join(', ');
@@ -195,7 +200,7 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
   const lookup = (cols: string) => `LEFT JOIN LATERAL (SELECT ${cols} FROM ${name} t WHERE t._ivm_k = d._ivm_k OFFSET 0) o ON true`;
   // Groups the delta leaves below zero rows (none over append-only inputs): counted by the merge
   // from O; the refresh then fails, and its transaction rolls back what the merge wrote.
-  const neg = insertOnly ? null : `(SELECT count(*) FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k WHERE d._ivm_count < 0 AND COALESCE(o._ivm_count, 0) + d._ivm_count < 0)::int`;
+  const neg = (src: string) => insertOnly ? null : `(SELECT count(*) FROM ${src} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k WHERE d._ivm_count < 0 AND COALESCE(o._ivm_count, 0) + d._ivm_count < 0)::int`;
   const minmax = plan.aggs.filter((a) => a.fn === 'min' || a.fn === 'max');
   // The groups whose extreme must be recomputed, as a condition on d (the delta's group) and o
   // (its old image, NULL for a new group).
@@ -231,7 +236,6 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
   // as literals in the merge when it is consolidated there. Only for small deltas, whose merge
   // plans about as long as it runs: a large one plans afresh, for the sizes it has (its planning
   // is a small part of its time).
-  const merge = mergeSql([], recomputed !== null);
   const sizes = plan.inputs.map((i) => {
     const m = marks.get(i.relation);
     if (!m || m.changes === 0) return 0;
@@ -241,28 +245,32 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
   const rowsIn = sizes.reduce<number>((n, k) => n + (k ?? Infinity), 0);
   const stable = temps && tx.kind !== 'redshift' && rowsIn <= PREPARED_MAX_ROWS;
   const size = Math.ceil(Math.log2(1 + rowsIn));
-  const prepared = stable ? temps.prepare(sqlOf(merge), size) : null;
-  // D's fill, too, when its text is the same at every refresh: over one input whose delta lies
-  // in a session temp table (handed over or copied), which it reads by name, with no marks as
-  // literals. Planned once per size class instead of at every refresh (~0.3-0.5 ms of grouping
-  // and key expressions on native Postgres, more on PGlite, for a few rows).
+  // D computed inside the merge, as its first CTE (INLINE_D), instead of written to its session
+  // temp table by a statement before it: when the merge is planned afresh at each refresh anyway
+  // (not stable), or when D's text is the same at every refresh (one input whose delta lies in a
+  // session temp table, read by name, with no marks as literals), so that the merge, D with it,
+  // is still prepared. A delta read in place with its marks as literals keeps its own statement:
+  // its merge is prepared without them. D filled by the MV before (prefilled) is read where it lies.
   const only = plan.inputs.length === 1 ? marks.get(plan.inputs[0]!.relation) : undefined;
-  const fill = stable && !prefilled && only?.table !== undefined ? temps.prepare(sqlOf(fillD.at(-1)!), size) : null;
-  const setup = setupWith(fill ? [...fillD.slice(0, -1), ...fill.setup, fill.run] : fillD);
+  const inline = !prefilled && (!stable || only?.table !== undefined);
+  const merge = mergeSql([], recomputed !== null, inline ? INLINE_D : D);
+  const prepared = stable ? temps.prepare(sqlOf(merge), size) : null;
+  const setup = setupWith(inline ? [] : fillD());
   let r: Answer | undefined;
   try {
     [r] = await tx.script<Answer>([...setup, ...(prepared ? [...prepared.setup, prepared.run] : [merge])]);
   } catch (e) {
-    if (prepared?.setup.length || fill?.setup.length) temps!.failed();
+    if (prepared?.setup.length) temps!.failed();
     throw e;
   }
-  fill?.done();
   prepared?.done();
   const inputRows = inPlace && !prefilled ? Number(r?.rows_in ?? 0) : [...marks.values()].reduce((s, m) => s + m.changes, 0);
   if (recomputed !== null && r && !r.ok) {
+    // D computed inside the guarded merge was not kept: it is written to its temp table now, for RC's and the merge's reads.
     [r] = await tx.script<Answer>([
+      ...(inline ? fillD() : []),
       ...fillTemp(RC, `SELECT d._ivm_k, ${g.map((p) => `d.${p.name}`).join(', ')} FROM ${D} d ${lookup(['t._ivm_count', ...minmax.map((a) => `t.${a.name}`)].join(', '))}\nWHERE ${recomputed}`, temps),
-      mergeSql(r.patterns ?? [], false),
+      mergeSql(r.patterns ?? [], false, D),
     ]);
   }
   if (r?.neg) throw new RefreshError(`refresh of ${name} would leave ${r.neg} group(s) with a negative row count`, { hint: 'the change log and the stored groups disagree: rebuild the node (drop and create it)' });
@@ -270,8 +278,11 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
   if (sink === 'handoff' && r?.h) out.handoff = { table: H, rows: r.h, deletes: r.hd ?? 0, ...(nextFill ? { filled: nextFill.D } : {}) };
   return out;
 
-  /** The merge, recomputing the extremes of RC's groups (one arm per pattern), or guarded (see above). */
-  function mergeSql(patterns: readonly string[], guarded: boolean): Explainable {
+  /**
+   * The merge, recomputing the extremes of RC's groups (one arm per pattern), or guarded (see
+   * above), reading D from `src`: its temp table, or INLINE_D, a CTE of the merge computing it.
+   */
+  function mergeSql(patterns: readonly string[], guarded: boolean, src: string): Explainable {
     const recompute = patterns.length > 0;
     const ok = guarded ? ' AND (SELECT ok FROM _ivm_ok)' : '';
     const sums = plan.aggs.filter(countsNonNull);
@@ -308,26 +319,27 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
     const oldCols = (alias: string) => declared.map((_, i) => `${alias}._ivm_o${i}`).join(', ');
     const differs = `${rowOf('n', measured)} IS DISTINCT FROM ROW(${measured.map((c) => `n._ivm_o${declared.indexOf(c)}`).join(', ')})`;
     const ctes = [
-      `${O} AS MATERIALIZED (SELECT t.ctid AS _ivm_tid, t.* FROM ${name} t WHERE ${keyLookup('t', D)})`,
+      ...(src === INLINE_D ? [`${INLINE_D} AS MATERIALIZED (\n${fillSelect}\n)`] : []),
+      `${O} AS MATERIALIZED (SELECT t.ctid AS _ivm_tid, t.* FROM ${name} t WHERE ${keyLookup('t', src)})`,
       ...(guarded ? [
-        `_ivm_rc AS MATERIALIZED (SELECT ${g.map((p) => `d.${p.name}`).join(', ')} FROM ${D} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k WHERE ${recomputed})`,
+        `_ivm_rc AS MATERIALIZED (SELECT ${g.map((p) => `d.${p.name}`).join(', ')} FROM ${src} d LEFT JOIN ${O} o ON o._ivm_k = d._ivm_k WHERE ${recomputed})`,
         `_ivm_ok AS MATERIALIZED (SELECT NOT EXISTS (SELECT 1 FROM _ivm_rc) AS ok)`,
       ] : []),
       ...(recompute ? [`r AS MATERIALIZED (\n${recomputeArms(plan, marks, minmax, patterns, RC).join('\nUNION ALL\n')}\n)`] : []),
       `del AS (
-  DELETE FROM ${name} t USING ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k
+  DELETE FROM ${name} t USING ${src} d JOIN ${O} o ON o._ivm_k = d._ivm_k
   WHERE o._ivm_count + d._ivm_count = 0 AND t.ctid = o._ivm_tid${ok}
   RETURNING ${cols('t')}
 )`,
       `upd AS (
   UPDATE ${name} t SET ${set.map(([c, e]) => `${c} = ${e}`).join(', ')}
-  FROM ${D} d JOIN ${O} o ON o._ivm_k = d._ivm_k${rJoin}
+  FROM ${src} d JOIN ${O} o ON o._ivm_k = d._ivm_k${rJoin}
   WHERE t.ctid = o._ivm_tid AND o._ivm_count + d._ivm_count > 0 AND ${moves}${ok}
   RETURNING ${cols('t')}, ${declared.map((c, i) => `o.${c} AS _ivm_o${i}`).join(', ')}
 )`,
       `ins AS (
   INSERT INTO ${name} (${target.join(', ')})
-  SELECT ${values.join(', ')} FROM ${D} d${rJoin}
+  SELECT ${values.join(', ')} FROM ${src} d${rJoin}
   WHERE d._ivm_count > 0${ok} AND NOT EXISTS (SELECT 1 FROM ${O} o WHERE o._ivm_k = d._ivm_k)
   ORDER BY d._ivm_k
   RETURNING ${list}
@@ -361,8 +373,8 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
     // its rows are counted where they lie: the rows that cancelled are in no group).
     const counted = !inPlace || prefilled ? '' : projected
       ? `, (SELECT count(*) FROM (\n${deltaRows(plan, marks, '1 AS _')}\n) c)::int AS rows_in`
-      : `, (SELECT COALESCE(SUM(_ivm_n), 0) FROM ${D})::int AS rows_in`;
-    const checked = (neg ? `, ${neg} AS neg` : '') + (guarded ? `, (SELECT ok FROM _ivm_ok) AS ok, (SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM _ivm_rc) AS patterns` : '');
+      : `, (SELECT COALESCE(SUM(_ivm_n), 0) FROM ${src})::int AS rows_in`;
+    const checked = (neg(src) ? `, ${neg(src)} AS neg` : '') + (guarded ? `, (SELECT ok FROM _ivm_ok) AS ok, (SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM _ivm_rc) AS patterns` : '');
     const counts = `SELECT (count(*) FILTER (WHERE ${weight} = 1))::int AS i, count(*)::int AS h, (count(*) FILTER (WHERE ${weight} < 0))::int AS hd FROM ${changeRel}`;
     return explainable(`WITH ${ctes.join(',\n')}\nSELECT (chg.i + (SELECT count(*) FROM del))::int AS n${handed}${counted}${checked}\nFROM (${counts}) chg`);
   }
