@@ -374,7 +374,8 @@ export async function applyAggDelta(tx: Db, plan: NodePlan, marks: Marks, sink: 
     const counted = !inPlace || prefilled ? '' : projected
       ? `, (SELECT count(*) FROM (\n${deltaRows(plan, marks, '1 AS _')}\n) c)::int AS rows_in`
       : `, (SELECT COALESCE(SUM(_ivm_n), 0) FROM ${src})::int AS rows_in`;
-    const checked = (neg(src) ? `, ${neg(src)} AS neg` : '') + (guarded ? `, (SELECT ok FROM _ivm_ok) AS ok, (SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM _ivm_rc) AS patterns` : '');
+    const negative = neg(src);
+    const checked = (negative ? `, ${negative} AS neg` : '') + (guarded ? `, (SELECT ok FROM _ivm_ok) AS ok, (SELECT array_agg(DISTINCT ${nullPattern(g.map((p) => p.name))}) FROM _ivm_rc) AS patterns` : '');
     const counts = `SELECT (count(*) FILTER (WHERE ${weight} = 1))::int AS i, count(*)::int AS h, (count(*) FILTER (WHERE ${weight} < 0))::int AS hd FROM ${changeRel}`;
     return explainable(`WITH ${ctes.join(',\n')}\nSELECT (chg.i + (SELECT count(*) FROM del))::int AS n${handed}${counted}${checked}\nFROM (${counts}) chg`);
   }
